@@ -1,0 +1,1 @@
+"""Collection: get raw text (from bundles, loose files, and later live nodes); never interpret it."""

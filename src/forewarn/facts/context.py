@@ -1,0 +1,138 @@
+"""The `Context` a rule reads: every node's parsed evidence, parsed once, lazily.
+
+Parsing happens here, wrapped: a parser that raises becomes an FW901 finding, an unreadable
+artifact an FW903 finding, and parse problems an FW905 note. Rules only see values.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from forewarn.model.evidence import EvidenceRecord
+from forewarn.model.findings import EvidenceRef, Finding
+from forewarn.model.problems import Parsed, ParseProblem
+from forewarn.parse import get_parser
+from forewarn.rules._engine import internal_finding
+
+_EXCERPT_MAX = 12
+
+
+@dataclass(slots=True)
+class Fact:
+    """One parsed artifact: which node, which spec, the record it came from and its value."""
+
+    node: str
+    spec: str
+    record: EvidenceRecord
+    value: Any
+    problems: list[ParseProblem] = field(default_factory=list)
+
+    @property
+    def artifact(self) -> str:
+        return self.record.artifact
+
+    def ref(self, lines: Iterable[int] = (), excerpt: Iterable[str] | None = None) -> EvidenceRef:
+        """Evidence reference to some lines of this artifact (the excerpt is read if not given)."""
+        nums = tuple(sorted({n for n in lines if n}))
+        if excerpt is None and nums and self.record.kind != "log":
+            all_lines = self.record.text().splitlines()
+            excerpt = [all_lines[n - 1] for n in nums[:_EXCERPT_MAX] if 0 < n <= len(all_lines)]
+        return EvidenceRef(spec=self.spec, node=self.node, artifact=self.artifact, lines=nums,
+                           excerpt=tuple(excerpt or ())[:_EXCERPT_MAX])
+
+
+class Context:
+    def __init__(self, records: Iterable[EvidenceRecord], *, now: datetime | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        self.records: list[EvidenceRecord] = list(records)
+        self.now = now or datetime.now(timezone.utc)
+        self.options = options or {}
+        self._by_spec: dict[str, list[EvidenceRecord]] = defaultdict(list)
+        for rec in self.records:
+            self._by_spec[rec.spec].append(rec)
+        self._facts: dict[str, list[Fact]] = {}
+        self._internal: list[Finding] = []
+        self._unparsed: dict[str, str] = {}  # spec -> why nothing usable came out of it
+        self.extra_findings: list[Finding] = []
+
+    # -- nodes and raw records ------------------------------------------------------------
+    @property
+    def nodes(self) -> list[str]:
+        return sorted({r.node for r in self.records})
+
+    def raw(self, spec: str, node: str | None = None) -> list[EvidenceRecord]:
+        """Records as collected, parsed or not (timeouts are evidence too)."""
+        return [r for r in self._by_spec.get(spec, []) if node is None or r.node == node]
+
+    # -- parsed facts ---------------------------------------------------------------------
+    def facts(self, spec: str) -> list[Fact]:
+        if spec not in self._facts:
+            self._facts[spec] = [f for f in (self._parse(r) for r in self._by_spec.get(spec, []))
+                                 if f is not None]
+        return self._facts[spec]
+
+    def by_node(self, spec: str) -> dict[str, Fact]:
+        out: dict[str, Fact] = {}
+        for f in self.facts(spec):
+            out.setdefault(f.node, f)
+        return out
+
+    def fact(self, spec: str, node: str) -> Fact | None:
+        return self.by_node(spec).get(node)
+
+    def has(self, spec: str) -> bool:
+        return bool(self.facts(spec))
+
+    def why_missing(self, specs: Iterable[str]) -> str:
+        reasons = [f"{s}: {self._unparsed[s]}" for s in specs if s in self._unparsed]
+        return f" ({'; '.join(reasons)})" if reasons else ""
+
+    def platform_present(self, platform: str) -> bool:
+        from forewarn.facts.platform import platform_present
+
+        return platform_present(self, platform)
+
+    def _parse(self, rec: EvidenceRecord) -> Fact | None:
+        p = get_parser(rec.spec)
+        if p is None:
+            return None
+        if rec.error and not rec.size:
+            self._unparsed[rec.spec] = rec.error
+            return None
+        if rec.is_binary():
+            self._unparsed[rec.spec] = f"{rec.artifact} is binary, not text"
+            self._internal.append(internal_finding(
+                "FW903", "evidence-unreadable", "Evidence is not readable text",
+                f"{rec.node}: {rec.artifact} looks binary; it was not parsed as {rec.spec}",
+                nodes=(rec.node,)))
+            return None
+        try:
+            parsed: Parsed[Any] = p(rec.lines() if p.stream else rec.text())
+        except Exception as exc:  # noqa: BLE001 - the engine wraps every parser, see STYLE 2.3
+            self._unparsed[rec.spec] = f"parser crashed on {rec.artifact}"
+            self._internal.append(internal_finding(
+                "FW901", "parser-crashed", f"Parser for {rec.spec} crashed",
+                f"{rec.node}: parsing {rec.artifact} as {rec.spec} raised {exc!r}",
+                nodes=(rec.node,), details={"traceback": traceback.format_exc(limit=6)}))
+            return None
+        if parsed.problems:
+            shown = "; ".join(str(pr) for pr in parsed.problems[:3])
+            more = f" (+{len(parsed.problems) - 3} more)" if len(parsed.problems) > 3 else ""
+            self._internal.append(internal_finding(
+                "FW905", "parse-problems", "Some lines were not understood",
+                f"{rec.node}: {rec.artifact} ({rec.spec}): {shown}{more}", nodes=(rec.node,),
+                details={"count": len(parsed.problems)}))
+        if parsed.value is None:
+            why = "timed out before it printed anything" if rec.timed_out else (
+                parsed.problems[0].reason if parsed.problems else "nothing usable in it")
+            self._unparsed[rec.spec] = f"{rec.artifact}: {why}"
+            return None
+        return Fact(rec.node, rec.spec, rec, parsed.value, parsed.problems)
+
+    def internal_findings(self) -> list[Finding]:
+        return self._internal + self.extra_findings

@@ -1,0 +1,27 @@
+"""Which platforms a bundle shows: a rule for an absent platform is "not applicable"."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from forewarn.facts.context import Context
+
+_PVE_PROGRAMS = ("corosync", "pmxcfs", "pve-ha-lrm", "pve-ha-crm", "pvedaemon", "pveproxy",
+                 "pvestatd", "pvescheduler", "pvesr", "pve-firewall")
+
+
+def platform_present(ctx: "Context", platform: str) -> bool:
+    if platform == "linux":
+        return bool(ctx.records)
+    if any(r.spec.startswith(platform + ".") for r in ctx.records):
+        return True
+    if platform == "pve":
+        from forewarn.facts.logs import log_programs
+
+        return any(p in _PVE_PROGRAMS for p in log_programs(ctx))
+    if platform == "lvm":
+        from forewarn.facts.logs import events
+
+        return any(e.kind.startswith("lvm_") for e in events(ctx))
+    return False

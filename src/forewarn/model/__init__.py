@@ -1,0 +1,1 @@
+"""Shared vocabulary of forewarn. No I/O happens in this package."""

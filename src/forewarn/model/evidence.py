@@ -1,0 +1,98 @@
+"""Evidence: what was read, exactly as read, with where it came from.
+
+An `EvidenceRecord` keeps the sos manifest fields (command or path, exit code, start, end,
+timed out, truncated). Its text is loaded lazily through an opener so that a gigabyte log is
+streamed line by line and never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+# Anything bigger than this is not a config or a command output: read it as a stream or not at all.
+MAX_TEXT_BYTES = 16 * 1024 * 1024
+SNIFF_BYTES = 8192
+
+
+def looks_binary(head: bytes) -> bool:
+    """NUL bytes or mostly undecodable bytes mean this is not text we can read."""
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    text = head.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    return bad > max(8, len(text) // 10)
+
+
+@dataclass(slots=True)
+class EvidenceRecord:
+    spec: str
+    node: str
+    artifact: str  # path inside the bundle, or the file name the user gave
+    source: str = ""  # the command that ran or the path that was read on the node
+    kind: str = "file"  # "command" | "file" | "log"
+    rc: int | None = None
+    started: str | None = None
+    ended: str | None = None
+    duration: float | None = None
+    timed_out: bool = False
+    truncated: bool = False
+    sha256: str | None = None
+    size: int | None = None
+    error: str | None = None  # collection error (node unreachable, permission denied, ...)
+    opener: Callable[[], IO[bytes]] | None = field(default=None, repr=False)
+    data: bytes | None = field(default=None, repr=False)
+    _text_cache: str | None = field(default=None, repr=False)
+
+    # -- reading ------------------------------------------------------------------------
+    def open_bytes(self) -> IO[bytes]:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        if self.opener is None:
+            return io.BytesIO(b"")
+        return self.opener()
+
+    def head(self, n: int = SNIFF_BYTES) -> bytes:
+        with self.open_bytes() as fh:
+            return fh.read(n)
+
+    def is_binary(self) -> bool:
+        return looks_binary(self.head())
+
+    def text(self, limit: int = MAX_TEXT_BYTES) -> str:
+        """The whole artifact as text, capped at `limit` bytes (marks `truncated`)."""
+        if self._text_cache is None:
+            with self.open_bytes() as fh:
+                raw = fh.read(limit + 1)
+            if len(raw) > limit:
+                raw = raw[:limit]
+                self.truncated = True
+            self._text_cache = raw.decode("utf-8", errors="replace")
+        return self._text_cache
+
+    def lines(self) -> Iterator[str]:
+        """Stream lines (without newline) in bounded memory, whatever the artifact's size."""
+        with self.open_bytes() as fh:
+            reader = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+            for line in reader:
+                yield line.rstrip("\r\n")
+
+    def to_manifest(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.artifact,
+            "spec": self.spec,
+            "node": self.node,
+            "kind": self.kind,
+            "source": self.source,
+        }
+        for key in ("rc", "started", "ended", "duration", "sha256", "size", "error"):
+            val = getattr(self, key)
+            if val is not None:
+                out[key] = val
+        out["timed_out"] = self.timed_out
+        out["truncated"] = self.truncated
+        return out

@@ -1,0 +1,231 @@
+"""System logs in every shape operators paste them: one parser, one pass, bounded memory.
+
+Formats: traditional syslog (`Mar 21 09:12:44 host prog[pid]: msg`, no year), RFC 3339 syslog
+and `journalctl -o short-iso`, `journalctl -o json`, corosync's own logfile
+(`Nov 22 04:04:30 [8638] node4 corosync info    [KNET  ] ...`), and forum pastes with no
+timestamp at all (`corosync[3813]:   [KNET  ] ...`), often indented and mixed with the
+paster's own `// comment` lines. Only lines that match a signature are kept as events.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from forewarn.model.problems import Parsed, ParseProblem
+from forewarn.parse._registry import parser
+from forewarn.parse.logs.signatures import LITERALS, SIGNATURES
+
+MAX_EVENTS = 200_000  # beyond this, events are counted but not kept (bounded memory)
+PLACEHOLDER_YEAR = 2000  # a leap year, so "Feb 29" parses; facts/logs.py fixes the year
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+_TRAD = re.compile(
+    r"^(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d\d:\d\d:\d\d)(?:\.(?P<frac>\d+))? "
+    r"(?:\[(?P<cpid>\d+)\] (?P<chost>\S+) (?P<cprog>corosync) (?P<clevel>\w+)\s+(?P<cmsg>.*)$|"
+    r"(?P<host>\S+) (?P<prog>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$)")
+_ISO = re.compile(
+    r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) "
+    r"(?P<host>\S+) (?P<prog>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$")
+_BARE = re.compile(r"^\s*(?P<prog>[A-Za-z][\w\-./]*)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$")
+_JOURNAL_MARK = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot|Logs begin at .*|No entries|Journal begins at .*) --$")
+_COMMENT = re.compile(r"^\s*(//|#)")
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    line_no: int
+    kind: str
+    ts: datetime | None  # naive, year = PLACEHOLDER_YEAR when `year_known` is False
+    year_known: bool
+    host: str | None
+    prog: str | None
+    pid: int | None
+    text: str  # the whole line as read (for evidence excerpts)
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class LogEvents:
+    format: str  # "syslog" | "iso" | "json" | "corosync" | "bare" | "mixed" | "unknown"
+    events: list[LogEvent]
+    lines: int = 0
+    timestamped: bool = False
+    comments: int = 0
+    unrecognised: int = 0
+    dropped_events: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    programs: Counter[str] = field(default_factory=Counter)
+    hosts: Counter[str] = field(default_factory=Counter)
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+    tz: str | None = None  # offset seen in ISO stamps, if any
+
+
+def _iso(ts: str) -> tuple[datetime | None, str | None]:
+    t = ts.replace(" ", "T", 1).replace(",", ".")
+    m = re.match(r"^(.*?)([+-]\d\d)(\d\d)$", t)
+    if m:  # journalctl short-iso writes +0100
+        t = f"{m.group(1)}{m.group(2)}:{m.group(3)}"
+    try:
+        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError:
+        return None, None
+    tz = dt.strftime("%z") if dt.tzinfo else None
+    if dt.tzinfo:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt, tz
+
+
+def _header(line: str) -> tuple[str, dict[str, Any]] | None:
+    """Split a log line into (format, fields). None: not a log line we know."""
+    m = _TRAD.match(line)
+    if m:
+        mon = _MONTHS.get(m.group("mon"))
+        if mon:
+            h, mi, s = (int(x) for x in m.group("time").split(":"))
+            try:
+                ts = datetime(PLACEHOLDER_YEAR, mon, int(m.group("day")), h, mi, s,
+                              int((m.group("frac") or "0")[:6].ljust(6, "0")))
+            except ValueError:
+                ts = None
+            if m.group("cprog"):
+                return "corosync", {"ts": ts, "year": False, "host": m.group("chost"),
+                                    "prog": "corosync", "pid": m.group("cpid"), "msg": m.group("cmsg")}
+            return "syslog", {"ts": ts, "year": False, "host": m.group("host"),
+                              "prog": m.group("prog"), "pid": m.group("pid"), "msg": m.group("msg")}
+    m = _ISO.match(line)
+    if m:
+        ts, tz = _iso(m.group("ts"))
+        return "iso", {"ts": ts, "year": True, "tz": tz, "host": m.group("host"),
+                       "prog": m.group("prog"), "pid": m.group("pid"), "msg": m.group("msg")}
+    if line.startswith("{"):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return None
+        if isinstance(obj, dict) and "MESSAGE" in obj:
+            ts = None
+            us = obj.get("__REALTIME_TIMESTAMP")
+            if isinstance(us, str) and us.isdigit():
+                ts = datetime.fromtimestamp(int(us) / 1e6, tz=timezone.utc).replace(tzinfo=None)
+            msg = obj.get("MESSAGE")
+            if isinstance(msg, list):  # journald stores non-UTF-8 messages as byte arrays
+                msg = bytes(x for x in msg if isinstance(x, int) and 0 <= x < 256).decode("utf-8", "replace")
+            return "json", {"ts": ts, "year": True, "tz": "+0000", "host": obj.get("_HOSTNAME"),
+                            "prog": obj.get("SYSLOG_IDENTIFIER") or obj.get("_COMM"),
+                            "pid": obj.get("_PID") or obj.get("SYSLOG_PID"), "msg": str(msg or ""),
+                            "boot_id": obj.get("_BOOT_ID")}
+        return None
+    m = _BARE.match(line)
+    if m and (m.group("pid") or m.group("msg").startswith("  [")):
+        return "bare", {"ts": None, "year": False, "host": None, "prog": m.group("prog"),
+                        "pid": m.group("pid"), "msg": m.group("msg")}
+    return None
+
+
+def _match(msg: str) -> list[tuple[str, dict[str, str]]]:
+    found: list[tuple[str, dict[str, str]]] = []
+    for sig in SIGNATURES:
+        if sig.literal in msg:
+            m = sig.regex.search(msg)
+            if m:
+                attrs = {k.rstrip("2"): v.strip() for k, v in m.groupdict().items() if v is not None}
+                found.append((sig.kind, attrs))
+                if sig.kind != "pmxcfs_cpg_error":
+                    break
+    # a cpg error is also a pmxcfs crit line; keep only the specific kind
+    return found[:1]
+
+
+@parser("log.syslog", "log.corosync", stream=True)
+def parse_syslog(lines: Iterable[str]) -> Parsed[LogEvents]:
+    """Parse any system log into typed events, in one pass.
+
+    >>> r = parse_syslog(["    corosync[3813]:   [KNET  ] link: host: 8 link: 0 is down",
+    ...                   "    // Link to another host is garbled"])
+    >>> e = r.value.events[0]
+    >>> (r.value.format, e.kind, e.attrs["host"], e.ts, r.value.comments)
+    ('bare', 'knet_link_down', '8', None, 1)
+    """
+    out = LogEvents(format="unknown", events=[])
+    formats: Counter[str] = Counter()
+    problems: list[ParseProblem] = []
+    sample_left = 5000  # header-parse this many lines for program/host statistics
+    prev_ts: datetime | None = None
+    for no, raw in enumerate(lines, 1):
+        out.lines = no
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        if _COMMENT.match(line):
+            out.comments += 1
+            continue
+        interesting = any(lit in line for lit in LITERALS)
+        if not interesting and sample_left <= 0:
+            continue
+        sample_left -= 1
+        stripped = line.strip()
+        if _JOURNAL_MARK.match(stripped):
+            formats["journal"] += 1
+            if stripped.startswith(("-- Boot", "-- Reboot")):
+                kind_attrs = _match(stripped)
+                if kind_attrs:
+                    _add(out, LogEvent(no, kind_attrs[0][0], prev_ts, False, None, None, None,
+                                       stripped, kind_attrs[0][1]))
+            continue
+        head = _header(stripped if not line[:1].isalpha() else line)
+        if head is None:
+            out.unrecognised += 1
+            if len(problems) < 20:
+                problems.append(ParseProblem("not a log line", no, raw[:200]))
+            continue
+        fmt, f = head
+        formats[fmt] += 1
+        if f.get("prog"):
+            out.programs[f["prog"]] += 1
+        if f.get("host"):
+            out.hosts[f["host"]] += 1
+        ts = f.get("ts")
+        if ts is not None:
+            out.timestamped = True
+            out.first_ts = out.first_ts or ts
+            out.last_ts = ts
+            prev_ts = ts
+            if f.get("tz") and not out.tz:
+                out.tz = f["tz"]
+        if not interesting:
+            continue
+        for kind, attrs in _match(f["msg"]):
+            pid = f.get("pid")
+            _add(out, LogEvent(no, kind, ts, bool(f.get("year")), f.get("host"), f.get("prog"),
+                               int(pid) if isinstance(pid, (int, str)) and str(pid).isdigit() else None,
+                               raw.strip(), attrs))
+    if formats:
+        top = [k for k, _ in formats.most_common() if k != "journal"]
+        out.format = top[0] if len(top) == 1 else ("mixed" if top else "journal")
+    if out.lines and not formats:
+        problems.insert(0, ParseProblem("no line looks like a system log"))
+        return Parsed(None, problems)
+    if out.unrecognised > len(problems):
+        problems.append(ParseProblem(f"{out.unrecognised} lines in all were not log lines"))
+    return Parsed(out, problems)
+
+
+def _add(out: LogEvents, ev: LogEvent) -> None:
+    out.kinds[ev.kind] += 1
+    if len(out.events) < MAX_EVENTS:
+        out.events.append(ev)
+    else:
+        out.dropped_events += 1
+
+
+def shift(ts: datetime | None, seconds: float) -> datetime | None:
+    return ts + timedelta(seconds=seconds) if ts else None

@@ -1,0 +1,279 @@
+"""@rule, the rule registry, and running rules into findings.
+
+A rule is metadata plus a pure function over a `Context` (typed facts of every node). It yields
+`Hit`s; the engine attaches the metadata, fills the fix templates with the hit's values and
+turns every outcome into one of four states: fail, pass, not applicable, could not check.
+A crashing rule becomes an FW902 finding and the run goes on.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from forewarn.model.findings import EvidenceRef, Finding, FixStep, Severity, Status, When
+
+if TYPE_CHECKING:
+    from forewarn.facts.context import Context
+
+DOC_SECTIONS = ("What it does", "Why it matters", "How to fix")
+_CODE = re.compile(r"^(PVE|LVM|NET|LNX|OSK|K8S|FW)\d{3}$")
+
+
+class NotApplicable(Exception):
+    """Raised by a rule when what it checks does not exist here (no HA, no ZFS, ...)."""
+
+
+class CouldNotCheck(Exception):
+    """Raised by a rule when its evidence is there but does not let it decide."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepTemplate:
+    text: str
+    safe: bool = True
+    manual: bool = False  # an instruction for a person, not a command to run
+    node: str | None = "{node}"
+
+
+def step(text: str, *, safe: bool = True, on: str | None = "{node}") -> StepTemplate:
+    """A command of a fix. `safe=False` marks a destructive or disruptive command."""
+    return StepTemplate(text, safe=safe, node=on)
+
+
+def note(text: str) -> StepTemplate:
+    """A manual step: something to do or check that is not one command."""
+    return StepTemplate(text, safe=True, manual=True, node=None)
+
+
+@dataclass(slots=True)
+class Hit:
+    """One problem a rule found. Values in `params` fill the rule's fix templates."""
+
+    message: str
+    nodes: tuple[str, ...] | list[str] | str = ()
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    fix: list[StepTemplate] | None = None  # replaces the rule's templates for this hit
+    severity: Severity | None = None
+    when: When | None = None
+    cause: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    title: str
+    severity: Severity
+    family: str
+    platform: str
+    inputs: tuple[str, ...]
+    requires: tuple[str, ...]
+    seed: str
+    fix: tuple[StepTemplate, ...]
+    when: When
+    func: Callable[["Context"], Iterable[Hit]]
+    doc: dict[str, str]
+    module_file: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def cases_file(self) -> Path:
+        return Path(self.module_file).with_suffix(".yaml")
+
+
+RULES: dict[str, Rule] = {}
+
+
+def parse_doc(doc: str | None) -> dict[str, str]:
+    """Split a rule docstring into its `What it does:` / `Why it matters:` / `How to fix:` parts."""
+    sections: dict[str, str] = {}
+    if not doc:
+        return sections
+    pattern = re.compile(r"^\s*(" + "|".join(DOC_SECTIONS) + r"):\s*", re.M)
+    parts = pattern.split(doc)
+    for i in range(1, len(parts) - 1, 2):
+        body = " ".join(line.strip() for line in parts[i + 1].strip().splitlines())
+        sections[parts[i]] = re.sub(r"\s+", " ", body).strip()
+    return sections
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    title: str,
+    severity: str,
+    inputs: Iterable[str],
+    requires: Iterable[str] = (),
+    platform: str | None = None,
+    seed: str = "",
+    fix: Iterable[StepTemplate | str] = (),
+    when: When = When.NOW,
+    aliases: Iterable[str] = (),
+) -> Callable[[Callable[["Context"], Iterable[Hit]]], Callable[["Context"], Iterable[Hit]]]:
+    """Register a rule. `inputs`: specs of which at least one is needed; `requires`: all needed."""
+    if not _CODE.match(code):
+        raise ValueError(f"bad rule code {code!r}")
+
+    def wrap(func: Callable[["Context"], Iterable[Hit]]) -> Callable[["Context"], Iterable[Hit]]:
+        if code in RULES:
+            raise ValueError(f"rule code {code} registered twice")
+        family = re.match(r"[A-Z]+", code).group(0)  # type: ignore[union-attr]
+        plat = platform or {"PVE": "pve", "LVM": "lvm"}.get(family, "linux")
+        RULES[code] = Rule(
+            code=code,
+            name=name,
+            title=title,
+            severity=Severity.parse(severity),
+            family=family,
+            platform=plat,
+            inputs=tuple(inputs),
+            requires=tuple(requires),
+            seed=seed,
+            fix=tuple(s if isinstance(s, StepTemplate) else step(s) for s in fix),
+            when=when,
+            func=func,
+            doc=parse_doc(func.__doc__),
+            module_file=sys.modules[func.__module__].__file__ or "",
+            aliases=tuple(aliases),
+        )
+        return func
+
+    return wrap
+
+
+class _Fill(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "<" + key + ">"
+
+
+def render_fix(templates: Iterable[StepTemplate], params: dict[str, Any]) -> list[FixStep]:
+    fill = _Fill({k: v for k, v in params.items()})
+    steps: list[FixStep] = []
+    for t in templates:
+        node = t.node.format_map(fill) if t.node else None
+        if node and node.startswith("<"):
+            node = None
+        if t.manual:
+            steps.append(FixStep(command="", node=None, safe=True, note=t.text.format_map(fill)))
+        else:
+            steps.append(FixStep(command=t.text.format_map(fill), node=node, safe=t.safe))
+    return steps
+
+
+def _finding(r: Rule, status: Status, **kw: Any) -> Finding:
+    return Finding(
+        code=r.code,
+        name=r.name,
+        title=r.title,
+        severity=r.severity,
+        status=status,
+        family=r.family,
+        seed=r.seed,
+        when=r.when,
+        cause=r.doc.get("Why it matters", ""),
+        **kw,
+    )
+
+
+def _as_nodes(nodes: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    if isinstance(nodes, str):
+        return (nodes,) if nodes else ()
+    return tuple(dict.fromkeys(nodes))
+
+
+def run_rule(r: Rule, ctx: "Context") -> list[Finding]:
+    """Run one rule: decide applicability, call it, and turn its hits into findings."""
+    if not ctx.platform_present(r.platform):
+        return [_finding(r, Status.NOT_APPLICABLE,
+                         message=f"no {r.platform.upper()} evidence here")]
+    missing_all = [s for s in r.requires if not ctx.has(s)]
+    have_any = not r.inputs or any(ctx.has(s) for s in r.inputs)
+    if missing_all or not have_any:
+        needs = missing_all + ([] if have_any else list(r.inputs))
+        why = ctx.why_missing(needs)
+        return [_finding(r, Status.COULD_NOT_CHECK, missing=tuple(needs),
+                         message="not checked: needs " + " or ".join(needs) + why)]
+    try:
+        hits = list(r.func(ctx))
+    except NotApplicable as exc:
+        return [_finding(r, Status.NOT_APPLICABLE, message=str(exc))]
+    except CouldNotCheck as exc:
+        return [_finding(r, Status.COULD_NOT_CHECK, message=f"not checked: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - a broken rule must not stop the run
+        tb = traceback.format_exc(limit=6)
+        return [
+            _finding(r, Status.COULD_NOT_CHECK, message=f"not checked: the rule crashed ({exc!r})"),
+            internal_finding("FW902", "rule-crashed", f"Rule {r.code} crashed",
+                             f"{r.code} raised {exc!r}; the rest of the scan went on",
+                             details={"traceback": tb}),
+        ]
+    if not hits:
+        return [_finding(r, Status.PASS, message="")]
+    out: list[Finding] = []
+    for h in hits:
+        nodes = _as_nodes(h.nodes)
+        params = {"node": nodes[0] if nodes else "<node>", **h.params}
+        f = _finding(
+            r,
+            Status.FAIL,
+            message=h.message,
+            nodes=nodes,
+            evidence=list(h.evidence),
+            fix=render_fix(h.fix if h.fix is not None else r.fix, params),
+            details=dict(h.details),
+        )
+        if h.severity is not None:
+            f.severity = h.severity
+        if h.when is not None:
+            f.when = h.when
+        if h.cause:
+            f.cause = h.cause
+        out.append(f)
+    return out
+
+
+INTERNAL = {
+    "FW901": ("parser-crashed", Severity.MEDIUM),
+    "FW902": ("rule-crashed", Severity.MEDIUM),
+    "FW903": ("evidence-unreadable", Severity.LOW),
+    "FW904": ("bundle-checksum-mismatch", Severity.MEDIUM),
+    "FW905": ("parse-problems", Severity.INFO),
+    "FW906": ("file-not-recognised", Severity.LOW),
+    "FW907": ("unused-artifact", Severity.INFO),
+    "FW908": ("node-unreachable", Severity.HIGH),
+    "FW909": ("command-timed-out", Severity.LOW),
+}
+
+
+def internal_finding(code: str, name: str, title: str, message: str, *, nodes: tuple[str, ...] = (),
+                     evidence: list[EvidenceRef] | None = None,
+                     details: dict[str, Any] | None = None) -> Finding:
+    """A finding about forewarn's own view of the evidence (FW9xx), never about the cluster."""
+    return Finding(code=code, name=name, title=title, severity=INTERNAL[code][1],
+                   status=Status.FAIL, family="FW", message=message, nodes=nodes,
+                   evidence=evidence or [], details=details or {})
+
+
+def run_all(ctx: "Context", codes: Iterable[str] | None = None) -> list[Finding]:
+    wanted = set(codes) if codes else None
+    findings: list[Finding] = []
+    for code in sorted(RULES):
+        if wanted is not None and code not in wanted:
+            continue
+        findings.extend(run_rule(RULES[code], ctx))
+    findings.extend(ctx.internal_findings())
+    return findings
+
+
+def iter_rules() -> Iterator[Rule]:
+    for code in sorted(RULES):
+        yield RULES[code]

@@ -1,0 +1,113 @@
+"""PVE101 quorum-lost: the cluster (or this node's part of it) is not quorate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+
+QUORUM_SPECS = ("pve.pvecm_status", "pve.corosync_quorumtool")
+
+FIX = (
+    step("pvecm status"),
+    step("corosync-cfgtool -s"),
+    step("journalctl -b -u corosync -u pve-cluster --since -2h"),
+    note("Bring the missing nodes or links back (see PVE102 for link flaps); quorum returns by itself "
+         "once more than half of the votes see each other."),
+    note("Seed 001: after long network trouble, restarting the cluster services on a node that IS in the "
+         "quorate part once helped: `systemctl restart pve-cluster corosync` there."),
+    step("pvecm expected {quorum_if_alone}", safe=False),
+)
+
+
+@rule(
+    code="PVE101", name="quorum-lost", title="Cluster not quorate", severity="critical",
+    inputs=QUORUM_SPECS + logs.LOG_SPECS, seed="seeds/001_2bd87300fc635f04.txt:99", fix=FIX,
+)
+def quorum_lost(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads `pvecm status` / `corosync-quorumtool -s` of every node and reports each
+    node that is not quorate with its vote count; from logs, reports when a node lost quorum
+    (`non-primary component`, pmxcfs `node lost quorum`), how often, and whether it came back.
+
+    Why it matters: without quorum pmxcfs makes /etc/pve read-only: no guest or host operation,
+    no web login, no jobs; HA nodes that stay without quorum fence themselves (hard reboot).
+    Running guests keep running where they are.
+
+    How to fix: find which nodes or links are missing (`pvecm status`, `corosync-cfgtool -s`) and
+    restore them. `pvecm expected N` forces quorum on a partition and is only safe when you are sure
+    the other nodes are really down: two partitions that both think they are quorate corrupt /etc/pve.
+    """
+    seen_now: set[str] = set()
+    for spec in QUORUM_SPECS:
+        for node, f in ctx.by_node(spec).items():
+            if node in seen_now:
+                continue
+            st = f.value
+            if st.service_error or st.quorate is None:
+                continue
+            seen_now.add(node)
+            if st.quorate:
+                continue
+            votes = f"{st.total_votes} of {st.expected_votes} votes" if st.total_votes is not None else "votes unknown"
+            needs = f", quorum needs {st.quorum}" if st.quorum is not None else ""
+            blocked = " — Activity blocked" if st.activity_blocked else ""
+            missing = ""
+            if st.expected_votes and st.total_votes is not None and st.members:
+                present = ", ".join(m.name or str(m.nodeid) for m in st.members)
+                missing = f"; members seen: {present}"
+            yield Hit(
+                f"{node}: {votes}{needs}{blocked}{missing}",
+                nodes=node,
+                evidence=[f.ref([st.lines.get(k, 0) for k in ("quorate", "total_votes", "quorum", "flags")])],
+                params={"quorum_if_alone": st.total_votes or 1},
+                when=When.NOW,
+                details={"total_votes": st.total_votes, "expected_votes": st.expected_votes,
+                         "quorum": st.quorum, "activity_blocked": st.activity_blocked},
+            )
+
+    kinds = ("non_primary", "pmxcfs_lost_quorum", "primary", "pmxcfs_quorum")
+    for node in ctx.nodes:
+        evs = logs.events(ctx, node, kinds)
+        if not evs:
+            continue
+        episodes: list[tuple[logs.NodeEvent, logs.NodeEvent | None]] = []
+        lost_at: logs.NodeEvent | None = None
+        for e in evs:
+            if e.kind in ("non_primary", "pmxcfs_lost_quorum"):
+                if lost_at is None:
+                    lost_at = e
+            elif lost_at is not None:
+                episodes.append((lost_at, e))
+                lost_at = None
+        if lost_at is not None:
+            episodes.append((lost_at, None))
+        if not episodes:
+            continue
+        parts = []
+        for lost, back in episodes:
+            if back is None:
+                parts.append(f"lost at {logs.when(lost)}, not regained by the end of the log")
+            elif lost.ts and back.ts:
+                parts.append(f"lost at {logs.when(lost)}, regained after {int((back.ts - lost.ts).total_seconds())} s")
+            else:
+                parts.append(f"lost at {logs.when(lost)}, regained at {logs.when(back)}")
+        recovered = episodes[-1][1] is not None
+        if node in seen_now and recovered:
+            state = " (quorate now)"
+        else:
+            state = ""
+        lines_ev = [e for ep in episodes for e in ep if e is not None]
+        yield Hit(
+            f"{node}: lost quorum {len(episodes)} time(s) in the log{state}: " + "; ".join(parts[:5])
+            + (f"; … {len(parts) - 5} more" if len(parts) > 5 else ""),
+            nodes=node,
+            evidence=logs.refs(lines_ev),
+            params={"quorum_if_alone": 1},
+            fix=list(FIX[:5]),
+            when=When.PAST,
+            severity=Severity.HIGH if recovered else Severity.CRITICAL,
+            details={"episodes": len(episodes), "recovered": recovered},
+        )

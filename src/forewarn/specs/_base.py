@@ -1,0 +1,114 @@
+"""The `Spec` record and the registry of every spec."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+
+SPECS: dict[str, "Spec"] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    name: str
+    kind: str  # "command" | "file" | "log"
+    source: str  # command line, or absolute path (glob allowed for multi-instance files)
+    description: str
+    names: tuple[str, ...] = ()  # file-name globs that identify a loose file of this kind
+    sniff: tuple[re.Pattern[str], ...] = ()  # content patterns (any) that identify it
+    sniff_weight: int = 10
+    multi: bool = False  # several instances per node (guest configs, rotated logs)
+    timeout: float = 20.0
+    redact: bool = False
+    platform: str = field(default="")
+
+    @property
+    def tail(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    def bundle_paths(self) -> tuple[str, ...]:
+        """Where artifacts of this spec live under a node's folder of a bundle."""
+        if self.kind == "command":
+            return (f"cmd/{self.tail}.txt",)
+        return tuple(p.lstrip("/") for p in self.source.split("|"))
+
+    def bundle_path_for(self, node_path: str | None = None) -> str:
+        if self.kind == "command":
+            return f"cmd/{self.tail}.txt"
+        return (node_path or self.source.split("|")[0]).lstrip("/")
+
+
+def spec(
+    name: str,
+    kind: str,
+    source: str,
+    description: str,
+    *,
+    names: tuple[str, ...] = (),
+    sniff: tuple[str, ...] = (),
+    sniff_weight: int = 10,
+    multi: bool = False,
+    timeout: float = 20.0,
+    redact: bool = False,
+) -> Spec:
+    if name in SPECS:
+        raise ValueError(f"spec {name} declared twice")
+    s = Spec(
+        name=name,
+        kind=kind,
+        source=source,
+        description=description,
+        names=names,
+        sniff=tuple(re.compile(p, re.M) for p in sniff),
+        sniff_weight=sniff_weight,
+        multi=multi,
+        timeout=timeout,
+        redact=redact,
+        platform=name.split(".", 1)[0],
+    )
+    SPECS[name] = s
+    return s
+
+
+def get(name: str) -> Spec:
+    return SPECS[name]
+
+
+def all_specs() -> list[Spec]:
+    return list(SPECS.values())
+
+
+def identify_by_path(rel_path: str) -> Spec | None:
+    """The spec whose bundle path matches `rel_path` (a path under a node's folder)."""
+    rel = rel_path.lstrip("/")
+    for s in SPECS.values():
+        for pattern in s.bundle_paths():
+            if fnmatch.fnmatchcase(rel, pattern) or (
+                s.multi and fnmatch.fnmatchcase(rel, pattern + ".*")
+            ):
+                return s
+    return None
+
+
+def sniff_content(file_name: str, head: str) -> list[tuple[int, Spec, str]]:
+    """Score every spec for a loose file: by its name and by patterns in its first bytes.
+
+    Returns (score, spec, why) best first; an empty list means nobody recognises it.
+    """
+    base = file_name.rsplit("/", 1)[-1].lower()
+    scored: list[tuple[int, Spec, str]] = []
+    for s in SPECS.values():
+        score = 0
+        why: list[str] = []
+        if any(fnmatch.fnmatch(base, g) for g in s.names):
+            score += 5
+            why.append("file name")
+        hits = sum(1 for p in s.sniff if p.search(head))
+        if hits:
+            score += s.sniff_weight + hits
+            why.append("content")
+        if score:
+            scored.append((score, s, " and ".join(why)))
+    scored.sort(key=lambda t: (-t[0], t[1].name))
+    return scored

@@ -1,0 +1,78 @@
+"""Proxmox VE and corosync evidence."""
+
+from forewarn.specs._base import spec
+
+_QUORUM = (r"^Votequorum information", r"^Quorum information", r"Cannot initialize CMAP service",
+           r"^Quorate:\s+(Yes|No)")
+
+spec("pve.pvecm_status", "command", "pvecm status", "cluster and quorum status (pvecm)",
+     names=("pvecm_status*", "pvecm-status*", "pvecm*status*"), sniff=_QUORUM, timeout=15)
+spec("pve.corosync_quorumtool", "command", "corosync-quorumtool -s", "quorum status (corosync)",
+     names=("corosync-quorumtool*", "corosync_quorumtool*", "quorumtool*"), sniff=_QUORUM,
+     sniff_weight=9, timeout=15)
+spec("pve.corosync_cfgtool", "command", "corosync-cfgtool -s", "knet link status per node",
+     names=("corosync-cfgtool*", "corosync_cfgtool*", "cfgtool*"),
+     sniff=(r"^Local node ID \d+, transport", r"^LINK ID \d+", r"^RING ID \d+"), timeout=15)
+spec("pve.pvecm_nodes", "command", "pvecm nodes", "cluster membership (pvecm nodes)",
+     names=("pvecm_nodes*", "pvecm-nodes*"), sniff=(r"^Membership information\s*$",),
+     sniff_weight=6, timeout=15)
+spec("pve.corosync_conf", "file", "/etc/pve/corosync.conf",
+     "cluster-wide corosync.conf (pmxcfs copy)",
+     names=("corosync.conf*", "corosync_conf*", "pve-corosync.conf*"),
+     sniff=(r"^\s*totem\s*\{", r"^\s*nodelist\s*\{", r"^\s*quorum\s*\{"))
+spec("pve.corosync_conf_local", "file", "/etc/corosync/corosync.conf",
+     "node-local corosync.conf (what corosync really reads)",
+     names=("etc-corosync-corosync.conf*", "corosync.conf.local*"), sniff_weight=0)
+spec("pve.storage_cfg", "file", "/etc/pve/storage.cfg", "storage definitions",
+     names=("storage.cfg*", "storage_cfg*"),
+     sniff=(r"^(dir|zfspool|lvmthin|lvm|nfs|cifs|pbs|rbd|cephfs|iscsi|iscsidirect|zfs|glusterfs|btrfs|esxi):\s+\S+",))
+spec("pve.ha_resources_cfg", "file", "/etc/pve/ha/resources.cfg", "HA resources",
+     names=("resources.cfg*", "ha-resources*", "ha_resources*"), sniff=(r"^(vm|ct):\s+\d+\s*$",))
+spec("pve.ha_groups_cfg", "file", "/etc/pve/ha/groups.cfg", "HA groups (PVE <= 8)",
+     names=("groups.cfg*", "ha-groups*", "ha_groups*"), sniff=(r"^group:\s+\S+",))
+spec("pve.ha_rules_cfg", "file", "/etc/pve/ha/rules.cfg", "HA rules (PVE 9 node affinity)",
+     names=("rules.cfg*", "ha-rules*", "ha_rules*"),
+     sniff=(r"^(node-affinity|resource-affinity):\s+\S+",))
+spec("pve.replication_cfg", "file", "/etc/pve/replication.cfg", "storage replication jobs",
+     names=("replication.cfg*", "replication_cfg*"), sniff=(r"^local:\s+\d+-\d+",))
+spec("pve.guest_config", "file",
+     "/etc/pve/nodes/*/qemu-server/*.conf|/etc/pve/nodes/*/lxc/*.conf",
+     "guest configuration (qemu-server or lxc)", multi=True,
+     names=("[0-9]*.conf",),
+     sniff=(r"^(ostype|arch|rootfs|scsihw|bootdisk|vmgenid|smbios1|hostname|cores|memory):\s",),
+     sniff_weight=6)
+spec("pve.host_fw", "file", "/etc/pve/nodes/*/host.fw", "host firewall settings", multi=True,
+     names=("host.fw*",), sniff=(r"^\[OPTIONS\]",), sniff_weight=4)
+spec("pve.proxy_cert", "file",
+     "/etc/pve/nodes/*/pveproxy-ssl.pem|/etc/pve/nodes/*/pve-ssl.pem",
+     "web proxy certificate of each node (certificates only, never keys)", multi=True,
+     names=("pveproxy-ssl.pem*", "pve-ssl.pem*"), sniff=(r"^-----BEGIN CERTIFICATE-----",),
+     sniff_weight=6)
+spec("pve.pbs_cert", "file", "/etc/proxmox-backup/proxy.pem",
+     "Proxmox Backup Server proxy certificate", names=("proxy.pem*",), sniff_weight=0)
+spec("pve.ha_manager_status", "command", "ha-manager status", "HA manager state",
+     names=("ha-manager*", "ha_manager*"),
+     sniff=(r"^quorum (OK|No quorum)", r"^master \S+ \(", r"^lrm \S+ \(", r"^service (vm|ct):\d+ \("),
+     timeout=15)
+spec("pve.pvesr_status", "command", "pvesr status", "replication job state",
+     names=("pvesr*",), sniff=(r"^JobID\s+Enabled\s+Target",), timeout=15)
+spec("pve.pvesm_status", "command", "pvesm status", "storage state", names=("pvesm*",),
+     sniff=(r"^Name\s+Type\s+Status\s+Total",), timeout=30)
+spec("pve.pveversion", "command", "pveversion -v", "Proxmox package versions",
+     names=("pveversion*",), sniff=(r"^proxmox-ve: \S+", r"^pve-manager: \S+"))
+spec("pve.services", "command",
+     "systemctl show -p Id,ActiveState,SubState,UnitFileState,LoadState corosync.service "
+     "pve-cluster.service pvestatd.service pveproxy.service pvedaemon.service "
+     "pvescheduler.service spiceproxy.service pve-ha-lrm.service pve-ha-crm.service "
+     "pve-firewall.service watchdog-mux.service",
+     "state of the Proxmox services", names=("services*", "systemctl-show*"),
+     sniff=(r"^Id=\S+\.service$",), sniff_weight=6)
+spec("pve.zfs_snapshots", "command",
+     "zfs list -H -p -t snapshot -o name,guid,creation",
+     "ZFS snapshots (for replication)", names=("zfs-snapshots*", "zfs_list*"))
+spec("pve.zfs_volumes", "command",
+     "zfs get -H -p -t volume -o name,property,value volblocksize,used,logicalused,refreservation",
+     "zvol sizes and block sizes", names=("zfs-get*", "zfs_get*"),
+     sniff=(r"^\S+\tvolblocksize\t\d+",))
+spec("pve.zpool_status", "command", "zpool status -P", "ZFS pools and their layout",
+     names=("zpool-status*", "zpool_status*"), sniff=(r"^\s*pool: \S+", r"^\s*config:\s*$"))
