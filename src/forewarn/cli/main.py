@@ -176,9 +176,11 @@ def scan(targets: tuple[str, ...], **kw: Any) -> None:
 def _is_tar(path: str) -> bool:
     import tarfile
 
+    if path.endswith((".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")):
+        return True  # named like a bundle: a damaged one must say so, not be read as a log
     try:
         return Path(path).is_file() and tarfile.is_tarfile(path)
-    except OSError:
+    except Exception:  # noqa: BLE001 - a damaged compressed file raises EOFError and friends
         return False
 
 
@@ -293,8 +295,15 @@ def bundle_cmd(directory: str, out: str | None, created: str | None) -> None:
 
 def main() -> None:
     try:
-        cli(standalone_mode=True)
-    except KeyboardInterrupt:
+        rc = cli.main(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("forewarn: interrupted", err=True)
         sys.exit(130)
     except BrokenPipeError:

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import tarfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -205,8 +206,11 @@ def _from_manifest(p: Path, tree: _Tree, files: list[str]) -> Bundle:
         if tree.exists(rel):
             rec.opener = tree.opener(rel)
             if rec.sha256:
-                with rec.opener() as fh:
-                    digest, size = sha256_stream(fh)
+                try:
+                    with rec.opener() as fh:
+                        digest, size = sha256_stream(fh)
+                except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
+                    digest = f"unreadable ({exc})"
                 if digest != rec.sha256:
                     bundle.findings.append(internal_finding(
                         "FW904", "bundle-checksum-mismatch", "Bundle artifact changed after collection",

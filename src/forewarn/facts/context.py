@@ -6,7 +6,9 @@ artifact an FW903 finding, and parse problems an FW905 note. Rules only see valu
 
 from __future__ import annotations
 
+import tarfile
 import traceback
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +22,8 @@ from forewarn.parse import get_parser
 from forewarn.rules._engine import internal_finding
 
 _EXCERPT_MAX = 12
+# Reading an artifact can fail half-way (damaged gzip member, file vanished, I/O error).
+_READ_ERRORS = (OSError, EOFError, zlib.error, tarfile.TarError)
 
 
 @dataclass(slots=True)
@@ -104,7 +108,12 @@ class Context:
         if rec.error and not rec.size:
             self._unparsed[rec.spec] = rec.error
             return None
-        if rec.is_binary():
+        try:
+            binary = rec.is_binary()
+        except _READ_ERRORS as exc:
+            self._unreadable(rec, exc)
+            return None
+        if binary:
             self._unparsed[rec.spec] = f"{rec.artifact} is binary, not text"
             self._internal.append(internal_finding(
                 "FW903", "evidence-unreadable", "Evidence is not readable text",
@@ -113,6 +122,9 @@ class Context:
             return None
         try:
             parsed: Parsed[Any] = p(rec.lines() if p.stream else rec.text())
+        except _READ_ERRORS as exc:
+            self._unreadable(rec, exc)
+            return None
         except Exception as exc:  # noqa: BLE001 - the engine wraps every parser, see STYLE 2.3
             self._unparsed[rec.spec] = f"parser crashed on {rec.artifact}"
             self._internal.append(internal_finding(
@@ -133,6 +145,13 @@ class Context:
             self._unparsed[rec.spec] = f"{rec.artifact}: {why}"
             return None
         return Fact(rec.node, rec.spec, rec, parsed.value, parsed.problems)
+
+    def _unreadable(self, rec: EvidenceRecord, exc: BaseException) -> None:
+        self._unparsed[rec.spec] = f"{rec.artifact} could not be read ({exc})"
+        self._internal.append(internal_finding(
+            "FW903", "evidence-unreadable", "Evidence could not be read",
+            f"{rec.node}: {rec.artifact}: reading failed ({exc}); it was not parsed as {rec.spec}",
+            nodes=(rec.node,)))
 
     def internal_findings(self) -> list[Finding]:
         return self._internal + self.extra_findings

@@ -27,7 +27,8 @@ def _finding_block(f: Finding, verbose: bool) -> Group:
     head.append(f.title, style="bold")
     if f.nodes:
         head.append("  [" + ", ".join(f.nodes) + "]", style="magenta")
-    head.append(f"  ({WHEN_LABEL.get(f.when.value, f.when.value)})", style="dim")
+    if f.family != "FW":
+        head.append(f"  ({WHEN_LABEL.get(f.when.value, f.when.value)})", style="dim")
     parts: list = [head, Padding(Text(f.message), (0, 0, 0, 3))]
     for ev in f.evidence[: (8 if verbose else 3)]:
         where = f"{ev.node}: {ev.artifact}"

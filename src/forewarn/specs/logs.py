@@ -5,7 +5,8 @@ from forewarn.specs._base import spec
 _SYSLOG = (
     r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w\-./]+(\[\d+\])?: ",
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:?\d\d|Z) \S+ [\w\-./]+(\[\d+\])?: ",
-    r"^(corosync|pmxcfs|pve-ha-lrm|pve-ha-crm|pvescheduler|pveproxy|systemd)\[\d+\]: ",
+    r"^\s*(corosync|pmxcfs|pve-ha-lrm|pve-ha-crm|pvescheduler|pveproxy|pvedaemon|pvestatd|systemd|kernel|kubelet|dockerd|containerd)(\[\d+\])?: ",
+    r"^\s*[A-Za-z][\w\-./]*\[\d+\]: \S",
     r'^\{"__CURSOR"',
 )
 
