@@ -38,7 +38,7 @@ def case_nodes(case: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {"node": case.get("evidence") or {}}
 
 
-def _text_of(value: Any, root: Path) -> tuple[str, dict[str, Any]]:
+def text_of(value: Any, root: Path) -> tuple[str, dict[str, Any]]:
     meta: dict[str, Any] = {}
     if isinstance(value, str):
         return value, meta
@@ -67,7 +67,7 @@ def case_records(case: dict[str, Any], root: Path | None = None) -> list[Evidenc
                 raise ValueError(f"unknown spec {base!r}")
             values = value if isinstance(value, list) else [value]
             for i, v in enumerate(values):
-                text, meta = _text_of(v, root)
+                text, meta = text_of(v, root)
                 art = (v.get("artifact") if isinstance(v, dict) else None) or \
                     f"{SPECS[base].bundle_path_for()}" + (f"#{i}" if i else "")
                 records.append(EvidenceRecord(

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from forewarn.rules._engine import RULES, Rule
+from forewarn.rules.cases import case_nodes, evidence_root, text_of
 
 
 def load_cases(r: Rule) -> dict[str, Any]:
@@ -22,39 +23,23 @@ def load_cases(r: Rule) -> dict[str, Any]:
     return data
 
 
-def _example_text(value: Any, base: Path) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        if "text" in value:
-            return str(value["text"])
-        if "file" in value:
-            f = (base / value["file"]).resolve()
-            if f.exists():
-                lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
-                lo, hi = (value.get("lines") or [1, min(len(lines), 30)])
-                return "\n".join(lines[lo - 1:hi])
-            return f"(see {value['file']})"
-    return str(value)
-
-
 def first_case(r: Rule, expect: str) -> tuple[str, dict[str, str]] | None:
-    data = load_cases(r)
-    base = Path(r.cases_file).parent
-    for name, case in (data.get("cases") or {}).items():
-        if case.get("expect") == expect:
-            ev: dict[str, str] = {}
-            for node, specs in _case_nodes(case).items():
-                for spec, val in specs.items():
-                    ev[f"{node}: {spec}" if node != "node" else spec] = _example_text(val, base)
-            return name, ev
+    """The rule's first case with this outcome, its evidence as text (files sliced as in the case)."""
+    root = evidence_root()
+    for name, case in (load_cases(r).get("cases") or {}).items():
+        if case.get("expect") != expect:
+            continue
+        ev: dict[str, str] = {}
+        for node, specs in case_nodes(case).items():
+            for spec, val in (specs or {}).items():
+                label = f"{node}: {spec}" if node != "node" else spec
+                for v in (val if isinstance(val, list) else [val]):
+                    try:
+                        ev[label] = text_of(v, root)[0]
+                    except (OSError, ValueError):
+                        ev[label] = f"(evidence file not available here: {v.get('file') if isinstance(v, dict) else v})"
+        return name, ev
     return None
-
-
-def _case_nodes(case: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    if "nodes" in case:
-        return case["nodes"] or {}
-    return {"node": case.get("evidence") or {}}
 
 
 def catalogue_row(code: str) -> dict[str, Any] | None:
@@ -96,7 +81,8 @@ def rule_doc_json(code: str) -> dict[str, Any]:
         "doc": r.doc, "implemented": True,
         "example_fail": {"case": fail[0], "evidence": fail[1]} if fail else None,
         "example_pass": {"case": ok[0], "evidence": ok[1]} if ok else None,
-        "fix": [t.text for t in r.fix],
+        "fix": [("# " + t.text) if t.manual else (t.text + ("   # disruptive" if not t.safe else ""))
+                for t in r.fix],
     }
 
 
