@@ -21,7 +21,7 @@ from typing import IO, Any
 from forewarn import __version__
 from forewarn.model.evidence import EvidenceRecord
 from forewarn.model.findings import Finding
-from forewarn.rules._engine import internal_finding
+from forewarn.model.internal import internal_finding
 from forewarn.specs import identify_by_path
 
 FORMAT = "forewarn-bundle"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from forewarn.collect.bundle import Bundle, BundleError
 from forewarn.model.evidence import EvidenceRecord, looks_binary
-from forewarn.rules._engine import internal_finding
+from forewarn.model.internal import internal_finding
 from forewarn.specs import Spec, get, sniff_content
 
 HEAD = 65536

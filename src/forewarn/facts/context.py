@@ -19,7 +19,7 @@ from forewarn.model.evidence import EvidenceRecord
 from forewarn.model.findings import EvidenceRef, Finding
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse import get_parser
-from forewarn.rules._engine import internal_finding
+from forewarn.model.internal import internal_finding
 
 _EXCERPT_MAX = 12
 # Reading an artifact can fail half-way (damaged gzip member, file vanished, I/O error).

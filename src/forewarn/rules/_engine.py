@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forewarn.model.findings import EvidenceRef, Finding, FixStep, Severity, Status, When
+from forewarn.model.internal import INTERNAL, internal_finding  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context
@@ -239,28 +240,6 @@ def run_rule(r: Rule, ctx: "Context") -> list[Finding]:
             f.cause = h.cause
         out.append(f)
     return out
-
-
-INTERNAL = {
-    "FW901": ("parser-crashed", Severity.MEDIUM),
-    "FW902": ("rule-crashed", Severity.MEDIUM),
-    "FW903": ("evidence-unreadable", Severity.LOW),
-    "FW904": ("bundle-checksum-mismatch", Severity.MEDIUM),
-    "FW905": ("parse-problems", Severity.INFO),
-    "FW906": ("file-not-recognised", Severity.LOW),
-    "FW907": ("unused-artifact", Severity.INFO),
-    "FW908": ("node-unreachable", Severity.HIGH),
-    "FW909": ("command-timed-out", Severity.LOW),
-}
-
-
-def internal_finding(code: str, name: str, title: str, message: str, *, nodes: tuple[str, ...] = (),
-                     evidence: list[EvidenceRef] | None = None,
-                     details: dict[str, Any] | None = None) -> Finding:
-    """A finding about forewarn's own view of the evidence (FW9xx), never about the cluster."""
-    return Finding(code=code, name=name, title=title, severity=INTERNAL[code][1],
-                   status=Status.FAIL, family="FW", message=message, nodes=nodes,
-                   evidence=evidence or [], details=details or {})
 
 
 def run_all(ctx: "Context", codes: Iterable[str] | None = None) -> list[Finding]:

@@ -68,8 +68,9 @@ def case_records(case: dict[str, Any], root: Path | None = None) -> list[Evidenc
             values = value if isinstance(value, list) else [value]
             for i, v in enumerate(values):
                 text, meta = text_of(v, root)
+                suffix = spec_name[len(base):] + (f"#{i}" if i else "")
                 art = (v.get("artifact") if isinstance(v, dict) else None) or \
-                    f"{SPECS[base].bundle_path_for()}" + (f"#{i}" if i else "")
+                    f"{SPECS[base].bundle_path_for()}{suffix}"
                 records.append(EvidenceRecord(
                     spec=base, node=str(node), artifact=str(art), kind=SPECS[base].kind,
                     data=text.encode("utf-8"), size=len(text), timed_out=bool(meta.get("timed_out")),
