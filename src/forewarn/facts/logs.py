@@ -17,7 +17,7 @@ from forewarn.parse.logs.syslog import LogEvent, LogEvents
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
 
-LOG_SPECS = ("log.syslog", "log.corosync")
+LOG_SPECS = ("log.syslog", "log.corosync", "pve.task_log")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+import textwrap
+
+from rich.console import Console
 from rich.markup import escape
-from rich.padding import Padding
 from rich.text import Text
 
 from forewarn.model.findings import Finding, Severity, Status
@@ -20,7 +21,18 @@ SEV_STYLE = {
 WHEN_LABEL = {"now": "state now", "past": "from logs", "config": "configuration"}
 
 
-def _finding_block(f: Finding, verbose: bool) -> Group:
+def _wrap(text: str, indent: int, width: int, style: str = "", hang: int = 0) -> list[Text]:
+    """Indented lines, wrapped by hand so files and narrow terminals get no padding spaces."""
+    out: list[Text] = []
+    for para in text.splitlines() or [""]:
+        lead = len(para) - len(para.lstrip(" "))
+        lines = textwrap.wrap(para.strip(), width=max(20, width - indent - lead),
+                              subsequent_indent=" " * hang) or [""]
+        out.extend(Text(" " * (indent + lead) + ln, style=style) for ln in lines)
+    return out
+
+
+def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
     head = Text()
     head.append(f" {f.severity.label.upper():8} ", style=SEV_STYLE[f.severity])
     head.append(f" {f.code} ", style="bold")
@@ -29,33 +41,34 @@ def _finding_block(f: Finding, verbose: bool) -> Group:
         head.append("  [" + ", ".join(f.nodes) + "]", style="magenta")
     if f.family != "FW":
         head.append(f"  ({WHEN_LABEL.get(f.when.value, f.when.value)})", style="dim")
-    parts: list = [head, Padding(Text(f.message), (0, 0, 0, 3))]
+    parts: list[Text] = [head, *_wrap(f.message, 3, width)]
     for ev in f.evidence[: (8 if verbose else 3)]:
         where = f"{ev.node}: {ev.artifact}"
         if ev.lines:
             shown = ",".join(str(n) for n in ev.lines[:10]) + ("…" if len(ev.lines) > 10 else "")
             where += f" line {shown}"
-        parts.append(Padding(Text("evidence: " + where, style="dim"), (0, 0, 0, 3)))
+        parts += _wrap("evidence: " + where, 3, width, "dim")
         for no, line in zip(ev.lines or [None] * len(ev.excerpt), ev.excerpt[: (12 if verbose else 4)]):
             prefix = f"{no:>6} │ " if no else "       │ "
-            parts.append(Padding(Text(prefix + line, style="dim"), (0, 0, 0, 3)))
+            clipped = line if verbose or len(line) <= width - 14 else line[: width - 15] + "…"
+            parts.append(Text("   " + prefix + clipped, style="dim"))
     if f.cause:
-        parts.append(Padding(Text.assemble(("why: ", "bold"), f.cause), (0, 0, 0, 3)))
+        parts += _wrap("why: " + f.cause, 3, width, hang=5)
     if f.fix:
-        parts.append(Padding(Text("fix:", style="bold"), (0, 0, 0, 3)))
-        for s in f.fix:
-            if s.note:
-                parts.append(Padding(Text("• " + s.note), (0, 0, 0, 5)))
+        parts.append(Text("   fix:", style="bold"))
+        for st in f.fix:
+            if st.note:
+                parts += _wrap("• " + st.note, 5, width, hang=2)
             else:
-                t = Text("$ " + s.command, style="green" if s.safe else "bold red")
-                if s.node:
-                    t.append(f"   # on {s.node}", style="dim")
-                if not s.safe:
+                t = Text("     $ " + st.command, style="green" if st.safe else "bold red")
+                if st.node:
+                    t.append(f"   # on {st.node}", style="dim")
+                if not st.safe:
                     t.append("   (disruptive: read before running)", style="red")
-                parts.append(Padding(t, (0, 0, 0, 5)))
+                parts.append(t)
     if f.suppressed:
-        parts.append(Padding(Text(f"suppressed: {f.suppressed}", style="dim italic"), (0, 0, 0, 3)))
-    return Group(*parts)
+        parts += _wrap(f"suppressed: {f.suppressed}", 3, width, "dim italic")
+    return parts
 
 
 def render_text(report: Report, console: Console, *, verbose: bool = False, show_passed: bool = False) -> None:
@@ -72,7 +85,8 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
     if not failed:
         c.print(Text("No problems found in what was read.", style="bold green"))
     for f in failed:
-        c.print(_finding_block(f, verbose))
+        for line in _finding_block(f, verbose, c.width):
+            c.print(line, overflow="ignore", crop=False, no_wrap=True)
         c.print()
     s = report.summary()
     c.print(Text(

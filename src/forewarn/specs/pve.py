@@ -76,3 +76,8 @@ spec("pve.zfs_volumes", "command",
      sniff=(r"^\S+\tvolblocksize\t\d+",))
 spec("pve.zpool_status", "command", "zpool status -P", "ZFS pools and their layout",
      names=("zpool-status*", "zpool_status*"), sniff=(r"^\s*pool: \S+", r"^\s*config:\s*$"))
+spec("pve.task_log", "log", "/var/log/pve/tasks/*/UPID:*",
+     "PVE task logs, or error text copied from a task, the GUI or a terminal (plain lines, no syslog header)",
+     names=("task-log*", "task_log*", "UPID:*"),
+     sniff=(r"^TASK (OK|ERROR)", r"^Requesting HA (start|stop|migration|relocation) for ",
+            r"^ERROR: migration aborted "), multi=True, timeout=30)

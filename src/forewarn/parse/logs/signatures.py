@@ -46,6 +46,8 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("pmxcfs_lost_quorum", "node lost quorum", r"\[status\] notice: node lost quorum"),
     _sig("pmxcfs_quorum", "node has quorum", r"\[status\] notice: node has quorum"),
     _sig("pmxcfs_cpg_error", "failed: ", r"\[(?P<svc>dcdb|status|main)\] crit: (?P<call>cpg_\w+) failed: (?P<err>\d+)"),
+    # newer pmxcfs prints the cs_error_t name instead of its number (`failed: CS_ERR_TRY_AGAIN`)
+    _sig("pmxcfs_cpg_error", "failed: CS_ERR", r"\[(?P<svc>dcdb|status|main)\] crit: (?P<call>cpg_\w+) failed: (?P<err>CS_ERR_\w+)"),
     _sig("pmxcfs_crit", "] crit: ", r"\[(?P<svc>dcdb|status|main|quorum|confdb|database)\] crit: (?P<what>.*?)\s*$"),
     _sig("pmxcfs_sync_start", "starting data syncronisation", r"\[(?P<svc>dcdb|status)\] notice: starting data syncronisation"),
     _sig("pmxcfs_synced", "all data is up to date", r"\[(?P<svc>dcdb|status)\] notice: all data is up to date"),
@@ -54,6 +56,11 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("ha_lost_lock", "lost lock", r"lost lock '(?P<lock>[^' ]+)'?(?: - (?P<err>.*?))?\s*$"),
     _sig("ha_acquired_lock", "successfully acquired lock", r"successfully acquired lock '(?P<lock>[^']+)'"),
     _sig("ha_status_change", "status change", r"status change (?P<from>\S+) => (?P<to>\S+)"),
+    # watchdog-mux (the HA stack's watchdog multiplexer) and the kernel: a fence in progress
+    _sig("watchdog_expiring", "watchdog is about to expire", r"client (?:\(PID (?P<client>\d+)\) )?watchdog is about to expire"),
+    _sig("watchdog_expired", "disable watchdog updates", r"(?P<why>(?:[Cc]lient )?(?:\(PID \d+\) )?(?:watchdog expired|did not stop watchdog)) - disable watchdog updates"),
+    _sig("watchdog_not_stopped", "watchdog did not stop", r"(?P<dev>watchdog\d+): watchdog did not stop!"),
+    _sig("watchdog_mux_exit_active", "exit watchdog-mux with active connections", r"exit watchdog-mux with active connections"),
     _sig("watchdog", "watchdog ", r"watchdog (?P<state>active|closed)(?: \((?P<why>[^)]*)\))?"),
     _sig("ha_service_error", "in error state", r"service '(?P<sid>(?:vm|ct):\d+)' in error state"),
     _sig("ha_fence", "fenc", r"(?:node '(?P<node>[^']+)': state changed from '(?P<from>\w+)' => '(?P<to>fence)'|successfully fenced node '(?P<node2>[^']+)')"),

@@ -34,6 +34,8 @@ _TRAD = re.compile(
 _ISO = re.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) "
     r"(?P<host>\S+) (?P<prog>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$")
+# dmesg: "[ 1234.567890] nfs: server ..." or, with -T, "[Sun Nov 22 05:00:00 2026] ..."
+_DMESG = re.compile(r"^\[\s*(?:(?P<up>\d+\.\d+)|(?P<wall>[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}))\] (?P<msg>.*)$")
 _BARE = re.compile(r"^\s*(?P<prog>[A-Za-z][\w\-./]*)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$")
 _JOURNAL_MARK = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot|Logs begin at .*|No entries|Journal begins at .*) --$")
 _COMMENT = re.compile(r"^\s*(//|#)")
@@ -124,6 +126,16 @@ def _header(line: str) -> tuple[str, dict[str, Any]] | None:
                             "pid": obj.get("_PID") or obj.get("SYSLOG_PID"), "msg": str(msg or ""),
                             "boot_id": obj.get("_BOOT_ID")}
         return None
+    m = _DMESG.match(line)
+    if m:
+        ts = None
+        if m.group("wall"):
+            try:
+                ts = datetime.strptime(m.group("wall"), "%a %b %d %H:%M:%S %Y")
+            except ValueError:
+                ts = None
+        return "dmesg", {"ts": ts, "year": ts is not None, "host": None, "prog": "kernel",
+                         "pid": None, "msg": m.group("msg")}
     m = _BARE.match(line)
     if m and (m.group("pid") or m.group("msg").startswith("  [")):
         return "bare", {"ts": None, "year": False, "host": None, "prog": m.group("prog"),

@@ -1,0 +1,649 @@
+"""PVE102 corosync-unstable: knet links flapping, token lost, memberships re-forming.
+
+Reads the corosync, pmxcfs and HA lines of every node's log and tells the story an admin
+would tell: which hosts and links were lost, how often the token was lost and the ring
+re-formed, whether it came back, whether it has settled, and, with several nodes' logs,
+which node is the common factor or how the cluster split.
+
+An *episode* on one node starts with the first sign of trouble (a knet link down, a token
+warning, a processor failure, a membership that failed a member, a non-primary component)
+and ends when nothing is down any more: every lost link is up, no token is pending and the
+membership is whole again. A lone link blip that recovers at once merges into trouble that
+follows within a minute (or a few log lines when the log has no times).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck
+
+KINDS = (
+    "knet_link_down", "knet_link_up", "knet_no_links", "token_timeout", "processor_failed",
+    "membership", "failed_leave", "quorum_members", "non_primary", "primary", "retransmit",
+    "pmxcfs_cpg_error", "pmxcfs_lost_quorum", "pmxcfs_quorum", "corosync_start", "corosync_exit",
+    "ha_lost_lock", "ha_acquired_lock", "pmxcfs_synced", "cfs_lock_error",
+)
+# `sandbox_memlock` (Could not increase RLIMIT_MEMLOCK) is deliberately not read: it is not part
+# of any incident.
+COROSYNC_KINDS = KINDS[:11]
+RECOVERY = ("ha_acquired_lock", "pmxcfs_synced")
+BLIP_MERGE_SECONDS = 60
+BLIP_MERGE_LINES = 10
+SETTLED_SECONDS = 600
+SETTLED_LINES = 20
+MERGE_SLACK_SECONDS = 2
+
+FIX = (
+    step("corosync-cfgtool -n"),
+    step("journalctl -u corosync -u pve-cluster --since -3h"),
+    note("Find what drops corosync's UDP on {suspect}: NIC errors and drops (`ip -s link`, "
+         "`ethtool -S <nic>`), cable, switch port, duplex/MTU mismatch, and traffic that saturates "
+         "the link (backups, migrations, storage) at the times above."),
+    note("Seed 001: move the cluster network to a physically separate circuit, and give corosync a "
+         "second knet link (ring1_addr on another NIC/switch) so one bad path does not break the ring."),
+    note("Raising `token` in corosync.conf only hides packet loss; fix the network first."),
+)
+
+
+@dataclass(slots=True)
+class Episode:
+    node: str
+    start: logs.NodeEvent
+    end: logs.NodeEvent | None = None
+    events: list[logs.NodeEvent] = field(default_factory=list)
+    lost: Counter[str] = field(default_factory=Counter)  # host id -> link-down count
+    tokens: list[int] = field(default_factory=list)
+    memberships: int = 0
+    left_failed: set[str] = field(default_factory=set)
+    non_primary: bool = False
+    ring_broke: bool = False  # token lost, processor failed or a member failed
+    min_members: tuple[str, ...] | None = None
+    left_at: logs.NodeEvent | None = None  # the membership that failed members
+    after_recovery: list[logs.NodeEvent] = field(default_factory=list)  # recovery markers before it
+
+    @property
+    def blip(self) -> bool:
+        return not self.ring_broke and not self.memberships and not self.non_primary
+
+
+@dataclass(slots=True)
+class NodeStory:
+    node: str
+    events: list[logs.NodeEvent]
+    episodes: list[Episode] = field(default_factory=list)
+    downs: Counter[tuple[str, str]] = field(default_factory=Counter)  # (host, link) -> count
+    no_links: Counter[str] = field(default_factory=Counter)
+    tokens: list[int] = field(default_factory=list)
+    memberships: int = 0
+    retransmits: int = 0
+    cpg: Counter[str] = field(default_factory=Counter)
+    cfs_locks: Counter[str] = field(default_factory=Counter)
+    ha_locks_lost: list[str] = field(default_factory=list)
+    lost_quorum: int = 0
+    clean_leaves: list[tuple[str, logs.NodeEvent]] = field(default_factory=list)
+    restarts: list[tuple[logs.NodeEvent, bool]] = field(default_factory=list)  # (start, had clean exit)
+    member_lists: list[tuple[logs.NodeEvent, tuple[str, ...]]] = field(default_factory=list)
+    full_size: int = 0
+    last: logs.NodeEvent | None = None
+
+    @property
+    def timed(self) -> bool:
+        return any(e.ts is not None for e in self.events)
+
+
+def _ids(text: str | None) -> list[str]:
+    return (text or "").split()
+
+
+def _close_to(prev: logs.NodeEvent, cur: logs.NodeEvent) -> bool:
+    if prev.ts is not None and cur.ts is not None:
+        return (cur.ts - prev.ts).total_seconds() <= BLIP_MERGE_SECONDS
+    return cur.ev.line_no - prev.ev.line_no <= BLIP_MERGE_LINES
+
+
+def analyse(node: str, evs: list[logs.NodeEvent], full_size: int) -> NodeStory:
+    """Walk one node's events once and cut them into episodes."""
+    if not full_size:  # no corosync.conf: the largest membership this node ever logged
+        full_size = max((len(_ids(e.attrs.get("ids"))) for e in evs if e.kind == "quorum_members"), default=0)
+    st = NodeStory(node, evs, full_size=full_size)
+    ep: Episode | None = None
+    down: dict[str, set[str]] = {}
+    pending_token = False
+    partial = False
+    clean_left: set[str] = set()
+    maybe_clean: tuple[logs.NodeEvent, list[str]] | None = None
+    exited = False
+    running = False  # corosync logged something since the last start/exit
+    recovery: list[logs.NodeEvent] = []
+    last_membership: logs.NodeEvent | None = None
+
+    def open_ep(e: logs.NodeEvent) -> Episode:
+        nonlocal ep
+        last = st.episodes[-1] if st.episodes else None
+        if last is not None and last.blip and last.end is not None and _close_to(last.end, e):
+            last.end = None  # a blip that came straight back: same episode
+            ep = last
+            return ep
+        ep = Episode(node, e, after_recovery=list(recovery) if st.episodes else [])
+        st.episodes.append(ep)
+        return ep
+
+    def maybe_close(e: logs.NodeEvent) -> None:
+        nonlocal ep, recovery
+        if ep is not None and not down and not pending_token and not partial:
+            ep.end = e
+            ep = None
+            recovery = []
+
+    for e in evs:
+        k, a = e.kind, e.attrs
+        st.last = e
+        if k not in ("corosync_start", "corosync_exit") and (e.ev.prog == "corosync" or k in COROSYNC_KINDS):
+            running = True
+        if maybe_clean is not None and k != "failed_leave":
+            ev0, ids = maybe_clean
+            clean_left.update(ids)
+            st.clean_leaves.extend((i, ev0) for i in ids)
+            maybe_clean = None
+        if k == "corosync_start":
+            st.restarts.append((e, exited or not running))
+            exited, running = False, True
+            if ep is not None:
+                ep.end = e
+                ep = None
+            down.clear()
+            pending_token = partial = False
+            clean_left.clear()
+            continue
+        if k == "corosync_exit":
+            exited, running = True, False
+            if ep is not None:
+                ep.end = e
+                ep = None
+            down.clear()
+            pending_token = partial = False
+            continue
+        if k == "knet_link_down":
+            h, link = a.get("host", "?"), a.get("link", "0")
+            if h in clean_left:
+                continue
+            st.downs[(h, link)] += 1
+            cur = ep or open_ep(e)
+            cur.lost[h] += 1
+            down.setdefault(h, set()).add(link)
+        elif k == "knet_no_links":
+            h = a.get("host", "?")
+            if h in down:
+                st.no_links[h] += 1
+        elif k == "knet_link_up":
+            h, link = a.get("host", "?"), a.get("link", "0")
+            if h in down:
+                down[h].discard(link)
+                if not down[h]:
+                    del down[h]
+                maybe_close(e)
+        elif k in ("token_timeout", "processor_failed"):
+            if k == "token_timeout":
+                ms = int(a.get("ms", "0") or 0)
+                st.tokens.append(ms)
+            cur = ep or open_ep(e)
+            cur.ring_broke = True
+            if k == "token_timeout":
+                cur.tokens.append(int(a.get("ms", "0") or 0))
+            pending_token = True
+        elif k == "membership":
+            last_membership = e
+            st.memberships += 1
+            left, joined = _ids(a.get("left")), _ids(a.get("joined"))
+            clean_left.difference_update(joined)
+            if ep is None and left and not pending_token and not down:
+                maybe_clean = (e, left)  # a clean leave unless "Failed to receive the leave message"
+            elif ep is not None:
+                ep.memberships += 1
+                ep.ring_broke = ep.ring_broke or bool(left)
+            pending_token = False
+        elif k == "failed_leave":
+            ids = _ids(a.get("ids"))
+            if maybe_clean is not None:
+                ev0, _ = maybe_clean
+                maybe_clean = None
+                cur = ep or open_ep(ev0)
+                cur.events.append(ev0)
+                cur.memberships += 1
+                cur.left_at = ev0
+            cur = ep or open_ep(e)
+            cur.ring_broke = True
+            cur.left_failed.update(ids)
+            cur.left_at = cur.left_at or last_membership
+        elif k == "quorum_members":
+            ids = tuple(_ids(a.get("ids")))
+            st.member_lists.append((e, ids))
+            n = int(a.get("n", len(ids)) or len(ids))
+            partial = bool(st.full_size) and n < st.full_size
+            if ep is not None and (ep.min_members is None or len(ids) < len(ep.min_members)):
+                ep.min_members = ids
+            maybe_close(e)
+        elif k == "non_primary":
+            cur = ep or open_ep(e)
+            cur.non_primary = True
+        elif k == "primary":
+            maybe_close(e)
+        elif k == "retransmit":
+            st.retransmits += 1
+        elif k == "pmxcfs_cpg_error":
+            st.cpg[a.get("call", "cpg")] += 1
+        elif k == "pmxcfs_lost_quorum":
+            st.lost_quorum += 1
+        elif k == "cfs_lock_error":
+            st.cfs_locks[a.get("lock", "?")] += 1
+        elif k == "ha_lost_lock":
+            lock = a.get("lock", "?")
+            if lock not in st.ha_locks_lost:
+                st.ha_locks_lost.append(lock)
+        elif k in RECOVERY and ep is None and st.episodes:
+            if not any(r.kind == k for r in recovery):
+                recovery.append(e)
+        if ep is not None and (not ep.events or ep.events[-1] is not e):
+            ep.events.append(e)
+    return st
+
+
+def by_log_host(ctx: Context, kinds: tuple[str, ...]) -> dict[str, list[logs.NodeEvent]]:
+    """Events per node; one node's evidence that holds several hosts' logs (loose files given
+    without --node) is split by the host name the log lines carry."""
+    out: dict[str, list[logs.NodeEvent]] = {}
+    for node in ctx.nodes:
+        evs = logs.events(ctx, node, kinds)
+        hosts = {e.ev.host for e in evs if e.ev.host}
+        if len(hosts) > 1 and all(e.ev.host for e in evs):
+            for e in evs:
+                out.setdefault(e.ev.host or node, []).append(e)
+        elif evs:
+            out.setdefault(node, []).extend(evs)
+    return out
+
+
+# -- node names ---------------------------------------------------------------------------------
+def id_names(ctx: Context, stories: dict[str, NodeStory]) -> tuple[dict[str, str], dict[str, str]]:
+    """(node id -> name, log node -> node id): from corosync.conf, quorum output, else the logs."""
+    names: dict[str, str] = {}
+    for spec in ("pve.corosync_conf", "pve.corosync_conf_local"):
+        for f in ctx.facts(spec):
+            for n in f.value.nodes:
+                if n.nodeid is not None and n.name:
+                    names.setdefault(str(n.nodeid), n.name)
+    for spec in ("pve.pvecm_status", "pve.corosync_quorumtool"):
+        for f in ctx.facts(spec):
+            for m in getattr(f.value, "members", ()):
+                if m.name and not m.name[0].isdigit():
+                    names.setdefault(str(m.nodeid), m.name)
+    local: dict[str, str] = {nm: nid for nid, nm in names.items() if nm in stories}
+    # infer the rest: a node is in every membership it logs, and never a host its own knet lost
+    cands: dict[str, set[str]] = {}
+    for node, st in stories.items():
+        if node in local or not st.member_lists:
+            continue
+        c: set[str] | None = None
+        for _, ids in st.member_lists:
+            c = set(ids) if c is None else c & set(ids)
+        c = (c or set()) - {h for h, _ in st.downs}
+        cands[node] = c
+    changed = True
+    while changed:
+        changed = False
+        taken = set(local.values())
+        for node, c in cands.items():
+            if node in local:
+                continue
+            left = c - taken
+            if len(left) == 1:
+                local[node] = left.pop()
+                changed = True
+    for node, nid in local.items():
+        names.setdefault(nid, node)
+    return names, local
+
+
+class Namer:
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def __call__(self, hid: str, with_id: bool = True) -> str:
+        nm = self.names.get(hid)
+        if nm is None:
+            return f"host {hid}"
+        return f"{nm} (host {hid})" if with_id else nm
+
+    def short(self, hid: str) -> str:
+        return self.names.get(hid, f"host {hid}")
+
+
+# -- wording ------------------------------------------------------------------------------------
+def _when(e: logs.NodeEvent | None) -> str:
+    if e is None:
+        return "?"
+    return logs.when(e)
+
+
+def _span(ep: Episode) -> str:
+    a, b = ep.start, ep.end
+    if a.ts is not None and b is not None and b.ts is not None:
+        secs = int((b.ts - a.ts).total_seconds())
+        return f"{a.ts:%H:%M:%S}–{b.ts:%H:%M:%S} ({secs} s)"
+    if b is None:
+        return f"from {_when(a)}, still open at the end of the log"
+    if a.ts is None:
+        return f"lines {a.ev.line_no}–{b.ev.line_no}"
+    return f"{_when(a)}–{_when(b)}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def severity_of(st: NodeStory) -> Severity | None:
+    if not st.episodes:
+        return None
+    if any(ep.ring_broke or ep.memberships or ep.non_primary for ep in st.episodes) or st.tokens:
+        return Severity.HIGH
+    downs = sum(st.downs.values())
+    still_down = st.episodes[-1].end is None
+    return Severity.LOW if downs <= 2 and not still_down else Severity.MEDIUM
+
+
+def _log_end(st: NodeStory) -> tuple[datetime | None, int]:
+    """Last timestamp and last line number of the log(s) this node's events came from."""
+    facts = {id(e.fact): e.fact for e in st.events}
+    last_ts = max((f.value.last_ts for f in facts.values() if f.value.last_ts is not None), default=None)
+    last_line = max((f.value.lines for f in facts.values()), default=0)
+    if last_ts is not None and st.last is not None and st.last.ts is not None:
+        last_ts = last_ts.replace(year=st.last.ts.year)
+    return last_ts, last_line
+
+
+def settled_text(st: NodeStory) -> str:
+    last_ep = st.episodes[-1]
+    if last_ep.end is None:
+        return f"NOT settled: still unstable at the end of the log (since {_when(last_ep.start)})"
+    end = last_ep.end
+    whole = ""
+    if st.member_lists and st.member_lists[-1][0].ev.line_no >= end.ev.line_no - 1 and st.full_size \
+            and len(st.member_lists[-1][1]) >= st.full_size:
+        whole = f" (the ring is whole again: Members[{len(st.member_lists[-1][1])}])"
+    last_ts, last_line = _log_end(st)
+    again = f" — and it has come back {_times(len(st.episodes) - 1)} already" if len(st.episodes) > 1 else ""
+    if end.ts is not None and last_ts is not None:
+        quiet = (last_ts - end.ts).total_seconds()
+        if quiet >= SETTLED_SECONDS:
+            return f"Settled: quiet for {int(quiet // 60)} min after {_when(end)} until the log ends{whole}"
+        return (f"Calm again at {_when(end)}{whole}, {int(quiet)} s before the log ends: "
+                f"too soon to call it settled{again}")
+    lines = last_line - end.ev.line_no
+    if lines >= SETTLED_LINES:
+        return f"Calm from line {end.ev.line_no} to the end of the log ({lines} lines){whole}"
+    return (f"Calm again at line {end.ev.line_no}{whole}, {lines} line(s) before the log ends: "
+            f"too soon to call it settled{again}")
+
+
+def _recovered(evs: list[logs.NodeEvent]) -> str:
+    out = []
+    for e in evs:
+        if e.kind == "pmxcfs_synced":
+            out.append(f"pmxcfs back in sync at {_when(e)}")
+        elif e.kind == "ha_acquired_lock":
+            out.append(f"HA lock {e.attrs.get('lock', '?')} re-acquired at {_when(e)}")
+    return ", ".join(out)
+
+
+def node_summary(st: NodeStory, name: Namer) -> str:
+    parts: list[str] = []
+    eps = st.episodes
+    if st.tokens:
+        parts.append(f"the token was lost ({len(st.tokens)} `Token has not been received` warnings, "
+                     f"longest {max(st.tokens)} ms)")
+    if st.memberships:
+        parts.append(f"a new membership formed {_times(st.memberships)}")
+    head = f"{st.node}: " + (" and ".join(parts) if parts else
+                             "knet link flaps only (no token lost, no membership change)")
+    n_ep = len(eps)
+    if n_ep > 1:
+        head += f"; the instability repeated: {n_ep} episodes (" + ", ".join(_span(ep) for ep in eps[:6]) \
+            + (", …" if n_ep > 6 else "") + ")."
+    else:
+        head += f", in one episode ({_span(eps[0])})."
+    out = [head]
+    by_host: Counter[str] = Counter()
+    links: dict[str, set[str]] = {}
+    for (h, link), c in st.downs.items():
+        by_host[h] += c
+        links.setdefault(h, set()).add(link)
+    if by_host:
+        lost = [f"{name(h)} {_times(c)} (link {', '.join(sorted(links[h]))})" for h, c in by_host.most_common()]
+        alone = all(st.no_links.get(h) for h in by_host)
+        each = "each time " if sum(by_host.values()) > 1 else ""
+        out.append("knet lost " + ", ".join(lost)
+                   + (f"; {each}no link was left to that host." if alone else "."))
+    for ep in [ep for ep in eps if ep.left_failed][:3]:
+        who = ", ".join(name.short(h) for h in sorted(ep.left_failed, key=lambda x: int(x) if x.isdigit() else 0))
+        alone = ep.min_members is not None and len(ep.min_members) == 1
+        out.append(f"At {_when(ep.left_at or ep.start)} {st.node} {'was left alone' if alone else 'lost members'} "
+                   f"(members left: {who})" + (" and lost quorum." if ep.non_primary else "."))
+    consequences: list[str] = []
+    if st.ha_locks_lost:
+        consequences.append("HA lost its lock" + ("s" if len(st.ha_locks_lost) > 1 else "")
+                            + " (" + ", ".join(st.ha_locks_lost) + ")")
+    if st.cpg:
+        consequences.append("pmxcfs could not use its CPG group ("
+                            + ", ".join(f"{call} failed ×{c}" for call, c in st.cpg.most_common()) + ")")
+    if st.cfs_locks:
+        consequences.append("cfs-lock timeouts (" + ", ".join(f"{lk} ×{c}" for lk, c in st.cfs_locks.most_common()) + ")")
+    if st.retransmits:
+        consequences.append(f"{st.retransmits} `Retransmit List` line{'s' if st.retransmits != 1 else ''}")
+    if consequences:
+        out.append("Meanwhile " + "; ".join(consequences) + ".")
+    back = [ep for ep in eps if ep.after_recovery]
+    if back:
+        first = back[0]
+        more = len(eps) - eps.index(first)
+        out.append(f"It came back after the cluster had recovered ({_recovered(first.after_recovery)}): "
+                   f"{more} more episode{'s' if more != 1 else ''}.")
+    if st.clean_leaves:
+        out.append("Clean leaves, not faults: " + ", ".join(f"{name.short(h)} at {_when(e)}" for h, e in st.clean_leaves) + ".")
+    crashes = [e for e, clean in st.restarts if not clean]
+    if crashes:
+        out.append("corosync restarted without a clean exit before it (killed or crashed) at "
+                   + ", ".join(_when(e) for e in crashes) + ".")
+    out.append(settled_text(st) + ".")
+    return "\n  ".join(out)
+
+
+# -- across nodes -------------------------------------------------------------------------------
+def _windows(stories: list[NodeStory]) -> list[tuple[datetime, datetime, list[Episode]]]:
+    eps = sorted((ep for st in stories for ep in st.episodes if ep.start.ts is not None),
+                 key=lambda ep: ep.start.ts)  # type: ignore[arg-type, return-value]
+    out: list[tuple[datetime, datetime, list[Episode]]] = []
+    for ep in eps:
+        start = ep.start.ts
+        end = ep.end.ts if ep.end is not None and ep.end.ts is not None else None
+        end = end or max((e.ts for e in ep.events if e.ts is not None), default=start)
+        assert start is not None and end is not None
+        if out and (start - out[-1][1]).total_seconds() <= MERGE_SLACK_SECONDS \
+                and ep.node not in {x.node for x in out[-1][2]}:
+            s0, e0, group = out[-1]
+            out[-1] = (s0, max(e0, end), group + [ep])
+        else:
+            out.append((start, end, [ep]))
+    return out
+
+
+def partitions(stories: dict[str, NodeStory], w0: datetime, w1: datetime) -> list[tuple[tuple[str, ...], list[str]]]:
+    """Group the nodes by the smallest membership each saw inside the window."""
+    seen: dict[str, tuple[str, ...]] = {}
+    for node, st in stories.items():
+        best: tuple[str, ...] | None = None
+        for e, ids in st.member_lists:
+            if e.ts is not None and w0 <= e.ts and (e.ts - w1).total_seconds() <= MERGE_SLACK_SECONDS:
+                if best is None or len(ids) < len(best):
+                    best = ids
+        if best is not None:
+            seen[node] = best
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for node, ids in seen.items():
+        groups.setdefault(tuple(sorted(ids, key=lambda x: int(x) if x.isdigit() else 0)), []).append(node)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[0]), kv[1]))
+
+
+def common_factor(stories: dict[str, NodeStory], local: dict[str, str]) -> str | None:
+    """A host that every other logging node lost, and that no other host shares that with."""
+    lost = {node: {h for h, _ in st.downs} | {h for ep in st.episodes for h in ep.left_failed}
+            for node, st in stories.items() if st.episodes}
+    if len(lost) < 2:
+        return None
+    hosts = set().union(*lost.values())
+    found = []
+    for h in hosts:
+        others = [n for n in lost if local.get(n) != h]
+        if len(others) >= 2 - (0 if any(local.get(n) == h for n in lost) else 1) and \
+                all(h in lost[n] for n in others):
+            found.append(h)
+    return found[0] if len(found) == 1 else None
+
+
+@rule(
+    code="PVE102", name="corosync-unstable", title="Corosync membership unstable (links flapping, token lost)",
+    severity="high", inputs=logs.LOG_SPECS, seed="seeds/001_2bd87300fc635f04.txt:127", fix=FIX,
+    when=When.PAST,
+)
+def corosync_unstable(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads the corosync, pmxcfs and HA lines of every node's log (`[KNET] link: host:
+    N link: L is down`, `has no active links`, `[TOTEM] Token has not been received`, `A processor
+    failed`, `A new membership ... was formed`, `Retransmit List`, pmxcfs `cpg_send_message failed` /
+    `cpg_join failed`), cuts them into episodes, names the hosts and links that were lost (node names
+    from corosync.conf), counts token losses and re-formed memberships, says whether it repeated and
+    whether it has settled by the end of the log, and with several nodes' logs names the common factor
+    or the partitions. A lone link blip without token loss is low; token loss and re-formed
+    memberships are high.
+
+    Why it matters: corosync is the cluster's heartbeat. Every lost token stalls pmxcfs (/etc/pve) and
+    every membership change makes pmxcfs and the HA stack resynchronise; a node that ends up in a
+    minority loses quorum (read-only /etc/pve, no guest operations) and, with HA, fences itself with a
+    hard reset. Seed 001: packet loss on a shared network made a 5-node cluster re-form again and again.
+
+    How to fix: find the path that drops corosync's UDP packets — the node or link named here, its
+    NIC, cable and switch port, or traffic that saturates the network — and fix it. Give corosync its
+    own physical network and a second knet link. Raising the token timeout only hides the loss.
+    """
+    if not logs.log_programs(ctx).get("corosync"):
+        raise CouldNotCheck("the logs read have no corosync lines")
+    conf_size = 0
+    for spec in ("pve.corosync_conf", "pve.corosync_conf_local"):
+        for f in ctx.facts(spec):
+            conf_size = max(conf_size, len(f.value.nodes))
+    stories: dict[str, NodeStory] = {}
+    for node, evs in by_log_host(ctx, KINDS).items():
+        stories[node] = analyse(node, evs, conf_size)
+    troubled = {n: st for n, st in stories.items() if st.episodes}
+    if not troubled:
+        return
+    names, local = id_names(ctx, stories)
+    name = Namer(names)
+    sev = max(severity_of(st) or Severity.LOW for st in troubled.values())
+    lines: list[str] = []
+    suspect = None
+    if len(troubled) > 1:
+        cf = common_factor(troubled, local)
+        windows = _windows(list(troubled.values())) if all(st.timed for st in troubled.values()) else []
+        if windows:
+            lines.append(f"{len(stories)} nodes' logs: the membership broke {_times(len(windows))} between "
+                         f"{windows[0][0]:%H:%M:%S} and {windows[-1][1]:%H:%M:%S}:")
+            for w0, w1, _ in windows:
+                groups = partitions(stories, w0, w1)
+                if len(groups) > 1:
+                    desc = " | ".join("{" + ", ".join(nodes) + "}" for _, nodes in groups)
+                    lone = [nodes[0] for ids, nodes in groups if len(ids) == 1 and len(nodes) == 1]
+                    tail = f" ({', '.join(lone)} alone)" if lone else ""
+                    lines.append(f"  {w0:%H:%M:%S}–{w1:%H:%M:%S}: split {desc}{tail}")
+                else:
+                    lines.append(f"  {w0:%H:%M:%S}–{w1:%H:%M:%S}: links lost, no split seen")
+        if cf is not None:
+            suspect = name.short(cf)
+            own = next((n for n, i in local.items() if i == cf), None)
+            others = [n for n in troubled if n != own]
+            only = all({h for h, _ in troubled[n].downs} <= {cf} for n in others)
+            msg = (f"{suspect} is the common factor: {_and(others)} "
+                   f"{'lost only' if only else 'all lost'} {name(cf)}")
+            if own and own in troubled:
+                mine = {h for h, _ in troubled[own].downs}
+                msg += f", and {own} lost {'all of them' if len(mine) >= len(others) else ', '.join(name.short(h) for h in sorted(mine))}"
+            lines.insert(0, msg + f". Look at {suspect}'s network first.")
+        elif windows:
+            cut: Counter[str] = Counter()
+            for w0, w1, _ in windows:
+                groups = partitions(stories, w0, w1)
+                if len(groups) > 1:
+                    for node in groups[-1][1]:
+                        cut[node] += 1
+            top = cut.most_common(2)
+            if top and (len(top) == 1 or top[0][1] > top[1][1]) and top[0][1] > len(windows) / 2:
+                suspect = top[0][0]
+                lines.insert(0, f"Most often cut off: {suspect}, on the small side in {top[0][1]} of "
+                             f"{len(windows)} splits; the splits differ, so check the switch and the shared "
+                             "network too.")
+            else:
+                lines.insert(0, "No single node is the common factor: the splits differ (a switch, the shared "
+                             "network, or several faults).")
+    for node in sorted(troubled):
+        lines.append(node_summary(troubled[node], name))
+    if suspect is None:
+        st = next(iter(troubled.values())) if len(troubled) == 1 else None
+        if st is not None and st.downs:
+            top_h = Counter({h: c for (h, _), c in st.downs.items()}).most_common(1)[0][0]
+            suspect = f"{st.node} and {name.short(top_h)}"
+            lines.append(f"Only {st.node}'s log is here: compare with {name.short(top_h)}'s log to tell "
+                         f"whose network drops the packets.")
+        else:
+            suspect = ", ".join(sorted(troubled))
+    ev: list[logs.NodeEvent] = []
+    for st in troubled.values():
+        ev.extend(e for ep in st.episodes for e in ep.events
+                  if e.kind in ("knet_link_down", "token_timeout", "membership", "failed_leave", "non_primary",
+                                "processor_failed"))
+    addr_steps = []
+    lost_hosts: Counter[str] = Counter()
+    for st in troubled.values():
+        for (h, _), c in st.downs.items():
+            lost_hosts[h] += c
+    for f in ctx.facts("pve.corosync_conf")[:1]:
+        for h, _ in lost_hosts.most_common():
+            cn = f.value.node_by_id(int(h)) if h.isdigit() else None
+            if cn is not None and cn.addrs:
+                for _, addr in sorted(cn.addrs.items()):
+                    addr_steps.append(step(f"ping -c 200 -i 0.2 {addr}"))
+    first = sorted(troubled)[0]
+    yield Hit(
+        "\n".join(lines),
+        nodes=sorted(troubled),
+        evidence=logs.refs(ev, limit=16),
+        params={"suspect": suspect, "node": first},
+        fix=list(FIX[:2]) + addr_steps[:4] + list(FIX[2:]),
+        severity=sev,
+        when=When.PAST,
+        details={node: {"episodes": len(st.episodes), "token_warnings": len(st.tokens),
+                        "memberships": st.memberships,
+                        "hosts_lost": {name.short(h): c for (h, _), c in st.downs.items()},
+                        "cpg_errors": dict(st.cpg), "retransmits": st.retransmits,
+                        "settled": st.episodes[-1].end is not None}
+                 for node, st in troubled.items()},
+    )

@@ -1,0 +1,265 @@
+"""PVE103 node-fenced: an HA node was reset by its watchdog after it lost the cluster.
+
+Fencing shows in a node's own log as a boot with no clean shutdown before it ("the usual
+working lines, then straight into the boot log", seed 001), shortly after the node lost quorum
+or its HA agent lost its lock, or as watchdog-mux's `client watchdog expired - disable watchdog
+updates` at the very end of a boot. A clean reboot (shutdown markers before the boot) is not a
+fence, and neither is a crash with no quorum or lock loss before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+
+KINDS = (
+    "boot", "shutdown", "non_primary", "pmxcfs_lost_quorum", "primary", "pmxcfs_quorum",
+    "ha_lost_lock", "ha_acquired_lock", "ha_status_change", "watchdog_expiring", "watchdog_expired",
+    "watchdog_not_stopped", "watchdog_mux_exit_active", "watchdog", "pmxcfs_cpg_error",
+)
+LOST_QUORUM = ("non_primary", "pmxcfs_lost_quorum")
+HAS_QUORUM = ("primary", "pmxcfs_quorum")
+WATCHDOG_FIRED = ("watchdog_expired", "watchdog_not_stopped", "watchdog_mux_exit_active")
+
+FIX = (
+    step("journalctl -b -1 -n 60 --no-pager"),
+    step("journalctl -b -1 -u corosync -u pve-cluster -u pve-ha-lrm -u pve-ha-crm -u watchdog-mux --no-pager"),
+    step("ha-manager status"),
+    note("The fence is the HA stack doing its job: a node that cannot renew its lock for about 60 s is "
+         "reset so its HA guests can be recovered elsewhere without running twice. The cause is what cut "
+         "{node} off: see PVE102/PVE101 for the corosync network."),
+    note("Seed 001: fix the network, roll back the last update, move corosync to a physically separate "
+         "network (and a second knet link) — whichever caused the fencing."),
+    note("Before planned network or switch work, put the node in maintenance so it cannot fence: "
+         "`ha-manager crm-command node-maintenance enable {node}` (and `disable` afterwards)."),
+)
+
+
+@dataclass(slots=True)
+class Fence:
+    node: str
+    trigger: list[logs.NodeEvent] = field(default_factory=list)  # quorum/lock loss, watchdog lines
+    boot: logs.NodeEvent | None = None
+    certain: bool = False  # a watchdog line says so
+
+
+@dataclass(slots=True)
+class NearMiss:
+    node: str
+    lost: logs.NodeEvent
+    back: logs.NodeEvent
+    others: list[logs.NodeEvent] = field(default_factory=list)
+
+
+def _lock_lost(e: logs.NodeEvent) -> bool:
+    if e.kind == "ha_lost_lock":
+        return True
+    return e.kind == "ha_status_change" and e.attrs.get("to", "").startswith("lost_")
+
+
+def _lock_back(e: logs.NodeEvent) -> bool:
+    if e.kind == "ha_acquired_lock":
+        return True
+    return e.kind == "ha_status_change" and e.attrs.get("from", "").startswith("lost_") \
+        and e.attrs.get("to") in ("active", "master", "slave")
+
+
+def _uniq(evs: list[logs.NodeEvent], pos: dict[int, int]) -> list[logs.NodeEvent]:
+    """Each event once, in log order."""
+    seen = {id(e): e for e in evs}
+    return sorted(seen.values(), key=lambda e: pos.get(id(e), 0))
+
+
+def _lock_key(e: logs.NodeEvent) -> str:
+    """`agent` (the LRM's lock, the one that fences its node) or `manager` (the CRM's)."""
+    text = " ".join((e.attrs.get("lock", ""), e.attrs.get("from", ""), e.attrs.get("to", ""), e.ev.prog or ""))
+    if "agent" in text or "lrm" in text:
+        return "agent"
+    return "manager" if "manager" in text or "crm" in text else text
+
+
+def analyse(node: str, evs: list[logs.NodeEvent]) -> tuple[list[Fence], list[NearMiss]]:
+    fences: list[Fence] = []
+    misses: list[NearMiss] = []
+    pos = {id(e): i for i, e in enumerate(evs)}
+    quorum_lost: logs.NodeEvent | None = None
+    lock_lost: dict[str, logs.NodeEvent] = {}  # lock or daemon -> first loss event
+    watchdog: list[logs.NodeEvent] = []
+    context: list[logs.NodeEvent] = []  # what led up to it, for the message
+    since_boot = 0
+    shutdown_after_trouble = False
+    prev_boot = False
+
+    def reset() -> None:
+        nonlocal quorum_lost, since_boot, shutdown_after_trouble
+        quorum_lost = None
+        lock_lost.clear()
+        watchdog.clear()
+        context.clear()
+        since_boot = 0
+        shutdown_after_trouble = False
+
+    for e in evs:
+        k = e.kind
+        if k == "boot":
+            if prev_boot:  # `-- Boot x --` followed by the kernel's `Linux version`: one boot
+                last = fences[-1].boot if fences else None
+                if last is not None and last.ev.text.startswith("--"):
+                    fences[-1].boot = e  # the kernel line carries the boot's own time
+                continue
+            prev_boot = True
+            if since_boot and not shutdown_after_trouble:
+                trig = watchdog or ([quorum_lost] if quorum_lost else []) + list(lock_lost.values())
+                if trig:
+                    fences.append(Fence(node, _uniq(context + trig, pos),
+                                        e, certain=bool(watchdog)))
+            reset()
+            continue
+        prev_boot = False
+        since_boot += 1
+        if k == "shutdown":
+            shutdown_after_trouble = True
+            continue
+        if k in LOST_QUORUM or _lock_lost(e) or k in WATCHDOG_FIRED:
+            shutdown_after_trouble = False  # only a shutdown after the trouble makes the reboot clean
+        if k in LOST_QUORUM:
+            quorum_lost = quorum_lost or e
+            context.append(e)
+        elif k in HAS_QUORUM:
+            quorum_lost = None
+        elif _lock_lost(e):
+            lock_lost.setdefault(_lock_key(e), e)
+            context.append(e)
+        elif _lock_back(e):
+            lost = lock_lost.pop(_lock_key(e), None)
+            if lost is not None and _lock_key(e) == "agent":
+                others = [x for x in context if x is not lost and _lock_lost(x)]
+                misses.append(NearMiss(node, lost, e, others))
+        elif k in WATCHDOG_FIRED or k == "watchdog_expiring":
+            if k in WATCHDOG_FIRED:
+                watchdog.append(e)
+            context.append(e)
+        elif k == "pmxcfs_cpg_error" or (k == "ha_status_change" and "quorum" in e.attrs.get("from", "") + e.attrs.get("to", "")):
+            context.append(e)
+    if watchdog and not shutdown_after_trouble:
+        fences.append(Fence(node, _uniq(context + watchdog, pos), None, True))
+    return fences, misses
+
+
+def _t(e: logs.NodeEvent) -> str:
+    return logs.when(e)
+
+
+def _gap(a: logs.NodeEvent, b: logs.NodeEvent) -> str:
+    if a.ts is not None and b.ts is not None:
+        return f" ({int((b.ts - a.ts).total_seconds())} s later)"
+    return ""
+
+
+def _msg(e: logs.NodeEvent) -> str:
+    return e.ev.text.split(": ", 1)[-1].strip() if ": " in e.ev.text else e.ev.text
+
+
+def fence_message(f: Fence) -> str:
+    wd = next((e for e in f.trigger if e.kind == "watchdog_expired"), None) \
+        or next((e for e in f.trigger if e.kind in WATCHDOG_FIRED), None)
+    armed = next((e for e in f.trigger if e.kind == "watchdog_not_stopped"), None)
+    lost_q = next((e for e in f.trigger if e.kind in LOST_QUORUM), None)
+    lost_l = next((e for e in f.trigger if _lock_lost(e)), None)
+    first = lost_q or lost_l
+    parts: list[str] = []
+    if first is not None:
+        what = "lost quorum" if first is lost_q else f"lost its HA lock ({first.attrs.get('lock') or _msg(first)})"
+        parts.append(f"{f.node}: {what} at {_t(first)}")
+    else:
+        parts.append(f"{f.node}:")
+    if wd is not None:
+        parts.append(f"the HA watchdog expired at {_t(wd)} (`{_msg(wd)}`)")
+        if armed is not None:
+            parts.append(f"and the kernel watchdog was left running ({_t(armed)}: `{_msg(armed)}`)")
+    if f.boot is not None:
+        parts.append(f"rebooted without shutdown at {_t(f.boot)}" + _gap(first or wd or f.boot, f.boot))
+    if lost_q is not None and lost_l is not None:
+        parts.insert(1, f"its HA agent lost its lock at {_t(lost_l)}")
+    head = parts[0] + (" " if parts[0].endswith(":") else ", ") + ", ".join(parts[1:])
+    head = head.rstrip(", ") + (": fenced by the watchdog." if f.certain or lost_l else
+                                ": most likely fenced by the HA watchdog (no clean shutdown before the boot).")
+    before = [e for e in f.trigger if e.kind == "pmxcfs_cpg_error" or
+              (e.kind == "ha_status_change" and not _lock_lost(e))]
+    if before:
+        head += " Before it: " + "; ".join(f"`{_msg(e)}` at {_t(e)}" for e in before[-3:]) + "."
+    if f.boot is None:
+        head += " The next boot is not in this log."
+    return head
+
+
+@rule(
+    code="PVE103", name="node-fenced", title="HA fencing: watchdog hard reset after losing the cluster",
+    severity="critical", inputs=logs.LOG_SPECS, seed="seeds/001_2bd87300fc635f04.txt:308", fix=FIX,
+    when=When.PAST,
+)
+def node_fenced(ctx: Context) -> Iterator[Hit]:
+    """What it does: in each node's log, finds a boot with no clean shutdown before it (`Linux
+    version`, `-- Boot … --` without `Reached target Shutdown`, `exiting on signal 15`, `Journal
+    stopped` before) that follows a quorum loss (`non-primary component`, pmxcfs `node lost quorum`)
+    or a lost HA lock (`lost_agent_lock`), or watchdog-mux's `client watchdog expired - disable
+    watchdog updates` / the kernel's `watchdog did not stop!`, and reports both times. A clean reboot
+    and a crash without quorum or lock loss before it are not fences. A lost agent lock that came back
+    without a reboot is reported as a near miss (low).
+
+    Why it matters: a fenced node is hard-reset, like pressing Reset: every guest on it stops at
+    once, HA guests are recovered elsewhere, others stay down until someone starts them. It is the HA
+    stack working as designed, so the real fault is whatever cut the node off (usually the corosync
+    network) — and it will fence again.
+
+    How to fix: read the end of the previous boot (`journalctl -b -1`), confirm the watchdog lines,
+    then fix the cause: the cluster network (PVE102), a recent update, or a shared network corosync
+    must not depend on. Put nodes into HA maintenance before planned network work.
+    """
+    ha_configured = bool(ctx.facts("pve.ha_resources_cfg"))
+    per_node: dict[str, list[logs.NodeEvent]] = {}
+    for node in ctx.nodes:
+        evs = logs.events(ctx, node, KINDS)
+        hosts = {e.ev.host for e in evs if e.ev.host}
+        if len(hosts) > 1 and all(e.ev.host for e in evs):  # several hosts' logs given as one node
+            for e in evs:
+                per_node.setdefault(e.ev.host or node, []).append(e)
+        elif evs:
+            per_node.setdefault(node, []).extend(evs)
+    for node, evs in per_node.items():
+        fences, misses = analyse(node, evs)
+        for f in fences:
+            ha_seen = f.certain or any(_lock_lost(e) for e in f.trigger) or ha_configured or any(
+                e.ev.prog in ("pve-ha-lrm", "pve-ha-crm", "watchdog-mux") for e in evs)
+            yield Hit(
+                fence_message(f), nodes=node,
+                evidence=logs.refs(f.trigger + ([f.boot] if f.boot else [])),
+                severity=Severity.CRITICAL if ha_seen else Severity.HIGH,
+                when=When.PAST,
+                details={"certain": f.certain,
+                         "trigger_line": f.trigger[0].ev.line_no if f.trigger else None,
+                         "boot_line": f.boot.ev.line_no if f.boot else None},
+            )
+        if fences:
+            continue
+        for m in misses[:1]:
+            crm = [e for e in m.others if e.ev.prog == "pve-ha-crm" or "manager" in e.attrs.get("lock", "")]
+            extra = ""
+            if crm:
+                extra = (f" The CRM lost its lock too ({crm[0].attrs.get('lock') or _msg(crm[0])}, {_t(crm[0])}).")
+            yield Hit(
+                f"{node}: near miss, not fenced: the HA agent lost its lock ({m.lost.attrs.get('lock') or _msg(m.lost)}) "
+                f"at {_t(m.lost)} while the node was cut off, and got it back at {_t(m.back)}; no reboot follows "
+                f"in the log, so the watchdog did not fire this time.{extra} Had the lock stayed lost for about "
+                f"60 s, the watchdog would have reset {node} — the seed's 'sudden reboot'.",
+                nodes=node,
+                evidence=logs.refs([m.lost, *m.others, m.back]),
+                severity=Severity.LOW, when=When.PAST,
+                fix=[FIX[3], FIX[4], FIX[5]],
+                details={"near_miss": True},
+            )

@@ -1,0 +1,85 @@
+"""PVE110 ha-resource-error: an HA resource is in the `error` state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
+from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events, first_fact
+
+FIX = (
+    step("ha-manager set {sid} --state disabled"),
+    note("Find and fix why it failed before enabling it again: `journalctl -u pve-ha-lrm` on {node} "
+         "and the task log of the failed start/migrate (a missing disk on that node, a stuck lock, "
+         "a failing storage...). A migrate or start of a resource in `error` is refused until then."),
+    step("ha-manager set {sid} --state started"),
+    step("ha-manager status", on=None),
+)
+
+
+@rule(
+    code="PVE110", name="ha-resource-error", title="HA resource in error state", severity="medium",
+    inputs=("pve.ha_manager_status", "pve.ha_resources_cfg") + LOG_INPUTS,
+    seed="seeds/000_ddaad953b0664170.txt:23", fix=FIX,
+)
+def ha_error_state(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads `ha-manager status` and reports every HA service in the `error` state
+    with its node; from system and task logs, reports `service '<sid>' in error state, must be
+    disabled and fixed first` (the answer to a start or migrate of such a service).
+
+    Why it matters: a service in `error` is out of HA's hands: the CRM neither starts, stops,
+    migrates nor recovers it, and every `qm`/`pct`/`ha-manager` command on it is refused until it
+    is disabled. The guest stays down (or unprotected) until someone intervenes.
+
+    How to fix: `ha-manager set <sid> --state disabled`, find and fix the cause (the LRM journal
+    and the failed task say why: usually a disk missing on that node or a stale lock), then
+    `ha-manager set <sid> --state started`.
+    """
+    reported: set[str] = set()
+    status_seen = False
+    for f in ctx.facts("pve.ha_manager_status"):
+        status_seen = True
+        for s in f.value.in_state("error"):
+            if s.sid in reported:
+                continue
+            reported.add(s.sid)
+            node = s.node or f.node
+            yield Hit(
+                f"{s.sid} is in the HA `error` state on {node} (ha-manager status on {f.node}): HA will "
+                "neither start, migrate nor recover it until it is disabled and fixed",
+                nodes=node, evidence=[f.ref([s.line])], params={"sid": s.sid, "node": node},
+                when=When.NOW, details={"sid": s.sid, "state": s.state},
+            )
+
+    evs = all_events(ctx, ("ha_service_error",))
+    by_sid: dict[str, list[logs.NodeEvent]] = {}
+    for e in evs:
+        by_sid.setdefault(e.attrs.get("sid", "?"), []).append(e)
+    for sid, group in by_sid.items():
+        if sid in reported:
+            continue
+        reported.add(sid)
+        node = group[0].node
+        times = f"{len(group)} time(s), first at {logs.when(group[0])}"
+        yield Hit(
+            f"{node}: `service '{sid}' in error state, must be disabled and fixed first` ({times}): a "
+            f"start or migrate of {sid} was refused because the HA resource is in `error`",
+            nodes=node, evidence=logs.refs(group), params={"sid": sid, "node": node},
+            when=When.PAST, details={"sid": sid, "count": len(group)},
+        )
+
+    if reported or status_seen:
+        return
+    res = first_fact(ctx, "pve.ha_resources_cfg")
+    if res is not None and not res.value.sections:
+        raise NotApplicable("no HA resources: /etc/pve/ha/resources.cfg is empty")
+    if res is not None:
+        raise CouldNotCheck("HA resources are configured but there is no `ha-manager status` to read "
+                            "their state" + ("; the logs show no `in error state` line" if evs == [] and
+                                             any(ctx.has(s) for s in LOG_INPUTS) else ""))
+    raise CouldNotCheck("no `ha-manager status` and no HA configuration in the evidence; the logs show "
+                        "no `in error state` line")

@@ -1,0 +1,147 @@
+"""PVE112 ha-local-resources: an HA-managed guest uses something only its node has (a bind mount,
+an ISO on local storage, a passed-through PCI or USB device), so it cannot migrate or recover."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck, NotApplicable, StepTemplate
+from forewarn.rules.pve._ha_common import (
+    LOG_INPUTS, all_events, first_fact, guest_map, ha_resources, is_shared, storage_desc,
+)
+
+_CDROM_KEY = re.compile(r"^(ide|sata|scsi)\d+$")
+_HOSTPCI = re.compile(r"^hostpci\d+$")
+_USB = re.compile(r"^usb\d+$")
+_DEV = re.compile(r"^dev\d+$")
+
+
+def _log_fix(whats: list[str], node: str) -> list[StepTemplate]:
+    """The log line names what was refused, not the guest: steps to find and remove it."""
+    out: list[StepTemplate] = [note("The log line does not name the guest: find it in the task that failed "
+                                    f"(Tasks panel of {node}) and use its id below.")]
+    text = " ".join(whats)
+    if "bind mount" in text:
+        out += [step("pct config <vmid> | grep -E '^mp[0-9]+: /'", on=node),
+                step("pct set <vmid> --delete mp0", safe=False)]
+    if "cdrom" in text or "local resources" in text:
+        out += [step("qm config <vmid> | grep -E 'media=cdrom'", on=node),
+                step("qm set <vmid> --ide2 none,media=cdrom")]
+    if "local devices" in text or "local resources" in text:
+        out += [step("qm config <vmid> | grep -E '^(hostpci|usb)[0-9]+:'", on=node),
+                step("qm set <vmid> --delete hostpci0", safe=False)]
+    return out
+
+
+@rule(
+    code="PVE112", name="ha-local-resources",
+    title="HA guest cannot migrate or recover: bind mount, local ISO or passed-through device",
+    severity="medium",
+    inputs=("pve.ha_resources_cfg", "pve.guest_config") + LOG_INPUTS,
+    seed="seeds/000_ddaad953b0664170.txt:33",
+)
+def ha_local_resources(ctx: Context) -> Iterator[Hit]:
+    """What it does: for every guest managed by HA (resources.cfg), reads its config and reports
+    bind mount points (`mpN: /host/path,mp=...`), device mount points (`devN:`), a CD-ROM drive
+    holding an ISO on node-local storage (or the host's drive), passed-through PCI devices
+    (`hostpciN`) and host USB devices (`usbN: host=...`). From system and task logs, reports
+    `can't migrate local cdrom drive`, `VM uses local resources` and similar refusals.
+
+    Why it matters: HA moves a guest by migrating it, and recovers it by starting its config on
+    another node. A bind-mounted host path, a local ISO or a host device does not exist there: the
+    migration is refused and the recovery fails, so the guest HA was meant to protect stays down
+    when its node dies (seed 000: never bind mount or mount an ISO on HA guests).
+
+    How to fix: eject local ISOs (`qm set <id> --ide2 none,media=cdrom`), replace bind mounts by
+    storage-backed mount points or shared storage (`pct set <id> --delete mp0`), and take guests
+    that need a host device out of HA, or use a cluster resource mapping present on every node.
+    """
+    evs = all_events(ctx, ("local_resources",))
+    try:
+        resources = ha_resources(ctx, needed=not evs)
+    except NotApplicable:
+        if evs:
+            resources = []
+        else:
+            raise
+    except CouldNotCheck:
+        if not ctx.has("pve.guest_config"):
+            raise
+        raise CouldNotCheck("no /etc/pve/ha/resources.cfg in the evidence: which guests HA manages is "
+                            "not known" + ("; the logs show no local-resource refusal" if any(ctx.has(s) for s in LOG_INPUTS) else ""))
+    if resources and not ctx.has("pve.guest_config") and not evs:
+        raise CouldNotCheck("HA resources are configured but no guest config is in the evidence")
+
+    sf = first_fact(ctx, "pve.storage_cfg")
+    scfg = sf.value if sf else None
+    gmap = guest_map(ctx)
+    for res in resources:
+        if res.vmid is None or res.kind not in ("vm", "ct"):
+            continue
+        g = gmap.get(res.vmid)
+        if g is None:
+            continue
+        node = g.owner or g.fact.node
+        found: list[tuple[str, int, str]] = []  # (what, line, key)
+        fix: list[StepTemplate] = []
+        for v in g.config.volumes:
+            if v.is_bind_mount and v.key.startswith("mp") and v.opts.get("shared") != "1":
+                found.append((f"bind mount {v.key}: {v.volume} -> {v.opts.get('mp', '?')}", v.line, v.key))
+                fix.append(step(f"pct set {res.vmid} --delete {v.key}", safe=False))
+            elif v.is_cdrom and _CDROM_KEY.match(v.key) and v.volume not in ("none", ""):
+                if v.volume == "cdrom" or v.volume.startswith("/dev/"):
+                    found.append((f"{v.key} uses the host's CD-ROM drive ({v.volume})", v.line, v.key))
+                elif v.storage is not None:
+                    shared = is_shared(scfg, v.storage)
+                    if shared:
+                        continue
+                    hedge = "" if shared is False else " (if that storage is not shared)"
+                    found.append((f"{v.key} has {v.volume} inserted, on {storage_desc(scfg, v.storage)}{hedge}",
+                                  v.line, v.key))
+                else:
+                    continue
+                fix.append(step(f"qm set {res.vmid} --{v.key} none,media=cdrom"))
+        for key, value in g.config.options.items():
+            line = g.config.lines.get(key, 0)
+            if _HOSTPCI.match(key) and "mapping=" not in value:
+                found.append((f"{key}: {value} (PCI passthrough of a device of {node})", line, key))
+                fix.append(step(f"qm set {res.vmid} --delete {key}", safe=False))
+            elif _USB.match(key) and "host=" in value and "mapping=" not in value:
+                found.append((f"{key}: {value} (a USB device of {node})", line, key))
+                fix.append(step(f"qm set {res.vmid} --delete {key}", safe=False))
+            elif _DEV.match(key) and g.kind == "lxc":
+                found.append((f"{key}: {value} (a device node of {node})", line, key))
+                fix.append(step(f"pct set {res.vmid} --delete {key}", safe=False))
+        if not found:
+            continue
+        kind = "CT" if g.kind == "lxc" else "VM"
+        yield Hit(
+            f"{node}: {kind} {res.vmid} is HA-managed ({res.sid}) but uses what only {node} has: "
+            + "; ".join(w for w, _, _ in found)
+            + " — HA cannot migrate it and a recovery on another node fails",
+            nodes=node, evidence=[res.fact.ref(res.section.lines()), g.fact.ref([ln for _, ln, _ in found])],
+            fix=fix + [note("For a device the guest really needs: remove the guest from HA "
+                            f"(`ha-manager remove {res.sid}`), or use a resource mapping (Datacenter > "
+                            "Resource Mappings) that exists on every node HA may choose.")],
+            when=When.CONFIG, params={"node": node},
+            details={"sid": res.sid, "items": [k for _, _, k in found]},
+        )
+
+    by_node: dict[str, list[logs.NodeEvent]] = {}
+    for e in evs:
+        by_node.setdefault(e.node, []).append(e)
+    for node, group in by_node.items():
+        whats = sorted({e.attrs.get("what", "") for e in group})
+        yield Hit(
+            f"{node}: a migration was refused for local resources ({'; '.join(f'`{w}`' for w in whats)}; "
+            f"{len(group)} line(s), first at {logs.when(group[0])}): such a guest cannot be moved or "
+            "recovered by HA",
+            nodes=node, evidence=logs.refs(group), when=When.PAST,
+            fix=_log_fix(whats, node),
+            details={"count": len(group)},
+        )

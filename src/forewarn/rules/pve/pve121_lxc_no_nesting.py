@@ -1,0 +1,108 @@
+"""PVE121 lxc-nesting-missing: a container whose systemd (>= 242) needs `nesting=1` runs without it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.facts.guests import Guest, guests
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events
+
+# ostype values of pct (pve-container) whose current releases boot systemd >= 242.
+SYSTEMD_OS = {"debian", "ubuntu", "centos", "fedora", "archlinux", "opensuse", "devuan"}
+NO_SYSTEMD_OS = {"alpine", "gentoo", "unmanaged", "nixos"}  # openrc / not managed by PVE
+KINDS = ("logind_timeout", "namespace_226")
+
+
+def _features_arg(g: Guest) -> str:
+    """The full `-features` value: setting it replaces the list, so keep what is there."""
+    feats = {k: v for k, v in g.config.features.items() if k != "_"}
+    feats["nesting"] = "1"
+    if g.config.options.get("unprivileged") == "1":
+        feats.setdefault("keyctl", "1")
+    order = ["keyctl", "nesting"] + sorted(k for k in feats if k not in ("keyctl", "nesting"))
+    return ",".join(f"{k}={feats[k]}" for k in order if k in feats)
+
+
+@rule(
+    code="PVE121", name="lxc-nesting-missing",
+    title="Container without nesting: systemd-logind fails (systemd >= 242), SSH login hangs",
+    severity="medium", inputs=("pve.guest_config",) + LOG_INPUTS,
+    seed="seeds/000_ddaad953b0664170.txt:203",
+)
+def lxc_no_nesting(ctx: Context) -> Iterator[Hit]:
+    """What it does: reports every container (lxc config) without `features: nesting=1` whose OS
+    likely runs systemd >= 242 (ostype debian, ubuntu, centos, fedora, archlinux, opensuse, or not
+    set); alpine and gentoo (OpenRC) are skipped. The in-guest log lines `Failed to activate service
+    'org.freedesktop.login1': timed out` and `status=226/NAMESPACE` make the finding certain: they
+    are tied to a container whose hostname matches the log's host, or reported on their own.
+
+    Why it matters: systemd 242 and later sandbox services (logind among them) with namespaces
+    and mounts that an LXC container may only set up with nesting. Without it systemd-logind fails
+    with 226/NAMESPACE and SSH logins hang for the D-Bus timeout before a shell appears (seed 000:
+    Debian buster -> bullseye upgrades). It matters only for systemd >= 242 guests.
+
+    How to fix: `pvesh set /nodes/<node>/lxc/<id>/config -features keyctl=1,nesting=1` (keyctl
+    only for unprivileged containers), then restart the container. `-features` replaces the whole
+    feature list, so the command carries the features already set.
+    """
+    evs = all_events(ctx, KINDS)
+    hosts_with_events: dict[str, list[logs.NodeEvent]] = {}
+    for e in evs:
+        for name in {e.node, e.ev.host or ""} - {""}:
+            hosts_with_events.setdefault(name, []).append(e)
+    used_events: set[int] = set()
+    for g in guests(ctx):
+        if g.kind != "lxc":
+            continue
+        if g.config.features.get("nesting") == "1":
+            continue
+        ostype = (g.config.options.get("ostype") or "").lower()
+        if ostype in NO_SYSTEMD_OS:
+            continue
+        node = g.owner or g.fact.node
+        hostname = g.config.options.get("hostname", "")
+        mine = hosts_with_events.get(hostname, []) if hostname else []
+        os_txt = f"ostype {ostype}" if ostype else "ostype not set"
+        priv = "" if g.config.options.get("unprivileged") == "1" else (
+            " It is privileged: nesting there exposes more of the host; prefer an unprivileged container.")
+        lines = [g.config.lines.get(k, 0) for k in ("features", "ostype", "hostname", "unprivileged")]
+        evidence = [g.fact.ref(lines)]
+        if mine:
+            evidence += logs.refs(mine)
+            used_events.update(id(e) for e in mine)
+            msg = (f"{node}: CT {g.vmid} ({hostname}, {os_txt}) has no `nesting=1` and its log shows "
+                   f"systemd-logind failing (`org.freedesktop.login1` timeout / 226/NAMESPACE): SSH logins "
+                   f"hang until nesting is enabled.{priv}")
+            sev, when = Severity.HIGH, When.PAST
+        else:
+            msg = (f"{node}: CT {g.vmid}{f' ({hostname})' if hostname else ''} has no `nesting=1` ({os_txt}): "
+                   "with systemd >= 242 inside, systemd-logind fails (226/NAMESPACE) and SSH logins hang."
+                   f"{priv}")
+            sev, when = None, When.CONFIG
+        feats = _features_arg(g)
+        yield Hit(msg, nodes=node, evidence=evidence, severity=sev, when=when,
+                  fix=[step(f"pvesh set /nodes/{node}/lxc/{g.vmid}/config -features {feats}", on=node),
+                       step(f"pct reboot {g.vmid}", safe=False, on=node),
+                       note(f"Inside CT {g.vmid} afterwards: `systemctl status systemd-logind` should be active.")],
+                  details={"vmid": g.vmid, "ostype": ostype or None, "features": g.config.options.get("features"),
+                           "log_lines": len(mine)})
+
+    rest = [e for e in evs if id(e) not in used_events]
+    by_node: dict[str, list[logs.NodeEvent]] = {}
+    for e in rest:
+        by_node.setdefault(e.node, []).append(e)
+    for node, group in by_node.items():
+        yield Hit(
+            f"{node}: systemd-logind fails in a container (`Failed to activate service "
+            f"'org.freedesktop.login1': timed out` / 226/NAMESPACE, {len(group)} line(s)): the typical sign "
+            "of systemd >= 242 in a container without `nesting=1`",
+            nodes=node, evidence=logs.refs(group), when=When.PAST,
+            fix=[step("grep -L 'nesting=1' /etc/pve/nodes/*/lxc/*.conf", on=None),
+                 step("pvesh set /nodes/<node>/lxc/<vmid>/config -features keyctl=1,nesting=1", on=None),
+                 note("Keep the features the container already has in that list: -features replaces it.")],
+            details={"count": len(group)},
+        )

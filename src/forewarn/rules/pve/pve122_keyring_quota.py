@@ -1,0 +1,121 @@
+"""PVE122 keyring-quota: a uid is at its kernel key quota; Docker in LXC then fails with
+`join session keyring: create session key: disk quota exceeded`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import StepTemplate
+from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events
+
+NEAR = 0.9  # a uid this close to a limit fails
+RAISE = 0.8  # limits used this much are raised in the fix
+DEFAULT_MAXKEYS, DEFAULT_MAXBYTES = 200, 20000
+SYSCTL_FILE = "/etc/sysctl.d/90-forewarn-keys.conf"
+
+
+def _round_up(value: float, step_: int) -> int:
+    return int(math.ceil(value / step_) * step_)
+
+
+def new_limit(limit: int, used: int, unit: int) -> int:
+    """25x the limit (the seed's 20000 -> 500000 bytes, 200 -> 5000 keys), at least 10x what is used."""
+    return _round_up(max(limit * 25, used * 10), unit)
+
+
+def _fix(keys: int | None, nbytes: int | None) -> list[StepTemplate]:
+    out: list[StepTemplate] = []
+    conf: list[str] = []
+    if nbytes:
+        out.append(step(f"sysctl -w kernel.keys.maxbytes={nbytes}"))
+        conf.append(f"kernel.keys.maxbytes = {nbytes}")
+    if keys:
+        out.append(step(f"sysctl -w kernel.keys.maxkeys={keys}"))
+        conf.append(f"kernel.keys.maxkeys = {keys}")
+    body = "\\n".join(conf) + "\\n"
+    out.append(step(f"printf '{body}' > {SYSCTL_FILE}"))
+    out.append(step("sysctl --system"))
+    out.append(note(f"Persist in {SYSCTL_FILE}, not /etc/sysctl.conf (the seed's advice): PVE 9 "
+                    "(Debian 13) no longer applies /etc/sysctl.conf at boot, only /etc/sysctl.d/*.conf."))
+    out.append(step("cat /proc/key-users"))
+    return out
+
+
+@rule(
+    code="PVE122", name="keyring-quota", title="Docker in LXC: session keyring quota exhausted",
+    severity="medium", inputs=("host.key_users",) + LOG_INPUTS, platform="linux",
+    seed="seeds/000_ddaad953b0664170.txt:239",
+)
+def keyring_quota(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads /proc/key-users of every node and reports each uid other than 0 that
+    uses 90 % or more of its key count (`kernel.keys.maxkeys`) or key bytes (`kernel.keys.maxbytes`),
+    e.g. the seed's `100000: 1198 1198/1198 1198/50000 19871/20000` (99 % of the bytes). uid 0 has
+    its own, much larger limits and is ignored. From logs and pasted errors, reports `join session
+    keyring: create session key: disk quota exceeded`.
+
+    Why it matters: every Docker container started inside an LXC container creates a session
+    keyring owned by the container's host uid. All unprivileged containers with the default id map
+    are host uid 100000 and share one quota of 200 keys / 20000 bytes, so after a few dozen Docker
+    containers every new one fails with `disk quota exceeded` (EDQUOT).
+
+    How to fix: raise `kernel.keys.maxkeys` / `kernel.keys.maxbytes` with `sysctl -w` (values
+    computed from what /proc/key-users shows), persist them in /etc/sysctl.d/90-forewarn-keys.conf
+    (PVE 9 no longer reads /etc/sysctl.conf at boot) and run `sysctl --system`.
+    """
+    hit_nodes: set[str] = set()
+    for f in ctx.facts("host.key_users"):
+        near = [u for u in f.value.users if u.uid != 0 and max(u.keys_ratio, u.bytes_ratio) >= NEAR]
+        if not near:
+            continue
+        users = [u for u in f.value.users if u.uid != 0]
+        keys = bytes_ = None
+        if any(u.keys_ratio >= RAISE for u in users):
+            u = max(users, key=lambda x: x.keys_ratio)
+            keys = new_limit(u.max_keys, u.quota_keys, 100)
+        if any(u.bytes_ratio >= RAISE for u in users):
+            u = max(users, key=lambda x: x.bytes_ratio)
+            bytes_ = new_limit(u.max_bytes, u.quota_bytes, 10000)
+        parts = []
+        for u in near:
+            what = []
+            if u.keys_ratio >= NEAR:
+                what.append(f"{u.quota_keys}/{u.max_keys} keys ({u.keys_ratio:.0%})")
+            if u.bytes_ratio >= NEAR:
+                what.append(f"{u.quota_bytes}/{u.max_bytes} bytes ({u.bytes_ratio:.0%})")
+            ct = " (unprivileged containers' root)" if u.uid == 100000 else ""
+            parts.append(f"uid {u.uid}{ct} at " + " and ".join(what))
+        hit_nodes.add(f.node)
+        yield Hit(
+            f"{f.node}: kernel key quota nearly exhausted: " + "; ".join(parts)
+            + " — new Docker containers inside LXC fail with `disk quota exceeded`",
+            nodes=f.node, evidence=[f.ref([u.line for u in near])], fix=_fix(keys, bytes_),
+            when=When.NOW, details={"uids": [u.uid for u in near], "maxkeys": keys, "maxbytes": bytes_},
+        )
+
+    evs = all_events(ctx, ("keyring_quota",))
+    by_node: dict[str, list[logs.NodeEvent]] = {}
+    for e in evs:
+        by_node.setdefault(e.node, []).append(e)
+    for node, group in by_node.items():
+        seen = " (and /proc/key-users shows it now)" if node in hit_nodes else ""
+        kf = ctx.fact("host.key_users", node)
+        if node in hit_nodes:
+            fix = None
+        elif kf is not None:
+            fix = [step("cat /proc/key-users"), note("/proc/key-users shows no uid near its limit now: the "
+                                                     "containers that needed the keys may be gone; raise "
+                                                     "the limits anyway if Docker keeps failing.")] + _fix(
+                DEFAULT_MAXKEYS * 25, DEFAULT_MAXBYTES * 25)
+        else:
+            fix = _fix(DEFAULT_MAXKEYS * 25, DEFAULT_MAXBYTES * 25)
+        yield Hit(
+            f"{node}: `join session keyring: create session key: disk quota exceeded` ({len(group)} line(s), "
+            f"first at {logs.when(group[0])}): a container's uid ran out of kernel keys{seen}",
+            nodes=node, evidence=logs.refs(group), when=When.PAST, fix=fix,
+            details={"count": len(group)},
+        )

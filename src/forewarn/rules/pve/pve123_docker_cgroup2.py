@@ -1,0 +1,115 @@
+"""PVE123 docker-lxc-cgroup-v2: old Docker in a container fails with `Devices cgroup isn't
+mounted` on a host that boots the unified cgroup hierarchy (cgroup v2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import StepTemplate
+from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events
+
+_PVE_MAJOR = re.compile(r"^(?:pve-manager[:/]\s*|proxmox-ve:\s*)(?P<major>\d+)\.", re.M)
+# Default kernel series of each release, to guess the major version from `-pve` kernels.
+_KERNEL_SERIES = ((r"^5\.4\.", 6), (r"^5\.(11|13|15)\.", 7), (r"^6\.(2|5|8)\.", 8), (r"^6\.(14|17)\.", 9))
+
+
+def pve_major(ctx: Context, node: str) -> tuple[int | None, str]:
+    """PVE major version of a node: from the pveversion parser's value when there is one, else from
+    the raw `pveversion -v` text, else guessed from the running `-pve` kernel."""
+    for f in ctx.facts("pve.pveversion"):
+        if f.node == node:
+            for attr in ("major", "pve_major"):
+                v = getattr(f.value, attr, None)
+                if isinstance(v, int):
+                    return v, "pveversion"
+    recs = ctx.raw("pve.pveversion", node) or ctx.raw("pve.pveversion")
+    for rec in recs:
+        m = _PVE_MAJOR.search(rec.text())
+        if m:
+            return int(m.group("major")), "pveversion"
+    cf = ctx.fact("host.cmdline", node)
+    kv = cf.value.kernel_version if cf else None
+    if kv and kv.endswith("-pve"):
+        for pattern, major in _KERNEL_SERIES:
+            if re.match(pattern, kv):
+                return major, f"kernel {kv}"
+    return None, ""
+
+
+def _cmdline_for(ctx: Context, node: str):
+    f = ctx.fact("host.cmdline", node)
+    if f is not None:
+        return f
+    all_ = ctx.facts("host.cmdline")
+    return all_[0] if len(all_) == 1 else None
+
+
+@rule(
+    code="PVE123", name="docker-lxc-cgroup-v2",
+    title="Docker in LXC on a cgroup v2 host: `Devices cgroup isn't mounted`", severity="medium",
+    inputs=LOG_INPUTS, seed="seeds/000_ddaad953b0664170.txt:280",
+)
+def docker_cgroup2(ctx: Context) -> Iterator[Hit]:
+    """What it does: finds `Devices cgroup isn't mounted` (dockerd's refusal to start) in system
+    logs, task logs or pasted errors, and checks the host: the unified cgroup hierarchy is in use
+    when /proc/cmdline lacks `systemd.unified_cgroup_hierarchy=0` (the default from PVE 7 on);
+    the PVE major version comes from `pveversion -v` (or is guessed from the `-pve` kernel). A
+    host that boots the legacy hierarchy is not this problem and passes.
+
+    Why it matters: Docker before 20.10 only knows cgroup v1 and cannot start inside a container
+    on a cgroup v2 host (seed 000: after upgrading PVE 6 -> 7, containers with keyctl=1,nesting=1
+    could no longer start docker.service).
+
+    How to fix: best, run Docker >= 20.10 (cgroup v2 aware) or a newer distribution in the
+    container. On PVE <= 8 the host can boot the legacy hierarchy instead: add
+    `systemd.unified_cgroup_hierarchy=0` to GRUB_CMDLINE_LINUX_DEFAULT, `update-grub` (or
+    `proxmox-boot-tool refresh`) and reboot, which affects every guest of the node. PVE 9 no
+    longer boots the legacy hierarchy: there only the Docker upgrade works.
+    """
+    evs = all_events(ctx, ("cgroup_devices_missing",))
+    by_node: dict[str, list[logs.NodeEvent]] = {}
+    for e in evs:
+        by_node.setdefault(e.node, []).append(e)
+    for node, group in by_node.items():
+        cf = _cmdline_for(ctx, node)
+        unified = cf.value.unified_cgroup if cf else None
+        if cf is not None and unified is False:
+            continue  # legacy hierarchy booted: not the cgroup v2 problem
+        major, how = pve_major(ctx, cf.node if cf else node)
+        if cf is None:
+            host = "if the host boots the unified cgroup hierarchy (no /proc/cmdline in the evidence)"
+        else:
+            host = (f"{cf.node} boots the unified cgroup hierarchy (cgroup v2: "
+                    "no `systemd.unified_cgroup_hierarchy=0` in /proc/cmdline)")
+        ver = f", PVE {major} ({how})" if major else ""
+        evidence = logs.refs(group) + ([cf.ref([cf.value.line])] if cf else [])
+        fix: list[StepTemplate] = [
+            note("Preferred, no host reboot: inside the container run Docker >= 20.10 (cgroup v2 aware), "
+                 "e.g. from Docker's own repository, or move to a newer container distribution."),
+        ]
+        host_node = cf.node if cf else node
+        if major is None or major <= 8:
+            fix += [
+                note(f"Or, PVE <= 8 only{'' if major else ' (check `pveversion`)'}: boot {host_node} with the "
+                     "legacy hierarchy: in /etc/default/grub append `systemd.unified_cgroup_hierarchy=0` to "
+                     "GRUB_CMDLINE_LINUX_DEFAULT (hosts booting with systemd-boot: to /etc/kernel/cmdline, then "
+                     "`proxmox-boot-tool refresh` instead of update-grub)."),
+                step("update-grub", on=host_node),
+                step("reboot", safe=False, on=host_node),
+                note("The reboot stops every guest of the node, and cgroup v1 is deprecated: prefer the "
+                     "Docker upgrade."),
+            ]
+        else:
+            fix.append(note(f"PVE {major} no longer boots the legacy cgroup hierarchy: "
+                            "`systemd.unified_cgroup_hierarchy=0` does not help there."))
+        yield Hit(
+            f"{node}: Docker in a container failed with `Devices cgroup isn't mounted` ({len(group)} line(s), "
+            f"first at {logs.when(group[0])}); {host}{ver}: Docker < 20.10 needs cgroup v1",
+            nodes=node, evidence=evidence, fix=fix, when=When.PAST,
+            details={"unified": unified, "pve_major": major, "count": len(group)},
+        )

@@ -1,0 +1,214 @@
+"""PVE130 network-storage-offline: a network storage is inactive, or its mount point hangs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import EvidenceRef, Severity, When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import NotApplicable
+from forewarn.rules.pve._storage_common import (MOUNTED_TYPES, NETWORK_TYPES, content_severity,
+                                                mountpoint, storage_cfg)
+
+FIX = (
+    note("Check the storage server {server} first: is it up, does it export {what} to this node, "
+         "is the network between them fine?"),
+    step("pvesm status --storage {storage}"),
+    step("umount -nlf {mountpoint}", safe=False),
+    note("Proxmox mounts it again by itself once the server answers (seed 001: it keeps mounting "
+         "but never unmounts a stale share). Processes stuck on the old mount stay in D state "
+         "until the server comes back or the node reboots."),
+)
+PBS_FIX = (
+    note("Check the Proxmox Backup Server {server}: is it up, is port 8007 reachable from this node, "
+         "does the datastore exist?"),
+    step("pvesm status --storage {storage}"),
+)
+
+
+def _hit_fix(stype: str | None) -> list:
+    return list(PBS_FIX if stype == "pbs" else FIX)
+
+
+@rule(
+    code="PVE130", name="network-storage-offline", title="Network storage stale or offline",
+    severity="high",
+    inputs=("pve.pvesm_status", "host.stat_mounts", *logs.LOG_SPECS),
+    platform="linux",  # a stale NFS mount in the kernel log or a hung stat needs no PVE evidence
+    seed="seeds/001_2bd87300fc635f04.txt:45", fix=FIX,
+)
+def network_storage_offline(ctx: Context) -> Iterator[Hit]:
+    """What it does: reports network storages (nfs, cifs, glusterfs, cephfs, pbs) that `pvesm status`
+    shows inactive or that pvesm says are not online, network mount points whose `stat -f` timed
+    out (the timeout is the evidence), and kernel `nfs: server X not responding` lines (saying
+    whether `nfs: server X OK` followed). The severity follows what the storage holds: ISO images
+    and templates only -> low; backups, VM disks or container volumes -> high.
+
+    Why it matters: Proxmox keeps trying to mount a storage that is configured for the node but
+    never unmounts a stale one; every process touching the mount (pvestatd, backups, the guests
+    whose disks live there) hangs in uninterruptible sleep, and the web interface shows grey
+    question marks. A dead backup target silently stops backups.
+
+    How to fix: bring the server or the network back. If the share stays dead, lazily unmount it
+    (`umount -nlf <mountpoint>`, mount point /mnt/pve/<storage> unless `path` says otherwise) so
+    processes stop hanging; Proxmox mounts it again when the server answers.
+    """
+    _, cfg = storage_cfg(ctx)
+    sections = {s.id: s for s in cfg.sections} if cfg else {}
+    by_server: dict[str, list] = {}
+    for s in sections.values():
+        if s.get("server"):
+            by_server.setdefault(s.get("server") or "", []).append(s)
+    network_cfg = [s for s in sections.values() if s.type in NETWORK_TYPES and not s.flag("disable")]
+    found_any = False
+    seen: set[tuple[str, str]] = set()
+
+    def params(sid: str, stype: str | None, node: str) -> dict:
+        sec = sections.get(sid)
+        server = (sec.get("server") if sec else None) or "<server>"
+        what = (sec.get("export") or sec.get("share") or sec.get("datastore") or sid) if sec else sid
+        mp = mountpoint(sec) if sec else f"/mnt/pve/{sid}"
+        return {"storage": sid, "server": server, "what": what, "mountpoint": mp, "node": node,
+                "type": stype or (sec.type if sec else "?")}
+
+    def describe(sid: str, stype: str | None) -> tuple[str, Severity | None]:
+        sec = sections.get(sid)
+        sev = content_severity(sec, stype)
+        content = ",".join(sec.list("content")) if sec else ""
+        return (f" (content {content})" if content else ""), sev
+
+    # 1. pvesm status: inactive rows and "is not online" messages
+    for node, f in ctx.by_node("pve.pvesm_status").items():
+        st = f.value
+        for row in st.storages:
+            sec = sections.get(row.name)
+            stype = row.type or (sec.type if sec else None)
+            if stype not in NETWORK_TYPES:
+                continue
+            found_any = True
+            if row.status in ("active", "disabled"):
+                continue
+            msgs = st.messages_for(row.name)
+            content, sev = describe(row.name, stype)
+            seen.add((node, row.name))
+            p = params(row.name, stype, node)
+            extra = "; pvesm: " + msgs[0].text if msgs else ""
+            where = f", mounted at {p['mountpoint']}" if stype in MOUNTED_TYPES else ""
+            yield Hit(
+                f"{node}: {stype} storage '{row.name}'{content} is {row.status} in `pvesm status`"
+                f" (server {p['server']}{where}){extra}",
+                nodes=node, evidence=[f.ref([row.line, *(m.line for m in msgs)])], params=p,
+                fix=_hit_fix(stype), severity=sev, when=When.NOW,
+                details={"storage": row.name, "type": stype, "status": row.status})
+        for msg in st.messages:
+            if msg.storage is None or (node, msg.storage) in seen or st.get(msg.storage):
+                continue
+            sec = sections.get(msg.storage)
+            stype = sec.type if sec else None
+            if sec is not None and stype not in NETWORK_TYPES:
+                continue
+            found_any = True
+            seen.add((node, msg.storage))
+            content, sev = describe(msg.storage, stype)
+            p = params(msg.storage, stype, node)
+            yield Hit(f"{node}: storage '{msg.storage}'{content} is not online: {msg.text}",
+                      nodes=node, evidence=[f.ref([msg.line])], params=p, fix=_hit_fix(stype),
+                      severity=sev, when=When.NOW)
+
+    # 2. stat -f on the network mount points timed out (or failed)
+    for node in ctx.nodes:
+        for rec in ctx.raw("host.stat_mounts", node):
+            sm = ctx.fact("host.stat_mounts", node)
+            answered = sm.value.answered_paths() if sm else set()
+            mounts_f = ctx.fact("host.mounts", node)
+            network = [m for m in (mounts_f.value.network() if mounts_f else [])]
+            if network:
+                found_any = True
+            errors = sm.value.errors if sm else []
+            for err in errors:
+                sid = _storage_at(sections, err.path)
+                content, sev = describe(sid, None) if sid else ("", None)
+                p = params(sid or "<storage>", None, node)
+                p["mountpoint"] = err.path or p["mountpoint"]
+                found_any = True
+                yield Hit(f"{node}: `stat -f {err.path}` failed: {err.message}"
+                          + (f" (storage '{sid}'{content})" if sid else ""),
+                          nodes=node, evidence=[sm.ref([err.line])] if sm else [], params=p,
+                          severity=sev, when=When.NOW)
+            if not rec.timed_out:
+                continue
+            found_any = True
+            hung = [m for m in network if m.mountpoint not in answered]
+            secs = f" after {rec.duration:.0f} s" if rec.duration else ""
+            ev = [EvidenceRef(spec="host.stat_mounts", node=node, artifact=rec.artifact,
+                              excerpt=(f"timed out{secs}",))]
+            if hung:
+                m = hung[0]
+                sid = _storage_at(sections, m.mountpoint)
+                content, sev = describe(sid, None) if sid else ("", None)
+                p = params(sid or "<storage>", None, node)
+                p["mountpoint"] = m.mountpoint
+                if mounts_f:
+                    ev.append(mounts_f.ref([x.line for x in hung]))
+                others = f"; also unanswered: {', '.join(x.mountpoint for x in hung[1:])}" if len(hung) > 1 else ""
+                yield Hit(f"{node}: `stat -f {m.mountpoint}` ({m.fstype} from {m.device}) timed out{secs}: "
+                          f"the mount is stale" + (f" (storage '{sid}'{content})" if sid else "") + others,
+                          nodes=node, evidence=ev, params=p, severity=sev, when=When.NOW,
+                          details={"mountpoint": m.mountpoint, "device": m.device})
+            else:
+                p = params("<storage>", None, node)
+                p["mountpoint"] = "<mountpoint>"
+                yield Hit(f"{node}: `stat -f` on the network mount points timed out{secs}; "
+                          f"answered before the hang: {', '.join(sorted(answered)) or 'none'}",
+                          nodes=node, evidence=ev, params=p, when=When.NOW)
+
+    # 3. kernel: nfs: server X not responding [, then OK]
+    for node in ctx.nodes:
+        evs = logs.events(ctx, node, ("nfs_not_responding", "nfs_ok"))
+        if not evs:
+            continue
+        found_any = True
+        servers: dict[str, list[logs.NodeEvent]] = {}
+        for e in evs:
+            servers.setdefault(e.attrs.get("server", "?"), []).append(e)
+        for server, group in servers.items():
+            bad = [e for e in group if e.kind == "nfs_not_responding"]
+            if not bad:
+                continue
+            last = group[-1]
+            recovered = last.kind == "nfs_ok"
+            secs = [s for s in by_server.get(server, []) if s.type in NETWORK_TYPES]
+            sec = secs[0] if secs else None
+            sid = sec.id if sec else "<storage>"
+            content, sev = describe(sid, None) if sec else ("", None)
+            p = params(sid, "nfs", node)
+            p["server"] = server
+            state = (f"recovered (`nfs: server {server} OK` at {logs.when(last)})" if recovered
+                     else "no `OK` after it: still unreachable at the end of the log")
+            storages = f" — storage '{sid}'{content}" if sec else ""
+            if recovered and sev is not None:
+                sev = Severity.MEDIUM if sev >= Severity.MEDIUM else sev
+            elif recovered:
+                sev = Severity.MEDIUM
+            yield Hit(f"{node}: kernel: NFS server {server} not responding {len(bad)} time(s), first at "
+                      f"{logs.when(bad[0])}; {state}{storages}",
+                      nodes=node, evidence=logs.refs(bad[:6] + ([last] if recovered else [])),
+                      params=p, severity=sev, when=When.PAST,
+                      fix=[FIX[0], FIX[1]] if recovered else list(FIX),
+                      details={"server": server, "recovered": recovered, "count": len(bad)})
+
+    if not found_any and not network_cfg:
+        raise NotApplicable("no network storage (nfs, cifs, glusterfs, cephfs, pbs) is configured or mounted")
+
+
+def _storage_at(sections: dict, path: str | None) -> str | None:
+    if not path:
+        return None
+    for s in sections.values():
+        if s.type in MOUNTED_TYPES and mountpoint(s) == path.rstrip("/"):
+            return s.id
+    if path.startswith("/mnt/pve/"):
+        return path[len("/mnt/pve/"):].split("/", 1)[0]
+    return None

@@ -1,0 +1,134 @@
+"""PVE132 storage-not-on-node: a local storage (zfspool, lvm, lvmthin) is defined for every node
+while some node does not have its pool or volume group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
+from forewarn.rules.pve._storage_common import log_events, nodes_of, storage_cfg
+
+LOCAL_TYPES = ("zfspool", "lvm", "lvmthin")
+
+FIX = (
+    step("pvesm set {storage} --nodes {nodes}"),
+    note("Same as the seed's fix: in /etc/pve/storage.cfg add the line `nodes {nodes}` (indented "
+         "with a tab) under `{type}: {storage}`; /etc/pve is shared, so one edit covers the cluster."),
+)
+
+
+def _vg_names(value: Any) -> set[str] | None:
+    """Volume group names from the LVM developer's `lvm.vgs` value (duck-typed: `.vgs` items
+    with `.name` or `.vg_name`)."""
+    items = None
+    for attr in ("vgs", "groups", "volume_groups", "entries"):
+        items = getattr(value, attr, None)
+        if items is not None:
+            break
+    if items is None:
+        return None
+    names = set()
+    for it in items:
+        n = getattr(it, "name", None) or getattr(it, "vg_name", None) or (it.get("vg_name") if isinstance(it, dict) else None)
+        if n:
+            names.add(str(n))
+    return names
+
+
+@rule(
+    code="PVE132", name="storage-not-on-node", title="Storage defined for nodes that do not have it",
+    severity="low",
+    inputs=("pve.storage_cfg",),
+    seed="seeds/002_266b854f2af946cd.txt:253", fix=FIX,
+)
+def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
+    """What it does: for each zfspool, lvm or lvmthin storage in storage.cfg that has no `nodes`
+    line (or lists a node), checks every node's `zpool status` / `vgs` for the pool or volume
+    group, and reads logs for `zfs error: cannot open '<pool>': no such pool`.
+
+    Why it matters: storage.cfg is shared by the whole cluster; a local storage without `nodes`
+    is expected on every node. Nodes without that pool log an error every 10 seconds (pvestatd),
+    show the storage with a question mark, and offer it as a migration or restore target that
+    then fails.
+
+    How to fix: restrict the storage to the nodes that have it: `pvesm set <storage> --nodes
+    <node,...>` (seed 002: add `nodes pve-5` under `zfspool: local-zfs`).
+    """
+    cfg_f, cfg = storage_cfg(ctx)
+    if cfg is None:
+        raise CouldNotCheck("storage.cfg could not be read")
+    local = [s for s in cfg.sections if s.type in LOCAL_TYPES and not s.flag("disable")]
+    if not local:
+        raise NotApplicable("no zfspool, lvm or lvmthin storage in storage.cfg")
+    pools = {n: f for n, f in ctx.by_node("pve.zpool_status").items()}
+    vgs: dict[str, tuple[Any, set[str]]] = {}
+    for n, f in ctx.by_node("lvm.vgs").items():
+        names = _vg_names(f.value)
+        if names is not None:
+            vgs[n] = (f, names)
+    no_pool_events = {n: log_events(ctx, n, ("zfs_no_pool",)) for n in ctx.nodes}
+    checked = False
+    for s in local:
+        restricted = nodes_of(s)
+        resource = (s.get("pool") or "").split("/", 1)[0] if s.type == "zfspool" else (s.get("vgname") or "")
+        if not resource:
+            continue
+        kind = "pool" if s.type == "zfspool" else "volume group"
+        have: list[str] = []
+        lack: list[tuple[str, Any, list[int]]] = []  # node, fact, lines
+        if s.type == "zfspool":
+            for n, f in pools.items():
+                checked = True
+                st = f.value
+                if st.get(resource):
+                    have.append(n)
+                else:
+                    lines = [st.no_pools_line] if st.no_pools_line else [p.line for p in st.pools]
+                    lack.append((n, f, lines))
+        else:
+            for n, (f, names) in vgs.items():
+                checked = True
+                if resource in names:
+                    have.append(n)
+                else:
+                    lack.append((n, f, []))
+        log_lack: dict[str, list[logs.NodeEvent]] = {}
+        if s.type == "zfspool":
+            for n, evs in no_pool_events.items():
+                mine = [e for e in evs if e.attrs.get("pool") == resource]
+                if mine:
+                    checked = True
+                    log_lack[n] = mine
+        lacking_nodes = sorted({n for n, _, _ in lack} | set(log_lack))
+        for n in lacking_nodes:
+            if restricted and n not in restricted:
+                continue  # the storage is not meant for this node
+            holders = sorted(set(have) - {n}) or sorted((set(restricted) if restricted else
+                                                         set(ctx.nodes)) - set(lacking_nodes))
+            nodes_param = ",".join(holders) if holders else f"<nodes that have {resource}>"
+            ev = [cfg_f.ref(s.lines())] if cfg_f else []
+            parts = []
+            fact_entry = next((x for x in lack if x[0] == n), None)
+            if fact_entry:
+                _, f, lines = fact_entry
+                ev.append(f.ref(lines))
+                parts.append(f"{'`zpool status`' if s.type == 'zfspool' else '`vgs`'} shows no {kind} {resource}")
+            if n in log_lack:
+                ev.extend(logs.refs(log_lack[n]))
+                parts.append(f"its log says `cannot open '{resource}': no such pool` "
+                             f"{len(log_lack[n])} time(s) (last at {logs.when(log_lack[n][-1])})")
+            scope = (f"lists {n} in `nodes`" if restricted else "has no `nodes` line, so every node must have it")
+            yield Hit(f"{n}: storage '{s.id}' ({s.type}, {kind} {resource}) {scope}, but "
+                      + " and ".join(parts),
+                      nodes=n, evidence=ev,
+                      params={"storage": s.id, "nodes": nodes_param, "type": s.type, "node": n},
+                      when=When.PAST if fact_entry is None else When.NOW,
+                      details={"storage": s.id, "resource": resource, "have": holders})
+    if not checked:
+        raise CouldNotCheck("needs `zpool status` / `vgs` of the nodes, or their logs, to know who has "
+                            "which pool or volume group")

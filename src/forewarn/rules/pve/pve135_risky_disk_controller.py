@@ -1,0 +1,85 @@
+"""PVE135 risky-disk-controller: VMs on ZFS using the disk controller settings the seed's site saw
+hang whole hosts (VirtIO SCSI single, LSI, MegaRAID, iothread)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context
+from forewarn.facts.guests import guests
+from forewarn.model.findings import When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import NotApplicable
+from forewarn.rules.pve._storage_common import storage_cfg
+
+ZFS_TYPES = ("zfspool", "zfs")
+_RISKY = re.compile(r"^(virtio-scsi-single|lsi\w*|megasas)$")
+_DISK = re.compile(r"^(scsi|virtio|sata|ide)\d+$")
+
+FIX = (
+    note("Changing the controller takes effect at the next VM start. A Windows guest booting from an "
+         "LSI/MegaRAID disk needs the VirtIO SCSI driver installed before the switch, or it will not boot."),
+)
+
+
+@rule(
+    code="PVE135", name="risky-disk-controller",
+    title="Disk controller the seed's site saw hang hosts on ZFS", severity="info",
+    inputs=("pve.guest_config",),
+    seed="seeds/002_266b854f2af946cd.txt:152", fix=FIX,
+)
+def risky_disk_controller(ctx: Context) -> Iterator[Hit]:
+    """What it does: for VMs with disks on ZFS storage, reports `scsihw: virtio-scsi-single`,
+    `lsi*` or `megasas` (a VM with SCSI disks and no `scsihw` line gets QEMU's default LSI
+    controller) and disks with `iothread=1`.
+
+    Why it matters: the seed's site (2× Xeon, RAIDZ2 of SSDs) saw these settings freeze the whole
+    Proxmox host when such a VM rebooted, possibly a ZFS bug or bad memory; they run VirtIO SCSI
+    (not single) without iothread since. This is one site's experience, hence info only.
+
+    How to fix: `qm set <vmid> --scsihw virtio-scsi-pci`, and set each disk again without
+    `iothread=1`.
+    """
+    _, cfg = storage_cfg(ctx)
+    types = {s.id: s.type for s in cfg.sections} if cfg else {"local-zfs": "zfspool"}
+    zfs_storages = {sid for sid, t in types.items() if t in ZFS_TYPES}
+    has_pools = any(f.value.pools for f in ctx.facts("pve.zpool_status"))
+    if not zfs_storages and not has_pools:
+        raise NotApplicable("no ZFS storage and no ZFS pool")
+    any_zfs_vm = False
+    for g in guests(ctx):
+        if g.kind == "lxc":
+            continue
+        disks = [v for v in g.config.volumes if _DISK.match(v.key) and not v.is_cdrom]
+        zdisks = [v for v in disks if (v.storage or "") in zfs_storages]
+        if not zdisks:
+            continue
+        any_zfs_vm = True
+        opts = g.config.options
+        scsihw = opts.get("scsihw")
+        problems, lines, steps = [], [], []
+        has_scsi = any(v.key.startswith("scsi") for v in disks)
+        if scsihw and _RISKY.match(scsihw):
+            problems.append(f"scsihw {scsihw}")
+            lines.append(g.config.lines.get("scsihw", 0))
+            steps.append(step(f"qm set {g.vmid} --scsihw virtio-scsi-pci", safe=False))
+        elif scsihw is None and has_scsi:
+            problems.append("no scsihw line: QEMU's default LSI 53C895A controller")
+            steps.append(step(f"qm set {g.vmid} --scsihw virtio-scsi-pci", safe=False))
+        for v in disks:
+            if v.opts.get("iothread") in ("1", "on"):
+                problems.append(f"{v.key} iothread=1")
+                lines.append(v.line)
+                rest = ",".join([v.volume, *(f"{k}={val}" for k, val in v.opts.items() if k != "iothread")])
+                steps.append(step(f"qm set {g.vmid} --{v.key} {rest}", safe=False))
+        if not problems:
+            continue
+        node = g.owner or g.fact.node
+        yield Hit(f"{node}: VM {g.vmid} (disks on ZFS: {', '.join(v.key for v in zdisks)}): "
+                  + "; ".join(problems),
+                  nodes=node, evidence=[g.fact.ref(lines)], params={"vmid": g.vmid, "node": node},
+                  fix=[*steps, *FIX], when=When.CONFIG,
+                  details={"vmid": g.vmid, "scsihw": scsihw})
+    if not any_zfs_vm:
+        raise NotApplicable("no VM has a disk on ZFS storage")

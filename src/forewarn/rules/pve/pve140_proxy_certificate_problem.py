@@ -1,0 +1,139 @@
+"""PVE140 proxy-certificate-problem: web proxy certificates expired, expiring or different across
+nodes; PBS storages pinned to a fingerprint the PBS no longer serves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from forewarn.facts.context import Context, Fact
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import NotApplicable
+from forewarn.rules.pve._storage_common import owner_node, storage_cfg
+
+WARN_DAYS = 30
+
+FIX = (
+    step("pvenode cert info"),
+    note("Renew the certificate and deploy the same one to every node: `pvenode cert set "
+         "<fullchain.pem> <key.pem> --force --restart` on each node (or `pvenode acme cert renew` "
+         "for ACME), or copy it to /etc/pve/nodes/<node>/pveproxy-ssl.pem and .key as seed 002's "
+         "cron job does, then reload the proxy."),
+    step("systemctl reload pveproxy"),
+)
+PBS_FIX = (
+    step("pvesm set {storage} --fingerprint {fingerprint}", on=None),
+    note("Seed 002's script writes `pvesm set ... --finerprint` (a typo): pvesm rejects that option, "
+         "so the stored fingerprint was never updated. Use `--fingerprint`."),
+    step("pvesm status --storage {storage}"),
+)
+PBS_RENEW_FIX = (
+    step("proxmox-backup-manager cert info", on="{node}"),
+    note("Renew the PBS certificate (seed 002 copies the PVE certificate to "
+         "/etc/proxmox-backup/proxy.pem and reloads proxmox-backup-proxy), then update the "
+         "fingerprint of every PBS storage on the PVE side."),
+    step("systemctl reload proxmox-backup-proxy", on="{node}"),
+)
+
+
+def _node_certs(ctx: Context) -> dict[str, Fact]:
+    """Per owner node, the certificate pveproxy serves: pveproxy-ssl.pem, else pve-ssl.pem."""
+    out: dict[str, Fact] = {}
+    for f in ctx.facts("pve.proxy_cert"):
+        if not f.value.certificates:
+            continue
+        node = owner_node(f)
+        custom = "pveproxy-ssl" in (f.record.source or f.artifact)
+        cur = out.get(node)
+        if cur is None or (custom and "pveproxy-ssl" not in (cur.record.source or cur.artifact)):
+            out[node] = f
+    return out
+
+
+def _is_custom(f: Fact) -> bool:
+    return "pveproxy-ssl" in (f.record.source or f.artifact)
+
+
+@rule(
+    code="PVE140", name="proxy-certificate-problem",
+    title="Proxy certificate expiring, expired or different across nodes; PBS fingerprint mismatch",
+    severity="medium",
+    inputs=("pve.proxy_cert", "pve.pbs_cert"),
+    seed="seeds/002_266b854f2af946cd.txt:96", fix=FIX,
+)
+def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads each node's web proxy certificate (/etc/pve/nodes/<node>/pveproxy-ssl.pem,
+    else pve-ssl.pem) and the PBS proxy certificate: reports certificates that expired or expire
+    within 30 days, custom certificates that differ between nodes (with each node's SHA-256
+    fingerprint; seed 002's site deploys one certificate to every node), and `pbs` storages whose
+    `fingerprint` in storage.cfg is not the SHA-256 fingerprint of the PBS certificate.
+
+    Why it matters: an expired proxy certificate breaks the web interface and API clients that
+    check it; a renewed PBS certificate whose fingerprint was not updated in storage.cfg makes
+    every backup to that PBS fail (`certificate validation failed`), silently for scheduled jobs.
+
+    How to fix: renew and redeploy the certificate to every node (`pvenode cert set ...` or copy
+    and `systemctl reload pveproxy`), and update PBS storages with `pvesm set <id> --fingerprint
+    <new>` (seed 002's script has the typo `--finerprint`, which pvesm rejects).
+    """
+    now = ctx.now
+    certs = _node_certs(ctx)
+    for node, f in sorted(certs.items()):
+        c = f.value.leaf
+        left = c.not_after - now
+        if left <= timedelta(0) or left <= timedelta(days=WARN_DAYS):
+            expired = left <= timedelta(0)
+            when = (f"expired {-left.days} day(s) ago" if expired else f"expires in {left.days} day(s)")
+            yield Hit(f"{node}: web proxy certificate ({f.artifact.rsplit('/', 1)[-1]}, {c.subject}) "
+                      f"{when}, on {c.not_after:%Y-%m-%d %H:%M} UTC",
+                      nodes=node, evidence=[f.ref([c.line])], params={"node": node},
+                      severity=Severity.HIGH if expired else Severity.MEDIUM, when=When.NOW,
+                      details={"not_after": c.not_after.isoformat(), "fingerprint": c.fingerprint_sha256})
+    custom = {n: f for n, f in certs.items() if _is_custom(f)}
+    fps = {n: f.value.leaf.fingerprint_sha256 for n, f in custom.items()}
+    if len(set(fps.values())) > 1:
+        listing = "; ".join(f"{n}: {fp[:23]}…" for n, fp in sorted(fps.items()))
+        yield Hit(f"custom web proxy certificates differ between nodes ({listing}); seed 002 deploys one "
+                  "certificate to all nodes, so a node left out of the deployment shows up here",
+                  nodes=sorted(custom), evidence=[f.ref([f.value.leaf.line]) for _, f in sorted(custom.items())],
+                  severity=Severity.INFO, when=When.NOW, details={"fingerprints": fps})
+
+    pbs_certs = {f.node: f for f in ctx.facts("pve.pbs_cert") if f.value.certificates}
+    for node, f in sorted(pbs_certs.items()):
+        c = f.value.leaf
+        left = c.not_after - now
+        if left <= timedelta(days=WARN_DAYS):
+            expired = left <= timedelta(0)
+            yield Hit(f"{node}: PBS proxy certificate ({c.subject}) "
+                      + (f"expired {-left.days} day(s) ago" if expired else f"expires in {left.days} day(s)")
+                      + f", on {c.not_after:%Y-%m-%d} UTC", nodes=node, evidence=[f.ref([c.line])],
+                      params={"node": node}, fix=list(PBS_RENEW_FIX),
+                      severity=Severity.HIGH if expired else Severity.MEDIUM, when=When.NOW)
+    cfg_f, cfg = storage_cfg(ctx)
+    pbs_storages = [s for s in cfg.sections if s.type == "pbs"] if cfg else []
+    if not pbs_storages or not pbs_certs:
+        if not certs and not pbs_certs:
+            raise NotApplicable("no certificate in the evidence")
+        return
+    for s in pbs_storages:
+        fp = (s.get("fingerprint") or "").upper()
+        if not fp:
+            continue  # a CA-signed PBS certificate needs no pinned fingerprint
+        server = (s.get("server") or "").lower()
+        matches = [n for n in pbs_certs if server and (server == n.lower() or server.startswith(n.lower() + "."))]
+        candidates = matches or (list(pbs_certs) if len(pbs_certs) == 1 else [])
+        if not candidates:
+            continue
+        pf = pbs_certs[candidates[0]]
+        actual = pf.value.leaf.fingerprint_sha256
+        if fp == actual.upper():
+            continue
+        yield Hit(f"pbs storage '{s.id}' (server {s.get('server')}, datastore {s.get('datastore')}) pins "
+                  f"fingerprint {fp[:23]}…, but the PBS on {candidates[0]} serves {actual[:23]}…: backups "
+                  "to it fail certificate validation",
+                  nodes=candidates[0], evidence=[cfg_f.ref([s.line, s.prop_lines.get("fingerprint", 0)]),
+                                                 pf.ref([pf.value.leaf.line])],
+                  params={"storage": s.id, "fingerprint": actual, "node": candidates[0]},
+                  fix=list(PBS_FIX), severity=Severity.HIGH, when=When.NOW,
+                  details={"storage": s.id, "configured": fp, "served": actual})
