@@ -40,14 +40,16 @@ def test_three_nodes_quorum_then_isolated_node3_loses_it() -> None:
                  lambda: lab.votes("node1") == 2 and bool(lab.quorate("node1")), timeout=15)
         pids = [n.corosync.pid for n in lab.nodes if n.corosync is not None]
     # everything the lab started is gone: namespaces, processes, mounts, its work directory
-    assert not [ns for ns in corosync_lab.list_netns() if ns.startswith(corosync_lab.PREFIX + "-")]
+    # (other labs, e.g. a test run in parallel, have other namespace names and are not checked)
+    assert not [ns for ns in corosync_lab.list_netns() if ns.startswith(lab.ns_prefix + "-")]
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
     mounts = Path("/proc/self/mountinfo").read_text()
-    assert "fwlab" not in mounts
+    assert lab.ns_prefix + "-" not in mounts
+    assert str(lab.workdir) not in mounts
     assert not lab.workdir.exists()
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert "fwlab" not in out
+    assert lab.ns_prefix + "-" not in out
 
 
 def _zombie(pid: int) -> bool:

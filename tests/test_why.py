@@ -225,6 +225,7 @@ PARAPHRASES = [
     ("cannot initialise CMAP servce", "PVE104"),         # a typo'd paste
     ("no PodsandBox found", "K8S111"),
     ("PVE120", "PVE120"),                                # the code itself
+    ("what does k8s-103 mean", "K8S103"),
 ]
 
 # (b) every advise row from a realistic question or symptom

@@ -62,7 +62,7 @@ from pathlib import Path
 
 PREFIX = "fwlab"
 QNETD_ADDR = "10.77.0.250"
-SWITCH_NS = f"{PREFIX}-sw"
+_LAB_SEQ = [0]  # labs made by this process, for unique namespace names
 NODE_DIRS = ("etc/corosync", "var/lib/corosync", "run", "var/log")
 
 
@@ -212,6 +212,11 @@ class Lab:
                  log: Callable[[str], None] | None = None) -> None:
         self.n, self.links, self.vmbr, self.config_version = n, links, vmbr, config_version
         self.qdevice = qdevice
+        _LAB_SEQ[0] += 1
+        # namespace names carry the creating process's PID: labs of different processes (two test
+        # runs at once) never collide, and `clean` can tell a dead lab's leftovers from a live one
+        self.ns_prefix = f"{PREFIX}-{os.getpid()}x{_LAB_SEQ[0]}"
+        self.switch_ns = f"{self.ns_prefix}-sw"
         self.qnetd: Node | None = None  # the host running corosync-qnetd, when `qdevice`
         self.rsyslog = shutil.which("rsyslogd") is not None if rsyslog is None else rsyslog
         self._own_workdir = workdir is None
@@ -246,14 +251,14 @@ class Lab:
         """Switch, nodes, keys and configs; corosync is not started (see `start`)."""
         if os.geteuid() != 0:
             raise PermissionError("the corosync lab needs root (namespaces, mounts, nftables)")
-        leftovers = [ns for ns in list_netns() if ns.startswith(PREFIX + "-")]
+        leftovers = [ns for ns in list_netns() if ns.startswith(self.ns_prefix + "-")]
         if leftovers:
             raise RuntimeError(f"lab namespaces already exist: {leftovers} (run `corosync_lab.py clean`)")
-        self._add_netns(SWITCH_NS)
-        sh(["ip", "-n", SWITCH_NS, "link", "set", "lo", "up"])
+        self._add_netns(self.switch_ns)
+        sh(["ip", "-n", self.switch_ns, "link", "set", "lo", "up"])
         for link in range(self.links):
-            sh(["ip", "-n", SWITCH_NS, "link", "add", f"br{link}", "type", "bridge"])
-            sh(["ip", "-n", SWITCH_NS, "link", "set", f"br{link}", "up"])
+            sh(["ip", "-n", self.switch_ns, "link", "add", f"br{link}", "type", "bridge"])
+            sh(["ip", "-n", self.switch_ns, "link", "set", f"br{link}", "up"])
         self._nft(f"add table bridge {PREFIX}")
         self._nft(f"add chain bridge {PREFIX} faults {{ type filter hook forward priority 0; policy accept; }}")
         key = self.workdir / "authkey"
@@ -270,7 +275,7 @@ class Lab:
         self._netns.append(name)
 
     def _nft(self, rule: str) -> None:
-        sh(["ip", "netns", "exec", SWITCH_NS, "nft", rule])
+        sh(["ip", "netns", "exec", self.switch_ns, "nft", rule])
 
     def _add_node(self, i: int, key: Path) -> None:
         name = node_name(i)
@@ -281,7 +286,7 @@ class Lab:
 
     def _add_host(self, i: int, name: str, addrs: list[str]) -> Node:
         """A namespace host on the switch: veth per link, addresses, holder, rsyslogd."""
-        ns = f"{PREFIX}-{name}"
+        ns = f"{self.ns_prefix}-{name}"
         wd = self.workdir / name
         for d in NODE_DIRS:
             (wd / d).mkdir(parents=True, exist_ok=True)
@@ -290,9 +295,9 @@ class Lab:
         for link in range(len(addrs)):
             port = f"p{i}l{link}"
             sh(["ip", "-n", ns, "link", "add", f"eth{link}", "type", "veth", "peer", "name", port,
-                "netns", SWITCH_NS])
-            sh(["ip", "-n", SWITCH_NS, "link", "set", port, "master", f"br{link}"])
-            sh(["ip", "-n", SWITCH_NS, "link", "set", port, "up"])
+                "netns", self.switch_ns])
+            sh(["ip", "-n", self.switch_ns, "link", "set", port, "master", f"br{link}"])
+            sh(["ip", "-n", self.switch_ns, "link", "set", port, "up"])
             node.ports.append(port)
             dev = f"eth{link}"
             if self.vmbr and link == 0 and i > 0:
@@ -474,18 +479,18 @@ class Lab:
         self.note("split " + " | ".join("{" + ",".join(g) + "}" for g in groups))
 
     def port_down(self, name: str, link: int = 0) -> None:
-        sh(["ip", "-n", SWITCH_NS, "link", "set", self._node(name).ports[link], "down"])
+        sh(["ip", "-n", self.switch_ns, "link", "set", self._node(name).ports[link], "down"])
         self.note(f"{name}: switch port of link {link} down (cable pulled)")
 
     def port_up(self, name: str, link: int = 0) -> None:
-        sh(["ip", "-n", SWITCH_NS, "link", "set", self._node(name).ports[link], "up"])
+        sh(["ip", "-n", self.switch_ns, "link", "set", self._node(name).ports[link], "up"])
         self.note(f"{name}: switch port of link {link} up")
 
     def heal(self) -> None:
         self._nft(f"flush chain bridge {PREFIX} faults")
         for n in self.nodes:
             for port in n.ports:
-                sh(["ip", "-n", SWITCH_NS, "link", "set", port, "up"])
+                sh(["ip", "-n", self.switch_ns, "link", "set", port, "up"])
         self.note("healed: all fault rules removed, all switch ports up")
 
     # -- logs -------------------------------------------------------------------------------
@@ -545,17 +550,22 @@ def list_netns() -> list[str]:
 
 
 def clean() -> list[str]:
-    """Delete the namespaces of a lab that was killed before it could clean up."""
+    """Delete the namespaces of labs whose process died before it could clean up (names are
+    `fwlab-<pid>x<n>-...`; a lab whose process is alive is left alone)."""
     gone = []
     for ns in list_netns():
-        if ns.startswith(PREFIX + "-"):
-            for pid in sh(["ip", "netns", "pids", ns], check=False).stdout.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
-            sh(["ip", "netns", "del", ns], check=False)
-            gone.append(ns)
+        if not ns.startswith(PREFIX + "-"):
+            continue
+        owner = ns.split("-")[1].split("x")[0]
+        if owner.isdigit() and Path(f"/proc/{owner}").exists():
+            continue
+        for pid in sh(["ip", "netns", "pids", ns], check=False).stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        sh(["ip", "netns", "del", ns], check=False)
+        gone.append(ns)
     return gone
 
 
@@ -750,7 +760,7 @@ for name in "$@"; do
     pve-cluster) exec_start="/bin/sh -c 'trap \"\" TERM; while :; do sleep 1; done'" ;;  # ignores SIGTERM
     *) exec_start="/bin/sleep infinity" ;;
   esac
-  printf '[Unit]\nDescription=stand-in for %s\n[Service]\nExecStart=%s\nTimeoutStopSec=600\n[Install]\nWantedBy=default.target\n' \
+  printf '[Unit]\nDescription=stand-in for %s\n[Service]\nExecStart=%s\nTimeoutStopSec=5\n[Install]\nWantedBy=default.target\n' \
     "$name" "$exec_start" > "$U/$name.service"
 done
 /lib/systemd/systemd --user > "$W/systemd.log" 2>&1 &
@@ -769,17 +779,16 @@ show 02-services-corosync-stopped.txt
 systemctl --user stop --no-block pve-cluster.service pveproxy.service
 sleep 1
 show 03-services-pve-cluster-stop-hung.txt
-systemctl --user kill -s KILL pve-cluster.service || true
-sleep 0.5
-systemctl --user reset-failed 2>/dev/null || true
-systemctl --user start $units 2>/dev/null || true
+# systemd SIGKILLs the stand-in after TimeoutStopSec; then everything is started again
+i=0; until [ "$(systemctl --user show -p ActiveState --value pve-cluster.service)" != deactivating ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done
 sed -i 's#^ExecStart=/bin/false#ExecStart=/bin/sleep infinity#' "$U/pvestatd.service"
 systemctl --user daemon-reload
 systemctl --user reset-failed
 systemctl --user start $units
 sleep 1
 show 04-services-all-running.txt
-systemctl --user --version | head -1 > "$OUT/versions.txt"
+systemctl --version | head -1 > "$OUT/versions.txt"
+systemctl --user stop $units
 kill $SD; wait $SD || true
 """
 
@@ -794,11 +803,18 @@ def capture_services(out: Path, log: Callable[[str], None] = print) -> None:
         raise PermissionError("needs root (a private mount namespace)")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="fwlab-systemd-") as wd:
-        res = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", _SERVICES_SCRIPT,
-                              "fwlab-services", str(out.resolve()), wd, *PVE_UNITS],
-                             capture_output=True, text=True, timeout=120)
-        if res.returncode != 0:
-            raise RuntimeError(f"services capture failed: {res.stderr.strip()}")
+        proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", _SERVICES_SCRIPT,
+                                 "fwlab-services", str(out.resolve()), wd, *PVE_UNITS],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            _, err = proc.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the script, its systemd --user and what it started
+            proc.communicate()
+            raise
+        if proc.returncode != 0:
+            raise RuntimeError(f"services capture failed: {err.strip()}")
     log("service captures written to " + str(out))
 
 

@@ -11,6 +11,13 @@ _PVE_PROGRAMS = ("corosync", "pmxcfs", "pve-ha-lrm", "pve-ha-crm", "pvedaemon", 
                  "pvestatd", "pvescheduler", "pvesr", "pve-firewall")
 
 
+# Programs whose log lines show that a platform runs on the node, when no spec of it was read.
+_LOG_PROGRAMS = {
+    "osk": ("nova-", "neutron-", "libvirtd", "kolla"),
+    "k8s": ("kubelet", "kube-apiserver", "kube-proxy", "containerd", "istio", "coredns", "calico"),
+}
+
+
 def platform_present(ctx: "Context", platform: str) -> bool:
     if platform == "linux":
         return bool(ctx.records)
@@ -20,6 +27,11 @@ def platform_present(ctx: "Context", platform: str) -> bool:
         from forewarn.facts.logs import log_programs
 
         return any(p in _PVE_PROGRAMS for p in log_programs(ctx))
+    if platform in _LOG_PROGRAMS:
+        from forewarn.facts.logs import log_programs
+
+        progs = log_programs(ctx)
+        return any(p.startswith(_LOG_PROGRAMS[platform]) for p in progs)
     if platform == "lvm":
         from forewarn.facts.logs import events
 

@@ -128,7 +128,7 @@ def rule(
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
         family = re.match(r"[A-Z]+", code).group(0)  # type: ignore[union-attr]
-        plat = platform or {"PVE": "pve", "LVM": "lvm"}.get(family, "linux")
+        plat = platform or {"PVE": "pve", "LVM": "lvm", "OSK": "osk", "K8S": "k8s"}.get(family, "linux")
         RULES[code] = Rule(
             code=code,
             name=name,
@@ -151,22 +151,26 @@ def rule(
     return wrap
 
 
-class _Fill(dict):  # type: ignore[type-arg]
-    def __missing__(self, key: str) -> str:
-        return "<" + key + ">"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    """Replace `{name}` placeholders; any other brace (awk, JSON, shell) is left alone.
+    An unknown placeholder shows as `<name>` so it is never silently empty."""
+    return _PLACEHOLDER.sub(lambda m: str(params[m.group(1)]) if m.group(1) in params else f"<{m.group(1)}>",
+                            template)
 
 
 def render_fix(templates: Iterable[StepTemplate], params: dict[str, Any]) -> list[FixStep]:
-    fill = _Fill({k: v for k, v in params.items()})
     steps: list[FixStep] = []
     for t in templates:
-        node = t.node.format_map(fill) if t.node else None
+        node = fill(t.node, params) if t.node else None
         if node and node.startswith("<"):
             node = None
         if t.manual:
-            steps.append(FixStep(command="", node=None, safe=True, note=t.text.format_map(fill)))
+            steps.append(FixStep(command="", node=None, safe=True, note=fill(t.text, params)))
         else:
-            steps.append(FixStep(command=t.text.format_map(fill), node=node, safe=t.safe))
+            steps.append(FixStep(command=fill(t.text, params), node=node, safe=t.safe))
     return steps
 
 
@@ -199,7 +203,7 @@ def run_rule(r: Rule, ctx: "Context") -> list[Finding]:
     missing_all = [s for s in r.requires if not ctx.has(s)]
     have_any = not r.inputs or any(ctx.has(s) for s in r.inputs)
     if missing_all or not have_any:
-        needs = missing_all + ([] if have_any else list(r.inputs))
+        needs = list(dict.fromkeys(missing_all + ([] if have_any else list(r.inputs))))
         why = ctx.why_missing(needs)
         return [_finding(r, Status.COULD_NOT_CHECK, missing=tuple(needs),
                          message="not checked: needs " + " or ".join(needs) + why)]

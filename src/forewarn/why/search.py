@@ -15,7 +15,8 @@ How a row is ranked (the index is built once, on first use, from catalogue.yaml)
    rows (BM25-like) and by field (messages and symptom words over title, cause and fix).
    It saturates with the matched weight and is scaled by how much of the text's known
    vocabulary the row explains.
-4. score = 1 - (1 - phrase) * (1 - token). Rows under THRESHOLD, or under RELATIVE times the
+4. A catalogue code named in the text (`PVE104`, `k8s-103`) counts as a strong phrase match.
+5. score = 1 - (1 - phrase) * (1 - token). Rows under THRESHOLD, or under RELATIVE times the
    best row, are dropped: unrelated text gives no hits rather than noise.
 """
 
@@ -50,6 +51,8 @@ _RE_CJK_CHAR = re.compile(f"[{_CJK}]")
 _RE_SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
 _RE_TOKEN = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<cyr>[а-яё]+)|(?P<lat>[a-z0-9_]+)")
 
+_RE_CODE = re.compile(r"\b(PVE|LVM|NET|LNX|OSK|K8S)[ -]?(\d{3})\b", re.IGNORECASE)
+
 _LINE_PREFIXES = (
     re.compile(r"^\s*\d+\s*\|\s*"),                                        # "1 | " pasted table rows
     re.compile(r"^<\d{1,3}>"),                                             # syslog priority
@@ -73,7 +76,7 @@ _SUBS = (
 )
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"',
                          "\u00bb": '"', "\u2014": "-", "\u2013": "-", "\u3001": ",", "\u3002": ".",
-                         "\u300c": '"', "\u300d": '"', "ё": "е"})
+                         "\u300c": '"', "\u300d": '"', "ё": "е", "Ё": "Е"})
 
 _STOP = frozenset("""
 a an the and or but if of to in on at by for from with without into onto as is are was were be been
@@ -234,6 +237,7 @@ class _Index:
     postings: dict[str, dict[str, float]] = field(default_factory=dict)  # token -> code -> field weight
     idf: dict[str, float] = field(default_factory=dict)
     by_prefix: dict[str, list[str]] = field(default_factory=dict)        # first 4 letters -> tokens
+    max_idf: float = 1.0
 
 
 _INDEX: _Index | None = None
@@ -273,6 +277,7 @@ def _build() -> _Index:
         idx.idf[tok] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
         if len(tok) >= 4 and tok.isalpha() and not _is_cjk(tok[0]):
             idx.by_prefix.setdefault(tok[:4], []).append(tok)
+    idx.max_idf = max(idx.idf.values(), default=1.0)
     return idx
 
 
@@ -326,6 +331,10 @@ def _token_scores(idx: _Index, qtokens: set[str]) -> tuple[dict[str, float], dic
     for t in qtokens:
         ms = _matches(idx, t)
         if not ms:
+            # a word the catalogue does not know still counts against coverage (CJK bigrams
+            # across word borders and numbers do not: most of them are not words)
+            if len(t) >= 3 and t.isalpha() and not _is_cjk(t[0]):
+                known += 0.5 * idx.max_idf
             continue
         known += max(idx.idf[v] * qm for v, qm in ms)
         for v, qm in ms:
@@ -358,7 +367,7 @@ def _phrase_scores(idx: _Index, q: str, candidates: set[str] | None) -> dict[str
         if ph.eff >= 5 and len(ph.norm) <= len(q) and _contains_bounded(q, ph.norm):
             s = _strength(ph.eff)
         elif q_eff >= 6 and len(q) < len(ph.norm) and q in ph.norm:
-            s = _strength(q_eff) * (0.85 + 0.15 * len(q) / len(ph.norm))
+            s = _strength(q_eff) * (0.7 + 0.3 * len(q) / len(ph.norm))
             fragment = True
         elif fuzzy_ok and min(ph.eff, q_eff) >= 8 and (candidates is None or ph.code in candidates):
             r = fuzz.partial_ratio(ph.norm, q, score_cutoff=80)
@@ -395,14 +404,20 @@ def search(text: str, limit: int = 5) -> list[WhyHit]:
     else:
         candidates = set(sorted(tok_scores, key=tok_scores.__getitem__, reverse=True)[:15])
     phr = _phrase_scores(idx, q, candidates)
+    for m in _RE_CODE.finditer(text[:MAX_TEXT]):   # a catalogue code named in the text
+        code = (m.group(1) + m.group(2)).upper()
+        if code in CATALOGUE:
+            phr.setdefault(code, []).append((0.9, code))
 
     results: list[tuple[float, str, str]] = []
     for code in set(tok_scores) | set(phr):
         ps = sorted(phr.get(code, ()), reverse=True)
         p = 0.0
-        if ps:
-            second = ps[1][0] if len(ps) > 1 else 0.0
-            p = 1.0 - (1.0 - ps[0][0]) * (1.0 - 0.3 * second)
+        if ps:  # the best phrase, and a little for every further one (a log paste with many)
+            rest = 1.0
+            for s, _ in ps[1:]:
+                rest *= 1.0 - 0.3 * s
+            p = 1.0 - (1.0 - ps[0][0]) * rest
         t = tok_scores.get(code, 0.0)
         score = 1.0 - (1.0 - p) * (1.0 - t)
         if ps and ps[0][0] >= 0.5 * t:
@@ -467,8 +482,8 @@ def render_hits(query: str, hits: list[WhyHit], markdown: bool = False) -> str:
         return ("No catalogue row matches that text well enough.\n"
                 "Try the exact error line (log prefixes are fine), or the symptom in a few words.")
     n = len(hits)
-    out = [f"forewarn why: {n} catalogue row{'s' if n != 1 else ''} match{'es' if n == 1 else ''}, "
-           f"best first  [{_short(query, 70)}]", ""]
+    what = "1 catalogue row matches" if n == 1 else f"{n} catalogue rows match, best first"
+    out = [f"forewarn why: {what}  [{_short(query, 70)}]", ""]
     for i, h in enumerate(hits, 1):
         r = h.row
         out.append(f"{i:>2}. {h.code}  {r.get('title', '')}")
@@ -498,7 +513,7 @@ def _render_markdown(query: str, hits: list[WhyHit]) -> str:
         out.append(f"- **matched:** {_md_code(h.matched)}")
         out.append(f"- **why:** {' '.join(str(r.get('cause', '')).split())}")
         out.append(f"- **fix:** {' '.join(str(r.get('fix', '')).split())}")
-        out.append(f"- **forewarn:** {_detect_line(h.code, r)}")
+        out.append(f"- {_detect_line(h.code, r)}")
         if r.get("seed"):
             out.append(f"- **seed:** {r['seed']}")
         out.append("")

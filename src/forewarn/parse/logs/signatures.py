@@ -85,7 +85,7 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("cgroup_devices_missing", "Devices cgroup isn't mounted", r"Devices cgroup isn't mounted"),
     _sig("keyring_quota", "disk quota exceeded", r"join session keyring: create session key: disk quota exceeded"),
     _sig("logind_timeout", "org.freedesktop.login1", r"Failed to activate service 'org\.freedesktop\.login1': timed out"),
-    _sig("namespace_226", "226/NAMESPACE", r"status=226/NAMESPACE"),
+    _sig("namespace_226", "226/NAMESPACE", r"(?:status|code)=226/NAMESPACE"),
     # generic host trouble that explains cluster trouble
     _sig("hung_task", "blocked for more than", r"task (?P<task>\S+):(?P<pid>\d+) blocked for more than (?P<seconds>\d+) seconds"),
     _sig("oom_kill", "Out of memory: Killed process", r"Out of memory: Killed process (?P<pid>\d+) \((?P<comm>[^)]+)\)"),

@@ -143,13 +143,25 @@ def _header(line: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def clean_attrs(groups: dict[str, str | None]) -> dict[str, str]:
+    """Named groups -> attributes: `lock2` is an alternative spelling of `lock`; markdown escapes
+    (`file-replication\\_cfg` in a pasted note) and a closing quote of the sentence around a
+    quoted message are not part of the value."""
+    out: dict[str, str] = {}
+    for k, v in groups.items():
+        if v is None:
+            continue
+        out[k.rstrip("2")] = v.strip().replace("\\_", "_").rstrip('"').rstrip()
+    return out
+
+
 def _match(msg: str) -> list[tuple[str, dict[str, str]]]:
     found: list[tuple[str, dict[str, str]]] = []
     for sig in SIGNATURES:
         if sig.literal in msg:
             m = sig.regex.search(msg)
             if m:
-                attrs = {k.rstrip("2"): v.strip() for k, v in m.groupdict().items() if v is not None}
+                attrs = clean_attrs(m.groupdict())
                 found.append((sig.kind, attrs))
                 if sig.kind != "pmxcfs_cpg_error":
                     break

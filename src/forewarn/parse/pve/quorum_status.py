@@ -18,8 +18,14 @@ from forewarn.parse._text import to_int
 class Member:
     nodeid: int
     votes: int | None
-    name: str
+    name: str  # as printed: a node name, an address (`-i`), or "Qdevice" for the QDevice's row
     local: bool = False
+    qdevice: str | None = None  # the Qdevice column: "A,V,NMW", "NA,NV,NMW", "NR", ...
+
+    @property
+    def is_qdevice(self) -> bool:
+        """The QDevice's own row (`0  1  Qdevice`, or `Qdevice (votes 1)` when it gives none)."""
+        return self.nodeid == 0 and self.name.split(" ", 1)[0] == "Qdevice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +55,10 @@ class QuorumStatus:
 _SERVICE_ERROR = re.compile(r"^(Cannot initialize (CMAP|QUORUM|CFG|CPG|VOTEQUORUM) service|"
                             r"Error: Corosync config '.*' does not exist.*|"
                             r"Could not connect to .*corosync.*)", re.I)
-_MEMBER = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\d+)\s+(?:(\S+)\s+)?(.*?)\s*$")
+_MEMBER = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\d+)\s+(.*?)\s*$")
+# corosync-quorumtool's Qdevice column (with a QDevice configured): Alive/Not-Alive, Vote/No-Vote,
+# Master-Wait/No-Master-Wait, or NR (not registered); nothing on the QDevice's own row
+_QDEVICE_FLAGS = re.compile(r"^(?:NR|N?A,N?V,N?MW)$")
 _KEYS = {
     "Expected votes": "expected_votes",
     "Highest expected": "highest_expected",
@@ -65,6 +74,34 @@ def _nodeid(text: str) -> int | None:
         return int(text, 16) if text.lower().startswith("0x") else int(text)
     except ValueError:
         return None
+
+
+def parse_member(raw: str) -> Member | None:
+    """One row of the membership table: `Nodeid Votes [Qdevice] Name`.
+
+    The Qdevice column is there only when a QDevice is configured; it is recognised by its flag
+    words, never by position, so a node name is never taken for flags.
+
+    >>> parse_member("         2          1         NR node2")
+    Member(nodeid=2, votes=1, name='node2', local=False, qdevice='NR')
+    >>> parse_member("0x00000001          1 10.77.0.11 (local)")
+    Member(nodeid=1, votes=1, name='10.77.0.11', local=True, qdevice=None)
+    >>> parse_member("         0          0            Qdevice (votes 1)").is_qdevice
+    True
+    """
+    mm = _MEMBER.match(raw)
+    if not mm or _nodeid(mm.group(1)) is None:
+        return None
+    rest = mm.group(3)
+    flags: str | None = None
+    first, _, after = rest.partition(" ")
+    if after.strip() and _QDEVICE_FLAGS.match(first):
+        flags, rest = first, after.strip()
+    local = rest.endswith("(local)")
+    name = rest[: -len("(local)")].strip() if local else rest
+    if not name:
+        return None
+    return Member(_nodeid(mm.group(1)) or 0, to_int(mm.group(2)), name, local, flags)
 
 
 @parser("pve.pvecm_status", "pve.corosync_quorumtool")
@@ -100,16 +137,9 @@ def parse_quorum_status(text: str) -> Parsed[QuorumStatus]:
         if in_members:
             if line.startswith("Nodeid"):
                 continue
-            mm = _MEMBER.match(raw)
-            if mm and _nodeid(mm.group(1)) is not None:
-                third, rest = mm.group(3), mm.group(4)
-                # corosync-quorumtool prints "Nodeid Votes Name", pvecm "Nodeid Votes Qdevice Name"
-                name_part = f"{third} {rest}".strip() if third else rest
-                if third and rest and third.startswith(("A,", "NA,", "NR", "A", "NV")) and rest:
-                    name_part = rest
-                local = "(local)" in name_part
-                name = name_part.replace("(local)", "").strip()
-                members.append(Member(_nodeid(mm.group(1)) or 0, to_int(mm.group(2)), name, local))
+            member = parse_member(raw)
+            if member is not None:
+                members.append(member)
             else:
                 problems.append(ParseProblem("unrecognised membership line", no, raw))
             continue

@@ -92,6 +92,8 @@ def parse_section_config(text: str) -> Parsed[SectionConfig]:
         cur.props[key] = value.strip() if value.strip() else "1"
         cur.prop_lines[key] = no
     if not sections:
+        if not any(ln.strip() and not ln.lstrip().startswith("#") for ln in text.splitlines()):
+            return Parsed(SectionConfig([]), [])  # an empty config (no HA resources yet) is a state
         problems.insert(0, ParseProblem("no sections found"))
-        return Parsed(SectionConfig([]) if not text.strip() else None, problems)
+        return Parsed(None, problems)
     return Parsed(SectionConfig(sections), problems)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from forewarn.parse.pve.section_config import Section, SectionConfig
 
 TASK_SPEC = "pve.task_log"
-LOG_INPUTS = logs.LOG_SPECS + (TASK_SPEC,)
+LOG_INPUTS = tuple(dict.fromkeys(logs.LOG_SPECS + (TASK_SPEC,)))
 
 # Storage types whose volumes every node reaches (pve-storage: `shared` is implied).
 SHARED_TYPES = ("nfs", "cifs", "glusterfs", "cephfs", "rbd", "iscsi", "iscsidirect", "zfs", "pbs")
@@ -48,8 +48,12 @@ def task_events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] 
 
 
 def all_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
-    """Events of these kinds from system logs and task logs of every node."""
-    return logs.events(ctx, None, kinds) + task_events(ctx, None, kinds)
+    """Events of these kinds from system logs and task logs of every node (task logs are read
+    here only when facts/logs.py does not already include them)."""
+    evs = logs.events(ctx, None, kinds)
+    if TASK_SPEC not in logs.LOG_SPECS:
+        evs += task_events(ctx, None, kinds)
+    return evs
 
 
 def has_logs(ctx: "Context") -> bool:
@@ -145,7 +149,11 @@ def guest_map(ctx: "Context") -> dict[int, Guest]:
 
 
 def parse_nodes(value: str | None) -> list[tuple[str, int]]:
-    """`node1:2,node2:1,node3` -> [("node1", 2), ("node2", 1), ("node3", 0)]."""
+    """Node list of a group or node-affinity rule, with priorities (default 0).
+
+    >>> parse_nodes("node2:1,node4,node1:2,node3:1")
+    [('node2', 1), ('node4', 0), ('node1', 2), ('node3', 1)]
+    """
     out: list[tuple[str, int]] = []
     for part in re.split(r"[,;\s]+", value or ""):
         m = _NODE_PRIO.match(part.strip())

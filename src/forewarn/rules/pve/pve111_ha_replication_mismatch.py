@@ -123,7 +123,7 @@ def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
             parts.append(f"{', '.join(v.key for v in never)} ha{'s' if len(never) == 1 else 've'} replicate=0 "
                          "and exist on no other node")
         msg = (f"{res.sid} runs on {current} with local disks ({vols}); {where}{strict}; replication targets: "
-               f"{tgt}. " + "; ".join(parts) + " — after a failover there it cannot start.")
+               f"{tgt}. " + "; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + " — after a failover there it cannot start.")
 
         evidence: list[EvidenceRef] = [res.fact.ref(res.section.lines())]
         if place.fact is not None and place.section is not None:

@@ -59,7 +59,8 @@ def docker_cgroup2(ctx: Context) -> Iterator[Hit]:
     logs, task logs or pasted errors, and checks the host: the unified cgroup hierarchy is in use
     when /proc/cmdline lacks `systemd.unified_cgroup_hierarchy=0` (the default from PVE 7 on);
     the PVE major version comes from `pveversion -v` (or is guessed from the `-pve` kernel). A
-    host that boots the legacy hierarchy is not this problem and passes.
+    host that boots the legacy hierarchy, or a PVE 6 host (hybrid by default), is not this
+    problem and passes.
 
     Why it matters: Docker before 20.10 only knows cgroup v1 and cannot start inside a container
     on a cgroup v2 host (seed 000: after upgrading PVE 6 -> 7, containers with keyctl=1,nesting=1
@@ -81,6 +82,8 @@ def docker_cgroup2(ctx: Context) -> Iterator[Hit]:
         if cf is not None and unified is False:
             continue  # legacy hierarchy booted: not the cgroup v2 problem
         major, how = pve_major(ctx, cf.node if cf else node)
+        if major is not None and major < 7 and unified is None:
+            continue  # PVE 6 boots the hybrid (v1) hierarchy by default: not this problem
         if cf is None:
             host = "if the host boots the unified cgroup hierarchy (no /proc/cmdline in the evidence)"
         else:
