@@ -1,15 +1,17 @@
 """A real corosync 3 cluster on one machine, one node per network namespace, for real evidence.
 
-Each node is a network namespace (`fwlab-nodeN`) plus a private mount and UTS namespace held
+Each node is a network namespace (`fwlab-<pid>x<n>-nodeN`: the creating process's PID keeps two
+labs of two test runs apart) plus a private mount and UTS namespace held
 open by a small "holder" process: there the node has its own /etc/corosync, /var/lib/corosync,
 /run, /var/log and /dev (so that its own rsyslogd owns /dev/log) and its own host name. Every
 node's interfaces are veth pairs whose other end sits on a bridge (`br0`, `br1` for a second
-corosync link) in a separate "switch" namespace (`fwlab-sw`). The lab uses private /24s
+corosync link) in a separate "switch" namespace (`fwlab-<pid>x<n>-sw`). With `qdevice=True` a
+third kind of host runs corosync-qnetd (10.77.0.250) and every node corosync-qdevice. The lab uses private /24s
 (10.77.0.0/24 for link 0, 10.77.1.0/24 for link 1), no default route, and never sends anything
 to a lab address from the root namespace: every command runs inside a node (`Lab.run`).
 
 Faults: nftables bridge-family drop rules in the switch (`isolate`, `partition`), a switch
-port down (`port_down`: a pulled cable), and signals to corosync (`kill`).
+port down (`port_down`: a pulled cable), and signals to corosync or corosync-qdevice (`kill`).
 
 Everything the lab starts is remembered by PID and ended by PID; the namespaces are deleted;
 nothing stays mounted (the mounts live only in the holders' private mount namespaces, which
@@ -18,9 +20,10 @@ vanish with their last process). `Lab` is a context manager and also registers a
 Needs root, `corosync` (3.x, knet), `nftables`, `iproute2`, `util-linux` (unshare, nsenter) and,
 for syslog-format logs, `rsyslog`. Command line::
 
-    python tests/lab/corosync_lab.py capture OUTDIR   # the captures of tests/evidence/corosync-lab-2
+    python tests/lab/corosync_lab.py capture OUTDIR [--only hung]  # tests/evidence/corosync-lab-2
+    python tests/lab/corosync_lab.py capture-services OUTDIR      # tests/evidence/systemd-services
     python tests/lab/corosync_lab.py up [-n 3] [--links 2] [--vmbr]  # a cluster until Ctrl-C
-    python tests/lab/corosync_lab.py clean           # delete fwlab-* leftovers of a killed run
+    python tests/lab/corosync_lab.py clean    # delete the namespaces of labs whose process died
 
 The pure helpers have doctests (they run without root):
 
@@ -599,144 +602,181 @@ def _save_logs(out: Path, lab: Lab, prefix: str) -> None:
     _write(out, f"{prefix}-timeline.txt", "\n".join(lab.timeline) + "\n")
 
 
-def capture_all(out: Path, log: Callable[[str], None] = print) -> None:
+SCENARIOS = ("isolate", "drift", "added", "twolinks", "vmbr", "qdevice", "hung")
+
+
+def capture_all(out: Path, log: Callable[[str], None] = print, only: Sequence[str] = ()) -> None:
+    """Run the scenarios (all, or those named in `only`) and write their captures to `out`."""
     out.mkdir(parents=True, exist_ok=True)
+
+    def want(name: str) -> bool:
+        return not only or name in only
+
     versions = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Version}\n", "corosync",
-                               "libknet1", "libqb100", "nftables", "iproute2", "rsyslog"],
+                               "libknet1", "libqb100", "nftables", "iproute2", "rsyslog", "corosync-qdevice",
+                               "corosync-qnetd"],
                               capture_output=True, text=True).stdout
     _write(out, "versions.txt", versions + subprocess.run(["corosync", "-v"], capture_output=True,
                                                           text=True).stdout)
 
-    # 1. three nodes, one link: healthy, then node3 isolated, then node3's corosync stopped
-    with Lab(3, log=log) as lab:
-        lab.start()
-        lab.wait_all_quorate()
-        _raw(out, "10-healthy-node1-quorumtool.txt", lab.quorumtool("node1"))
-        _raw(out, "10-healthy-node1-quorumtool-l.txt", lab.run("node1", ["corosync-quorumtool", "-l"]))
-        _raw(out, "10-healthy-node1-quorumtool-siH.txt", lab.run("node1", ["corosync-quorumtool", "-siH"]))
-        _raw(out, "10-healthy-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
-        _raw(out, "10-healthy-node1-ip-j-addr.json", lab.run("node1", ["ip", "-j", "addr"]))
-        _write(out, "10-healthy-corosync.conf", lab._node("node1").path("/etc/corosync/corosync.conf").read_text())
-        lab.isolate("node3")
-        lab.wait("node3 Quorate: No", lambda: lab.quorate("node3") is False, 30)
-        lab.wait("node1 sees 2 votes", lambda: lab.votes("node1") == 2, 30)
-        q3, q1 = lab.quorumtool("node3"), lab.quorumtool("node1")
-        _raw(out, "11-isolated-node3-quorumtool.txt", q3)
-        _raw(out, "11-isolated-majority-node1-quorumtool.txt", q1)
-        _raw(out, "11-isolated-node3-quorumtool-l.txt", lab.run("node3", ["corosync-quorumtool", "-l"]))
-        _raw(out, "11-isolated-node3-quorumtool-siH.txt", lab.run("node3", ["corosync-quorumtool", "-siH"]))
-        _raw(out, "11-isolated-majority-node1-quorumtool-siH.txt",
-             lab.run("node1", ["corosync-quorumtool", "-siH"]))
-        _raw(out, "11-isolated-node3-cfgtool-s.txt", lab.run("node3", ["corosync-cfgtool", "-s"]))
-        _raw(out, "11-isolated-node3-cfgtool-n.txt", lab.run("node3", ["corosync-cfgtool", "-n"]))
-        _raw(out, "11-isolated-majority-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
-        _raw(out, "11-isolated-majority-node1-cfgtool-n.txt", lab.run("node1", ["corosync-cfgtool", "-n"]))
-        _write(out, "11-isolated-all.txt", [q3, q1])
-        lab.kill("node3", signal.SIGTERM)
-        time.sleep(1)
-        down = [lab.run("node3", ["corosync-quorumtool", "-s"]),
-                lab.run("node3", ["corosync-cmapctl"]),
-                lab.run("node3", ["corosync-cmapctl", "-g", "totem.config_version"]),
-                lab.run("node3", ["corosync-cfgtool", "-s"]),
-                lab.run("node3", ["corosync-cfgtool", "-n"]),
-                lab.run("node3", ["corosync-quorumtool", "-l"]),
-                lab.run("node3", ["corosync-quorumtool", "-siH"])]
-        _write(out, "12-stopped-node3-all.txt", down)
-        _raw(out, "12-stopped-node3-quorumtool.txt", down[0])
-        _raw(out, "12-stopped-node3-cmapctl.txt", down[1])
-        _raw(out, "12-stopped-node3-cfgtool-s.txt", down[3])
-        _save_logs(out, lab, "1x")
+    if want("isolate"):
+        # 1. three nodes, one link: healthy, then node3 isolated, then node3's corosync stopped
+        with Lab(3, log=log) as lab:
+            lab.start()
+            lab.wait_all_quorate()
+            _raw(out, "10-healthy-node1-quorumtool.txt", lab.quorumtool("node1"))
+            _raw(out, "10-healthy-node1-quorumtool-l.txt", lab.run("node1", ["corosync-quorumtool", "-l"]))
+            _raw(out, "10-healthy-node1-quorumtool-siH.txt", lab.run("node1", ["corosync-quorumtool", "-siH"]))
+            _raw(out, "10-healthy-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
+            _raw(out, "10-healthy-node1-ip-j-addr.json", lab.run("node1", ["ip", "-j", "addr"]))
+            _write(out, "10-healthy-corosync.conf", lab._node("node1").path("/etc/corosync/corosync.conf").read_text())
+            lab.isolate("node3")
+            lab.wait("node3 Quorate: No", lambda: lab.quorate("node3") is False, 30)
+            lab.wait("node1 sees 2 votes", lambda: lab.votes("node1") == 2, 30)
+            q3, q1 = lab.quorumtool("node3"), lab.quorumtool("node1")
+            _raw(out, "11-isolated-node3-quorumtool.txt", q3)
+            _raw(out, "11-isolated-majority-node1-quorumtool.txt", q1)
+            _raw(out, "11-isolated-node3-quorumtool-l.txt", lab.run("node3", ["corosync-quorumtool", "-l"]))
+            _raw(out, "11-isolated-node3-quorumtool-siH.txt", lab.run("node3", ["corosync-quorumtool", "-siH"]))
+            _raw(out, "11-isolated-majority-node1-quorumtool-siH.txt",
+                 lab.run("node1", ["corosync-quorumtool", "-siH"]))
+            _raw(out, "11-isolated-node3-cfgtool-s.txt", lab.run("node3", ["corosync-cfgtool", "-s"]))
+            _raw(out, "11-isolated-node3-cfgtool-n.txt", lab.run("node3", ["corosync-cfgtool", "-n"]))
+            _raw(out, "11-isolated-majority-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
+            _raw(out, "11-isolated-majority-node1-cfgtool-n.txt", lab.run("node1", ["corosync-cfgtool", "-n"]))
+            _write(out, "11-isolated-all.txt", [q3, q1])
+            lab.kill("node3", signal.SIGTERM)
+            time.sleep(1)
+            down = [lab.run("node3", ["corosync-quorumtool", "-s"]),
+                    lab.run("node3", ["corosync-cmapctl"]),
+                    lab.run("node3", ["corosync-cmapctl", "-g", "totem.config_version"]),
+                    lab.run("node3", ["corosync-cfgtool", "-s"]),
+                    lab.run("node3", ["corosync-cfgtool", "-n"]),
+                    lab.run("node3", ["corosync-quorumtool", "-l"]),
+                    lab.run("node3", ["corosync-quorumtool", "-siH"])]
+            _write(out, "12-stopped-node3-all.txt", down)
+            _raw(out, "12-stopped-node3-quorumtool.txt", down[0])
+            _raw(out, "12-stopped-node3-cmapctl.txt", down[1])
+            _raw(out, "12-stopped-node3-cfgtool-s.txt", down[3])
+            _save_logs(out, lab, "1x")
 
-    # 2a. config drift, same nodelist: the config was changed (version 2 -> 3) while node2 was off
-    with Lab(3, config_version=3, log=log) as lab:
-        old = lab.conf_text(config_version=2)
-        _write(out, "20-drift-new-corosync.conf", lab.conf_text())
-        _write(out, "20-drift-old-node2-corosync.conf", old)
-        lab.write_conf("node2", old)
-        lab.start("node1", "node3")
-        lab.wait("node1 and node3 quorate (2 of 3 votes)",
-                 lambda: lab.votes("node1") == 2 and bool(lab.quorate("node1")), 30)
-        lab.start("node2")
-        _wait_exit(lab, "node2", 30)
-        time.sleep(1)
-        after = [lab.run("node2", ["corosync-quorumtool", "-s"]), lab.run("node2", ["corosync-cmapctl"]),
-                 lab.run("node2", ["corosync-cfgtool", "-s"])]
-        _write(out, "21-drift-node2-after-exit-all.txt", after)
-        _raw(out, "21-drift-node2-after-exit-quorumtool.txt", after[0])
-        _raw(out, "21-drift-node1-quorumtool.txt", lab.quorumtool("node1"))
-        _save_logs(out, lab, "2x")
+    if want("drift"):
+        # 2a. config drift, same nodelist: the config was changed (version 2 -> 3) while node2 was off
+        with Lab(3, config_version=3, log=log) as lab:
+            old = lab.conf_text(config_version=2)
+            _write(out, "20-drift-new-corosync.conf", lab.conf_text())
+            _write(out, "20-drift-old-node2-corosync.conf", old)
+            lab.write_conf("node2", old)
+            lab.start("node1", "node3")
+            lab.wait("node1 and node3 quorate (2 of 3 votes)",
+                     lambda: lab.votes("node1") == 2 and bool(lab.quorate("node1")), 30)
+            lab.start("node2")
+            _wait_exit(lab, "node2", 30)
+            time.sleep(1)
+            after = [lab.run("node2", ["corosync-quorumtool", "-s"]), lab.run("node2", ["corosync-cmapctl"]),
+                     lab.run("node2", ["corosync-cfgtool", "-s"])]
+            _write(out, "21-drift-node2-after-exit-all.txt", after)
+            _raw(out, "21-drift-node2-after-exit-quorumtool.txt", after[0])
+            _raw(out, "21-drift-node1-quorumtool.txt", lab.quorumtool("node1"))
+            _save_logs(out, lab, "2x")
 
-    # 2b. a node was added (node3, version 3) while node2 was off: node2 still has version 2 and
-    # a nodelist without node3
-    with Lab(3, config_version=3, log=log) as lab:
-        old = lab.conf_text(config_version=2, only=(1, 2))
-        _write(out, "22-added-new-corosync.conf", lab.conf_text())
-        _write(out, "22-added-old-node2-corosync.conf", old)
-        lab.write_conf("node2", old)
-        lab.start("node1", "node3")
-        lab.wait("node1 and node3 quorate (2 of 3 votes)",
-                 lambda: lab.votes("node1") == 2 and bool(lab.quorate("node1")), 30)
-        lab.start("node2")
-        _wait_exit(lab, "node2", 25)
-        _write(out, "23-added-node2-quorumtool.txt", [lab.run("node2", ["corosync-quorumtool", "-s"])])
-        _raw(out, "23-added-node1-quorumtool.txt", lab.quorumtool("node1"))
-        _save_logs(out, lab, "2y")
+    if want("added"):
+        # 2b. a node was added (node3, version 3) while node2 was off: node2 still has version 2 and
+        # a nodelist without node3
+        with Lab(3, config_version=3, log=log) as lab:
+            old = lab.conf_text(config_version=2, only=(1, 2))
+            _write(out, "22-added-new-corosync.conf", lab.conf_text())
+            _write(out, "22-added-old-node2-corosync.conf", old)
+            lab.write_conf("node2", old)
+            lab.start("node1", "node3")
+            lab.wait("node1 and node3 quorate (2 of 3 votes)",
+                     lambda: lab.votes("node1") == 2 and bool(lab.quorate("node1")), 30)
+            lab.start("node2")
+            _wait_exit(lab, "node2", 25)
+            _write(out, "23-added-node2-quorumtool.txt", [lab.run("node2", ["corosync-quorumtool", "-s"])])
+            _raw(out, "23-added-node1-quorumtool.txt", lab.quorumtool("node1"))
+            _save_logs(out, lab, "2y")
 
-    # 3. two links (ring0 + ring1), address of link 0 on vmbr0 as a default Proxmox install has it
-    with Lab(3, links=2, vmbr=True, log=log) as lab:
-        lab.start()
-        lab.wait_all_quorate()
-        lab.wait("node1 sees both links of node2 and node3 connected",
-                 lambda: lab.run("node1", ["corosync-cfgtool", "-s"]).stdout.count("\tconnected") >= 4, 20)
-        _raw(out, "30-twolinks-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
-        _raw(out, "30-twolinks-node1-cfgtool-n.txt", lab.run("node1", ["corosync-cfgtool", "-n"]))
-        _raw(out, "30-twolinks-node1-quorumtool.txt", lab.quorumtool("node1"))
-        _raw(out, "30-twolinks-node1-ip-j-addr.json", lab.run("node1", ["ip", "-j", "addr"]))
-        _write(out, "30-twolinks-corosync.conf", lab._node("node1").path("/etc/corosync/corosync.conf").read_text())
-        lab.port_down("node3", 1)
-        lab.wait("node1 sees node3 link 1 down",
-                 lambda: "disconnected" in lab.run("node1", ["corosync-cfgtool", "-s"]).stdout, 30)
-        _raw(out, "31-twolinks-node3-link1-down-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
-        _raw(out, "31-twolinks-node3-link1-down-node1-cfgtool-n.txt", lab.run("node1", ["corosync-cfgtool", "-n"]))
-        _raw(out, "31-twolinks-node3-link1-down-node1-quorumtool.txt", lab.quorumtool("node1"))
-        lab.port_up("node3", 1)
-        _write(out, "3x-timeline.txt", "\n".join(lab.timeline) + "\n")
-    # 4. one link whose address sits on vmbr0 (the Proxmox default: cluster traffic shares the
-    # guests' bridge)
-    with Lab(3, vmbr=True, log=log) as lab:
-        lab.start()
-        lab.wait_all_quorate()
-        _raw(out, "40-vmbr-node1-ip-j-addr.json", lab.run("node1", ["ip", "-j", "addr"]))
-        _raw(out, "40-vmbr-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
-        _write(out, "40-vmbr-corosync.conf", lab._node("node1").path("/etc/corosync/corosync.conf").read_text())
-        _write(out, "4x-timeline.txt", "\n".join(lab.timeline) + "\n")
+    if want("twolinks"):
+        # 3. two links (ring0 + ring1), address of link 0 on vmbr0 as a default Proxmox install has it
+        with Lab(3, links=2, vmbr=True, log=log) as lab:
+            lab.start()
+            lab.wait_all_quorate()
+            lab.wait("node1 sees both links of node2 and node3 connected",
+                     lambda: lab.run("node1", ["corosync-cfgtool", "-s"]).stdout.count("\tconnected") >= 4, 20)
+            _raw(out, "30-twolinks-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
+            _raw(out, "30-twolinks-node1-cfgtool-n.txt", lab.run("node1", ["corosync-cfgtool", "-n"]))
+            _raw(out, "30-twolinks-node1-quorumtool.txt", lab.quorumtool("node1"))
+            _raw(out, "30-twolinks-node1-ip-j-addr.json", lab.run("node1", ["ip", "-j", "addr"]))
+            _write(out, "30-twolinks-corosync.conf", lab._node("node1").path("/etc/corosync/corosync.conf").read_text())
+            lab.port_down("node3", 1)
+            lab.wait("node1 sees node3 link 1 down",
+                     lambda: "disconnected" in lab.run("node1", ["corosync-cfgtool", "-s"]).stdout, 30)
+            _raw(out, "31-twolinks-node3-link1-down-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
+            _raw(out, "31-twolinks-node3-link1-down-node1-cfgtool-n.txt", lab.run("node1", ["corosync-cfgtool", "-n"]))
+            _raw(out, "31-twolinks-node3-link1-down-node1-quorumtool.txt", lab.quorumtool("node1"))
+            lab.port_up("node3", 1)
+            _write(out, "3x-timeline.txt", "\n".join(lab.timeline) + "\n")
+    if want("vmbr"):
+        # 4. one link whose address sits on vmbr0 (the Proxmox default: cluster traffic shares the
+        # guests' bridge)
+        with Lab(3, vmbr=True, log=log) as lab:
+            lab.start()
+            lab.wait_all_quorate()
+            _raw(out, "40-vmbr-node1-ip-j-addr.json", lab.run("node1", ["ip", "-j", "addr"]))
+            _raw(out, "40-vmbr-node1-cfgtool-s.txt", lab.run("node1", ["corosync-cfgtool", "-s"]))
+            _write(out, "40-vmbr-corosync.conf", lab._node("node1").path("/etc/corosync/corosync.conf").read_text())
+            _write(out, "4x-timeline.txt", "\n".join(lab.timeline) + "\n")
 
-    # 5. two nodes and a QDevice (corosync-qnetd on a third host, tls off)
-    with Lab(2, qdevice=True, log=log) as lab:
-        lab.start()
-        both = lambda: all("A,V,NMW" in lab.quorumtool(n).stdout.split("Membership information")[-1]
-                           and lab.quorumtool(n).stdout.count("A,V,NMW") == 2 for n in ("node1", "node2"))
-        lab.wait("both nodes A,V,NMW with 3 votes", lambda: lab.votes("node1") == 3 and both(), 30)
-        _write(out, "50-qdevice-corosync.conf", lab._node("node1").path("/etc/corosync/corosync.conf").read_text())
-        _raw(out, "50-qdevice-node1-quorumtool.txt", lab.quorumtool("node1"))
-        _raw(out, "50-qdevice-node1-quorumtool-siH.txt", lab.run("node1", ["corosync-quorumtool", "-siH"]))
-        _raw(out, "50-qdevice-node1-quorumtool-l.txt", lab.run("node1", ["corosync-quorumtool", "-l"]))
-        _raw(out, "50-qdevice-node1-qdevice-tool-s.txt", lab.run("node1", ["corosync-qdevice-tool", "-s"]))
-        _raw(out, "50-qdevice-qnetd-tool-l.txt", lab.run("qnetd", ["corosync-qnetd-tool", "-l"]))
-        lab.kill("node2", signal.SIGTERM, what="qdevice")
-        lab.wait("node1 shows node2's qdevice not registered (NR)",
-                 lambda: " NR " in lab.quorumtool("node1").stdout, 30)
-        _raw(out, "51-qdevice-stopped-on-node2-node1-quorumtool.txt", lab.quorumtool("node1"))
-        lab.start_qdevice("node2")
-        lab.wait("both nodes A,V,NMW again", both, 30)
-        lab.isolate("node2")
-        lab.wait("node2 Quorate: No", lambda: lab.quorate("node2") is False, 30)
-        lab.wait("node1 quorate with 2 votes (itself and the QDevice)",
-                 lambda: lab.votes("node1") == 2 and bool(lab.quorate("node1")), 30)
-        _raw(out, "52-qdevice-isolated-node2-quorumtool.txt", lab.quorumtool("node2"))
-        _raw(out, "52-qdevice-isolated-node2-quorumtool-siH.txt", lab.run("node2", ["corosync-quorumtool", "-siH"]))
-        _raw(out, "52-qdevice-isolated-majority-node1-quorumtool.txt", lab.quorumtool("node1"))
-        _save_logs(out, lab, "5x")
+    if want("qdevice"):
+        # 5. two nodes and a QDevice (corosync-qnetd on a third host, tls off)
+        with Lab(2, qdevice=True, log=log) as lab:
+            lab.start()
+            both = lambda: all("A,V,NMW" in lab.quorumtool(n).stdout.split("Membership information")[-1]
+                               and lab.quorumtool(n).stdout.count("A,V,NMW") == 2 for n in ("node1", "node2"))
+            lab.wait("both nodes A,V,NMW with 3 votes", lambda: lab.votes("node1") == 3 and both(), 30)
+            _write(out, "50-qdevice-corosync.conf", lab._node("node1").path("/etc/corosync/corosync.conf").read_text())
+            _raw(out, "50-qdevice-node1-quorumtool.txt", lab.quorumtool("node1"))
+            _raw(out, "50-qdevice-node1-quorumtool-siH.txt", lab.run("node1", ["corosync-quorumtool", "-siH"]))
+            _raw(out, "50-qdevice-node1-quorumtool-l.txt", lab.run("node1", ["corosync-quorumtool", "-l"]))
+            _raw(out, "50-qdevice-node1-qdevice-tool-s.txt", lab.run("node1", ["corosync-qdevice-tool", "-s"]))
+            _raw(out, "50-qdevice-qnetd-tool-l.txt", lab.run("qnetd", ["corosync-qnetd-tool", "-l"]))
+            lab.kill("node2", signal.SIGTERM, what="qdevice")
+            lab.wait("node1 shows node2's qdevice not registered (NR)",
+                     lambda: " NR " in lab.quorumtool("node1").stdout, 30)
+            _raw(out, "51-qdevice-stopped-on-node2-node1-quorumtool.txt", lab.quorumtool("node1"))
+            lab.start_qdevice("node2")
+            lab.wait("both nodes A,V,NMW again", both, 30)
+            lab.isolate("node2")
+            lab.wait("node2 Quorate: No", lambda: lab.quorate("node2") is False, 30)
+            lab.wait("node1 quorate with 2 votes (itself and the QDevice)",
+                     lambda: lab.votes("node1") == 2 and bool(lab.quorate("node1")), 30)
+            _raw(out, "52-qdevice-isolated-node2-quorumtool.txt", lab.quorumtool("node2"))
+            _raw(out, "52-qdevice-isolated-node2-quorumtool-siH.txt", lab.run("node2", ["corosync-quorumtool", "-siH"]))
+            _raw(out, "52-qdevice-isolated-majority-node1-quorumtool.txt", lab.quorumtool("node1"))
+            _save_logs(out, lab, "5x")
+    # 6. a hung corosync (SIGSTOP): the CLI tools hang until a timeout kills them
+    if want("hung"):
+        with Lab(3, log=log) as lab:
+            lab.start()
+            lab.wait_all_quorate()
+            n3 = lab._node("node3")
+            assert n3.corosync is not None
+            n3.corosync.send_signal(signal.SIGSTOP)
+            lab.note(f"node3: corosync pid {n3.corosync.pid} stopped with SIGSTOP (hung)")
+            hung = [lab.run("node3", ["corosync-quorumtool", "-s"], timeout=10),
+                    lab.run("node3", ["corosync-quorumtool", "-siH"], timeout=10),
+                    lab.run("node3", ["corosync-cfgtool", "-s"], timeout=10)]
+            for c in hung:
+                lab.note(f"node3: {' '.join(c.argv)}: " + ("timed out after 10 s" if c.timed_out else f"rc={c.rc}")
+                         + f", {len(c.text)} bytes of output")
+            _write(out, "60-hung-node3-all.txt", hung)
+            _raw(out, "60-hung-node3-quorumtool-siH.txt", hung[1])
+            lab.wait("node1 sees 2 votes", lambda: lab.votes("node1") == 2, 30)
+            _raw(out, "60-hung-majority-node1-quorumtool.txt", lab.quorumtool("node1"))
+            n3.corosync.send_signal(signal.SIGCONT)
+            lab.note(f"node3: corosync pid {n3.corosync.pid} continued (SIGCONT)")
+            _save_logs(out, lab, "6x")
     log("captures written to " + str(out))
 
 
@@ -823,6 +863,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("capture", help="produce the captures of tests/evidence/corosync-lab-2")
     c.add_argument("out", type=Path)
+    c.add_argument("--only", action="append", choices=SCENARIOS, default=[],
+                   help="run only this scenario (repeatable)")
     u = sub.add_parser("up", help="run a cluster until Ctrl-C")
     u.add_argument("-n", "--nodes", type=int, default=3)
     u.add_argument("--links", type=int, default=1)
@@ -831,11 +873,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     cs.add_argument("out", type=Path)
     sub.add_parser("clean", help="delete fwlab-* namespaces left by a killed run")
     args = ap.parse_args(argv)
+    # SIGTERM ends the process through SystemExit, so `with Lab` and atexit still clean up
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.cmd == "clean":
         print("deleted:", " ".join(clean()) or "nothing")
         return 0
     if args.cmd == "capture":
-        capture_all(args.out)
+        capture_all(args.out, only=args.only)
         return 0
     if args.cmd == "capture-services":
         capture_services(args.out)

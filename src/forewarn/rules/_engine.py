@@ -84,6 +84,7 @@ class Rule:
     doc: dict[str, str]
     module_file: str
     aliases: tuple[str, ...] = ()
+    timeouts_are_evidence: bool = False
 
     @property
     def cases_file(self) -> Path:
@@ -119,6 +120,7 @@ def rule(
     fix: Iterable[StepTemplate | str] = (),
     when: When = When.NOW,
     aliases: Iterable[str] = (),
+    timeouts_are_evidence: bool = False,
 ) -> Callable[[Callable[["Context"], Iterable[Hit]]], Callable[["Context"], Iterable[Hit]]]:
     """Register a rule. `inputs`: specs of which at least one is needed; `requires`: all needed."""
     if not _CODE.match(code):
@@ -145,6 +147,7 @@ def rule(
             doc=parse_doc(func.__doc__),
             module_file=sys.modules[func.__module__].__file__ or "",
             aliases=tuple(aliases),
+            timeouts_are_evidence=timeouts_are_evidence,
         )
         return func
 
@@ -200,8 +203,13 @@ def run_rule(r: Rule, ctx: "Context") -> list[Finding]:
     if not ctx.platform_present(r.platform):
         return [_finding(r, Status.NOT_APPLICABLE,
                          message=f"no {r.platform.upper()} evidence here")]
-    missing_all = [s for s in r.requires if not ctx.has(s)]
-    have_any = not r.inputs or any(ctx.has(s) for s in r.inputs)
+    def present(spec: str) -> bool:
+        # A command killed at its timeout parses to nothing, but for a rule about hangs the
+        # timeout itself is the evidence.
+        return ctx.has(spec) or (r.timeouts_are_evidence and any(x.timed_out for x in ctx.raw(spec)))
+
+    missing_all = [s for s in r.requires if not present(s)]
+    have_any = not r.inputs or any(present(s) for s in r.inputs)
     if missing_all or not have_any:
         needs = list(dict.fromkeys(missing_all + ([] if have_any else list(r.inputs))))
         why = ctx.why_missing(needs)

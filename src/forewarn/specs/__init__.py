@@ -7,4 +7,4 @@ nothing here runs a command or opens a file.
 """
 
 from forewarn.specs._base import SPECS, Spec, all_specs, get, identify_by_path, sniff_content  # noqa: F401
-from forewarn.specs import host, logs, lvm, pve  # noqa: F401  (registers specs)
+from forewarn.specs import host, k8s, logs, lvm, openstack, pve  # noqa: F401  (registers specs)

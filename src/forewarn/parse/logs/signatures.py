@@ -89,6 +89,28 @@ SIGNATURES: tuple[Signature, ...] = (
     # generic host trouble that explains cluster trouble
     _sig("hung_task", "blocked for more than", r"task (?P<task>\S+):(?P<pid>\d+) blocked for more than (?P<seconds>\d+) seconds"),
     _sig("oom_kill", "Out of memory: Killed process", r"Out of memory: Killed process (?P<pid>\d+) \((?P<comm>[^)]+)\)"),
+    # Kubernetes nodes, container runtimes, Istio (K8S rules)
+    _sig("kubelet_no_podsandbox", "no PodsandBox found with Id",
+         r"no PodsandBox found with Id '?(?P<sandbox>[0-9a-f]+)'?"),
+    _sig("kubelet_cgroup_subsystem_missing", "failed to find subsystem mount for required subsystem",
+         r"failed to find subsystem mount for required subsystem: (?P<subsystem>\w+)"),
+    _sig("runc_child_pid_eof", "final child's pid from pipe",
+         r"getting the final child's pid from pipe caused[:\s\\\"]*EOF"),
+    _sig("runc_child_pid_eof", "final child's PID from pipe", r"can't get final child's PID from pipe: EOF"),
+    _sig("runc_setns_exit", "running exec setns process for init caused",
+         r"running exec setns process for init caused[:\s\\\"]*exit status (?P<status>\d+)"),
+    _sig("istio_iptables_restore_failed", "iptables-restore: line", r"iptables-restore: line (?P<line>\d+) failed"),
+    _sig("ipvs_no_destination", "no destination available",
+         r"IPVS: (?P<scheduler>\w+): (?P<proto>TCP|UDP|SCTP) (?P<vip>\[[0-9a-fA-F:]+\]|[\d.]+):(?P<port>\d+) - no destination available"),
+    _sig("apiserver_tls_handshake_error", "TLS handshake error from",
+         r"http: TLS handshake error from (?P<client>\S+?): (?P<err>.*?)\s*$"),
+    _sig("kubelet_csinode_init_failed", "Failed to initialize CSINodeInfo",
+         r"Failed to initialize CSINodeInfo(?::\s*(?P<err>.*?))?\s*$"),
+    _sig("kubelet_node_registered", "Successfully registered node", r"Successfully registered node (?P<node>\S+)"),
+    _sig("kubelet_register_failed", "Unable to register node",
+         r"Unable to register node \\?\"?(?P<node>[^\s\"\\]+)\\?\"? with API server: (?P<err>.*?)\s*$"),
+    _sig("overlay_no_dtype", "d_type",
+         r"(?P<what>the backing (?P<fs>\w+) filesystem is formatted without d_type support|does not support d_type|upper fs needs to support d_type|Running without d_type)"),
 )
 
 LITERALS: tuple[str, ...] = tuple(dict.fromkeys(s.literal for s in SIGNATURES))

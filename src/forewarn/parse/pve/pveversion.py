@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
-_LINE = re.compile(r"^(?P<pkg>[a-z0-9][a-z0-9+.\-]*):\s+(?P<rest>\S.*?)\s*$")
+# `package: version [(...)]` at column 0; a version starts with a digit (`1:2.3` epochs too)
+_LINE = re.compile(r"^(?P<pkg>[a-z0-9][a-z0-9+.\-]*):\s+(?P<rest>(?:\d\S*|not correctly installed|not installed)"
+                   r"(?:\s+\(.*\))?)\s*$")
 _SHORT = re.compile(r"^pve-manager/(?P<version>[^/\s]+)/(?P<repoid>[0-9a-f]+)(?:\s+\(running kernel: (?P<kernel>[^)]+)\))?")
 _RUNNING_KERNEL = re.compile(r"\(running kernel: (?P<kernel>[^)]+)\)")
 _RUNNING_VERSION = re.compile(r"\(running version: (?P<version>[^)]+)\)")
@@ -70,8 +72,8 @@ def parse_pveversion(text: str) -> Parsed[PveVersion]:
     problems: list[ParseProblem] = []
     out = PveVersion({})
     for no, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
+        line = raw.rstrip()
+        if not line.strip():
             continue
         m = _SHORT.match(line)
         if m:

@@ -21,7 +21,7 @@ from datetime import datetime
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.logs.signatures import LITERALS, SIGNATURES
-from forewarn.parse.logs.syslog import MAX_EVENTS, LogEvent, LogEvents
+from forewarn.parse.logs.syslog import MAX_EVENTS, clean_attrs, LogEvent, LogEvents
 
 _STAMP = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)\s")
 _TASK_END = re.compile(r"^TASK (OK|ERROR|WARNINGS: \d+)")
@@ -33,7 +33,7 @@ def _match(line: str) -> tuple[str, dict[str, str]] | None:
         if sig.literal in line:
             m = sig.regex.search(line)
             if m:
-                return sig.kind, {k.rstrip("2"): v.strip() for k, v in m.groupdict().items() if v is not None}
+                return sig.kind, clean_attrs(m.groupdict())
     return None
 
 

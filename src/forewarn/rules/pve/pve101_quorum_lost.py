@@ -56,7 +56,7 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             blocked = " — Activity blocked" if st.activity_blocked else ""
             missing = ""
             if st.expected_votes and st.total_votes is not None and st.members:
-                present = ", ".join(m.name or str(m.nodeid) for m in st.members)
+                present = ", ".join(m.name or str(m.nodeid) for m in st.members if not m.is_qdevice)
                 missing = f"; members seen: {present}"
             yield Hit(
                 f"{node}: {votes}{needs}{blocked}{missing}",

@@ -10,7 +10,7 @@ cp "$scenario" "$work/$name-in/scenario.sh"
 [ -f "$here/common.sh" ] && cp "$here/common.sh" "$work/$name-in/common.sh"
 tar -C "$work/$name-in" -cf "$work/$name-in.tar" .
 truncate -s 64M "$work/$name-out.img"
-timeout 900 qemu-system-x86_64 -enable-kvm -m 1024 -smp 1 -display none -monitor none -no-reboot \
+timeout 900 qemu-system-x86_64 -accel "${ACCEL:-tcg}" -m 1024 -smp 1 -display none -monitor none -no-reboot \
   -kernel /boot/vmlinuz-6.1.0-56-amd64 -initrd "$work/lab-initrd.img" \
   -append "console=ttyS0 rdinit=/lab-init loglevel=4 panic=-1" \
   -serial "file:$work/$name-console.log" \

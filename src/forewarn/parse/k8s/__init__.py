@@ -1,0 +1,1 @@
+"""Kubernetes node files and container runtime output."""

@@ -1,0 +1,1 @@
+"""Parsers for OpenStack / Kolla evidence (oslo-style INI, globals.yml, chrony.conf, nova-compute log)."""

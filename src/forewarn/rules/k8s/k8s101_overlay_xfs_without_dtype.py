@@ -1,0 +1,85 @@
+"""K8S101 overlay-xfs-without-dtype: overlay storage on an XFS formatted without ftype=1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
+
+FIX = (
+    note("Move the runtime's data away first (or drain the node): reformatting destroys the file system."),
+    step("systemctl stop kubelet docker containerd", safe=False),
+    step("mkfs.xfs -f -n ftype=1 {device}", safe=False),
+    step("xfs_info {device} | grep ftype"),
+    note("Mount it back at the runtime root (/var/lib/docker or /var/lib/containerd), start the "
+         "runtime and kubelet; images are pulled again."),
+)
+
+
+@rule(
+    code="K8S101", platform="k8s", name="overlay-xfs-without-dtype",
+    title="overlay storage on XFS without ftype=1 (no d_type)", severity="high",
+    inputs=("host.xfs_info", "k8s.docker_info") + LOG_INPUTS,
+    seed="seeds/004_3ae197d3b21d8357.txt:5", fix=FIX,
+)
+def overlay_xfs_without_dtype(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads `docker info` (`Storage Driver: overlay2` with `Supports d_type: false`),
+    `xfs_info` of the runtime's file system (`naming ... ftype=0`) and the daemon's own warning
+    (`the backing xfs filesystem is formatted without d_type support`) on every node.
+
+    Why it matters: overlayfs needs directory entries that carry the file type (d_type); an XFS
+    made with ftype=0 lacks it. Docker then runs overlay2 in an unsupported mode (files deleted in
+    a lower layer reappear, `rm -rf` fails with "invalid argument") or refuses to start, and
+    containerd's overlayfs snapshotter will not load.
+
+    How to fix: recreate the file system with `mkfs.xfs -f -n ftype=1 <device>` (it destroys its
+    data: move /var/lib/docker or /var/lib/containerd away first), as seed 004 says.
+    """
+    flagged: set[str] = set()
+    for f in ctx.facts("k8s.docker_info"):
+        d = f.value
+        if d.storage_driver and d.storage_driver.startswith("overlay") and d.supports_d_type is False:
+            flagged.add(f.node)
+            fs = d.backing_filesystem or "its backing file system"
+            yield Hit(
+                f"{f.node}: Docker uses {d.storage_driver} on {fs} without d_type "
+                f"(`Supports d_type: false`, root {d.docker_root_dir or 'not shown'})",
+                nodes=f.node,
+                evidence=[f.ref([d.lines.get(k, 0) for k in ("storage_driver", "backing_filesystem",
+                                                               "supports_d_type", "docker_root_dir", "warning")])],
+                params={"device": "<device of " + (d.docker_root_dir or "/var/lib/docker") + ">"},
+                details={"driver": d.storage_driver, "backing_filesystem": d.backing_filesystem},
+            )
+    for f in ctx.facts("host.xfs_info"):
+        docker = ctx.fact("k8s.docker_info", f.node)
+        driver = docker.value.storage_driver if docker is not None else None
+        for fs in f.value.filesystems:
+            if fs.ftype != 0:
+                continue
+            other = driver is not None and not driver.startswith("overlay")
+            flagged.add(f.node)
+            yield Hit(
+                f"{f.node}: XFS {fs.device} has ftype=0 (no d_type); overlay/overlay2 and containerd's "
+                f"overlayfs snapshotter cannot run on it"
+                + (f" (Docker uses {driver} now, which hides the problem until it is switched to overlay2)"
+                   if other else ""),
+                nodes=f.node,
+                evidence=[f.ref([fs.line, fs.ftype_line or 0])]
+                + ([docker.ref([docker.value.lines.get("storage_driver", 0)])] if docker is not None else []),
+                params={"device": fs.device},
+                severity=Severity.MEDIUM if other else None,
+                details={"device": fs.device, "crc": fs.crc},
+            )
+    for node, evs in by_node(events(ctx, ("overlay_no_dtype",))).items():
+        if node in flagged:
+            continue
+        yield Hit(
+            f"{node}: the runtime logged {len(evs)} time(s) that its overlay file system lacks d_type "
+            f"(first at {logs.when(evs[0])})",
+            nodes=node, evidence=logs.refs(evs), params={"device": "<device of the runtime root>"},
+            when=When.PAST,
+        )

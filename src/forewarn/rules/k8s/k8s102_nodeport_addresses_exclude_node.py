@@ -1,0 +1,79 @@
+"""K8S102 nodeport-addresses-exclude-node: kube-proxy's nodePortAddresses leave out a node."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
+from forewarn.rules.k8s._common import node_addresses
+
+FIX = (
+    step("kubectl -n kube-system get configmap kube-proxy -o yaml | grep -A3 nodePortAddresses"),
+    note("Edit the kube-proxy ConfigMap (`kubectl -n kube-system edit configmap kube-proxy`) so that "
+         "`nodePortAddresses` includes the nodes' networks, e.g. [\"{suggest}\"], or set it to null "
+         "(all addresses); with an installer, change its setting (Crane: kube_proxy_node_port_addresses)."),
+    step("kubectl -n kube-system rollout restart daemonset kube-proxy", on=None),
+)
+
+
+@rule(
+    code="K8S102", platform="k8s", name="nodeport-addresses-exclude-node",
+    title="NodePort unreachable: kube-proxy nodePortAddresses excludes the node", severity="medium",
+    inputs=("host.ip_addr",), requires=("k8s.kube_proxy_config",),
+    seed="seeds/004_3ae197d3b21d8357.txt:13", fix=FIX,
+)
+def nodeport_addresses_exclude_node(ctx: Context) -> Iterator[Hit]:
+    """What it does: compares kube-proxy's `nodePortAddresses` (from its configuration or the
+    kube-proxy ConfigMap) with the global addresses of each node (`ip -j addr`) and reports every
+    node none of whose addresses falls inside those ranges.
+
+    Why it matters: kube-proxy opens NodePorts only on local addresses inside `nodePortAddresses`;
+    on a node whose addresses are all outside, every NodePort Service is unreachable while the
+    same port works on other nodes.
+
+    How to fix: put the nodes' networks into `nodePortAddresses` (or null for every address) in
+    the kube-proxy ConfigMap and restart kube-proxy, as seed 004 did.
+    """
+    configs = ctx.facts("k8s.kube_proxy_config")
+    lists = [c for c in configs if c.value.node_port_addresses]
+    if not lists:
+        raise NotApplicable("nodePortAddresses is not set: NodePorts are served on every address")
+    checked = 0
+    for node in ctx.nodes:
+        addrs, af = node_addresses(ctx, node)
+        if af is None:
+            continue
+        cfg = ctx.fact("k8s.kube_proxy_config", node) or lists[0]
+        ranges = cfg.value.node_port_addresses or []
+        if any(r.lower() == "primary" for r in ranges):
+            continue
+        nets = []
+        for r in ranges:
+            try:
+                nets.append(ipaddress.ip_network(r, strict=False))
+            except ValueError:
+                continue
+        if not nets:
+            continue
+        checked += 1
+        if not addrs:
+            continue
+        covered = [a for _, a in addrs if any(a.version == n.version and a in n for n in nets)]
+        if covered:
+            continue
+        shown = ", ".join(f"{a} ({i})" for i, a in addrs[:6])
+        first4 = next((ipaddress.ip_interface(f"{a.address}/{a.prefixlen}").network for i in af.value.interfaces
+                       for a in i.addrs if str(a.address) == str(addrs[0][1])), None)
+        yield Hit(
+            f"{node}: kube-proxy nodePortAddresses {ranges} covers none of the node's addresses "
+            f"({shown}): NodePort Services are unreachable on this node",
+            nodes=node,
+            evidence=[cfg.ref([cfg.value.lines.get("nodePortAddresses", 0)]), af.ref()],
+            params={"suggest": str(first4) if first4 else f"{addrs[0][1]}/32"},
+            details={"nodePortAddresses": ranges, "addresses": [str(a) for _, a in addrs]},
+        )
+    if not checked:
+        raise CouldNotCheck("no node's addresses (`ip -j addr`) to compare nodePortAddresses with")

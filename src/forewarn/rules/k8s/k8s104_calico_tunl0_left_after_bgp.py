@@ -1,0 +1,68 @@
+"""K8S104 calico-tunl0-left-after-bgp: Calico pools no longer use IPIP but tunl0 is still there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
+from forewarn.rules.k8s._common import tunl0
+
+FIX = (
+    step("ip -d link show tunl0"),
+    step("ip addr flush dev tunl0", safe=False),
+    step("ip link set tunl0 down", safe=False),
+    note("The fallback tunl0 device cannot be deleted while the ipip module is loaded; unload it where "
+         "nothing else uses IPIP (`modprobe -r ipip`), or reboot the node."),
+    step("kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector spec.nodeName={node}",
+         safe=False, on=None),
+)
+
+
+@rule(
+    code="K8S104", platform="k8s", name="calico-tunl0-left-after-bgp",
+    title="Calico switched from IPIP to BGP but tunl0 still exists", severity="medium",
+    inputs=(), requires=("k8s.calico_ippool",),  # tunl0 is looked for in raw `ip` text too
+    seed="seeds/004_3ae197d3b21d8357.txt:21", fix=FIX,
+)
+def calico_tunl0_left_after_bgp(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads Calico's IP pools (IPPool `ipipMode`, the old `ipip.enabled`,
+    `calicoctl get ippool -o wide`, or calico-node's `CALICO_IPV4POOL_IPIP`) and, when no pool uses
+    IPIP or VXLAN any more (plain BGP routing), looks for a `tunl0` device on each node in
+    `ip -j addr` / `ip -j -d link` (or `ip a` text).
+
+    Why it matters: switching a live cluster from IPIP to BGP leaves tunl0, its address and the
+    routes through it on the nodes; seed 004 found the new mode only worked after tunl0 was removed
+    ("这里面存在网络冲突": the old tunnel conflicts with the BGP routes).
+
+    How to fix: after the switch take tunl0 down on every node (flush its address, set it down,
+    unload the ipip module where nothing else needs it) and restart calico-node there.
+    """
+    pools = [f for f in ctx.facts("k8s.calico_ippool")]
+    modes = [f.value.bgp_only for f in pools]
+    if any(m is False for m in modes):
+        raise NotApplicable("a Calico pool still uses IPIP or VXLAN: tunl0 is expected")
+    if not any(m is True for m in modes):
+        raise CouldNotCheck("the Calico pools do not state their IPIP mode")
+    pool_fact = pools[0]
+    lines = [p.line for p in pool_fact.value.pools]
+    checked = 0
+    for node in ctx.nodes:
+        found = tunl0(ctx, node)
+        if found is None:
+            continue
+        checked += 1
+        present, flags, ref = found
+        if not present:
+            continue
+        up = "UP" in flags
+        cidrs = ", ".join(p.cidr for p in pool_fact.value.pools if p.cidr) or "the pools"
+        yield Hit(
+            f"{node}: Calico pools ({cidrs}) use BGP without IPIP, but tunl0 still exists"
+            + (" and is UP" if up else "") + " — remove it so the old tunnel routes do not conflict",
+            nodes=node, evidence=[pool_fact.ref(lines)] + ([ref] if ref is not None else []),
+            details={"tunl0_flags": flags},
+        )
+    if not checked:
+        raise CouldNotCheck("no `ip -j addr` / `ip -j -d link` of any node to look for tunl0")

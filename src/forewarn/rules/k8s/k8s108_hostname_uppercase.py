@@ -1,0 +1,75 @@
+"""K8S108 hostname-uppercase: a Kubernetes node whose host name has upper-case letters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules.k8s._common import LOG_INPUTS, events
+
+FIX = (
+    step("hostnamectl set-hostname {lower}", safe=False),
+    note("Then regenerate what was made from the old name: on a master re-run the kubeadm phase that "
+         "writes kubelet.conf (`kubeadm init phase kubeconfig kubelet`), on a worker re-join it; or keep "
+         "the name and pass kubelet `--hostname-override={lower}` everywhere the name is used."),
+    step("systemctl restart kubelet", safe=False),
+)
+
+_KUBELET_KINDS = ("kubelet_node_registered", "kubelet_register_failed", "kubelet_no_podsandbox",
+                  "kubelet_cgroup_subsystem_missing", "kubelet_csinode_init_failed")
+
+
+@rule(
+    code="K8S108", platform="k8s", name="hostname-uppercase",
+    title="Upper-case host name, kubelet cannot register the node", severity="high",
+    inputs=("host.hostname",) + LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:88", fix=FIX,
+)
+def hostname_uppercase(ctx: Context) -> Iterator[Hit]:
+    """What it does: on a Kubernetes node, reads `hostname` and the host field of kubelet's syslog
+    lines, and reports a host name with upper-case letters, with the lower-case name kubelet
+    registered the node under when the log shows it (`Successfully registered node ...`) or the
+    API server's refusal (`Unable to register node ...`).
+
+    Why it matters: node names must be lower-case RFC 1123 names. kubelet lower-cases the name it
+    registers, but kubeadm and other tools that build files from the host name (kubelet.conf on a
+    master, certificates) keep the upper-case one, so the node and its credentials no longer match
+    and kubelet cannot register (seed 004: do not give master nodes upper-case names).
+
+    How to fix: set a lower-case host name (`hostnamectl set-hostname <name>`) before installing,
+    or regenerate kubelet.conf after renaming; or run kubelet with `--hostname-override`.
+    """
+    done: set[str] = set()
+    for f in ctx.facts("host.hostname"):
+        h = f.value
+        if not h.has_upper:
+            continue
+        done.add(f.node)
+        reg = [e for e in events(ctx, ("kubelet_node_registered", "kubelet_register_failed"), f.node)]
+        extra = f"; kubelet registered it as {reg[0].attrs.get('node')}" if reg and reg[0].kind == "kubelet_node_registered" else ""
+        yield Hit(
+            f"{f.node}: host name {h.name} has upper-case letters{extra}",
+            nodes=f.node, evidence=[f.ref([h.line])] + logs.refs(reg, limit=3),
+            params={"lower": h.name.lower()}, details={"hostname": h.name},
+        )
+    seen_hosts: dict[tuple[str, str], list[logs.NodeEvent]] = {}
+    for e in events(ctx, _KUBELET_KINDS):
+        host = e.ev.host
+        if e.node in done or not host or host == host.lower():
+            continue
+        seen_hosts.setdefault((e.node, host), []).append(e)
+    for (node, host), evs in seen_hosts.items():
+        reg = [e for e in evs if e.kind == "kubelet_node_registered"]
+        failed = [e for e in evs if e.kind == "kubelet_register_failed"]
+        detail = ""
+        if reg:
+            detail = f"; kubelet registered the node as {reg[0].attrs.get('node')}, which no longer matches the host name"
+        elif failed:
+            detail = f"; registration failed: {failed[0].attrs.get('err', '')[:120]}"
+        shown = (reg + failed) or evs
+        yield Hit(
+            f"{node}: kubelet runs on host {host}, whose name has upper-case letters{detail}",
+            nodes=node, evidence=logs.refs(shown, limit=3), params={"lower": host.lower()},
+            details={"hostname": host},
+        )

@@ -1,0 +1,57 @@
+"""K8S112 kernel-too-old-for-kubelet: kubelet cannot find the pids cgroup on a kernel < 4.14."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events, kernel_of
+
+FIX = (
+    step("uname -r"),
+    step("grep pids /proc/cgroups"),
+    note("Upgrade the kernel to 4.14 or later (seed 004; on CentOS 7 e.g. an elrepo kernel-lt), reboot, "
+         "then restart kubelet."),
+    step("systemctl restart kubelet", safe=False),
+)
+
+
+@rule(
+    code="K8S112", platform="k8s", name="kernel-too-old-for-kubelet",
+    title="Kernel older than 4.14: kubelet cannot find the pids cgroup", severity="high",
+    inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:418", fix=FIX, when=When.PAST,
+)
+def kernel_too_old_for_kubelet(ctx: Context) -> Iterator[Hit]:
+    """What it does: finds kubelet's `failed to find subsystem mount for required subsystem: pids`
+    (with `Failed to update QoS cgroup configuration`) and reads the node's kernel from `uname`
+    (or `docker info`). Below 4.14 it is a high finding; with the kernel unknown a medium one that
+    asks for it; on 4.14 or later the seed's cause does not apply and the rule stays quiet.
+
+    Why it matters: kubelet sets up its QoS cgroups with the pids controller; old kernels such as
+    3.10.0-327 (CentOS 7.2) do not have it mounted, so the QoS cgroups are not created and, as
+    seed 004 saw, containers crash after they start.
+
+    How to fix: upgrade the kernel to 4.14 or later and reboot, then restart kubelet.
+    """
+    for node, evs in by_node(events(ctx, ("kubelet_cgroup_subsystem_missing",))).items():
+        evs = [e for e in evs if e.attrs.get("subsystem") == "pids"]
+        if not evs:
+            continue
+        k = kernel_of(ctx, node)
+        if k is not None and k[1] >= (4, 14, 0):
+            continue
+        if k is None:
+            yield Hit(
+                f"{node}: kubelet cannot find the pids cgroup ({len(evs)} time(s), first at {logs.when(evs[0])}); "
+                "the kernel version is not known here (collect `uname -r`): below 4.14 this is the known cause",
+                nodes=node, evidence=logs.refs(evs, limit=4), severity=Severity.MEDIUM,
+            )
+            continue
+        yield Hit(
+            f"{node}: kubelet cannot find the pids cgroup ({len(evs)} time(s), first at {logs.when(evs[0])}) "
+            f"on kernel {k[0]}, older than 4.14",
+            nodes=node, evidence=logs.refs(evs, limit=4) + [k[2]], details={"kernel": k[0]},
+        )

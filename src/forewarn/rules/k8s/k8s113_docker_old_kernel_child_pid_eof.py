@@ -1,0 +1,50 @@
+"""K8S113 docker-old-kernel-child-pid-eof: runc's `getting the final child's pid from pipe caused
+"EOF"` on a 3.10 kernel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events, kernel_of
+
+FIX = (
+    step("uname -r"),
+    note("Upgrade the kernel (seed 004 did; CentOS 7's 3.10 kernels are affected, moby issue 40835) and "
+         "reboot. A reboot alone clears it for a while."),
+)
+
+
+@rule(
+    code="K8S113", platform="k8s", name="docker-old-kernel-child-pid-eof",
+    title="Docker on kernel 3.10: getting the final child's pid from pipe caused \"EOF\"", severity="high",
+    inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:449", fix=FIX, when=When.PAST,
+)
+def docker_old_kernel_child_pid_eof(ctx: Context) -> Iterator[Hit]:
+    """What it does: finds `OCI runtime create failed: ... getting the final child's pid from pipe
+    caused "EOF"` (or runc's newer `can't get final child's PID from pipe: EOF`) in docker, kubelet
+    or pasted output, and reads the node's kernel from `uname` or `docker info`. On a 3.x kernel it
+    is a high finding; with the kernel unknown or newer, a medium one.
+
+    Why it matters: runc cannot start the container process, so `docker build` and `docker run`
+    (and pods) fail intermittently; on CentOS 7's 3.10 kernel with Docker 19.03 this is a known
+    kernel problem (moby issue 40835) that only a reboot clears for a while.
+
+    How to fix: upgrade the kernel, as seed 004 did.
+    """
+    for node, evs in by_node(events(ctx, ("runc_child_pid_eof",))).items():
+        k = kernel_of(ctx, node)
+        base = f"{node}: runc could not start a container ({len(evs)} time(s)): getting the final child's pid from pipe caused EOF"
+        if k is not None and k[1] < (4, 0, 0):
+            yield Hit(f"{base}, on kernel {k[0]}", nodes=node, evidence=logs.refs(evs, limit=4) + [k[2]],
+                      details={"kernel": k[0]})
+        elif k is not None:
+            yield Hit(f"{base}; the kernel is {k[0]}, not the 3.10 of the known cause: check memory and "
+                      "the runc version", nodes=node, evidence=logs.refs(evs, limit=4) + [k[2]],
+                      severity=Severity.MEDIUM, details={"kernel": k[0]})
+        else:
+            yield Hit(f"{base}; the kernel is not known here (collect `uname -r`): a 3.10 kernel is the known cause",
+                      nodes=node, evidence=logs.refs(evs, limit=4), severity=Severity.MEDIUM)

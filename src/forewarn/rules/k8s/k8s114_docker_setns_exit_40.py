@@ -1,0 +1,45 @@
+"""K8S114 docker-setns-exit-40: runc's `running exec setns process for init caused "exit status 40"`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
+
+FIX = (
+    step("grep -E 'Normal|DMA32' /proc/buddyinfo"),
+    step("sync"),
+    step("echo 1 > /proc/sys/vm/drop_caches"),
+    note("Dropping the page cache is safe but costs I/O while it refills. If it comes back often, give the "
+         "node more memory headroom or a newer kernel and Docker/runc."),
+)
+
+
+@rule(
+    code="K8S114", platform="k8s", name="docker-setns-exit-40",
+    title="Docker \"running exec setns process for init caused exit status 40\" (memory fragmentation)",
+    severity="medium", inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:483", fix=FIX, when=When.PAST,
+)
+def docker_setns_exit_40(ctx: Context) -> Iterator[Hit]:
+    """What it does: finds `OCI runtime create failed: ... running exec setns process for init
+    caused "exit status 40"` in docker, kubelet or pasted output.
+
+    Why it matters: runc's setns helper could not get the contiguous memory it needs (a fragmented
+    page cache), so the container does not start; seed 004 met it with Docker 17.12.1-ce and fixed
+    it by dropping the page cache.
+
+    How to fix: `sync; echo 1 > /proc/sys/vm/drop_caches`, then start the container again.
+    """
+    for node, evs in by_node(events(ctx, ("runc_setns_exit",))).items():
+        evs = [e for e in evs if e.attrs.get("status") == "40"]
+        if not evs:
+            continue
+        yield Hit(
+            f"{node}: runc could not start a container ({len(evs)} time(s)): running exec setns process "
+            "for init caused \"exit status 40\" (memory fragmentation)",
+            nodes=node, evidence=logs.refs(evs, limit=4),
+        )

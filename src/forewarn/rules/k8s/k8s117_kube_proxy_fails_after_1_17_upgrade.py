@@ -1,0 +1,81 @@
+"""K8S117 kube-proxy-fails-after-1-17-upgrade: 1.17 kubelets against a 1.16 control plane."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import Severity
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
+
+FIX = (
+    note("Add to the kubelet configuration (/var/lib/kubelet/config.yaml) of the 1.17 nodes:\n"
+         "featureGates:\n  CSIMigration: false"),
+    step("systemctl restart kubelet", safe=False),
+    note("Then finish the upgrade in the right order: control plane first (`kubeadm upgrade apply`), "
+         "kubelets after; remove the feature gate once the API servers run 1.17."),
+)
+
+
+def _csimigration_off(ctx: Context, node: str) -> bool:
+    f = ctx.fact("k8s.kubelet_config", node)
+    return f is not None and f.value.feature_gates.get("CSIMigration") is False
+
+
+@rule(
+    code="K8S117", platform="k8s", name="kube-proxy-fails-after-1-17-upgrade",
+    title="kube-proxy fails after the 1.16 to 1.17 upgrade", severity="high",
+    inputs=("k8s.nodes",) + LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:512", fix=FIX,
+)
+def kube_proxy_fails_after_1_17_upgrade(ctx: Context) -> Iterator[Hit]:
+    """What it does: looks for 1.17 kubelets next to a 1.16 control plane in `kubectl get nodes`,
+    and for kubelet's `Failed to initialize CSINodeInfo: error updating CSINode annotation ... the
+    server could not find the requested resource` in the logs; a node whose kubelet configuration
+    already sets `featureGates: {CSIMigration: false}` is left alone.
+
+    Why it matters: a 1.17 kubelet with CSIMigration on (the 1.17 default) needs the CSINode API of
+    1.17; against a 1.16 API server it never finishes initialising, the node stays NotReady and
+    kube-proxy and the other pods on it do not start (kubernetes issue 86094, seed 004).
+
+    How to fix: set `featureGates: {CSIMigration: false}` in /var/lib/kubelet/config.yaml of the
+    upgraded nodes and restart kubelet, as seed 004 says; upgrade the control plane first.
+    """
+    skewed: dict[str, str] = {}
+    old_cp: list[str] = []
+    nodes_fact = None
+    for f in ctx.facts("k8s.nodes"):
+        nodes_fact = f
+        nodes = f.value.nodes
+        cps = [n for n in nodes if n.control_plane] or nodes
+        if any(n.minor == (1, 16) for n in cps):
+            old_cp = [f"{n.name} {n.version}" for n in cps if n.minor == (1, 16)]
+            for n in nodes:
+                if n.minor is not None and n.minor >= (1, 17):
+                    skewed[n.name] = n.version
+    csi = [e for e in events(ctx, ("kubelet_csinode_init_failed",)) if "forbidden" not in e.attrs.get("err", "")]
+    reported: set[str] = set()
+    for node, evs in by_node(csi).items():
+        if _csimigration_off(ctx, node):
+            continue
+        reported.add(node)
+        versions = ""
+        if skewed:
+            versions = f"; kubelets {', '.join(f'{k} {v}' for k, v in skewed.items())} against control plane {', '.join(old_cp)}"
+        yield Hit(
+            f"{node}: kubelet cannot initialise CSINode ({len(evs)} time(s), first at {logs.when(evs[0])}): "
+            f"the API server lacks the 1.17 CSINode API{versions}",
+            nodes=node, evidence=logs.refs(evs, limit=4)
+            + ([nodes_fact.ref([n.line for n in nodes_fact.value.nodes])] if nodes_fact and skewed else []),
+            details={"skewed": skewed},
+        )
+    if skewed and not reported and nodes_fact is not None:
+        pending = [k for k in skewed if not _csimigration_off(ctx, k)]
+        if pending:
+            yield Hit(
+                f"kubelets {', '.join(f'{k} {skewed[k]}' for k in pending)} run 1.17 against control plane "
+                f"{', '.join(old_cp)}: without `CSIMigration: false` they cannot initialise CSINode",
+                nodes=pending, evidence=[nodes_fact.ref([n.line for n in nodes_fact.value.nodes])],
+                severity=Severity.MEDIUM, details={"skewed": skewed},
+            )

@@ -1,0 +1,100 @@
+"""OSK101 live-migration-cpu-incompatible: nova refused a live migration with InvalidCPUInfo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context
+from forewarn.model.findings import Severity, When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck
+from forewarn.rules.osk._common import LOG_SPEC, compute_conf, log_ref, mixed_address_summary, seed_note
+
+FIX = (
+    note("Before touching CPUs: check that every compute reaches the controller at one address "
+         "(OSK102, OSK103) — in seed 003 that, not the CPU, was the cause."),
+    step("grep -E '^(cpu_mode|cpu_models?|cpu_model_extra_flags)' /etc/kolla/nova-compute/nova.conf"),
+    step("docker exec nova_libvirt virsh cpu-models x86_64"),
+    note("Give every compute the same `[libvirt] cpu_mode = custom` and `cpu_models = <a model all of "
+         "them support>` (or the same `host-model`) in /etc/kolla/config/nova/nova-compute.conf, then "
+         "`kolla-ansible -i multinode reconfigure --tags nova`."),
+)
+
+
+def _cpu_settings(conf) -> tuple[str, tuple[str, ...], list[int]]:
+    mode_e = conf.entry("libvirt", "cpu_mode")
+    models = [v for v in conf.all("libvirt", "cpu_models")] or [v for v in conf.all("libvirt", "cpu_model")]
+    names: list[str] = []
+    for v in models:
+        names.extend(x.strip() for x in v.value.replace("\n", ",").split(",") if x.strip())
+    lines = [e.line for e in ([mode_e] if mode_e else []) + models]
+    mode = mode_e.value.strip().lower() if mode_e is not None else "host-model (default)"
+    return mode, tuple(names), lines
+
+
+@rule(
+    code="OSK101", name="live-migration-cpu-incompatible",
+    title="Live migration refused: InvalidCPUInfo (CPU doesn't have compatibility)", severity="high",
+    inputs=(LOG_SPEC, "osk.nova_conf"), seed="seeds/003_d9859ccb02bdd8cb.txt:4", fix=FIX,
+)
+def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
+    """What it does: finds `InvalidCPUInfo: Unacceptable CPU info: CPU doesn't have compatibility`
+    (and libvirt's "guest and host CPU are not compatible") in nova-compute logs, and compares
+    `[libvirt] cpu_mode` / `cpu_models` in the nova.conf of every compute: different values are named
+    node by node, even when no migration has failed yet.
+
+    Why it matters: nova compares the guest's CPU with the destination host before a live migration
+    and refuses it when the destination cannot offer the same CPU model and flags; the instance stays
+    where it is and the migration is reported as failed. Differing cpu_mode/cpu_models make that
+    certain in one direction. The error is also what seed 003 saw when the real cause was elsewhere:
+    the controller reached at two addresses (OSK102, OSK103).
+
+    How to fix: rule out the address mix-up first (OSK102/OSK103). Then give all computes the same
+    `[libvirt] cpu_mode` and `cpu_models` (a model every host supports, found with `virsh cpu-models`
+    or `virsh cpu-baseline`) and reconfigure nova.
+    """
+    settings = {}
+    for node in ctx.nodes:
+        f = compute_conf(ctx, node)
+        if f is not None and f.value.has_section("libvirt"):
+            settings[node] = (f, *_cpu_settings(f.value))
+    distinct = {(mode.split(" ")[0], tuple(m.lower() for m in models))
+                for _f, mode, models, _l in settings.values()}
+    if len(settings) >= 2 and len(distinct) > 1:
+        compare = "; ".join(f"{n}: cpu_mode {m}" + (f", cpu_models {','.join(md)}" if md else "")
+                            for n, (_f, m, md, _l) in sorted(settings.items()))
+        compare = "the computes' [libvirt] CPU settings differ — " + compare
+    elif len(settings) >= 2:
+        _f, m, md, _l = next(iter(settings.values()))
+        compare = (f"[libvirt] cpu_mode {m}" + (f", cpu_models {','.join(md)}" if md else "")
+                   + f" is the same on all {len(settings)} computes given, so nova.conf is not the difference")
+    else:
+        compare = ""
+    mixed = mixed_address_summary(ctx)
+    logs = ctx.facts(LOG_SPEC)
+    seen_event = False
+    for f in logs:
+        evs = f.value.of("cpu_incompatible")
+        if not evs:
+            continue
+        seen_event = True
+        first = evs[0]
+        when = f" at {first.ts:%Y-%m-%d %H:%M:%S}" if first.ts else f" (line {first.line})"
+        reason = first.detail or "CPU doesn't have compatibility"
+        parts = [f"{f.node}: live migration refused {len(evs)} time(s){when}: Unacceptable CPU info: {reason}"]
+        if compare:
+            parts.append(compare)
+        parts.append(f"here too, {mixed}" if mixed else seed_note())
+        evidence = [log_ref(f, evs)]
+        evidence += [sf.ref(lines) for sf, _m, _md, lines in settings.values() if lines][:4]
+        yield Hit("; ".join(parts), nodes=f.node, evidence=evidence, when=When.PAST,
+                  details={"events": len(evs), "cpu_settings": {n: [m, list(md)] for n, (_f, m, md, _l)
+                                                                  in settings.items()}})
+    if not seen_event and len(settings) >= 2 and len(distinct) > 1:
+        yield Hit(f"{compare}: live migration between them will be refused with InvalidCPUInfo",
+                  nodes=sorted(settings), severity=Severity.MEDIUM, when=When.NOW,
+                  evidence=[sf.ref(lines) for sf, _m, _md, lines in settings.values() if lines][:6])
+        return
+    if not seen_event and not logs and len(settings) < 2:
+        raise CouldNotCheck("no nova-compute log and fewer than two computes' nova.conf with a [libvirt] "
+                            "section: nothing to compare")

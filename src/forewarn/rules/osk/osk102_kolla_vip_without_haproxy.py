@@ -1,0 +1,125 @@
+"""OSK102 kolla-vip-without-haproxy: the internal VIP is not the controller's address while nothing
+(haproxy + keepalived) serves a VIP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
+from forewarn.rules.osk._common import controller_hosts, endpoints, first_refs, globals_fact
+
+FIX = (
+    note("Without haproxy/keepalived there is no VIP: in /etc/kolla/globals.yml set "
+         "`kolla_internal_vip_address: \"{controller}\"` (the controller's {interface} address) and keep "
+         "`enable_haproxy: \"no\"` (and `enable_keepalived: \"no\"`); or turn haproxy/keepalived on so the "
+         "VIP {vip} is really held."),
+    step("kolla-ansible -i multinode reconfigure", on=None),
+    step("grep -rn '{vip}' /etc/kolla", on=None),
+)
+
+
+@rule(
+    code="OSK102", name="kolla-vip-without-haproxy",
+    title="kolla_internal_vip_address differs from the controller address while haproxy is off",
+    severity="high", inputs=("osk.kolla_globals",), seed="seeds/003_d9859ccb02bdd8cb.txt:92", fix=FIX,
+)
+def kolla_vip_without_haproxy(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads `kolla_internal_vip_address`, `network_interface`, `enable_haproxy` and
+    `enable_keepalived` from globals.yml. When haproxy (or keepalived) is off it looks for the
+    controller's real address — the `network_interface` address in `ip -j addr` of the nodes, the
+    hosts the service configs reach RabbitMQ/memcached at (Kolla points those at the controllers
+    themselves), the Ansible-generated block of /etc/hosts — and reports a VIP that none of them is.
+
+    Why it matters: `kolla_internal_vip_address` is meant to float between keepalived hosts in front
+    of haproxy. With both off nothing holds it, yet Kolla writes it into every service config as the
+    address of keystone, placement, glance, neutron and the database; services then reach the
+    controller at an address that answers only by accident, or not at all (seed 003: horizon on one
+    address one day and the other the next, `Connection refused` on :35357, failed migrations).
+
+    How to fix: for an all-in-one or single controller without haproxy, set
+    `kolla_internal_vip_address` to the controller's `network_interface` address and keep
+    `enable_haproxy: "no"`, then `kolla-ansible -i multinode reconfigure` so every config is rewritten;
+    otherwise enable haproxy and keepalived so the VIP is really held.
+    """
+    gf = globals_fact(ctx)
+    if gf is None:
+        raise CouldNotCheck("no globals.yml")
+    g = gf.value
+    vip = g.literal("kolla_internal_vip_address")
+    if not g.is_set("kolla_internal_vip_address"):
+        raise NotApplicable("kolla_internal_vip_address is not set in globals.yml")
+    if vip is None:
+        raise CouldNotCheck("kolla_internal_vip_address is a template; its value is not known here")
+    haproxy, keepalived = g.flag("enable_haproxy"), g.flag("enable_keepalived")
+    if haproxy is None or keepalived is None:
+        raise CouldNotCheck("enable_haproxy / enable_keepalived is a template; cannot tell if a VIP is served")
+    if haproxy and keepalived:
+        return
+    iface = g.literal("api_interface") or g.literal("network_interface") or "eth0"
+    glines = [g.line(k) or 0 for k in ("kolla_internal_vip_address", "network_interface",
+                                       "enable_haproxy", "enable_keepalived")]
+
+    # where the controller really is
+    nic_addrs: dict[str, str] = {}  # address -> "node iface"
+    all_addrs: dict[str, str] = {}
+    ip_evidence = []
+    for f in ctx.facts("host.ip_addr"):
+        for i in f.value.interfaces:
+            for a in i.addrs:
+                if a.family != "inet":
+                    continue
+                all_addrs[a.address] = f"{f.node} {i.name}"
+                if i.name == iface:
+                    nic_addrs[a.address] = f"{f.node} {i.name}"
+        ip_evidence.append(f.ref())
+    ctl = controller_hosts(endpoints(ctx))
+    hosts_block: dict[str, str] = {}
+    hosts_evidence = []
+    for f in ctx.facts("host.hosts"):
+        block = [e for e in f.value.entries if f.value.in_block(e)]
+        for e in block:
+            hosts_block[e.ip] = f"{' '.join(e.names)} (/etc/hosts line {e.line})"
+        if block:
+            hosts_evidence.append(f.ref([e.line for e in block]))
+
+    if haproxy and not keepalived:
+        # haproxy without Kolla's keepalived: something else must hold the VIP; only `ip addr` tells
+        if not all_addrs:
+            raise CouldNotCheck("enable_keepalived is \"no\": whether something else holds the VIP needs "
+                                "`ip -j addr` of the haproxy hosts")
+        if vip in all_addrs:
+            return
+        yield Hit(f"{gf.node}: enable_keepalived is \"no\" and no node given holds kolla_internal_vip_address "
+                  f"{vip} (addresses seen: {', '.join(sorted(all_addrs)[:8])})",
+                  nodes=gf.node, evidence=[gf.ref(glines)] + ip_evidence[:3],
+                  params={"vip": vip, "controller": next(iter(nic_addrs), "<controller address>"),
+                          "interface": iface})
+        return
+    # haproxy off: the VIP must be the controller's own address
+    if vip in all_addrs or vip in ctl or vip in hosts_block:
+        return  # the all-in-one recipe: the VIP is the controller's address
+    candidates: list[tuple[str, str]] = []
+    candidates += [(a, f"{w}, the network_interface") for a, w in nic_addrs.items()]
+    candidates += [(h, "where the configs reach " + ", ".join(sorted({e.service for e in eps})))
+                   for h, eps in ctl.items()]
+    candidates += [(a, w) for a, w in hosts_block.items()]
+    if not candidates and not all_addrs:
+        raise CouldNotCheck("haproxy is off but no controller address is known: give `ip -j addr` of the "
+                            "controller, its /etc/hosts, or a compute's nova.conf")
+    seen: dict[str, str] = {}
+    for a, w in candidates:
+        seen.setdefault(a, w)
+    listed = "; ".join(f"{a} ({w})" for a, w in list(seen.items())[:4]) or \
+        "addresses " + ", ".join(sorted(all_addrs)[:6])
+    controller = next(iter(seen), "<controller address>")
+    msg = (f"{gf.node}: kolla_internal_vip_address {vip} (globals.yml line {g.line('kolla_internal_vip_address')}) "
+           f"is not the controller's address while enable_haproxy is \"no\": nothing holds {vip}, yet every "
+           f"service config will reach keystone, placement and the database there; the controller is at {listed}")
+    evidence = [gf.ref(glines)] + ip_evidence[:3] + first_refs(
+        [e for eps in ctl.values() for e in eps], 3) + hosts_evidence[:2]
+    yield Hit(msg, nodes=gf.node, evidence=evidence,
+              params={"vip": vip, "controller": controller, "interface": iface},
+              details={"vip": vip, "controller_addresses": list(seen), "haproxy": haproxy,
+                       "keepalived": keepalived})

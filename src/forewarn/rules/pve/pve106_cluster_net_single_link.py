@@ -1,0 +1,159 @@
+"""PVE106 cluster-net-single-link: the corosync network has one link, maybe shared with other traffic."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context, Fact
+from forewarn.model.findings import EvidenceRef, Severity, When
+from forewarn.parse.pve.corosync_conf import CorosyncConf
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import NotApplicable
+
+CONF_SPECS = ("pve.corosync_conf", "pve.corosync_conf_local")
+# storage types whose `server` (or `portal`) property is a host the node talks to over the network
+NETWORK_STORAGE = ("nfs", "cifs", "pbs", "glusterfs", "iscsi", "iscsidirect")
+
+FIX = (
+    step("corosync-cfgtool -s"),
+    note("Give corosync a second, independent link (another NIC, ideally another switch) and, better "
+         "still, a network of its own: corosync needs low latency, and storage or guest traffic on "
+         "its only link ({subnet}) can cost the cluster quorum."),
+    step("cp /etc/pve/corosync.conf /root/corosync.conf.bak"),
+    note("Edit a copy of /etc/pve/corosync.conf: add `ring1_addr: <address on the new network>` to "
+         "every node entry, an `interface {{ linknumber: 1 }}` block in `totem`, and raise "
+         "`config_version` by one; then move the copy over /etc/pve/corosync.conf in one step "
+         "(`mv`), which pmxcfs distributes and corosync reloads (Proxmox admin guide, 'Adding "
+         "Redundant Links To An Existing Cluster')."),
+    step("corosync-cfgtool -s"),
+)
+
+
+def _conf(ctx: Context) -> Fact | None:
+    """The cluster's corosync.conf: the pmxcfs copy if any, the newest config_version first."""
+    for spec in CONF_SPECS:
+        facts = [f for f in ctx.facts(spec) if f.value.nodes]
+        if facts:
+            return max(facts, key=lambda f: f.value.config_version or 0)
+    return None
+
+
+def _addr_lines(conf: CorosyncConf) -> dict[str, int]:
+    """node name -> line of its ring0_addr (for evidence)."""
+    out: dict[str, int] = {}
+    nodelist = conf.tree.child("nodelist")
+    for nb in nodelist.all("node") if nodelist else []:
+        line = nb.line_of("ring0_addr") or nb.line_of("ring1_addr") or nb.line
+        out[nb.get("name") or str(nb.line)] = line
+    return out
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+@rule(
+    code="PVE106", name="cluster-net-single-link", title="Cluster network without redundancy",
+    severity="medium",
+    inputs=CONF_SPECS, seed="seeds/001_2bd87300fc635f04.txt:326", fix=FIX, when=When.CONFIG,
+)
+def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads the corosync.conf nodelist; when the cluster has one link only (just
+    `ring0_addr`), reports it with its subnet. It says more when that subnet also carries other
+    traffic: `ip -j addr` showing the ring0 address on a bridge (vmbr*, the guests' network), or a
+    network storage in storage.cfg (nfs, cifs, pbs, ...) whose server is in the same subnet. With two
+    or more links it passes, except for nodes that lack an address on the other links.
+
+    Why it matters: corosync is a real-time protocol: with a single link, one NIC, cable or switch
+    failure (or a firmware update of the switch) splits the cluster and nodes lose quorum, and HA
+    nodes fence themselves. Backup, migration or storage traffic on the same network delays
+    corosync's packets until tokens are lost.
+
+    How to fix: add a second corosync link on a separate network (`ring1_addr` on every node and a
+    `linknumber: 1` interface, config_version raised, edited in /etc/pve/corosync.conf), and keep
+    storage and migration traffic off the cluster network.
+    """
+    cf = _conf(ctx)
+    if cf is None:
+        raise NotApplicable("corosync.conf has no nodelist")
+    conf: CorosyncConf = cf.value
+    if len(conf.nodes) < 2:
+        raise NotApplicable("single-node cluster: no cluster network to protect")
+    lines = _addr_lines(conf)
+    links = conf.link_numbers
+    if len(links) >= 2:
+        for n in conf.nodes:
+            missing = [k for k in links if k not in n.addrs]
+            if missing and n.addrs:
+                yield Hit(f"{n.name}: has no address on corosync link {', '.join(map(str, missing))} "
+                          f"(only {', '.join(f'ring{k}_addr' for k in sorted(n.addrs))}): it has a single link",
+                          nodes=n.name or (), evidence=[cf.ref([lines.get(n.name or '', n.line)])],
+                          params={"subnet": "its only link"})
+        return
+
+    link = links[0] if links else 0
+    addrs = {n.name or str(n.nodeid): n.addrs.get(link, "") for n in conf.nodes}
+    ips = {name: _ip(a) for name, a in addrs.items()}
+    # the subnet: from the prefix length `ip -j addr` shows for that address, else assume /24
+    net = None
+    assumed = False
+    ip_evidence: list[EvidenceRef] = []
+    shared: list[str] = []
+    for node, f in ctx.by_node("host.ip_addr").items():
+        for name, ip in ips.items():
+            if ip is None:
+                continue
+            iface = f.value.with_address(str(ip))
+            if iface is None:
+                continue
+            for a in iface.addrs:
+                if a.address == str(ip) and a.network is not None and net is None:
+                    net = a.network
+            if f.value.is_bridge(iface.name):
+                ports = f.value.ports_of(iface.name)
+                shared.append(f"on {node} it sits on bridge {iface.name}"
+                              + (f" (ports {', '.join(ports)})" if ports else "")
+                              + ", which also carries guest traffic")
+                ip_evidence.append(EvidenceRef(spec=f.spec, node=node, artifact=f.artifact,
+                                               excerpt=(f"{iface.name}: {ip}",)))
+            break
+    first = next((ip for ip in ips.values() if ip is not None), None)
+    if net is None and first is not None:
+        net = ipaddress.ip_network(f"{first}/{24 if first.version == 4 else 64}", strict=False)
+        assumed = True
+    subnet = f"{net}{' (assumed /24)' if assumed and net is not None and net.version == 4 else ''}" if net else \
+        "host names: " + ", ".join(sorted(a for a in addrs.values() if a))
+
+    storages: list[str] = []
+    storage_evidence: list[EvidenceRef] = []
+    if net is not None:
+        for f in ctx.facts("pve.storage_cfg"):
+            hits_lines = []
+            for sec in f.value.by_type(*NETWORK_STORAGE):
+                host = sec.get("server") or (sec.get("portal") or "").split(":")[0]
+                ip = _ip(host) if host else None
+                if ip is not None and ip in net:
+                    storages.append(f"{sec.type} storage '{sec.id}' (server {host})")
+                    hits_lines.append(sec.line)
+                    hits_lines.append(sec.prop_lines.get("server") or sec.prop_lines.get("portal") or sec.line)
+            if hits_lines:
+                storage_evidence.append(f.ref(hits_lines))
+            break  # storage.cfg is cluster-wide: one copy is enough
+
+    nodes_txt = ", ".join(f"{name} {a}" for name, a in addrs.items())
+    msg = (f"the cluster network has a single corosync link (link {link}, {subnet}) for "
+           f"{len(conf.nodes)} nodes: {nodes_txt}; one NIC, cable or switch failure there costs quorum")
+    if storages:
+        msg += f"; the same subnet carries storage traffic: {', '.join(sorted(set(storages)))}"
+    if shared:
+        msg += "; " + "; ".join(shared)
+    yield Hit(msg, nodes=sorted(n.name for n in conf.nodes if n.name),
+              evidence=[cf.ref(list(lines.values()))] + ip_evidence + storage_evidence,
+              params={"subnet": str(net) if net else "the cluster network"},
+              severity=Severity.HIGH if storages else None,
+              details={"link": link, "subnet": str(net) if net else None, "subnet_assumed": assumed,
+                       "storages": storages, "bridge": bool(shared)})
