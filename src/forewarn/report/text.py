@@ -97,7 +97,8 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
     if cnc:
         c.print(Text("could not check (missing evidence is not health):", style="yellow"))
         for f in cnc[: (len(cnc) if verbose else 8)]:
-            c.print(Text(f"  {f.code} {f.name}: {f.message}", style="yellow"))
+            for line in _wrap(f"{f.code} {f.name}: {f.message}", 2, c.width, "yellow", hang=4):
+                c.print(line, overflow="ignore", crop=False, no_wrap=True)
         if len(cnc) > 8 and not verbose:
             c.print(Text(f"  … {len(cnc) - 8} more (--verbose)", style="yellow"))
     if show_passed:
