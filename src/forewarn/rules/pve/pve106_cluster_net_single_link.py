@@ -22,7 +22,7 @@ FIX = (
          "its only link ({subnet}) can cost the cluster quorum."),
     step("cp /etc/pve/corosync.conf /root/corosync.conf.bak"),
     note("Edit a copy of /etc/pve/corosync.conf: add `ring1_addr: <address on the new network>` to "
-         "every node entry, an `interface {{ linknumber: 1 }}` block in `totem`, and raise "
+         "every node entry, an `interface { linknumber: 1 }` block in `totem`, and raise "
          "`config_version` by one; then move the copy over /etc/pve/corosync.conf in one step "
          "(`mv`), which pmxcfs distributes and corosync reloads (Proxmox admin guide, 'Adding "
          "Redundant Links To An Existing Cluster')."),
