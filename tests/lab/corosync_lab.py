@@ -65,6 +65,8 @@ from pathlib import Path
 
 PREFIX = "fwlab"
 QNETD_ADDR = "10.77.0.250"
+CLIENT_ADDR = "10.77.0.2"  # the client namespace scans run from (Lab(ssh=True)), on link 0's bridge
+CLIENT_PORT = "pcl0"  # its switch port
 _LAB_SEQ = [0]  # labs made by this process, for unique namespace names
 NODE_DIRS = ("etc/corosync", "var/lib/corosync", "run", "var/log")
 
@@ -159,7 +161,17 @@ class Capture:
 
 _SETUP = r"""
 set -e
-W="$1"; NAME="$2"
+W="$1"; NAME="$2"; PVE="${3:-}"
+if [ -n "$PVE" ]; then
+  # a Proxmox-like node: its own /etc/pve (an overlay on /etc gives the mount point without
+  # touching the machine's /etc) and its own /usr/local/sbin for stand-in tools (first on root's
+  # PATH in an SSH session)
+  mkdir -p "$W/.etc/upper" "$W/.etc/work"
+  mount -t overlay fwlab-etc -o "lowerdir=/etc,upperdir=$W/.etc/upper,workdir=$W/.etc/work" /etc
+  mkdir -p /etc/pve
+  mount --bind "$W/etc/pve" /etc/pve
+  mount --bind "$W/usr/local/sbin" /usr/local/sbin
+fi
 for d in etc/corosync var/lib/corosync run var/log; do mount --bind "$W/$d" "/$d"; done
 mkdir -p /var/log/corosync
 # a private /dev, so this node's rsyslogd owns /dev/log; real device nodes are bind-mounted in
@@ -189,6 +201,48 @@ $ActionFileDefaultTemplate RSYSLOG_TraditionalFileFormat
 """
 
 
+# What Proxmox's `pvecm` does for these two subcommands (PVE::CLI::pvecm): `status` prints the
+# "Cluster information" block from corosync.conf, then execs `corosync-quorumtool -siH`; `nodes`
+# execs `corosync-quorumtool -l`. The lab puts this stand-in first on a node's PATH.
+PVECM_STANDIN = r"""#!/bin/sh
+# forewarn lab: stand-in for Proxmox's pvecm (status, nodes)
+conf=/etc/pve/corosync.conf
+[ -r "$conf" ] || conf=/etc/corosync/corosync.conf
+case "$1" in
+  status)
+    name=$(sed -n 's/^[[:space:]]*cluster_name:[[:space:]]*//p' "$conf" | head -n 1)
+    version=$(sed -n 's/^[[:space:]]*config_version:[[:space:]]*//p' "$conf" | head -n 1)
+    printf 'Cluster information\n-------------------\n'
+    printf 'Name:             %s\nConfig Version:   %s\nTransport:        knet\nSecure auth:      on\n\n' "$name" "$version"
+    exec corosync-quorumtool -siH ;;
+  nodes)
+    exec corosync-quorumtool -l ;;
+  *)
+    echo "pvecm (lab stand-in): '$*' is not supported" >&2
+    exit 255 ;;
+esac
+"""
+
+# A `pvecm` that hangs, as the real one does when pmxcfs is stuck
+PVECM_HANG = "#!/bin/sh\n# forewarn lab: a pvecm that hangs (pmxcfs stuck)\nexec sleep 3600\n"
+
+_SSHD_CONFIG = """\
+ListenAddress {addr}:22
+HostKey {wd}/ssh_host_ed25519_key
+PidFile /run/sshd.pid
+AuthorizedKeysFile {wd}/authorized_keys
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PrintMotd no
+UseDNS no
+MaxStartups 50:30:100
+"""
+
+
 @dataclass
 class Node:
     index: int
@@ -200,6 +254,7 @@ class Node:
     corosync: subprocess.Popen[bytes] | None = None
     rsyslog: subprocess.Popen[bytes] | None = None
     qdevice: subprocess.Popen[bytes] | None = None  # corosync-qdevice on a node, corosync-qnetd on the qnetd host
+    sshd: subprocess.Popen[bytes] | None = None  # `sshd -D` on the node's link-0 address (Lab(ssh=True))
     ports: list[str] = field(default_factory=list)  # switch-side veth names, one per link
 
     def path(self, inside: str) -> Path:
@@ -212,9 +267,11 @@ class Lab:
 
     def __init__(self, n: int = 3, *, links: int = 1, vmbr: bool = False, config_version: int = 2,
                  qdevice: bool = False, rsyslog: bool | None = None, workdir: str | Path | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, ssh: bool = False, pve: bool = False) -> None:
         self.n, self.links, self.vmbr, self.config_version = n, links, vmbr, config_version
         self.qdevice = qdevice
+        self.ssh, self.pve = ssh, pve
+        self.client_ns: str | None = None  # the namespace scans run from (Lab(ssh=True))
         _LAB_SEQ[0] += 1
         # namespace names carry the creating process's PID: labs of different processes (two test
         # runs at once) never collide, and `clean` can tell a dead lab's leftovers from a live one
@@ -271,7 +328,17 @@ class Lab:
         if self.qdevice:
             self.qnetd = self._add_host(0, "qnetd", [QNETD_ADDR])
         self.write_conf()
-        self.note(f"built {self.n} nodes, {self.links} link(s){', address on vmbr0' if self.vmbr else ''}")
+        if self.pve:
+            for n in self.nodes:
+                self.install_tool(n.name, "pvecm", PVECM_STANDIN)
+        if self.ssh:
+            self._add_client()
+            for n in self.nodes:
+                self._setup_sshd(n)
+                self.start_sshd(n.name)
+            self._write_client_ssh()
+        self.note(f"built {self.n} nodes, {self.links} link(s){', address on vmbr0' if self.vmbr else ''}"
+                  f"{', sshd on every node' if self.ssh else ''}{', /etc/pve and a pvecm stand-in' if self.pve else ''}")
 
     def _add_netns(self, name: str) -> None:
         sh(["ip", "netns", "add", name])
@@ -294,6 +361,10 @@ class Lab:
         for d in NODE_DIRS:
             (wd / d).mkdir(parents=True, exist_ok=True)
         node = Node(i, name, ns, wd, addrs)
+        pve = self.pve and i > 0
+        if pve:
+            for d in ("etc/pve", "usr/local/sbin"):
+                (wd / d).mkdir(parents=True, exist_ok=True)
         self._add_netns(ns)
         for link in range(len(addrs)):
             port = f"p{i}l{link}"
@@ -313,7 +384,7 @@ class Lab:
             sh(["ip", "-n", ns, "link", "set", dev, "up"])
         node.holder = subprocess.Popen(
             ["ip", "netns", "exec", ns, "unshare", "--mount", "--uts", "--propagation", "private",
-             "sh", "-c", _SETUP, "fwlab-setup", str(wd), name],
+             "sh", "-c", _SETUP, "fwlab-setup", str(wd), name, "pve" if pve else ""],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self._hosts.append(node)
         assert node.holder.stdout is not None
@@ -340,11 +411,15 @@ class Lab:
                              config_version=self.config_version if config_version is None else config_version,
                              qdevice_host=QNETD_ADDR if self.qdevice else None)
 
-    def write_conf(self, node: str | None = None, text: str | None = None) -> None:
-        """Write corosync.conf to one node (or all) — by default the cluster's current one."""
+    def write_conf(self, node: str | None = None, text: str | None = None, *, pve_copy: bool = True) -> None:
+        """Write corosync.conf to one node (or all) — by default the cluster's current one. With
+        `Lab(pve=True)` the node's /etc/pve/corosync.conf (pmxcfs's copy) too, unless `pve_copy` is
+        false (a node whose /etc/corosync copy fell behind)."""
         for n in self.nodes:
             if node is None or n.name == node:
                 n.path("/etc/corosync/corosync.conf").write_text(text or self.conf_text())
+                if self.pve and pve_copy:
+                    n.path("/etc/pve/corosync.conf").write_text(text or self.conf_text())
 
     def _node(self, name: str) -> Node:
         return next(n for n in self._hosts if n.name == name)
@@ -496,6 +571,130 @@ class Lab:
                 sh(["ip", "-n", self.switch_ns, "link", "set", port, "up"])
         self.note("healed: all fault rules removed, all switch ports up")
 
+    def add_loss(self, name: str, percent: int) -> None:
+        """Drop `percent` % of the frames to and from a node, at random (nftables `numgen`), on every
+        link — except frames to and from the client, so that a scan still reaches the node."""
+        n = self._node(name)
+        spare = f' oifname != "{CLIENT_PORT}"' if self.client_ns else ""
+        spare_in = f' iifname != "{CLIENT_PORT}"' if self.client_ns else ""
+        for port in n.ports:
+            self._nft(f'add rule bridge {PREFIX} faults iifname "{port}"{spare} numgen random mod 100 < {percent} drop')
+            self._nft(f'add rule bridge {PREFIX} faults oifname "{port}"{spare_in} numgen random mod 100 < {percent} drop')
+        self._faults.append(f"loss {name} {percent}")
+        self.note(f"{name}: {percent} % packet loss in each direction (nftables numgen)")
+
+    # -- SSH: sshd per node, a client namespace with its own ~/.ssh ----------------------------
+    @property
+    def client_home(self) -> Path:
+        """HOME for commands run in the client: .ssh/config, id_ed25519 and known_hosts there."""
+        return self.workdir / "client" / "home"
+
+    def _add_client(self) -> None:
+        ns = f"{self.ns_prefix}-client"
+        self._add_netns(ns)
+        sh(["ip", "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", CLIENT_PORT,
+            "netns", self.switch_ns])
+        sh(["ip", "-n", self.switch_ns, "link", "set", CLIENT_PORT, "master", "br0"])
+        sh(["ip", "-n", self.switch_ns, "link", "set", CLIENT_PORT, "up"])
+        sh(["ip", "-n", ns, "addr", "add", f"{CLIENT_ADDR}/24", "dev", "eth0"])
+        sh(["ip", "-n", ns, "link", "set", "eth0", "up"])
+        sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+        self.client_ns = ns
+        ssh_dir = self.client_home / ".ssh"
+        ssh_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(ssh_dir, 0o700)
+        sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "forewarn-lab-client",
+            "-f", str(ssh_dir / "id_ed25519")])
+
+    def _setup_sshd(self, n: Node) -> None:
+        sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", n.name, "-f",
+            str(n.workdir / "ssh_host_ed25519_key")])
+        shutil.copy(self.client_home / ".ssh" / "id_ed25519.pub", n.workdir / "authorized_keys")
+        (n.workdir / "run" / "sshd").mkdir(mode=0o755, exist_ok=True)
+        (n.workdir / "sshd_config").write_text(_SSHD_CONFIG.format(addr=n.addrs[0], wd=n.workdir))
+
+    def host_key(self, name: str) -> str:
+        """The node's public host key line (`ssh-ed25519 AAAA... nodeN`)."""
+        return (self._node(name).workdir / "ssh_host_ed25519_key.pub").read_text().strip()
+
+    def _write_client_ssh(self) -> None:
+        """known_hosts with every node's host key (by name and address), and a config that maps
+        each node name to its address with user root, as an admin's ~/.ssh would."""
+        ssh_dir = self.client_home / ".ssh"
+        known = [f"{n.name},{n.addrs[0]} {self.host_key(n.name)}" for n in self.nodes]
+        (ssh_dir / "known_hosts").write_text("\n".join(known) + "\n")
+        conf = [f"Host {n.name}\n  HostName {n.addrs[0]}\n  User root\n" for n in self.nodes]
+        (ssh_dir / "config").write_text("\n".join(conf))
+        os.chmod(ssh_dir / "config", 0o600)
+
+    def start_sshd(self, name: str, timeout: float = 10) -> None:
+        n = self._node(name)
+        if n.sshd is not None and n.sshd.poll() is None:
+            return
+        sshd = shutil.which("sshd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") or "/usr/sbin/sshd"
+        n.sshd = self._spawn(n, [sshd, "-D", "-f", str(n.workdir / "sshd_config"), "-E", str(n.workdir / "sshd.log")],
+                             n.workdir / "sshd.out")
+        self.wait(f"{name}: sshd listening on {n.addrs[0]}:22",
+                  lambda: f"{n.addrs[0]}:22" in self._run_in(n, ["ss", "-Hltn"]).stdout
+                  or n.sshd is None or n.sshd.poll() is not None, timeout, every=0.05)
+        if n.sshd.poll() is not None:
+            log = (n.workdir / "sshd.log").read_text(errors="replace") if (n.workdir / "sshd.log").exists() else ""
+            raise RuntimeError(f"{name}: sshd exited with {n.sshd.returncode}: {log.strip()[-500:]}")
+        self.note(f"{name}: sshd started, pid {n.sshd.pid}")
+
+    def stop_sshd(self, name: str) -> None:
+        """Stop the node's sshd (by PID): the node no longer accepts SSH connections."""
+        n = self._node(name)
+        if n.sshd is None or n.sshd.poll() is not None:
+            return
+        n.sshd.terminate()
+        try:
+            n.sshd.wait(10)
+        except subprocess.TimeoutExpired:
+            n.sshd.kill()
+            n.sshd.wait(5)
+        self.note(f"{name}: sshd pid {n.sshd.pid} stopped")
+
+    def client_argv(self, argv: Sequence[str], env: dict[str, str] | None = None) -> list[str]:
+        """`argv` run in the client namespace, with HOME set to the client's home (its ~/.ssh)."""
+        assert self.client_ns, "Lab(ssh=True) builds the client namespace"
+        extra = [f"{k}={v}" for k, v in {"HOME": str(self.client_home), **(env or {})}.items()]
+        return ["ip", "netns", "exec", self.client_ns, "env", *extra, *argv]
+
+    def client_run(self, argv: Sequence[str], timeout: float = 120, env: dict[str, str] | None = None,
+                   cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
+        """Run `argv` in the client namespace (never in the root namespace: lab addresses are only
+        reachable there). Raises subprocess.TimeoutExpired after `timeout` (the process is killed)."""
+        return subprocess.run(self.client_argv(argv, env), capture_output=True, text=True, timeout=timeout,
+                              cwd=cwd)
+
+    # -- stand-in tools on a node's PATH (Lab(pve=True): the node's own /usr/local/sbin) ---------
+    def install_tool(self, name: str, tool: str, script: str) -> None:
+        assert self.pve, "Lab(pve=True) gives nodes their own /usr/local/sbin"
+        p = self._node(name).path(f"/usr/local/sbin/{tool}")
+        p.write_text(script)
+        os.chmod(p, 0o755)
+        self.note(f"{name}: {tool} stand-in installed ({script.splitlines()[1].lstrip('# ')})")
+
+    def remove_tool(self, name: str, tool: str) -> None:
+        p = self._node(name).path(f"/usr/local/sbin/{tool}")
+        if p.exists():
+            p.unlink()
+
+    def reset(self, timeout: float = 40) -> None:
+        """Undo every fault: rules flushed, ports up, original corosync.conf and stand-ins, corosync
+        and sshd running on every node; waits until all nodes are quorate again."""
+        self.heal()
+        self._faults.clear()
+        self.write_conf()
+        for n in self.nodes:
+            if self.pve:
+                self.install_tool(n.name, "pvecm", PVECM_STANDIN)
+            if self.ssh:
+                self.start_sshd(n.name)
+        self.start()
+        self.wait_all_quorate(timeout)
+
     # -- logs -------------------------------------------------------------------------------
     def syslog(self, name: str) -> str:
         p = self._node(name).path("/var/log/syslog")
@@ -512,7 +711,7 @@ class Lab:
         self._closed = True
         procs: list[subprocess.Popen] = []  # type: ignore[type-arg]
         for n in self._hosts:
-            procs += [p for p in (n.qdevice, n.corosync, n.rsyslog, n.holder) if p is not None]
+            procs += [p for p in (n.sshd, n.qdevice, n.corosync, n.rsyslog, n.holder) if p is not None]
         for p in procs:
             if p.poll() is None:
                 try:

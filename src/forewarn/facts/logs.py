@@ -17,7 +17,9 @@ from forewarn.parse.logs.syslog import LogEvent, LogEvents
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
 
-LOG_SPECS = ("log.syslog", "log.corosync", "pve.task_log")
+# Every spec whose parser gives `LogEvents`: system logs, corosync's own log, PVE task logs and
+# container logs (docker/CRI/klog) all feed one event stream.
+LOG_SPECS = ("log.syslog", "log.corosync", "pve.task_log", "k8s.container_log")
 
 
 @dataclass(frozen=True, slots=True)

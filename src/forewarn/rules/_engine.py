@@ -129,7 +129,7 @@ def rule(
     def wrap(func: Callable[["Context"], Iterable[Hit]]) -> Callable[["Context"], Iterable[Hit]]:
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
-        family = re.match(r"[A-Z]+", code).group(0)  # type: ignore[union-attr]
+        family = _CODE.match(code).group(1)  # type: ignore[union-attr]
         plat = platform or {"PVE": "pve", "LVM": "lvm", "OSK": "osk", "K8S": "k8s"}.get(family, "linux")
         RULES[code] = Rule(
             code=code,
@@ -212,9 +212,13 @@ def run_rule(r: Rule, ctx: "Context") -> list[Finding]:
     have_any = not r.inputs or any(present(s) for s in r.inputs)
     if missing_all or not have_any:
         needs = list(dict.fromkeys(missing_all + ([] if have_any else list(r.inputs))))
+        parts = list(missing_all)
+        if not have_any:
+            parts.append(" or ".join(r.inputs) if len(r.inputs) == 1 or not missing_all
+                         else "(" + " or ".join(r.inputs) + ")")
         why = ctx.why_missing(needs)
         return [_finding(r, Status.COULD_NOT_CHECK, missing=tuple(needs),
-                         message="not checked: needs " + " or ".join(needs) + why)]
+                         message="not checked: needs " + " and ".join(parts) + why)]
     try:
         hits = list(r.func(ctx))
     except NotApplicable as exc:

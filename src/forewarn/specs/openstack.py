@@ -36,9 +36,9 @@ spec("osk.libvirtd_conf", "file",
      sniff=(r"^#?\s*listen_tcp\s*=", r"^#?\s*listen_tls\s*=", r"^#?\s*unix_sock_group\s*="))
 spec("osk.chrony_conf", "file", "/etc/kolla/chrony/chrony.conf",
      "chrony.conf rendered by Kolla (its `server` lines point at the controllers)",
-     names=("chrony.conf*", "chrony_conf*"),
-     sniff=(r"^(?:server|pool|peer)\s+\S+(?:\s+\S+)*\s*$", r"^driftfile\s+\S+", r"^makestep\s+\d"),
-     sniff_weight=6)
+     # a host's own /etc/chrony/chrony.conf is not OpenStack evidence: only Kolla's is claimed
+     names=("kolla-chrony*", "kolla_chrony*"),
+     sniff=(r"^logdir\s+/var/log/kolla/chrony\s*$",), sniff_weight=12)
 spec("osk.kolla_globals", "file", "/etc/kolla/globals.yml",
      "Kolla-Ansible globals.yml (kolla_internal_vip_address, network_interface, enable_haproxy)",
      names=("globals.yml*", "globals.yaml*", "kolla-globals*", "kolla_globals*"),

@@ -40,16 +40,14 @@ def parse_hostname(text: str) -> Parsed[Hostname]:
     ('BJ-M8-HADOOP-105-145', 2, True, [])
     """
     problems: list[ParseProblem] = []
-    found: Hostname | None = None
-    for no, raw in enumerate(text.splitlines(), 1):
-        s = raw.strip()
-        if not s or _PROMPT.match(raw):
-            continue
-        if found is None and _NAME.match(s):
-            found = Hostname(s, no)
-        else:
-            problems.append(ParseProblem("not a host name" if found is None else "more than one line; the first is used",
-                                         no, raw[:200]))
-    if found is None:
-        return Parsed(None, problems[:5] or [ParseProblem("empty")])
-    return Parsed(found, problems[:10])
+    lines = [(no, raw) for no, raw in enumerate(text.splitlines(), 1) if raw.strip() and not _PROMPT.match(raw)]
+    if not lines:
+        return Parsed(None, [ParseProblem("empty")])
+    if len(lines) > 2:  # `hostname` prints one line; this is some other output
+        return Parsed(None, [ParseProblem("not `hostname` output (more than one line)", lines[0][0], lines[0][1][:200])])
+    no, raw = lines[0]
+    if not _NAME.match(raw.strip()):
+        return Parsed(None, [ParseProblem("not a host name", no, raw[:200])])
+    for extra_no, extra in lines[1:]:
+        problems.append(ParseProblem("more than one line; the first is used", extra_no, extra[:200]))
+    return Parsed(Hostname(raw.strip(), no), problems)

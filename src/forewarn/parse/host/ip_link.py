@@ -124,6 +124,7 @@ def parse_ip_link(text: str) -> Parsed[IpLink]:
     # line starts, to turn an offset into a line number
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     end_of_last = 0
+    addr_output = False
     for m in _OBJECT_START.finditer(text):
         start = m.start()
         if start < end_of_last:
@@ -140,6 +141,11 @@ def parse_ip_link(text: str) -> Parsed[IpLink]:
             problems.append(ParseProblem("object without an `ifname`", line))
             continue
         out.links.append(_link(obj, line, (start, end)))
+        if "addr_info" in obj and not addr_output:
+            addr_output = True
+            if "linkinfo" not in obj:
+                problems.append(ParseProblem("this is `ip -j addr` output: without `-d` the device kinds are missing",
+                                             line))
     if not out.links:
         stripped = text.lstrip()
         if stripped.startswith("[") and not problems:

@@ -67,7 +67,10 @@ def documents(text: str, offset: int = 0) -> tuple[list[Doc], list[ParseProblem]
     """Every YAML document of `text`; `offset` shifts line numbers (for embedded configs)."""
     docs: list[Doc] = []
     problems: list[ParseProblem] = []
-    loader = yaml.SafeLoader(clean(text))
+    try:
+        loader = yaml.SafeLoader(clean(text))
+    except yaml.YAMLError as exc:  # the reader refuses control characters up front
+        return docs, [ParseProblem(f"YAML error: {str(exc)[:120]}")]
     try:
         while loader.check_node():
             node = loader.get_node()

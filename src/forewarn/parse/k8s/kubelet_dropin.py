@@ -71,12 +71,13 @@ def parse_kubelet_dropin(text: str) -> Parsed[KubeletDropin]:
     out = KubeletDropin()
     problems: list[ParseProblem] = []
     understood = 0
+    in_section = False
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith(("#", ";")) or _PROMPT.match(raw):
             continue
         if _SECTION.match(line):
-            understood += 1
+            in_section = True
             continue
         m = _ASSIGN.match(line)
         if not m:
@@ -109,8 +110,8 @@ def parse_kubelet_dropin(text: str) -> Parsed[KubeletDropin]:
             for name, fv in flags_in(v):
                 out.flags[name] = fv
                 out.flag_lines[name] = no
-        else:
-            understood += 1  # other unit settings (Restart=, ExecStartPre=, ...)
+        elif not in_section:  # outside a [Section] only KUBELET_* lines belong here
+            problems.append(ParseProblem(f"unexpected setting {key}", no, raw))
     if not understood:
         return Parsed(None, [ParseProblem("no systemd or KUBELET_* settings found"), *problems[:20]])
     return Parsed(out, problems[:50])

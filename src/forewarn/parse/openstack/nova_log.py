@@ -43,8 +43,8 @@ _AT = re.compile(r"(?:server at|on|to) '?(?P<host>[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:
 _CONNECT_FAILED = re.compile(r"Unable to establish connection to (?P<url>\S+?)[:.]?(?:\s|$)")
 _MIGRATION = re.compile(r"Live Migration failure|live[ _-]?migration.*(?:fail|error)|MigrationPreCheckError"
                         r"|Migration pre-check error|MigrationError", re.I)
-_VOLUME = re.compile(r"(?P<path>/var/lib/docker/volumes/(?P<volume>[A-Za-z0-9_.\-]+)/_data)[^\s:]*"
-                     r"(?:'|\")?:? *(?:lstat [^:]*: *)?no such file or directory", re.I)
+_VOLUME = re.compile(r"(?P<path>/var/lib/docker/volumes/(?P<volume>[A-Za-z0-9_.\-]+)/_data)"
+                     r".{0,120}?no such file or directory", re.I)
 _GUTTER = re.compile(r"^\s*\d+\s+\|\s?")  # `1 | ` line-number gutter of a pasted code block
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "rabbit": 5672, "amqp": 5672}

@@ -15,19 +15,12 @@ if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
 
 CONTAINER_LOG = "k8s.container_log"
-LOG_INPUTS = logs.LOG_SPECS + (CONTAINER_LOG,)
+LOG_INPUTS = logs.LOG_SPECS
 
 
 def events(ctx: "Context", kinds: tuple[str, ...], node: str | None = None) -> list[logs.NodeEvent]:
-    """Log events of `kinds` from system logs, task logs and container logs, years fixed."""
-    out = list(logs.events(ctx, node, kinds))
-    for f in ctx.facts(CONTAINER_LOG):
-        if node is not None and f.node != node:
-            continue
-        for e in f.value.events:
-            if e.kind in kinds:
-                out.append(logs.NodeEvent(f.node, logs._fix_year(e.ts, e.year_known, ctx.now), e, f))
-    return out
+    """Log events of `kinds` from system, task and container logs (facts/logs.py merges them)."""
+    return list(logs.events(ctx, node, kinds))
 
 
 def by_node(evs: list[logs.NodeEvent]) -> dict[str, list[logs.NodeEvent]]:

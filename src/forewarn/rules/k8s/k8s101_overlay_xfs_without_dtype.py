@@ -8,6 +8,7 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck
 from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
 
 FIX = (
@@ -83,3 +84,6 @@ def overlay_xfs_without_dtype(ctx: Context) -> Iterator[Hit]:
             nodes=node, evidence=logs.refs(evs), params={"device": "<device of the runtime root>"},
             when=When.PAST,
         )
+    if not flagged and not ctx.has("k8s.docker_info") and not ctx.has("host.xfs_info"):
+        raise CouldNotCheck("no `docker info` or `xfs_info` of the runtime's file system; logs without a "
+                            "d_type warning prove nothing")

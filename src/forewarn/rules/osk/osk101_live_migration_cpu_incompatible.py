@@ -80,7 +80,7 @@ def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
         seen_event = True
         first = evs[0]
         when = f" at {first.ts:%Y-%m-%d %H:%M:%S}" if first.ts else f" (line {first.line})"
-        reason = first.detail or "CPU doesn't have compatibility"
+        reason = (first.detail or "CPU doesn't have compatibility").rstrip(". ")
         parts = [f"{f.node}: live migration refused {len(evs)} time(s){when}: Unacceptable CPU info: {reason}"]
         if compare:
             parts.append(compare)

@@ -76,8 +76,10 @@ def kolla_vip_without_haproxy(ctx: Context) -> Iterator[Hit]:
         ip_evidence.append(f.ref())
     ctl = controller_hosts(endpoints(ctx))
     hosts_block: dict[str, str] = {}
+    hosts_any: set[str] = set()
     hosts_evidence = []
     for f in ctx.facts("host.hosts"):
+        hosts_any.update(e.ip for e in f.value.entries)
         block = [e for e in f.value.entries if f.value.in_block(e)]
         for e in block:
             hosts_block[e.ip] = f"{' '.join(e.names)} (/etc/hosts line {e.line})"
@@ -98,8 +100,8 @@ def kolla_vip_without_haproxy(ctx: Context) -> Iterator[Hit]:
                           "interface": iface})
         return
     # haproxy off: the VIP must be the controller's own address
-    if vip in all_addrs or vip in ctl or vip in hosts_block:
-        return  # the all-in-one recipe: the VIP is the controller's address
+    if vip in all_addrs or vip in ctl or vip in hosts_any:
+        return  # the all-in-one recipe: the VIP is the controller's own (named) address
     candidates: list[tuple[str, str]] = []
     candidates += [(a, f"{w}, the network_interface") for a, w in nic_addrs.items()]
     candidates += [(h, "where the configs reach " + ", ".join(sorted({e.service for e in eps})))

@@ -94,10 +94,10 @@ def live_migration_prereqs_missing(ctx: Context) -> Iterator[Hit]:
                 listen_tcp, listen_tls = lv.value.flag("listen_tcp"), lv.value.flag("listen_tls")
                 if not listen_tcp and not listen_tls:
                     e = lv.value.entry("listen_tcp")
-                    state = f"listen_tcp = {e.value} (line {e.line})" if e is not None else \
-                        "listen_tcp is not set (commented out: libvirt's default is off)"
+                    state = f"sets listen_tcp = {e.value} (line {e.line})" if e is not None else \
+                        "leaves listen_tcp unset (commented out: libvirt's default is off)"
                     yield Hit(f"{node}: nova migrates over TCP ({why}, nova.conf line {line}) but libvirtd.conf "
-                              f"has {state}: other computes cannot connect to its libvirtd on :16509",
+                              f"{state}: other computes cannot connect to its libvirtd on :16509",
                               nodes=node, evidence=[conf.ref([line or 0]), lv.ref([e.line] if e else [])],
                               details={"listen_tcp": listen_tcp, "listen_tls": listen_tls})
         mf = mounts_by_node.get(node)

@@ -5,26 +5,24 @@ working lines, then straight into the boot log", seed 001), shortly after the no
 or its HA agent lost its lock, or as watchdog-mux's `client watchdog expired - disable watchdog
 updates` at the very end of a boot. A clean reboot (shutdown markers before the boot) is not a
 fence, and neither is a crash with no quorum or lock loss before it.
+
+The fences are found by `forewarn.facts.fencing` (shared with `forewarn timeline`, which shows the
+same fences); this module words them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
+from forewarn.facts.corosync_episodes import by_log_host
+from forewarn.facts.fencing import (  # noqa: F401 - re-exported for older imports
+    HAS_QUORUM, KINDS, LOST_QUORUM, WATCHDOG_FIRED, Fence, NearMiss, analyse,
+)
+from forewarn.facts.fencing import lock_lost as _lock_lost
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-
-KINDS = (
-    "boot", "shutdown", "non_primary", "pmxcfs_lost_quorum", "primary", "pmxcfs_quorum",
-    "ha_lost_lock", "ha_acquired_lock", "ha_status_change", "watchdog_expiring", "watchdog_expired",
-    "watchdog_not_stopped", "watchdog_mux_exit_active", "watchdog", "pmxcfs_cpg_error",
-)
-LOST_QUORUM = ("non_primary", "pmxcfs_lost_quorum")
-HAS_QUORUM = ("primary", "pmxcfs_quorum")
-WATCHDOG_FIRED = ("watchdog_expired", "watchdog_not_stopped", "watchdog_mux_exit_active")
 
 FIX = (
     step("journalctl -b -1 -n 60 --no-pager"),
@@ -38,117 +36,6 @@ FIX = (
     note("Before planned network or switch work, put the node in maintenance so it cannot fence: "
          "`ha-manager crm-command node-maintenance enable {node}` (and `disable` afterwards)."),
 )
-
-
-@dataclass(slots=True)
-class Fence:
-    node: str
-    trigger: list[logs.NodeEvent] = field(default_factory=list)  # quorum/lock loss, watchdog lines
-    boot: logs.NodeEvent | None = None
-    certain: bool = False  # a watchdog line says so
-
-
-@dataclass(slots=True)
-class NearMiss:
-    node: str
-    lost: logs.NodeEvent
-    back: logs.NodeEvent
-    others: list[logs.NodeEvent] = field(default_factory=list)
-
-
-def _lock_lost(e: logs.NodeEvent) -> bool:
-    if e.kind == "ha_lost_lock":
-        return True
-    return e.kind == "ha_status_change" and e.attrs.get("to", "").startswith("lost_")
-
-
-def _lock_back(e: logs.NodeEvent) -> bool:
-    if e.kind == "ha_acquired_lock":
-        return True
-    return e.kind == "ha_status_change" and e.attrs.get("from", "").startswith("lost_") \
-        and e.attrs.get("to") in ("active", "master", "slave")
-
-
-def _uniq(evs: list[logs.NodeEvent], pos: dict[int, int]) -> list[logs.NodeEvent]:
-    """Each event once, in log order."""
-    seen = {id(e): e for e in evs}
-    return sorted(seen.values(), key=lambda e: pos.get(id(e), 0))
-
-
-def _lock_key(e: logs.NodeEvent) -> str:
-    """`agent` (the LRM's lock, the one that fences its node) or `manager` (the CRM's)."""
-    text = " ".join((e.attrs.get("lock", ""), e.attrs.get("from", ""), e.attrs.get("to", ""), e.ev.prog or ""))
-    if "agent" in text or "lrm" in text:
-        return "agent"
-    return "manager" if "manager" in text or "crm" in text else text
-
-
-def analyse(node: str, evs: list[logs.NodeEvent]) -> tuple[list[Fence], list[NearMiss]]:
-    fences: list[Fence] = []
-    misses: list[NearMiss] = []
-    pos = {id(e): i for i, e in enumerate(evs)}
-    quorum_lost: logs.NodeEvent | None = None
-    lock_lost: dict[str, logs.NodeEvent] = {}  # lock or daemon -> first loss event
-    watchdog: list[logs.NodeEvent] = []
-    context: list[logs.NodeEvent] = []  # what led up to it, for the message
-    since_boot = 0
-    shutdown_after_trouble = False
-    prev_boot = False
-
-    def reset() -> None:
-        nonlocal quorum_lost, since_boot, shutdown_after_trouble
-        quorum_lost = None
-        lock_lost.clear()
-        watchdog.clear()
-        context.clear()
-        since_boot = 0
-        shutdown_after_trouble = False
-
-    for e in evs:
-        k = e.kind
-        if k == "boot":
-            if prev_boot:  # `-- Boot x --` followed by the kernel's `Linux version`: one boot
-                last = fences[-1].boot if fences else None
-                if last is not None and last.ev.text.startswith("--"):
-                    fences[-1].boot = e  # the kernel line carries the boot's own time
-                continue
-            prev_boot = True
-            if since_boot and not shutdown_after_trouble:
-                trig = watchdog or ([quorum_lost] if quorum_lost else []) + list(lock_lost.values())
-                if trig:
-                    fences.append(Fence(node, _uniq(context + trig, pos),
-                                        e, certain=bool(watchdog)))
-            reset()
-            continue
-        prev_boot = False
-        since_boot += 1
-        if k == "shutdown":
-            shutdown_after_trouble = True
-            continue
-        if k in LOST_QUORUM or _lock_lost(e) or k in WATCHDOG_FIRED:
-            shutdown_after_trouble = False  # only a shutdown after the trouble makes the reboot clean
-        if k in LOST_QUORUM:
-            quorum_lost = quorum_lost or e
-            context.append(e)
-        elif k in HAS_QUORUM:
-            quorum_lost = None
-        elif _lock_lost(e):
-            lock_lost.setdefault(_lock_key(e), e)
-            context.append(e)
-        elif _lock_back(e):
-            lost = lock_lost.pop(_lock_key(e), None)
-            if lost is not None and _lock_key(e) == "agent":
-                others = [x for x in context if x is not lost and _lock_lost(x)]
-                misses.append(NearMiss(node, lost, e, others))
-        elif k in WATCHDOG_FIRED or k == "watchdog_expiring":
-            if k in WATCHDOG_FIRED:
-                watchdog.append(e)
-            context.append(e)
-        elif k == "pmxcfs_cpg_error" or (k == "ha_status_change" and "quorum" in e.attrs.get("from", "") + e.attrs.get("to", "")):
-            context.append(e)
-    if watchdog and not shutdown_after_trouble:
-        fences.append(Fence(node, _uniq(context + watchdog, pos), None, True))
-    return fences, misses
 
 
 def _t(e: logs.NodeEvent) -> str:
@@ -222,17 +109,9 @@ def node_fenced(ctx: Context) -> Iterator[Hit]:
     must not depend on. Put nodes into HA maintenance before planned network work.
     """
     ha_configured = bool(ctx.facts("pve.ha_resources_cfg"))
-    per_node: dict[str, list[logs.NodeEvent]] = {}
-    for node in ctx.nodes:
-        evs = logs.events(ctx, node, KINDS)
-        hosts = {e.ev.host for e in evs if e.ev.host}
-        if len(hosts) > 1 and all(e.ev.host for e in evs):  # several hosts' logs given as one node
-            for e in evs:
-                per_node.setdefault(e.ev.host or node, []).append(e)
-        elif evs:
-            per_node.setdefault(node, []).extend(evs)
-    for node, evs in per_node.items():
-        fences, misses = analyse(node, evs)
+    for node, evs in by_log_host(ctx, KINDS).items():  # several hosts' logs given as one node: split
+        found = analyse(node, evs)
+        fences, misses = found.fences, found.misses
         for f in fences:
             ha_seen = f.certain or any(_lock_lost(e) for e in f.trigger) or ha_configured or any(
                 e.ev.prog in ("pve-ha-lrm", "pve-ha-crm", "watchdog-mux") for e in evs)

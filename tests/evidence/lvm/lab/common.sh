@@ -47,6 +47,13 @@ snapshot() {
     cap "$p-lvs-json" lvs --reportformat json
 }
 
+# wait_disk: until the first SCSI disk (sda) exists
+wait_disk() {
+    i=0
+    while [ ! -e /sys/block/sda ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+    udevadm settle --timeout=30
+}
+
 # node_setup HOSTNAME [ORDER]: host name, syslog, storage drivers (ORDER "scsi-first" or
 # "usb-first"), the usual LVM command names
 node_setup() {
@@ -70,10 +77,10 @@ RS
     stty -echo <&3 2>/dev/null
     case "${2:-scsi-first}" in
         usb-first)
-            modprobe xhci_pci; modprobe usb-storage; sleep 4; udevadm settle --timeout=30
-            modprobe virtio_scsi; modprobe sd_mod ;;
+            modprobe xhci_pci; modprobe usb-storage; wait_disk
+            modprobe virtio_scsi ;;
         *)
-            modprobe virtio_scsi; modprobe sd_mod; sleep 2; udevadm settle --timeout=30
+            modprobe virtio_scsi; wait_disk
             modprobe xhci_pci; modprobe usb-storage ;;
     esac
     sleep 4

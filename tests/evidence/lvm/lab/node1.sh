@@ -9,8 +9,8 @@ run lvcreate -y -V 2G --thin -n vm-102-disk-0 pve/data
 # guest volumes on the shared VG (created on the host on the "iSCSI LUN")
 run lvcreate -y -L 256M -n vm-100-disk-0 user-data
 run lvcreate -y -L 256M -n vm-101-disk-0 user-data
-run mke2fs -t ext4 -q -L ct100 /dev/user-data/vm-100-disk-0
-run mke2fs -t ext4 -q -L ct101 /dev/user-data/vm-101-disk-0
+run mkfs.ext4 -q -L ct100 /dev/user-data/vm-100-disk-0
+run mkfs.ext4 -q -L ct101 /dev/user-data/vm-101-disk-0
 mkdir -p /mnt/ct100
 run mount /dev/user-data/vm-100-disk-0 /mnt/ct100
 mkdir -p /mnt/ct100/etc /mnt/ct100/var/lib/app

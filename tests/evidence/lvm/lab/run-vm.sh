@@ -12,7 +12,7 @@ tar -C "$work/$name-in" -cf "$work/$name-in.tar" .
 truncate -s 64M "$work/$name-out.img"
 timeout 900 qemu-system-x86_64 -accel "${ACCEL:-tcg}" -m 1024 -smp 1 -display none -monitor none -no-reboot \
   -kernel /boot/vmlinuz-6.1.0-56-amd64 -initrd "$work/lab-initrd.img" \
-  -append "console=ttyS0 rdinit=/lab-init loglevel=4 panic=-1" \
+  -append "console=ttyS0 rdinit=/lab-init loglevel=4 panic=-1 modprobe.blacklist=virtio_scsi,usb_storage,uas" \
   -serial "file:$work/$name-console.log" \
   -drive "file=$work/$name-in.tar,if=none,id=labin,format=raw,readonly=on" \
   -device virtio-blk-pci,drive=labin,serial=labin \

@@ -1,0 +1,441 @@
+"""`lvs`, `vgs` and `pvs`: LVM's reports, as JSON (`--reportformat json`) or the default table.
+
+    {
+      "report": [
+          {
+              "lv": [
+                  {"lv_name":"vm-100-disk-0", "vg_name":"user-data", "lv_attr":"-wi-a-----", ...}
+              ]
+          }
+      ]
+    }
+
+or the text table, columns found by their headers (empty cells are common: Pool, Origin, ...):
+
+      LV            VG        Attr       LSize   Pool Origin Data%  Meta%  Move Log Cpy%Sync Convert
+      vm-100-disk-0 user-data -wi-a----- 256.00m
+
+What LVM prints besides the report (`  WARNING: ...`, `  /dev/sdc: open failed: No medium
+found`, `  Volume group "pve" not found`) is kept as messages with their line numbers: those
+lines are evidence too (LVM101).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from forewarn.model.problems import Parsed, ParseProblem
+from forewarn.parse._registry import parser
+
+# text-table header -> report field ("Attr" depends on the report: lv_attr, vg_attr, pv_attr)
+HEADERS = {
+    "LV": "lv_name", "VG": "vg_name", "PV": "pv_name", "LSize": "lv_size", "Pool": "pool_lv",
+    "Origin": "origin", "Data%": "data_percent", "Meta%": "metadata_percent", "Move": "move_pv",
+    "Log": "mirror_log", "Cpy%Sync": "copy_percent", "Convert": "convert_lv", "Active": "lv_active",
+    "LV Tags": "lv_tags", "VG Tags": "vg_tags", "PV Tags": "pv_tags", "LV UUID": "lv_uuid",
+    "VG UUID": "vg_uuid", "PV UUID": "pv_uuid", "#PV": "pv_count", "#LV": "lv_count",
+    "#SN": "snap_count", "VSize": "vg_size", "VFree": "vg_free", "Fmt": "pv_fmt", "PSize": "pv_size",
+    "PFree": "pv_free", "DevSize": "dev_size", "Shared": "vg_shared", "Path": "lv_path",
+    "DMPath": "lv_dm_path", "Devices": "devices", "Maj": "lv_kernel_major", "Min": "lv_kernel_minor",
+    "KMaj": "lv_kernel_major", "KMin": "lv_kernel_minor", "Attr": "{kind}_attr",
+}
+_SECOND_WORD = ("Tags", "UUID")  # "LV Tags", "VG UUID": two-word headers
+_KEY_HEADER = {"lv": "LV", "vg": "VG", "pv": "PV"}
+
+_NO_MEDIUM = re.compile(r"(?:(?P<dev>/dev/\S+?): open failed: No medium found"
+                        r"|open (?P<dev2>/dev/\S+) failed: no medium found)", re.I)
+_DEVICE = re.compile(r"(/dev/\S+?)(?::|\s|$)")
+_MESSAGE_WORDS = re.compile(
+    r"\b(not found|Cannot|Couldn't|[Ff]ailed|leaked on|successfully|now active|Ignoring|Skipping|"
+    r"Reading|Found duplicate|No volume groups|No medium|in use|[Ii]nvalid)\b")
+
+_STATE = {"a": "active", "h": "historical", "s": "suspended", "I": "invalid snapshot",
+          "S": "invalid suspended snapshot", "m": "snapshot merge failed",
+          "M": "suspended snapshot merge failed", "d": "mapped device present without tables",
+          "i": "mapped device present with inactive table", "c": "thin-pool check needed",
+          "C": "suspended thin-pool check needed", "X": "unknown", "-": "inactive"}
+_TYPE = {"C": "cache", "m": "mirrored", "M": "mirrored without initial sync", "o": "origin",
+         "O": "origin with merging snapshot", "r": "raid", "R": "raid without initial sync",
+         "s": "snapshot", "S": "merging snapshot", "p": "pvmove", "v": "virtual",
+         "i": "mirror or raid image", "I": "mirror or raid image out-of-sync",
+         "l": "mirror log device", "c": "under conversion", "V": "thin volume", "t": "thin pool",
+         "T": "thin pool data", "d": "vdo pool", "D": "vdo pool data",
+         "e": "raid or pool metadata", "-": "plain"}
+_PERM = {"w": "writeable", "r": "read-only", "R": "read-only activation", "-": "unknown"}
+_ALLOC = {"a": "anywhere", "c": "contiguous", "i": "inherited", "l": "cling", "n": "normal"}
+_TARGET = {"C": "cache", "m": "mirror", "r": "raid", "s": "snapshot", "t": "thin", "u": "unknown",
+           "v": "virtual", "-": "none"}
+_HEALTH = {"p": "partial", "X": "unknown", "r": "refresh needed", "m": "mismatches exist",
+           "w": "writemostly", "s": "reshaping", "R": "remove after reshape", "F": "failed",
+           "D": "out of data space", "M": "metadata read only", "E": "error", "-": "ok"}
+
+
+@dataclass(frozen=True, slots=True)
+class LvAttr:
+    """The ten `lv_attr` characters, decoded (lvs(8), "The lv_attr bits are")."""
+
+    raw: str
+    type: str  # 1: plain, thin pool, thin volume, ...
+    permissions: str  # 2: writeable, read-only, ...
+    allocation: str  # 3: inherited, normal, ... (" (locked)" when capitalised)
+    fixed_minor: bool  # 4: m
+    state: str  # 5: active, inactive, suspended, ...
+    open: bool  # 6: o = the device is open (mounted, used by a guest)
+    target: str  # 7: thin, snapshot, ...
+    zero: bool  # 8: z
+    health: str  # 9: ok, partial, failed, ...
+    skip_activation: bool  # 10: k
+
+    @property
+    def active(self) -> bool:
+        return self.raw[4:5] == "a"
+
+    @classmethod
+    def parse(cls, raw: str | None) -> "LvAttr | None":
+        if not raw or not re.fullmatch(r"[A-Za-z\-]{6,10}", raw):
+            return None
+        c = (raw + "-" * 10)[:10]
+        alloc = _ALLOC.get(c[2].lower(), "unknown")
+        if c[2].isupper():
+            alloc += " (locked)"
+        return cls(raw=raw, type=_TYPE.get(c[0], "unknown"), permissions=_PERM.get(c[1], "unknown"),
+                   allocation=alloc, fixed_minor=c[3] == "m", state=_STATE.get(c[4], "unknown"),
+                   open=c[5] == "o", target=_TARGET.get(c[6], "unknown"), zero=c[7] == "z",
+                   health=_HEALTH.get(c[8], "unknown"), skip_activation=c[9] == "k")
+
+
+@dataclass(frozen=True, slots=True)
+class LvmMessage:
+    """A line LVM printed besides the report (a warning or an error), as written."""
+
+    text: str
+    line: int
+    kind: str  # "no_medium" | "warning" | "error" | "info"
+    device: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalVolume:
+    name: str
+    vg: str
+    attr: LvAttr | None
+    size: str | None
+    pool: str | None
+    origin: str | None
+    active: bool | None  # lv_active when reported, else lv_attr's state; None: not known
+    tags: tuple[str, ...]
+    line: int
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.vg}/{self.name}"
+
+    @property
+    def open(self) -> bool | None:
+        return self.attr.open if self.attr else None
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeGroup:
+    name: str
+    attr: str | None
+    size: str | None
+    free: str | None
+    pv_count: int | None
+    lv_count: int | None
+    shared: bool | None  # vg_shared (lvmlockd), or attr char 6 `s`; None: not reported
+    tags: tuple[str, ...]
+    line: int
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PhysicalVolume:
+    name: str
+    vg: str | None
+    fmt: str | None
+    attr: str | None
+    size: str | None
+    free: str | None
+    dev_size: str | None
+    line: int
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Lvs:
+    format: str  # "json" | "text" | "messages" (only LVM's messages, no report)
+    lvs: list[LogicalVolume]
+    messages: list[LvmMessage]
+
+    def get(self, vg: str, name: str) -> LogicalVolume | None:
+        return next((lv for lv in self.lvs if lv.vg == vg and lv.name == name), None)
+
+
+@dataclass(slots=True)
+class Vgs:
+    format: str
+    vgs: list[VolumeGroup]
+    messages: list[LvmMessage]
+
+    @property
+    def names(self) -> list[str]:
+        return [vg.name for vg in self.vgs]
+
+
+@dataclass(slots=True)
+class Pvs:
+    format: str
+    pvs: list[PhysicalVolume]
+    messages: list[LvmMessage]
+
+
+def classify_message(text: str) -> tuple[str, str | None]:
+    """(kind, device) of a line LVM printed besides its report."""
+    m = _NO_MEDIUM.search(text)
+    if m:
+        return "no_medium", m.group("dev") or m.group("dev2")
+    d = _DEVICE.search(text)
+    dev = d.group(1) if d else None
+    s = text.strip()
+    if s.upper().startswith("WARNING"):
+        return "warning", dev
+    if re.search(r"not found|Cannot |Couldn't|[Ff]ailed|[Ee]rror|[Ii]nvalid|in use", s):
+        return "error", dev
+    return "info", dev
+
+
+def _is_message(text: str) -> bool:
+    s = text.strip()
+    if _NO_MEDIUM.search(s) or s.upper().startswith(("WARNING", "ERROR")):
+        return True
+    first = s.split(None, 1)[0] if s else ""
+    return (first.endswith(":") and len(s) > len(first)) or bool(_MESSAGE_WORDS.search(s))
+
+
+def _header_columns(line: str, kind: str) -> list[tuple[int, int, str]] | None:
+    """Columns (start, end, field) if `line` is the report's header, else None."""
+    toks = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", line)]
+    merged: list[tuple[int, int, str]] = []
+    for s, e, t in toks:
+        if merged and t in _SECOND_WORD and s == merged[-1][1] + 1:
+            ps, _, pt = merged[-1]
+            merged[-1] = (ps, e, f"{pt} {t}")
+        else:
+            merged.append((s, e, t))
+    if len(merged) < 2 or _KEY_HEADER[kind] not in (t for _, _, t in merged):
+        return None
+    known = sum(1 for _, _, t in merged if t in HEADERS)
+    if known * 2 < len(merged) + 1 or merged[0][2] not in HEADERS:
+        return None
+    return [(s, e, HEADERS.get(t, t.lower()).format(kind=kind)) for s, e, t in merged]
+
+
+def _row(line: str, cols: list[tuple[int, int, str]]) -> dict[str, str] | None:
+    """The cells of a table row, or None if the line does not line up with the header."""
+    cells: dict[str, str] = {}
+    for m in re.finditer(r"\S+", line):
+        s, e, tok = m.start(), m.end(), m.group()
+        hit = [name for cs, ce, name in cols if s < ce and cs < e]
+        if len(hit) == 1 and hit[0] not in cells:
+            cells[hit[0]] = tok
+        elif not hit and cells and s >= cols[-1][0]:
+            last = cols[-1][2]  # a value with a space in the last column ("LV Tags", "Active")
+            cells[last] = (cells.get(last, "") + " " + tok).strip()
+        else:
+            return None
+    if cols[0][2] not in cells:
+        return None
+    return cells
+
+
+def _json_rows(text: str, kind: str,
+               problems: list[ParseProblem]) -> tuple[list[tuple[dict[str, str], int]], set[int]] | None:
+    """Rows of a JSON report with their line numbers, and the line numbers the JSON occupies."""
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("{")), None)
+    if start is None:
+        return None
+    body = "\n".join(lines[start:])
+    lead = len(body) - len(body.lstrip())
+    obj = None
+    try:
+        obj, end = json.JSONDecoder().raw_decode(body, lead)
+        last = start + body[:end].count("\n")
+    except ValueError:
+        last = len(lines) - 1
+    # LVM writes each row object on a line of its own: `{"lv_name":"root", "vg_name":"pve", ...},`
+    row_lines = [i + 1 for i in range(start, last + 1) if lines[i].lstrip().startswith('{"')]
+    rows: list[dict[str, object]] = []
+    if isinstance(obj, dict) and isinstance(obj.get("report"), list):
+        for rep in obj["report"]:
+            if isinstance(rep, dict) and isinstance(rep.get(kind), list):
+                rows.extend(r for r in rep[kind] if isinstance(r, dict))
+    elif obj is None:
+        problems.append(ParseProblem("JSON report cut short; its complete rows are kept", start + 1,
+                                     lines[start][:200]))
+        for no in row_lines:
+            try:
+                r = json.loads(lines[no - 1].strip().rstrip(","))
+            except ValueError:
+                continue
+            if isinstance(r, dict) and any(str(k).startswith(kind + "_") for k in r):
+                rows.append(r)
+    else:
+        return None
+    out = []
+    for i, r in enumerate(rows):
+        no = row_lines[i] if i < len(row_lines) else start + 1
+        out.append(({str(k): "" if v is None else str(v) for k, v in r.items()}, no))
+    return out, set(range(start + 1, last + 2))
+
+
+def _parse_report(text: str, kind: str) -> tuple[str, list[tuple[dict[str, str], int]], list[LvmMessage], list[ParseProblem]] | None:
+    problems: list[ParseProblem] = []
+    messages: list[LvmMessage] = []
+    lines = text.splitlines()
+    js = _json_rows(text, kind, problems) if "{" in text else None
+    rows: list[tuple[dict[str, str], int]] = []
+    if js is not None:
+        rows, used = js
+        fmt = "json"
+        for no, raw in enumerate(lines, 1):
+            if no in used or not raw.strip():
+                continue
+            if _is_message(raw):
+                k, dev = classify_message(raw)
+                messages.append(LvmMessage(raw.strip(), no, k, dev))
+            elif len(problems) < 20:
+                problems.append(ParseProblem("not part of the JSON report", no, raw[:200]))
+        return fmt, rows, messages, problems
+    cols: list[tuple[int, int, str]] | None = None
+    seen_header = False
+    for no, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        hdr = _header_columns(raw, kind)
+        if hdr is not None:
+            cols, seen_header = hdr, True
+            continue
+        if _is_message(raw) or cols is None:
+            if cols is None and not _is_message(raw):
+                if len(problems) < 20:
+                    problems.append(ParseProblem(f"not a line of `{kind}s` output", no, raw[:200]))
+                continue
+            k, dev = classify_message(raw)
+            messages.append(LvmMessage(raw.strip(), no, k, dev))
+            continue
+        cells = _row(raw, cols)
+        if cells is None:
+            k, dev = classify_message(raw)
+            messages.append(LvmMessage(raw.strip(), no, k, dev))
+            if len(problems) < 20:
+                problems.append(ParseProblem("line does not fit the report's columns; kept as a message", no, raw[:200]))
+            continue
+        rows.append((cells, no))
+    if not seen_header and not messages:
+        return None
+    return ("text" if seen_header else "messages"), rows, messages, problems
+
+
+def _tags(v: str | None) -> tuple[str, ...]:
+    return tuple(t for t in (v or "").split(",") if t)
+
+
+def _int(v: str | None) -> int | None:
+    return int(v) if v is not None and re.fullmatch(r"\d+", v.strip()) else None
+
+
+def _opt(v: str | None) -> str | None:
+    return v if v else None
+
+
+def _lv(f: dict[str, str], no: int) -> LogicalVolume:
+    attr = LvAttr.parse(f.get("lv_attr"))
+    if "lv_active" in f:
+        active: bool | None = f["lv_active"].strip() not in ("", "inactive") and "not" not in f["lv_active"]
+    else:
+        active = attr.active if attr else None
+    return LogicalVolume(name=f.get("lv_name", ""), vg=f.get("vg_name", ""), attr=attr,
+                         size=_opt(f.get("lv_size")), pool=_opt(f.get("pool_lv")),
+                         origin=_opt(f.get("origin")), active=active, tags=_tags(f.get("lv_tags")),
+                         line=no, fields=f)
+
+
+def _vg(f: dict[str, str], no: int) -> VolumeGroup:
+    attr = f.get("vg_attr")
+    shared: bool | None = None
+    if "vg_shared" in f:
+        shared = f["vg_shared"].strip() not in ("", "0", "no")
+    elif attr and len(attr) >= 6:
+        shared = attr[5] == "s"
+    return VolumeGroup(name=f.get("vg_name", ""), attr=_opt(attr), size=_opt(f.get("vg_size")),
+                       free=_opt(f.get("vg_free")), pv_count=_int(f.get("pv_count")),
+                       lv_count=_int(f.get("lv_count")), shared=shared, tags=_tags(f.get("vg_tags")),
+                       line=no, fields=f)
+
+
+def _pv(f: dict[str, str], no: int) -> PhysicalVolume:
+    return PhysicalVolume(name=f.get("pv_name", ""), vg=_opt(f.get("vg_name")), fmt=_opt(f.get("pv_fmt")),
+                          attr=_opt(f.get("pv_attr")), size=_opt(f.get("pv_size")),
+                          free=_opt(f.get("pv_free")), dev_size=_opt(f.get("dev_size")), line=no, fields=f)
+
+
+def _not_report(kind: str) -> ParseProblem:
+    return ParseProblem(f"no `{kind}s` report (JSON or table) and no LVM message in it")
+
+
+@parser("lvm.lvs")
+def parse_lvs(text: str) -> Parsed[Lvs]:
+    """`lvs` (JSON or table): logical volumes with their decoded attributes.
+
+    >>> r = parse_lvs('''  LV            VG        Attr       LSize   Pool Origin Data%  Meta%
+    ...   vm-100-disk-0 user-data -wi-ao---- 256.00m
+    ...   data          pve       twi-aotz--   1.00g             0.00   11.04''')
+    >>> lv = r.value.lvs[0]
+    >>> (lv.full_name, lv.active, lv.open, lv.attr.type, r.value.lvs[1].attr.type, r.problems)
+    ('user-data/vm-100-disk-0', True, True, 'plain', 'thin pool', [])
+    """
+    got = _parse_report(text, "lv")
+    if got is None:
+        return Parsed(None, [_not_report("lv")])
+    fmt, rows, messages, problems = got
+    lvs = [_lv(f, no) for f, no in rows if f.get("lv_name")]
+    return Parsed(Lvs(fmt, lvs, messages), problems)
+
+
+@parser("lvm.vgs")
+def parse_vgs(text: str) -> Parsed[Vgs]:
+    """`vgs` (JSON or table): volume groups.
+
+    >>> r = parse_vgs('''  VG         #PV #LV #SN Attr   VSize   VFree
+    ...   lvm_vg       1   0   0 wz--n- <30.00g <30.00g
+    ...   pve          1   4   0 wz--n- <99.50g <12.38g''')
+    >>> [(v.name, v.lv_count, v.attr) for v in r.value.vgs]
+    [('lvm_vg', 0, 'wz--n-'), ('pve', 4, 'wz--n-')]
+    """
+    got = _parse_report(text, "vg")
+    if got is None:
+        return Parsed(None, [_not_report("vg")])
+    fmt, rows, messages, problems = got
+    return Parsed(Vgs(fmt, [_vg(f, no) for f, no in rows if f.get("vg_name")], messages), problems)
+
+
+@parser("lvm.pvs")
+def parse_pvs(text: str) -> Parsed[Pvs]:
+    """`pvs` (JSON or table): physical volumes and the VG each belongs to.
+
+    >>> r = parse_pvs('''  /dev/sdc: open failed: No medium found
+    ...   PV         VG        Fmt  Attr PSize  PFree
+    ...   /dev/sda   pve       lvm2 a--  <3.00g 2.12g''')
+    >>> (r.value.pvs[0].name, r.value.pvs[0].vg, r.value.messages[0].kind, r.value.messages[0].device)
+    ('/dev/sda', 'pve', 'no_medium', '/dev/sdc')
+    """
+    got = _parse_report(text, "pv")
+    if got is None:
+        return Parsed(None, [_not_report("pv")])
+    fmt, rows, messages, problems = got
+    return Parsed(Pvs(fmt, [_pv(f, no) for f, no in rows if f.get("pv_name")], messages), problems)

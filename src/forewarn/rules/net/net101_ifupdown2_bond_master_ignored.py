@@ -1,0 +1,108 @@
+"""NET101 ifupdown2-bond-master-ignored: a bond that gets its ports only from `bond-master` lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context
+from forewarn.model.findings import When
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck
+from forewarn.rules.net._netconf import Placed, config_path, ifupdown_tool, node_configs
+
+
+@rule(
+    code="NET101", name="ifupdown2-bond-master-ignored",
+    title="ifupdown2 ignores bond-master on the ports; the bond has no ports after reboot",
+    severity="critical", inputs=("host.interfaces",), seed="seeds/000_ddaad953b0664170.txt:113",
+    when=When.CONFIG,
+)
+def ifupdown2_bond_master_ignored(ctx: Context) -> Iterator[Hit]:
+    """What it does: reads /etc/network/interfaces (and the files it sources) and finds each bond
+    whose ports are named only by ifupdown-style `bond-master BOND` lines on the port stanzas (or
+    ifenslave's `slaves` line), with no `bond-slaves` naming them under `iface BOND`. It then checks
+    which ifupdown runs: `dpkg -l` (ifupdown2 installed), else `pveversion -v`; a Proxmox VE 7 or
+    later node counts as ifupdown2 when no package line says otherwise.
+
+    Why it matters: ifupdown2 takes a bond's ports only from `bond-slaves` (or `bond-ports`) on the
+    bond; it does not know `bond-master` (its syntax check says `unsupported keyword (bond-master)`).
+    After the switch from ifupdown to ifupdown2 (the PVE 7 upgrade) the next reboot or `ifreload -a`
+    brings the bond up without ports, and a host reached through that bond is offline.
+
+    How to fix: before rebooting, add `bond-slaves PORT...` under `iface BOND`, naming the ports that
+    carry `bond-master BOND`. Keep the `bond-master` lines until the host has come back once: ifupdown
+    ignores `bond-slaves` and ifupdown2 ignores `bond-master`, so both can stay during the change.
+    Check with `ifquery --check BOND` and from the console, not over that bond.
+    """
+    undecided: list[str] = []
+    found = 0
+    for nc in node_configs(ctx):
+        masters: dict[str, list[tuple[Placed, int]]] = {}
+        for p in nc.stanzas:
+            for o in p.stanza.options:
+                if o.key == "bond-master" and o.value.split():
+                    masters.setdefault(o.value.split()[0], []).append((p, o.line))
+        legacy = [(p, o) for p in nc.stanzas for o in p.stanza.options if o.key == "slaves"]
+        if not masters and not legacy:
+            continue
+        tool = ifupdown_tool(ctx, nc.node)
+        if tool.name == "ifupdown" or tool.ifupdown2_missing:
+            continue  # ifupdown reads bond-master; without ifupdown2 at all, NET103 speaks
+        for bond in sorted(set(masters) | {p.stanza.name for p, _ in legacy}):
+            ports = list(dict.fromkeys(p.stanza.name for p, _ in masters.get(bond, [])))
+            ports += [w for p, o in legacy if p.stanza.name == bond for w in o.value.split()
+                      if w not in ports and w != "none"]
+            listed: list[str] = []
+            bond_stanzas = nc.named(bond)
+            for bp in bond_stanzas:
+                listed += bp.stanza.words("bond-slaves") + bp.stanza.words("bond-ports")
+            missing = [port for port in ports if port not in listed]
+            if not missing:
+                continue
+            if tool.name is None:
+                undecided.append(f"{nc.node}: {bond} ({tool.why})")
+                continue
+            refs = {}
+            for p, line in masters.get(bond, []):
+                if p.stanza.name in missing:
+                    refs.setdefault(id(p.fact), [p.fact, []])[1].append(line)
+            for p, o in legacy:
+                if p.stanza.name == bond:
+                    refs.setdefault(id(p.fact), [p.fact, []])[1].append(o.line)
+            for bp in bond_stanzas:
+                refs.setdefault(id(bp.fact), [bp.fact, []])[1].append(bp.stanza.line)
+            evidence = [f.ref(lines) for f, lines in refs.values()] + list(tool.evidence)
+            where = bond_stanzas[0] if bond_stanzas else (masters.get(bond) or [(None, 0)])[0][0]
+            path = config_path(where.fact) if where is not None else "/etc/network/interfaces"
+            all_ports = " ".join(dict.fromkeys(listed + missing))
+            lines_of = ", ".join(f"{p.stanza.name} line {line}" for p, line in masters.get(bond, [])
+                                 if p.stanza.name in missing)
+            how = f"`bond-master {bond}` ({lines_of})" if lines_of else f"ifenslave's `slaves` line under `iface {bond}`"
+            if listed:
+                state = f"`iface {bond}` lists only `bond-slaves {' '.join(listed)}`"
+            elif bond_stanzas:
+                state = f"`iface {bond}` (line {bond_stanzas[0].stanza.line}) has no `bond-slaves`"
+            else:
+                state = f"there is no `iface {bond}` stanza at all"
+            after = "has none of its ports" if not listed else f"loses {' '.join(missing)}"
+            found += 1
+            yield Hit(
+                f"{nc.node}: {' '.join(missing)} join {bond} only through {how}, which ifupdown2 ignores, and "
+                f"{state}: after the next reboot or `ifreload -a` {bond} {after} ({tool.why})",
+                nodes=nc.node, evidence=evidence,
+                params={"bond": bond, "ports": all_ports, "file": path},
+                fix=[
+                    note(f"Under `iface {bond}` in {path}, add the line:    bond-slaves {all_ports}"),
+                    note(f"Keep the `bond-master {bond}` lines on the ports until the host has rebooted once with "
+                         "the new line: ifupdown ignores `bond-slaves` and ifupdown2 ignores `bond-master`."),
+                    step(f"ifquery {bond}"),
+                    step("ifreload -a", safe=False),
+                    step(f"ifquery --check {bond}"),
+                    step(f"cat /proc/net/bonding/{bond}"),
+                ],
+                details={"bond": bond, "ports_missing": missing, "bond_slaves": listed, "tool": tool.name},
+            )
+    if undecided and not found:
+        raise CouldNotCheck("bonds get their ports only from `bond-master` lines, which only ifupdown reads, "
+                            "and nothing says whether ifupdown or ifupdown2 is installed: " + "; ".join(undecided)
+                            + " (give `dpkg -l` or `pveversion -v`)")

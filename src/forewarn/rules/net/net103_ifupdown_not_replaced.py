@@ -1,0 +1,64 @@
+"""NET103 ifupdown-not-replaced: a Proxmox VE 7 or later node that does not run ifupdown2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
+from forewarn.rules.net._netconf import ifupdown_tool
+
+
+@rule(
+    code="NET103", name="ifupdown-not-replaced", title="PVE 7 or later still on ifupdown",
+    severity="medium", inputs=(), seed="seeds/000_ddaad953b0664170.txt:119",
+    fix=(
+        note("Convert /etc/network/interfaces first (NET101: `bond-slaves` under each bond; NET102: dashed "
+             "option names) and keep console access: the switch reloads the network."),
+        step("apt install ifupdown2", safe=False),
+        step("systemctl is-enabled networking"),
+        note("If `networking` is disabled (it is, after `apt purge ifupdown`): `systemctl enable networking` "
+             "(ifupdown2 issue 177), or the network stays down after the next boot."),
+        step("ifquery -a"),
+    ),
+)
+def ifupdown_not_replaced(ctx: Context) -> Iterator[Hit]:
+    """What it does: on each node whose `pveversion -v` (or the `pve-manager` line of `dpkg -l`)
+    says Proxmox VE 7 or later, checks that ifupdown2 is installed: the `ifupdown2` line of
+    `pveversion -v` (`not correctly installed` means it is not), or `dpkg -l`. Nodes without any
+    Proxmox VE version are not applicable: plain Debian, OpenStack and Kubernetes nodes choose their
+    own network tool.
+
+    Why it matters: Proxmox VE 7 and later install ifupdown2 and rely on it (network changes from
+    the GUI are applied with `ifreload`); an upgrade from 6.x does not always replace ifupdown (seed
+    000). Such a node keeps working until someone applies a network change, or until ifupdown2 is
+    installed later and the old-style file (bond-master, NET101) leaves it offline at the next boot.
+
+    How to fix: convert /etc/network/interfaces to the ifupdown2 syntax, then `apt install ifupdown2`
+    from a console, and check that the `networking` service is still enabled.
+    """
+    nodes = sorted({f.node for f in ctx.facts("pve.pveversion")} | {f.node for f in ctx.facts("host.dpkg")})
+    pve_nodes = 0
+    undecided: list[str] = []
+    found = 0
+    for node in nodes:
+        tool = ifupdown_tool(ctx, node)
+        if tool.pve_major is None:
+            continue
+        pve_nodes += 1
+        if tool.pve_major < 7 or tool.name == "ifupdown2":
+            continue
+        if tool.name == "ifupdown" or tool.ifupdown2_missing:
+            found += 1
+            yield Hit(f"{node}: Proxmox VE {tool.pve_major} without ifupdown2 — {tool.why}",
+                      nodes=node, evidence=list(tool.evidence),
+                      details={"pve_major": tool.pve_major, "tool": tool.name})
+        else:
+            undecided.append(f"{node} ({tool.why})")
+    if not pve_nodes:
+        if ctx.platform_present("pve"):
+            raise CouldNotCheck("needs `pveversion -v` or `dpkg -l` to know the Proxmox VE version")
+        raise NotApplicable("no Proxmox VE version in the evidence (pveversion -v, or pve-manager in dpkg -l)")
+    if undecided and not found:
+        raise CouldNotCheck("which ifupdown is installed is unknown on " + ", ".join(undecided))
