@@ -161,8 +161,8 @@ class Capture:
 
 _SETUP = r"""
 set -e
-W="$1"; NAME="$2"; PVE="${3:-}"
-if [ -n "$PVE" ]; then
+W="$1"; NAME="$2"; FLAGS=" ${3:-} "
+case "$FLAGS" in *" pve "*)
   # a Proxmox-like node: its own /etc/pve (an overlay on /etc gives the mount point without
   # touching the machine's /etc) and its own /usr/local/sbin for stand-in tools (first on root's
   # PATH in an SSH session)
@@ -170,8 +170,13 @@ if [ -n "$PVE" ]; then
   mount -t overlay fwlab-etc -o "lowerdir=/etc,upperdir=$W/.etc/upper,workdir=$W/.etc/work" /etc
   mkdir -p /etc/pve
   mount --bind "$W/etc/pve" /etc/pve
-  mount --bind "$W/usr/local/sbin" /usr/local/sbin
-fi
+  mount --bind "$W/usr/local/sbin" /usr/local/sbin ;;
+esac
+case "$FLAGS" in *" ssh "*)
+  # root's own home on the node: its ~/.ssh/authorized_keys, and none of this machine's dotfiles
+  # (bash reads ~/.bashrc for commands run by sshd)
+  mount --bind "$W/root" /root ;;
+esac
 for d in etc/corosync var/lib/corosync run var/log; do mount --bind "$W/$d" "/$d"; done
 mkdir -p /var/log/corosync
 # a private /dev, so this node's rsyslogd owns /dev/log; real device nodes are bind-mounted in
@@ -230,7 +235,7 @@ _SSHD_CONFIG = """\
 ListenAddress {addr}:22
 HostKey {wd}/ssh_host_ed25519_key
 PidFile /run/sshd.pid
-AuthorizedKeysFile {wd}/authorized_keys
+AuthorizedKeysFile .ssh/authorized_keys
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 PasswordAuthentication no
@@ -361,10 +366,12 @@ class Lab:
         for d in NODE_DIRS:
             (wd / d).mkdir(parents=True, exist_ok=True)
         node = Node(i, name, ns, wd, addrs)
-        pve = self.pve and i > 0
-        if pve:
-            for d in ("etc/pve", "usr/local/sbin"):
-                (wd / d).mkdir(parents=True, exist_ok=True)
+        flags = [f for f, on in (("pve", self.pve), ("ssh", self.ssh)) if on and i > 0]
+        for d in ("etc/pve", "usr/local/sbin") if "pve" in flags else ():
+            (wd / d).mkdir(parents=True, exist_ok=True)
+        if "ssh" in flags:
+            (wd / "root" / ".ssh").mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(wd / "root", 0o700)
         self._add_netns(ns)
         for link in range(len(addrs)):
             port = f"p{i}l{link}"
@@ -384,7 +391,7 @@ class Lab:
             sh(["ip", "-n", ns, "link", "set", dev, "up"])
         node.holder = subprocess.Popen(
             ["ip", "netns", "exec", ns, "unshare", "--mount", "--uts", "--propagation", "private",
-             "sh", "-c", _SETUP, "fwlab-setup", str(wd), name, "pve" if pve else ""],
+             "sh", "-c", _SETUP, "fwlab-setup", str(wd), name, " ".join(flags)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self._hosts.append(node)
         assert node.holder.stdout is not None
@@ -609,7 +616,7 @@ class Lab:
     def _setup_sshd(self, n: Node) -> None:
         sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", n.name, "-f",
             str(n.workdir / "ssh_host_ed25519_key")])
-        shutil.copy(self.client_home / ".ssh" / "id_ed25519.pub", n.workdir / "authorized_keys")
+        shutil.copy(self.client_home / ".ssh" / "id_ed25519.pub", n.path("/root/.ssh/authorized_keys"))
         (n.workdir / "run" / "sshd").mkdir(mode=0o755, exist_ok=True)
         (n.workdir / "sshd_config").write_text(_SSHD_CONFIG.format(addr=n.addrs[0], wd=n.workdir))
 
