@@ -22,6 +22,7 @@ from forewarn.parse import get_parser
 from forewarn.model.internal import internal_finding
 
 _EXCERPT_MAX = 12
+_LINE_MAX = 300  # one-line JSON evidence must not paste the whole output into a report
 # Reading an artifact can fail half-way (damaged gzip member, file vanished, I/O error).
 _READ_ERRORS = (OSError, EOFError, zlib.error, tarfile.TarError)
 
@@ -46,8 +47,9 @@ class Fact:
         if excerpt is None and nums and self.record.kind != "log":
             all_lines = self.record.text().splitlines()
             excerpt = [all_lines[n - 1] for n in nums[:_EXCERPT_MAX] if 0 < n <= len(all_lines)]
+        shown = tuple(ln if len(ln) <= _LINE_MAX else ln[:_LINE_MAX] + "…" for ln in (excerpt or ()))
         return EvidenceRef(spec=self.spec, node=self.node, artifact=self.artifact, lines=nums,
-                           excerpt=tuple(excerpt or ())[:_EXCERPT_MAX])
+                           excerpt=shown[:_EXCERPT_MAX])
 
 
 class Context:

@@ -219,22 +219,31 @@ def run_rule(r: Rule, ctx: "Context") -> list[Finding]:
         why = ctx.why_missing(needs)
         return [_finding(r, Status.COULD_NOT_CHECK, missing=tuple(needs),
                          message="not checked: needs " + " and ".join(parts) + why)]
+    hits: list[Hit] = []
     try:
-        hits = list(r.func(ctx))
+        for h in r.func(ctx):  # collected one by one: hits found before a raise are kept
+            hits.append(h)
     except NotApplicable as exc:
-        return [_finding(r, Status.NOT_APPLICABLE, message=str(exc))]
+        if not hits:
+            return [_finding(r, Status.NOT_APPLICABLE, message=str(exc))]
     except CouldNotCheck as exc:
-        return [_finding(r, Status.COULD_NOT_CHECK, message=f"not checked: {exc}")]
+        if not hits:
+            return [_finding(r, Status.COULD_NOT_CHECK, message=f"not checked: {exc}")]
     except Exception as exc:  # noqa: BLE001 - a broken rule must not stop the run
         tb = traceback.format_exc(limit=6)
-        return [
-            _finding(r, Status.COULD_NOT_CHECK, message=f"not checked: the rule crashed ({exc!r})"),
-            internal_finding("FW902", "rule-crashed", f"Rule {r.code} crashed",
-                             f"{r.code} raised {exc!r}; the rest of the scan went on",
-                             details={"traceback": tb}),
-        ]
+        crashed = internal_finding("FW902", "rule-crashed", f"Rule {r.code} crashed",
+                                   f"{r.code} raised {exc!r}; the rest of the scan went on",
+                                   details={"traceback": tb})
+        if not hits:
+            return [_finding(r, Status.COULD_NOT_CHECK,
+                             message=f"not checked: the rule crashed ({exc!r})"), crashed]
+        return _hit_findings(r, hits) + [crashed]
     if not hits:
         return [_finding(r, Status.PASS, message="")]
+    return _hit_findings(r, hits)
+
+
+def _hit_findings(r: Rule, hits: list[Hit]) -> list[Finding]:
     out: list[Finding] = []
     for h in hits:
         nodes = _as_nodes(h.nodes)

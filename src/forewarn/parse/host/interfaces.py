@@ -38,7 +38,6 @@ from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
 PHASES = ("pre-up", "up", "post-up", "pre-down", "down", "post-down")
-_STANDALONE = ("auto", "source", "source-directory", "mapping", "rename", "iface")
 _VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 _SPLIT_SHELL = re.compile(r"\|\||&&|;|\|")
 _MTU_WRITTEN = re.compile(r"\bmtu\s+(\S+)")

@@ -110,7 +110,8 @@ def ifupdown_tool(ctx: "Context", node: str) -> Tool:
                         pve_major, ifupdown2_missing=True)
         full_list = len(pkgs) >= 100  # a whole `dpkg -l`, not `dpkg -l 'corosync*'`
         if i2 is not None or i1 is not None or "ifupdown2" in dp.value.not_found or full_list:
-            return Tool(None, "dpkg: neither ifupdown nor ifupdown2 is installed", (dp.ref([]),), pve_major,
+            lines = [p.line for p in (i1, i2) if p is not None]
+            return Tool(None, "dpkg: neither ifupdown nor ifupdown2 is installed", (dp.ref(lines),), pve_major,
                         ifupdown2_missing=True)
     if pv is not None:
         v = pv.value

@@ -12,7 +12,6 @@ from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 
 KEYS = ("arp_ignore", "arp_announce")
-WANT = {"arp_ignore": 1, "arp_announce": 2}
 # sysctl --system reads these directories; a file name in an earlier one hides the same name later
 _DIR_ORDER = ("/etc/sysctl.d/", "/run/sysctl.d/", "/usr/local/lib/sysctl.d/", "/usr/lib/sysctl.d/", "/lib/sysctl.d/")
 

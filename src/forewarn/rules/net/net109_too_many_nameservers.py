@@ -1,0 +1,96 @@
+"""NET109 too-many-nameservers: more than three `nameserver` lines; the rest are ignored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts import logs
+from forewarn.facts.context import Context
+from forewarn.model.findings import When
+from forewarn.parse.host.resolv_conf import MAXNS, ResolvConf
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import StepTemplate
+from forewarn.rules.net._dns import LOG_INPUTS, RESOLV, events, path_of, resolv_files
+
+KINDS = ("dns_nameserver_limit",)
+
+
+def _fix(path: str, rc: ResolvConf | None) -> list[StepTemplate]:
+    out: list[StepTemplate] = []
+    keep = " ".join(n.address for n in rc.used) if rc else "<the three to keep>"
+    if rc is not None and rc.generator == "NetworkManager":
+        out.append(note(f"NetworkManager writes {path}: edit the connection, not the file: "
+                        f"`nmcli connection modify <connection> ipv4.dns \"{keep}\"` (and `ipv4.ignore-auto-dns yes` "
+                        "if DHCP adds more), then `nmcli connection up <connection>`."))
+    elif rc is not None and rc.generator == "systemd-resolved":
+        out.append(note(f"{path} is systemd-resolved's list of upstream servers (kubelet reads it on resolved "
+                        "hosts): give kubelet a file of its own with at most three, `resolvConf: "
+                        "/etc/kubernetes/resolv.conf` in /var/lib/kubelet/config.yaml, or set fewer `DNS=` in "
+                        "/etc/systemd/resolved.conf."))
+    elif rc is not None and rc.ignored:
+        lines = ";".join(f"{n.line}d" for n in rc.ignored)
+        out.append(note(f"Keep at most {MAXNS} nameserver lines (first ones win: {keep}). If a DHCP client or "
+                        "resolvconf writes the file, change its source instead or the lines come back."))
+        out.append(step(f"sed -i.bak '{lines}' {path}", safe=False))
+    out.append(step(f"grep -c '^nameserver' {path}"))
+    out.append(note("kubelet reads the file when it creates a pod: restart kubelet (`systemctl restart kubelet`) and "
+                    "recreate pods that were created while the file had more than three."))
+    return out
+
+
+@rule(
+    code="NET109", name="too-many-nameservers",
+    title="More than three nameservers in resolv.conf (the rest are ignored)",
+    severity="medium", inputs=(RESOLV, *LOG_INPUTS), seed="seeds/004_3ae197d3b21d8357.txt:432",
+    fix=(note("Keep at most three `nameserver` lines in /etc/resolv.conf (or in the file kubelet's resolvConf names)."),
+         step("grep -c '^nameserver' /etc/resolv.conf")),
+)
+def too_many_nameservers(ctx: Context) -> Iterator[Hit]:
+    """What it does: counts the valid `nameserver` lines of each node's resolv.conf files
+    (/etc/resolv.conf and systemd-resolved's /run/systemd/resolve/resolv.conf) and reports a file with
+    more than three, naming the ones used and the ones ignored; and reports kubelet's
+    `Nameserver limits were exceeded, ... the applied nameserver line is: ...` log lines.
+
+    Why it matters: glibc's resolver uses at most three nameservers (MAXNS) and silently ignores the
+    rest, and kubelet gives every pod only the first three, logging `Nameserver limits were exceeded`
+    for each pod it creates (seed 004) and raising `DNSConfigForming` events. A server you meant to
+    add (for internal names, or as the working fallback) is never asked.
+
+    How to fix: keep at most three `nameserver` lines, in the order you want them asked; change the
+    program that writes the file (NetworkManager, DHCP client, resolvconf, systemd-resolved) rather
+    than the file itself, or point kubelet's `resolvConf` at a file of its own with three servers.
+    Restart kubelet and recreate the affected pods.
+    """
+    logged = events(ctx, KINDS)
+    for node in ctx.nodes:
+        evs = logged.get(node, [])
+        reported = False
+        for f in resolv_files(ctx, node):
+            rc: ResolvConf = f.value
+            if len(rc.nameservers) <= MAXNS:
+                continue
+            path = path_of(f)
+            used = ", ".join(n.address for n in rc.used)
+            ignored = ", ".join(f"{n.address} (line {n.line})" for n in rc.ignored)
+            extra = ""
+            evidence = [f.ref([n.line for n in rc.nameservers] + ([rc.generator_line] if rc.generator_line else []))]
+            if evs and not reported:
+                extra = f"; kubelet logged `Nameserver limits were exceeded` {len(evs)} time(s)"
+                evidence += logs.refs(evs)
+            reported = True
+            yield Hit(
+                f"{node}: {path} lists {len(rc.nameservers)} nameservers; only the first {MAXNS} are used "
+                f"({used}), {ignored} {'is' if len(rc.ignored) == 1 else 'are'} ignored{extra}",
+                nodes=node, evidence=evidence, fix=_fix(path, rc),
+                details={"path": path, "used": [n.address for n in rc.used],
+                         "ignored": [n.address for n in rc.ignored], "generator": rc.generator},
+            )
+        if evs and not reported:
+            applied = evs[-1].attrs.get("applied", "?")
+            span = f"from {logs.when(evs[0])} to {logs.when(evs[-1])}" if len(evs) > 1 else f"at {logs.when(evs[0])}"
+            yield Hit(
+                f"{node}: kubelet logged `Nameserver limits were exceeded` {len(evs)} time(s) {span}: the host's "
+                f"resolv.conf has more than {MAXNS} nameservers and pods get only {applied}",
+                nodes=node, evidence=logs.refs(evs), when=When.PAST, fix=_fix("/etc/resolv.conf", None),
+                details={"applied": applied.split(), "count": len(evs)},
+            )
