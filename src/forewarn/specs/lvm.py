@@ -13,7 +13,8 @@ spec("lvm.vgs", "command",
 spec("lvm.pvs", "command",
      "pvs --reportformat json --units b -o pv_name,vg_name,pv_attr,pv_size,pv_free,dev_size",
      "physical volumes", names=("pvs*",),
-     sniff=(r'"pv_name"\s*:', r"^\s+PV\s+VG\s+Fmt\s+Attr"))
+     sniff=(r'"pv_name"\s*:', r"^\s+PV\s+VG\s+Fmt\s+Attr",
+            r"^\s*/dev/\S+: open failed: No medium found"))  # what LVM prints for an empty USB device
 spec("lvm.conf", "file", "/etc/lvm/lvm.conf", "LVM configuration", names=("lvm.conf*",),
      sniff=(r"^\s*devices\s*\{", r"^\s*(global_filter|auto_activation_volume_list)\s*="))
 spec("lvm.initramfs_conf", "file", "/run/forewarn/initramfs/etc/lvm/lvm.conf",

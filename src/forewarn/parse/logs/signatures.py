@@ -80,6 +80,8 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("guest_locked", "is locked", r"(?P<type>CT|VM) (?:(?P<vmid>\d+) )?is locked \((?P<lock>\w+)\)"),
     _sig("local_resources", "local", r"(?P<what>can't migrate local cdrom drive|VM uses local resources|can't migrate VM which uses local devices|cannot migrate local bind mount point|local disk '[^']+' not found)"),
     _sig("lvm_no_medium", "no medium found", r"open (?P<dev>/dev/\S+) failed: no medium found"),
+    # the form lvm2 prints: "  /dev/sda: open failed: No medium found" (rpm-software-management/mock#416)
+    _sig("lvm_no_medium", "No medium found", r"(?P<dev>/dev/\S+?): open failed: No medium found"),
     _sig("lvm_cannot_process_vg", "Cannot process volume group", r"Cannot process volume group (?P<vg>\S+)"),
     _sig("ext4_error", "EXT4-fs error", r"EXT4-fs error \(device (?P<dev>[^)]+)\)"),
     _sig("cgroup_devices_missing", "Devices cgroup isn't mounted", r"Devices cgroup isn't mounted"),
@@ -111,6 +113,20 @@ SIGNATURES: tuple[Signature, ...] = (
          r"Unable to register node \\?\"?(?P<node>[^\s\"\\]+)\\?\"? with API server: (?P<err>.*?)\s*$"),
     _sig("overlay_no_dtype", "d_type",
          r"(?P<what>the backing (?P<fs>\w+) filesystem is formatted without d_type support|does not support d_type|upper fs needs to support d_type|Running without d_type)"),
+    # Linux host limits and DNS (LNX101, LNX102, NET109, NET110)
+    _sig("inotify_watch_limit", "to directory watch: No space left on device",
+         r"Failed to add (?P<path>\S+) to directory watch: No space left on device"),
+    _sig("inotify_watch_limit", "inotify watch limit reached",
+         r"Failed to add a watch for (?P<path>\S+): inotify watch limit reached"),
+    _sig("inotify_watch_limit", "inotify watch descriptor for control group",
+         r"Failed to add (?P<what>\w+) inotify watch descriptor for control group (?P<path>\S+): No space left on device"),
+    _sig("inotify_watch_limit", "inotify resources exhausted", r"(?P<prog>[\w/.\-]*tail): inotify resources exhausted"),
+    _sig("pids_fork_rejected", "fork rejected by pids controller",
+         r"fork rejected by pids controller in (?P<cgroup>\S+)"),
+    _sig("dns_nameserver_limit", "Nameserver limits were exceeded",
+         r"Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: "
+         r"(?P<applied>[0-9A-Fa-f:.]+(?: [0-9A-Fa-f:.]+)*)"),
+    _sig("coredns_no_nameservers", "no nameservers found", r"plugin/forward: no nameservers found"),
 )
 
 LITERALS: tuple[str, ...] = tuple(dict.fromkeys(s.literal for s in SIGNATURES))

@@ -17,7 +17,7 @@ cp -a /boot "$S/boot"; mount --bind "$S/boot" /boot
 if [ -d /var/lib/initramfs-tools ]; then
     cp -a /var/lib/initramfs-tools "$S/varlib"; mount --bind "$S/varlib" /var/lib/initramfs-tools
 fi
-trap 'umount /etc/lvm /boot /var/lib/initramfs-tools 2>/dev/null; rm -rf "$S"' EXIT
+trap 'umount /etc/lvm /boot /var/lib/initramfs-tools 2>/dev/null || true; rm -rf "$S"' EXIT
 export LVM_SUPPRESS_FD_WARNINGS=1
 K=6.1.0-56-amd64
 CONF=/etc/lvm/lvm.conf

@@ -1,0 +1,87 @@
+"""LVM103 lvm-initramfs-stale: lvm.conf changed, the initramfs still carries the old copy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from forewarn.facts.context import Context
+from forewarn.model.findings import EvidenceRef
+from forewarn.rules import Hit, rule, step
+from forewarn.rules._engine import CouldNotCheck
+
+COMPARED = ("devices/filter", "devices/global_filter", "activation/auto_activation_volume_list")
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def _shown(items: tuple[str, ...] | None) -> str:
+    if items is None:
+        return "unset"
+    return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+
+@rule(
+    code="LVM103", name="lvm-initramfs-stale", title="lvm.conf changed but the initramfs holds the old copy",
+    severity="high", inputs=("lvm.boot_files", "lvm.initramfs_conf"),
+    seed="seeds/000_ddaad953b0664170.txt:51",
+    fix=(step("update-initramfs -u -k all"),
+         step("stat -c '%Y %s %n' /etc/lvm/lvm.conf /boot/initrd.img-*")),
+)
+def initramfs_stale(ctx: Context) -> Iterator[Hit]:
+    """What it does: compares the modification time of /etc/lvm/lvm.conf with the newest
+    /boot/initrd.img-* (`stat -c '%Y %s %n'`), and, when the copy of lvm.conf inside the
+    initramfs was collected, compares its `filter`, `global_filter` and
+    `auto_activation_volume_list` with the system's.
+
+    Why it matters: LVM runs from the initramfs at boot to find the root LV, with the lvm.conf
+    packed into the image when it was built. An edit to /etc/lvm/lvm.conf alone does not reach
+    it: the next boot uses the old filter, which is how a fixed filter still hides the system
+    disk, or a new one never takes effect, until `update-initramfs` runs.
+
+    How to fix: `update-initramfs -u -k all` after every change to lvm.conf (all kernels, since
+    GRUB may boot an older one), then check that the images are newer than lvm.conf.
+    """
+    checked = False
+    nodes = sorted({f.node for spec in ("lvm.boot_files", "lvm.initramfs_conf") for f in ctx.facts(spec)})
+    for node in nodes:
+        reasons: list[str] = []
+        refs: list[EvidenceRef] = []
+        bf = ctx.fact("lvm.boot_files", node)
+        if bf is not None:
+            conf, initrd = bf.value.lvm_conf, bf.value.newest_initrd
+            if conf is not None and initrd is not None:
+                checked = True
+                if conf.mtime > initrd.mtime:
+                    when = datetime.fromtimestamp(conf.mtime, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+                    reasons.append(f"/etc/lvm/lvm.conf ({when}) is {_ago(conf.mtime - initrd.mtime)} newer "
+                                   f"than the newest initramfs {initrd.path}")
+                    refs.append(bf.ref([conf.line, initrd.line]))
+        inner, outer = ctx.fact("lvm.initramfs_conf", node), ctx.fact("lvm.conf", node)
+        if inner is not None and outer is not None:
+            checked = True
+            for path in COMPARED:
+                a, b = inner.value.get(path), outer.value.get(path)
+                ia, ib = (a.items if a else None), (b.items if b else None)
+                if ia == ib:
+                    continue
+                key = path.split("/", 1)[1]
+                reasons.append(f"{key} inside the initramfs is {_shown(ia)}, in /etc/lvm/lvm.conf {_shown(ib)}")
+                if a:
+                    refs.append(inner.ref(range(a.line, a.end_line + 1)))
+                if b:
+                    refs.append(outer.ref(range(b.line, b.end_line + 1)))
+        if reasons:
+            yield Hit(f"{node}: " + "; ".join(reasons) + ": the next boot uses the old LVM settings",
+                      nodes=node, evidence=refs)
+    if not checked:
+        raise CouldNotCheck("no initramfs image time next to lvm.conf's, and no copy of lvm.conf from "
+                            "inside the initramfs together with /etc/lvm/lvm.conf")

@@ -1,0 +1,79 @@
+"""LVM106 lvm-autoactivation-unset: a shared/iSCSI VG is present and every VG is autoactivated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from forewarn.facts.context import Context
+from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import NotApplicable
+from forewarn.rules.lvm._common import LOCAL_VG, shared_vgs, storage_vgs, vgs_by_node
+
+
+@rule(
+    code="LVM106", name="lvm-autoactivation-unset", title="Shared VG autoactivated on every node",
+    severity="medium", inputs=("lvm.vgs", "lvm.lvs", "lvm.pvs"), requires=("lvm.conf",),
+    seed="seeds/000_ddaad953b0664170.txt:76",
+    fix=(
+        note("In /etc/lvm/lvm.conf, section `activation`, set `{aavl_line}` (the VGs on this node's own "
+             "disks; shared VGs are activated volume by volume by Proxmox)."),
+        step("lvmconfig activation/auto_activation_volume_list"),
+        step("update-initramfs -u -k all"),
+    ),
+)
+def autoactivation_unset(ctx: Context) -> Iterator[Hit]:
+    """What it does: on each node that sees a shared or iSCSI VG (storage.cfg `lvm` with
+    `shared 1` or a base on iSCSI, a VG several nodes see, or failing both any VG but `pve`),
+    checks that lvm.conf sets `auto_activation_volume_list`, and that the list does not name a
+    shared VG.
+
+    Why it matters: without the list LVM autoactivates every LV of every VG it finds, at boot
+    and when an iSCSI login makes the LUN appear. Every guest volume of the shared VG is then
+    active on every node, guests elsewhere fail to start on it, and two nodes can write the
+    same volume (LVM104).
+
+    How to fix: list the node's local VGs (`auto_activation_volume_list = [ "pve" ]`), so shared
+    VGs stay inactive until Proxmox activates the one volume a guest needs, and rebuild the
+    initramfs (`update-initramfs -u -k all`), which carries lvm.conf.
+    """
+    shared = shared_vgs(ctx)
+    _, thin = storage_vgs(ctx)
+    by_node = vgs_by_node(ctx)
+    applicable = False
+    for node in sorted(by_node):
+        conf = ctx.fact("lvm.conf", node)
+        vgs = by_node[node]
+        known = [vg for vg in vgs if vg in shared]
+        guessed = [] if shared else [vg for vg in vgs if vg != LOCAL_VG and vg not in thin]
+        risky = known + guessed
+        if not risky or conf is None:
+            continue
+        applicable = True
+        local = [vg for vg in vgs if vg not in risky]
+        aavl = conf.value.auto_activation_volume_list
+        refs = [vgs[vg] for vg in risky]
+        why = {vg: ("; ".join(shared[vg].reasons) if vg in shared else "a VG other than pve") for vg in risky}
+        line = "auto_activation_volume_list = [ " + ", ".join(f'"{v}"' for v in local) + " ]"
+        if aavl is None:
+            missing = [no for path, no in conf.value.missing if path == "activation/auto_activation_volume_list"]
+            refs.append(conf.ref(missing or [no for name, no in conf.value.sections if name == "activation"][:1]))
+            yield Hit(
+                f"{node}: auto_activation_volume_list is not set, so LVM autoactivates every LV of "
+                + ", ".join(f"{vg} ({why[vg]})" for vg in risky) + " at boot and on every iSCSI login",
+                nodes=node, evidence=refs, params={"aavl_line": line},
+                details={"vgs": risky, "local": local},
+            )
+            continue
+        listed = [vg for vg in known if vg in aavl.items]
+        if listed:
+            refs.append(conf.ref(range(aavl.line, aavl.end_line + 1)))
+            yield Hit(
+                f"{node}: auto_activation_volume_list (line {aavl.line}) names the shared VG "
+                f"{', '.join(listed)}, so it is autoactivated anyway",
+                nodes=node, evidence=refs,
+                params={"aavl_line": "auto_activation_volume_list = [ "
+                        + ", ".join(f'"{v}"' for v in aavl.items if v not in listed) + " ]"},
+                details={"vgs": listed},
+            )
+    if not applicable:
+        raise NotApplicable("no node with lvm.conf sees a shared or iSCSI VG (only local VGs)")
