@@ -8,6 +8,7 @@ recognises becomes an FW906 finding, never silently dropped.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -86,9 +87,30 @@ def load_files(paths: list[str], *, nodes: dict[str, str] | None = None,
                 nodes=(node,) if node != "unknown" else ()))
             bundle.notes.append(f"{label}: NOT RECOGNISED ({what})")
             continue
+        if node == "unknown" and spec.kind == "log":
+            node = _host_in_log(head) or node
         rec = EvidenceRecord(spec=spec.name, node=node, artifact=label, source=label, kind=spec.kind,
                              size=size, opener=rec_opener, data=data)
         bundle.records.append(rec)
         bundle.notes.append(f"{label}: {spec.description} [{spec.name}] by {why}, node {node}")
+    named = {r.node for r in bundle.records if r.node != "unknown"}
+    if len(named) == 1:
+        # One node named (by --node, a folder or the log's own host field): the other files are
+        # taken to be from it too, rather than from a phantom "unknown" node.
+        only = next(iter(named))
+        for r in bundle.records:
+            if r.node == "unknown":
+                r.node = only
+                bundle.notes.append(f"{r.artifact}: no node given, taken to be from {only}")
     bundle.nodes = sorted({r.node for r in bundle.records})
     return bundle
+
+
+_LOG_HOST = re.compile(r"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?|"
+                       r"\d{4}-\d\d-\d\dT\S+) (?:\[\d+\] )?(?P<host>[A-Za-z0-9][\w.\-]*) \S", re.M)
+
+
+def _host_in_log(head: bytes) -> str | None:
+    """The host field of a syslog-style log, when every line in its head agrees on one."""
+    hosts = {m.group("host") for m in _LOG_HOST.finditer(head.decode("utf-8", errors="replace"))}
+    return hosts.pop() if len(hosts) == 1 else None

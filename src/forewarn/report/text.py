@@ -77,7 +77,8 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
     if report.nodes:
         c.print(Text("nodes: " + ", ".join(report.nodes), style="dim"))
     for line in report.inputs[: (200 if verbose else 12)]:
-        c.print(Text("  read " + line, style="dim"))
+        for t in _wrap("read " + line, 2, c.width, "dim", hang=4):
+            c.print(t, overflow="ignore", crop=False, no_wrap=True)
     if len(report.inputs) > 12 and not verbose:
         c.print(Text(f"  … and {len(report.inputs) - 12} more inputs (--verbose lists them)", style="dim"))
     c.print()
