@@ -65,6 +65,7 @@ from pathlib import Path
 
 PREFIX = "fwlab"
 QNETD_ADDR = "10.77.0.250"
+NTP_ADDR = "10.77.0.251"  # the site's NTP server (Lab(ntp=True)): chronyd, `local stratum 8`
 CLIENT_ADDR = "10.77.0.2"  # the client namespace scans run from (Lab(ssh=True)), on link 0's bridge
 CLIENT_PORT = "pcl0"  # its switch port
 _LAB_SEQ = [0]  # labs made by this process, for unique namespace names
@@ -259,6 +260,7 @@ class Node:
     corosync: subprocess.Popen[bytes] | None = None
     rsyslog: subprocess.Popen[bytes] | None = None
     qdevice: subprocess.Popen[bytes] | None = None  # corosync-qdevice on a node, corosync-qnetd on the qnetd host
+    chronyd: subprocess.Popen[bytes] | None = None  # Lab(ntp=True): NTP client on a node, server on the ntp host
     sshd: subprocess.Popen[bytes] | None = None  # `sshd -D` on the node's link-0 address (Lab(ssh=True))
     ports: list[str] = field(default_factory=list)  # switch-side veth names, one per link
 
@@ -272,10 +274,12 @@ class Lab:
 
     def __init__(self, n: int = 3, *, links: int = 1, vmbr: bool = False, config_version: int = 2,
                  qdevice: bool = False, rsyslog: bool | None = None, workdir: str | Path | None = None,
-                 log: Callable[[str], None] | None = None, ssh: bool = False, pve: bool = False) -> None:
+                 log: Callable[[str], None] | None = None, ssh: bool = False, pve: bool = False,
+                 ntp: bool = False) -> None:
         self.n, self.links, self.vmbr, self.config_version = n, links, vmbr, config_version
         self.qdevice = qdevice
-        self.ssh, self.pve = ssh, pve
+        self.ssh, self.pve, self.ntp = ssh, pve, ntp
+        self.ntp_host: Node | None = None
         self.client_ns: str | None = None  # the namespace scans run from (Lab(ssh=True))
         _LAB_SEQ[0] += 1
         # namespace names carry the creating process's PID: labs of different processes (two test
@@ -332,6 +336,8 @@ class Lab:
             self._add_node(i, key)
         if self.qdevice:
             self.qnetd = self._add_host(0, "qnetd", [QNETD_ADDR])
+        if self.ntp:
+            self._add_ntp()
         self.write_conf()
         if self.pve:
             for n in self.nodes:
@@ -354,19 +360,19 @@ class Lab:
 
     def _add_node(self, i: int, key: Path) -> None:
         name = node_name(i)
-        node = self._add_host(i, name, [node_addr(i, link) for link in range(self.links)])
+        flags = [f for f, on in (("pve", self.pve), ("ssh", self.ssh)) if on]
+        node = self._add_host(i, name, [node_addr(i, link) for link in range(self.links)], flags)
         shutil.copy(key, node.path("/etc/corosync/authkey"))
         os.chmod(node.path("/etc/corosync/authkey"), 0o400)
         self.nodes.append(node)
 
-    def _add_host(self, i: int, name: str, addrs: list[str]) -> Node:
+    def _add_host(self, i: int, name: str, addrs: list[str], flags: Sequence[str] = ()) -> Node:
         """A namespace host on the switch: veth per link, addresses, holder, rsyslogd."""
         ns = f"{self.ns_prefix}-{name}"
         wd = self.workdir / name
         for d in NODE_DIRS:
             (wd / d).mkdir(parents=True, exist_ok=True)
         node = Node(i, name, ns, wd, addrs)
-        flags = [f for f, on in (("pve", self.pve), ("ssh", self.ssh)) if on and i > 0]
         for d in ("etc/pve", "usr/local/sbin") if "pve" in flags else ():
             (wd / d).mkdir(parents=True, exist_ok=True)
         if "ssh" in flags:
@@ -590,6 +596,28 @@ class Lab:
         self._faults.append(f"loss {name} {percent}")
         self.note(f"{name}: {percent} % packet loss in each direction (nftables numgen)")
 
+    # -- time: an NTP server on the switch and chronyd on every node (Lab(ntp=True)) -------------
+    def _add_ntp(self) -> None:
+        """A site NTP server (chronyd with `local stratum 8`) and a chronyd on every node that uses
+        it, as a Proxmox node's chrony would; `-x`: nobody touches the machine's one clock."""
+        chronyd = shutil.which("chronyd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") or "chronyd"
+        host = self._add_host(99, "ntp", [NTP_ADDR])
+        self.ntp_host = host
+        confs = [(host, f"local stratum 8\nallow 10.77.0.0/16\nbindaddress {NTP_ADDR}\n")]
+        confs += [(n, f"server {NTP_ADDR} iburst minpoll -1 maxpoll 2\n") for n in self.nodes]
+        for h, conf in confs:
+            (h.workdir / "run" / "chrony").mkdir(mode=0o750, exist_ok=True)
+            (h.workdir / "chrony.conf").write_text(conf)
+            h.chronyd = self._spawn(h, [chronyd, "-x", "-n", "-u", "root", "-f", str(h.workdir / "chrony.conf")],
+                                    h.workdir / "chronyd.out")
+        self.note(f"ntp: chronyd serving {NTP_ADDR}; chronyd on every node")
+
+    def wait_time_synced(self, timeout: float = 30) -> float:
+        """Until every node's chrony has selected the NTP server (`^*`)."""
+        return self.wait("every node's chrony synchronised to the NTP server",
+                         lambda: all(f"^* {NTP_ADDR}" in self.run(n.name, ["chronyc", "-n", "sources"]).stdout
+                                     for n in self.nodes), timeout, every=0.5)
+
     # -- SSH: sshd per node, a client namespace with its own ~/.ssh ----------------------------
     @property
     def client_home(self) -> Path:
@@ -688,9 +716,10 @@ class Lab:
         if p.exists():
             p.unlink()
 
-    def reset(self, timeout: float = 40) -> None:
+    def reset(self, timeout: float = 40, clear_logs: bool = True) -> None:
         """Undo every fault: rules flushed, ports up, original corosync.conf and stand-ins, corosync
-        and sshd running on every node; waits until all nodes are quorate again."""
+        and sshd running on every node; waits until all nodes are quorate again, then (by default)
+        empties the logs."""
         self.heal()
         self._faults.clear()
         self.write_conf()
@@ -701,6 +730,19 @@ class Lab:
                 self.start_sshd(n.name)
         self.start()
         self.wait_all_quorate(timeout)
+        if clear_logs:
+            time.sleep(1)  # the last lines of the recovery
+            self.clear_logs()
+
+    def clear_logs(self) -> None:
+        """Empty every node's syslog and corosync log (the writers append, so they go on writing
+        at the new end): the next scenario's logs hold only its own incident."""
+        for n in self.nodes:
+            for f in ("/var/log/syslog", "/var/log/corosync/corosync.log"):
+                p = n.path(f)
+                if p.exists():
+                    os.truncate(p, 0)
+        self.note("logs of every node emptied")
 
     # -- logs -------------------------------------------------------------------------------
     def syslog(self, name: str) -> str:
@@ -718,7 +760,7 @@ class Lab:
         self._closed = True
         procs: list[subprocess.Popen] = []  # type: ignore[type-arg]
         for n in self._hosts:
-            procs += [p for p in (n.sshd, n.qdevice, n.corosync, n.rsyslog, n.holder) if p is not None]
+            procs += [p for p in (n.sshd, n.chronyd, n.qdevice, n.corosync, n.rsyslog, n.holder) if p is not None]
         for p in procs:
             if p.poll() is None:
                 try:
@@ -1075,6 +1117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     u.add_argument("-n", "--nodes", type=int, default=3)
     u.add_argument("--links", type=int, default=1)
     u.add_argument("--vmbr", action="store_true")
+    u.add_argument("--ssh", action="store_true",
+                   help="Proxmox-like nodes reachable over SSH: sshd, /etc/pve, a pvecm stand-in, chrony, "
+                        "and a client namespace to run forewarn from")
     cs = sub.add_parser("capture-services", help="systemctl show of Proxmox-named stand-in units")
     cs.add_argument("out", type=Path)
     sub.add_parser("clean", help="delete fwlab-* namespaces left by a killed run")
@@ -1090,11 +1135,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "capture-services":
         capture_services(args.out)
         return 0
-    with Lab(args.nodes, links=args.links, vmbr=args.vmbr, log=print) as lab:
+    ntp = args.ssh and shutil.which("chronyd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is not None
+    with Lab(args.nodes, links=args.links, vmbr=args.vmbr, log=print, ssh=args.ssh, pve=args.ssh, ntp=ntp) as lab:
         lab.start()
         lab.wait_all_quorate()
+        if ntp:
+            lab.wait_time_synced()
         print(json.dumps({n.name: {"netns": n.netns, "holder_pid": n.holder.pid if n.holder else None,
                                    "enter": " ".join(lab._enter(n))} for n in lab.nodes}, indent=2))
+        if args.ssh:
+            forewarn = Path(sys.executable).parent / "forewarn"
+            print("scan it from the client namespace (lab addresses are reachable only there):")
+            print("  " + " ".join(lab.client_argv([str(forewarn), "scan", "--cluster", f"root@{node_addr(1)}"])))
         print("Ctrl-C ends the lab")
         try:
             signal.pause()

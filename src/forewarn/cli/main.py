@@ -17,9 +17,11 @@ import click
 from rich.console import Console
 
 from forewarn import __version__
+from forewarn.cli.ssh import collect_ssh, pop_ssh, ssh_options, wants_ssh
 from forewarn.model.findings import Severity
 
 FORMATS = ("text", "json", "markdown")
+REPORT_FORMATS = (*FORMATS, "html")  # scan and explain
 
 
 class Output:
@@ -68,9 +70,11 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
-def common(func: Callable[..., Any]) -> Callable[..., Any]:
+def common(func: Callable[..., Any] | None = None, *, formats: tuple[str, ...] = FORMATS) -> Any:
+    if func is None:
+        return lambda f: common(f, formats=formats)
     options = [
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+        click.option("--format", "fmt", type=click.Choice(formats), default="text", show_default=True,
                      help="Output format."),
         click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the report to FILE."),
         click.option("--color/--no-color", default=None, help="Force colour on or off."),
@@ -96,15 +100,61 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of a live collection (`scan` without a bundle, `collect`)."""
+    from forewarn.collect.run import DEFAULT_BUDGET, DEFAULT_JOBS
+
+    options = [
+        click.option("--budget", type=click.FloatRange(5, 3600), default=DEFAULT_BUDGET, show_default=True,
+                     help="Seconds one node may take in all; what has not started by then is not run."),
+        click.option("--command-timeout", "command_timeout", type=click.FloatRange(1, 600),
+                     help="Cap every command's own timeout (seconds); default: each spec's own."),
+        click.option("--jobs", type=click.IntRange(1, 32), default=DEFAULT_JOBS, show_default=True,
+                     help="Commands run at the same time on one node."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr."),
+    ]
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
+LIVE_KEYS = ("budget", "command_timeout", "jobs", "quiet")
+
+
+def _live(kw: dict[str, Any], fmt: str) -> tuple[dict[str, Any], Any, bool]:
+    """Pop the live options: (runner keywords, plan, show progress)."""
+    from forewarn.collect.plan import build_plan
+
+    live = {k: kw.pop(k) for k in LIVE_KEYS if k in kw}
+    plan = build_plan(max_timeout=live.get("command_timeout"))
+    show = not live.get("quiet") and fmt != "json"
+    return {"budget": live.get("budget"), "jobs": live.get("jobs")}, plan, show
+
+
+def _collect_here(plan: Any, run_kw: dict[str, Any], out_dir: Path, show: bool) -> Any:
+    """Collect this host into `out_dir`; returns the Bundle (records read from the files)."""
+    from forewarn.cli.progress import TerminalProgress
+    from forewarn.collect.run import collect_nodes
+    from forewarn.collect.sources.local import LocalSource
+
+    if show:
+        with TerminalProgress() as progress:
+            return collect_nodes([LocalSource()], plan, out_dir=out_dir, progress=progress, **run_kw)
+    return collect_nodes([LocalSource()], plan, out_dir=out_dir, **run_kw)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="forewarn")
 def cli() -> None:
     """forewarn: says what is wrong with a Proxmox VE cluster, why, how bad, and what to type.
 
     \b
+    forewarn scan                   collect this host live and diagnose it
     forewarn scan BUNDLE|DIR        diagnose a bundle (directory or .tar.gz)
+    forewarn collect [-o FILE]      collect this host into a bundle (secrets redacted)
     forewarn explain FILE...        diagnose loose files (syslog, pvecm status, storage.cfg ...)
     forewarn why "ERROR TEXT"       find the pitfall behind an error message
+    forewarn timeline BUNDLE|LOG... every node's cluster events on one time axis (post-mortem)
     forewarn rules [CODE]           list the rules, or document one
     """
 
@@ -119,6 +169,11 @@ def _run_report(command: str, bundle: Any, *, fmt: str, out: str | None, color: 
     unknown = [c for c in only if c.upper() not in RULES]
     if unknown:
         _fail(f"--only: unknown rule code(s): {', '.join(unknown)}")
+    if fmt == "html":
+        from forewarn.report.html import html_problem
+
+        if problem := html_problem(out):
+            _fail(problem)
     sups = []
     if suppress_file:
         try:
@@ -130,13 +185,17 @@ def _run_report(command: str, bundle: Any, *, fmt: str, out: str | None, color: 
     report = Report(command=command, source=bundle.source, findings=findings, nodes=bundle.nodes,
                     inputs=list(bundle.notes))
     report.apply_suppressions(sups)
-    _emit(report, Output(fmt, out, color), verbose=verbose, show_passed=show_passed)
+    _emit(report, Output(fmt, out, color), verbose=verbose, show_passed=show_passed, ctx=ctx)
     bundle.close()
     sys.exit(exit_code(report, Severity.parse(fail_on)))
 
 
-def _emit(report: Any, output: Output, *, verbose: bool, show_passed: bool) -> None:
-    if output.fmt == "json":
+def _emit(report: Any, output: Output, *, verbose: bool, show_passed: bool, ctx: Any = None) -> None:
+    if output.fmt == "html":
+        from forewarn.report.html import page_for
+
+        output.write(page_for(report, ctx))
+    elif output.fmt == "json":
         output.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     elif output.fmt == "markdown":
         from forewarn.report.markdown import render_markdown
@@ -150,19 +209,38 @@ def _emit(report: Any, output: Output, *, verbose: bool, show_passed: bool) -> N
 
 @cli.command()
 @click.argument("targets", nargs=-1)
-@common
+@ssh_options
+@live_options
+@common(formats=REPORT_FORMATS)
 @report_options
 def scan(targets: tuple[str, ...], **kw: Any) -> None:
     """Diagnose a bundle: a directory or .tar.gz with manifest.json, or a folder of node folders.
 
-    Plain files are read as with `forewarn explain`.
+    Plain files are read as with `forewarn explain`. `[USER@]HOST ...` or `--cluster
+    [USER@]HOST` collect live over SSH (see docs/collection.md).
     """
     from forewarn.collect.bundle import BundleError, load_bundle
     from forewarn.collect.loose import load_files
 
+    ssh = pop_ssh(kw)
+    run_kw, plan, show = _live(kw, kw["fmt"])
+    if wants_ssh(targets, ssh):
+        try:
+            bundle = _with_progress(show, lambda progress: collect_ssh(
+                targets, ssh, echo=lambda m: click.echo(m, err=True), progress=progress, plan=plan, **run_kw))
+        except click.ClickException as exc:
+            _fail(exc.message)
+        _run_report("scan", bundle, **kw)
     if not targets:
-        _fail("live collection is not available in this version: give a bundle, e.g. "
-              "`forewarn scan examples/seed001-quorum-flap` (or files: `forewarn explain FILE...`)")
+        # this host, live: collected (redacted) into a private temporary bundle, then read back
+        # exactly as `forewarn scan BUNDLE` reads one, so both give the same findings
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="forewarn-scan-") as tmp:
+            live = _collect_here(plan, run_kw, Path(tmp) / "bundle", show)
+            bundle = load_bundle(Path(tmp) / "bundle")
+            bundle.source = live.source
+            _run_report("scan", bundle, **kw)
     try:
         if len(targets) == 1 and (Path(targets[0]).is_dir() or _is_tar(targets[0])):
             bundle = load_bundle(targets[0])
@@ -200,7 +278,7 @@ def _input_error(exc: Exception) -> None:
               help="Say which node a file comes from (repeatable).")
 @click.option("--as", "as_pairs", multiple=True, metavar="SPEC=FILE",
               help="Say what a file is when it is not recognised (see `forewarn specs`).")
-@common
+@common(formats=REPORT_FORMATS)
 @report_options
 def explain(files: tuple[str, ...], node_pairs: tuple[str, ...], as_pairs: tuple[str, ...], **kw: Any) -> None:
     """Work out what each FILE is (or - for standard input) and run every rule they allow."""
@@ -260,6 +338,147 @@ def rules(code: str | None, fmt: str, out: str | None, color: bool | None) -> No
         output.write(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         output.write(rule_doc_markdown(code.upper()))
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--node", "node_pairs", multiple=True, metavar="NODE=FILE",
+              help="Say which node a log comes from (repeatable); default: the host name in its lines.")
+@click.option("--tz", "tz", multiple=True, metavar="ZONE|NODE=ZONE",
+              help="Time zone of logs whose times carry none (Europe/Berlin, +02:00); NODE=ZONE for one node.")
+@click.option("--now", "now", help="Treat this as the current time (ISO): the year of syslog lines without one.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every event of every episode.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write the HTML report (chart of the nodes' states and events, findings) to FILE.")
+@common
+def timeline(targets: tuple[str, ...], node_pairs: tuple[str, ...], tz: tuple[str, ...], now: str | None,
+             verbose: bool, fmt: str, out: str | None, color: bool | None, html_out: str | None = None) -> None:
+    """Line up every node's corosync, pmxcfs, HA, watchdog and boot events on one time axis and tell
+    the incident episode by episode (a bundle, or loose logs)."""
+    from forewarn.cli import timeline as tlcmd
+
+    if html_out:
+        from forewarn.report.html import html_problem
+
+        if problem := html_problem(html_out):
+            _fail(problem)
+    try:
+        bundle = tlcmd.load_inputs(targets, _pairs(node_pairs, "--node"))
+    except Exception as exc:  # noqa: BLE001
+        _input_error(exc)
+    try:
+        rc = tlcmd.run(bundle, now=_parse_now(now) or tlcmd.file_time(targets), tz=tz, fmt=fmt,
+                       output=Output(fmt, out, color), verbose=verbose, html=html_out)
+    except tlcmd.UsageError as exc:
+        _fail(str(exc))
+    bundle.close()
+    sys.exit(rc)
+
+
+def _plan_text(plan: Any) -> str:
+    from forewarn.collect.plan import PRELUDE, Expansion
+
+    out = [f"# every script starts with: {PRELUDE.strip()}", ""]
+    for item in plan.items:
+        kind = "list, then read each" if isinstance(item, Expansion) else item.kind
+        cap = "" if isinstance(item, Expansion) else f", keeps at most {item.max_bytes // 1024} KiB"
+        out.append(f"## {item.spec} ({kind}; timeout {item.timeout:g} s{cap})")
+        out.append(item.script[len(PRELUDE):].rstrip())
+        out.append("")
+    for title, items in (("not collected live", plan.not_live), ("refused (not read-only)", plan.refused),
+                         ("never collected (secret)", plan.never)):
+        for x in items:
+            out.append(f"# {title}: {x['spec']}{' ' + x['path'] if x.get('path') else ''}: {x['reason']}")
+    return "\n".join(out)
+
+
+def _with_progress(show: bool, run: Callable[[Any], Any]) -> Any:
+    from forewarn.cli.progress import TerminalProgress
+
+    if not show:
+        return run(None)
+    with TerminalProgress() as progress:
+        return run(progress)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@click.option("-o", "--output", "out", type=click.Path(),
+              help="Bundle to write: FILE.tar.gz, or a new (or empty) directory. "
+                   "Default: ./forewarn-<node>-<time>.tar.gz")
+@click.option("--show-plan", is_flag=True,
+              help="Print every script collection would run (guards, timeouts, size caps) and exit; runs nothing.")
+@ssh_options
+@live_options
+def collect(targets: tuple[str, ...], out: str | None, show_plan: bool, **kw: Any) -> None:
+    """Collect this host (or [USER@]HOST ... / --cluster over SSH) into a bundle for offline
+    analysis: `forewarn scan BUNDLE` later. Read-only; secrets are redacted before anything is
+    written; the manifest records every command's exit code, timing, timeout and truncation.
+
+    Exit code: 0 collected, 1 some nodes could not be collected, 2 nothing could be collected.
+    """
+    import shutil
+    import tempfile
+
+    from forewarn.collect.bundle import pack
+    from forewarn.collect.run import safe_node_name
+    from forewarn.collect.sources.local import local_node_name
+
+    ssh = pop_ssh(kw)
+    run_kw, plan, show = _live(kw, "text")
+    if show_plan:
+        click.echo(_plan_text(plan))
+        return
+    remote = wants_ssh(targets, ssh)
+    if targets and not remote:
+        _fail("collect: give SSH targets ([USER@]HOST ...) or nothing for this host; "
+              f"{' '.join(targets)} look like files (to diagnose a bundle: `forewarn scan BUNDLE`)")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    name = "cluster" if remote else safe_node_name(local_node_name())
+    dest = Path(out or f"forewarn-{name}-{stamp}.tar.gz")
+    as_tar = dest.name.endswith((".tar.gz", ".tgz"))
+    if as_tar:
+        if dest.is_dir():
+            _fail(f"collect: {dest} is a directory; give a FILE.tar.gz or a directory without .tar.gz")
+        if not dest.parent.is_dir():
+            _fail(f"collect: {dest.parent}: no such directory")
+    elif dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        _fail(f"collect: {dest} exists and is not an empty directory")
+    work = Path(tempfile.mkdtemp(prefix=".forewarn-collect-", dir=dest.parent)) if as_tar else dest
+    try:
+        target_dir = work / "bundle" if as_tar else work
+        if remote:
+            try:
+                bundle = _with_progress(show, lambda progress: collect_ssh(
+                    targets, ssh, out_dir=target_dir, echo=lambda m: click.echo(m, err=True),
+                    progress=progress, plan=plan, **run_kw))
+            except click.ClickException as exc:
+                _fail(exc.message)
+        else:
+            bundle = _collect_here(plan, run_kw, target_dir, show)
+        if as_tar:
+            tmp_tar = work / dest.name
+            pack(target_dir, tmp_tar)
+            tmp_tar.chmod(0o600)
+            tmp_tar.replace(dest)
+    finally:
+        if as_tar:
+            shutil.rmtree(work, ignore_errors=True)
+    coll = (bundle.manifest or {}).get("collection", {}).get("nodes", {})
+    failed = [n for n, info in coll.items() if info.get("error")]
+    timed = sum(1 for r in bundle.records if r.timed_out)
+    redacted = sum(r.redacted or 0 for r in bundle.records)
+    click.echo(f"wrote {dest}: {len(bundle.nodes)} node(s), {len(bundle.records)} artifacts"
+               + (f", {timed} timed out" if timed else "")
+               + (f", {redacted} secret value(s) redacted" if redacted else ""))
+    for note in bundle.notes:
+        click.echo(f"  {note}")
+    for f in bundle.findings:
+        if f.code == "FW908":
+            click.echo(f"  {f.code}: {f.message}", err=True)
+    if failed and len(failed) == len(coll):
+        sys.exit(2)
+    sys.exit(1 if failed else 0)
 
 
 @cli.command()

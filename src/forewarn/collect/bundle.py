@@ -202,6 +202,7 @@ def _from_manifest(p: Path, tree: _Tree, files: list[str]) -> Bundle:
             ended=entry.get("ended"), duration=entry.get("duration"),
             timed_out=bool(entry.get("timed_out", False)), truncated=bool(entry.get("truncated", False)),
             sha256=entry.get("sha256"), size=entry.get("size"), error=entry.get("error"),
+            redacted=entry.get("redacted") if isinstance(entry.get("redacted"), int) else None,
         )
         if tree.exists(rel):
             rec.opener = tree.opener(rel)
@@ -229,6 +230,11 @@ def _from_manifest(p: Path, tree: _Tree, files: list[str]) -> Bundle:
     nodes = manifest.get("nodes")
     bundle.nodes = sorted({r.node for r in bundle.records} | set(nodes if isinstance(nodes, list) else []))
     _report_unused(bundle)
+    # a live collection's own account (unreachable nodes, timeouts, skips, redactions)
+    from forewarn.collect.outcome import collection_findings, collection_notes
+
+    bundle.findings.extend(collection_findings(manifest))
+    bundle.notes.extend(collection_notes(manifest))
     return bundle
 
 

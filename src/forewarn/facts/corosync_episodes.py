@@ -13,6 +13,7 @@ Moved here from rules/pve/pve102_corosync_unstable.py unchanged, so the rule and
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -256,8 +257,11 @@ def by_log_host(ctx: Context, kinds: tuple[str, ...]) -> dict[str, list[logs.Nod
 
 
 # -- node names ---------------------------------------------------------------------------------
-def id_names(ctx: Context, stories: dict[str, NodeStory]) -> tuple[dict[str, str], dict[str, str]]:
-    """(node id -> name, log node -> node id): from corosync.conf, quorum output, else the logs."""
+def id_names(ctx: Context, stories: dict[str, NodeStory], *, by_name: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    """(node id -> name, log node -> node id): from corosync.conf, quorum output, else the logs.
+
+    `by_name`: when the logs leave a choice between ids, take the one a node's name ends with
+    (`node2` -> 2), if it is among them (the timeline uses it; it is a guess, not evidence)."""
     names: dict[str, str] = {}
     for spec in ("pve.corosync_conf", "pve.corosync_conf_local"):
         for f in ctx.facts(spec):
@@ -280,17 +284,26 @@ def id_names(ctx: Context, stories: dict[str, NodeStory]) -> tuple[dict[str, str
             c = set(ids) if c is None else c & set(ids)
         c = (c or set()) - {h for h, _ in st.downs}
         cands[node] = c
-    changed = True
-    while changed:
-        changed = False
-        taken = set(local.values())
-        for node, c in cands.items():
-            if node in local:
-                continue
-            left = c - taken
-            if len(left) == 1:
-                local[node] = left.pop()
-                changed = True
+    def settle() -> None:
+        changed = True
+        while changed:
+            changed = False
+            taken = set(local.values())
+            for node, c in cands.items():
+                if node in local:
+                    continue
+                left = c - taken
+                if len(left) == 1:
+                    local[node] = left.pop()
+                    changed = True
+
+    settle()
+    if by_name:
+        for node, c in sorted(cands.items()):
+            m = re.search(r"(\d+)$", node)
+            if node not in local and m and str(int(m.group(1))) in c - set(local.values()):
+                local[node] = str(int(m.group(1)))
+                settle()
     for node, nid in local.items():
         names.setdefault(nid, node)
     return names, local

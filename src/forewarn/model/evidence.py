@@ -7,6 +7,7 @@ streamed line by line and never held whole in memory.
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,35 @@ from typing import IO, Any
 # Anything bigger than this is not a config or a command output: read it as a stream or not at all.
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 SNIFF_BYTES = 8192
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gunzip_head(head: bytes) -> bytes:
+    """The first bytes of what a gzip-compressed `head` holds (as much as it decompresses to);
+    `head` itself if it is not gzip."""
+    if not head.startswith(GZIP_MAGIC):
+        return head
+    import zlib
+
+    try:
+        return zlib.decompressobj(wbits=47).decompress(head, 1 << 20)
+    except zlib.error:
+        return head
+
+
+def _maybe_gunzip(fh: IO[bytes]) -> IO[bytes]:
+    """`fh`, decompressed on the fly if it starts with the gzip magic (rotated logs: syslog.2.gz)."""
+    peek = getattr(fh, "peek", None)
+    if peek is not None:
+        magic = peek(2)[:2]
+    elif fh.seekable():
+        magic = fh.read(2)
+        fh.seek(0)
+    else:  # pragma: no cover - every opener here gives a peekable or seekable stream
+        return fh
+    if magic == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
+    return fh
 
 
 def looks_binary(head: bytes) -> bool:
@@ -44,17 +74,26 @@ class EvidenceRecord:
     sha256: str | None = None
     size: int | None = None
     error: str | None = None  # collection error (node unreachable, permission denied, ...)
+    redacted: int | None = None  # how many secret values live collection masked in it
     opener: Callable[[], IO[bytes]] | None = field(default=None, repr=False)
     data: bytes | None = field(default=None, repr=False)
     _text_cache: str | None = field(default=None, repr=False)
 
     # -- reading ------------------------------------------------------------------------
     def open_bytes(self) -> IO[bytes]:
+        """The artifact's bytes; a gzip-compressed artifact is decompressed as it is read."""
         if self.data is not None:
+            if self.data.startswith(GZIP_MAGIC):
+                return gzip.GzipFile(fileobj=io.BytesIO(self.data), mode="rb")  # type: ignore[return-value]
             return io.BytesIO(self.data)
         if self.opener is None:
             return io.BytesIO(b"")
-        return self.opener()
+        fh = self.opener()
+        try:
+            return _maybe_gunzip(fh)
+        except BaseException:
+            fh.close()
+            raise
 
     def head(self, n: int = SNIFF_BYTES) -> bytes:
         with self.open_bytes() as fh:
@@ -74,12 +113,10 @@ class EvidenceRecord:
             self._text_cache = raw.decode("utf-8", errors="replace")
         return self._text_cache
 
-    def lines(self) -> Iterator[str]:
-        """Stream lines (without newline) in bounded memory, whatever the artifact's size."""
-        with self.open_bytes() as fh:
-            reader = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
-            for line in reader:
-                yield line.rstrip("\r\n")
+    def lines(self) -> "LineStream":
+        """Stream lines (without newline) in bounded memory, whatever the artifact's size.
+        The stream also offers `open_bytes()`, so a log parser can read it as bytes instead."""
+        return LineStream(self)
 
     def to_manifest(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -89,10 +126,31 @@ class EvidenceRecord:
             "kind": self.kind,
             "source": self.source,
         }
-        for key in ("rc", "started", "ended", "duration", "sha256", "size", "error"):
+        for key in ("rc", "started", "ended", "duration", "sha256", "size", "error", "redacted"):
             val = getattr(self, key)
             if val is not None:
                 out[key] = val
+        if self.started is not None:  # collected live: the exit code is always recorded (null: did not finish)
+            out.setdefault("rc", None)
         out["timed_out"] = self.timed_out
         out["truncated"] = self.truncated
         return out
+
+
+class LineStream:
+    """An artifact's lines, read when iterated (`\n`, `\r\n` and a lone `\r` end a line);
+    `open_bytes()` gives the same artifact as bytes, for parsers that scan blocks."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: EvidenceRecord) -> None:
+        self.record = record
+
+    def open_bytes(self) -> IO[bytes]:
+        return self.record.open_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        with self.record.open_bytes() as fh:
+            reader = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+            for line in reader:
+                yield line.rstrip("\r\n")

@@ -22,6 +22,14 @@ class Spec:
     timeout: float = 20.0
     redact: bool = False
     platform: str = field(default="")
+    # -- live collection (collect/plan.py); the defaults fit most specs -----------------------
+    applies_if: str = ""  # extra shell test run on the node first; `{root}` = path prefix (tests)
+    max_bytes: int = 0  # cap on the bytes kept per artifact; 0 = the plan's default for the kind
+    max_instances: int = 0  # multi specs: at most this many instances; 0 = the plan's default
+    collect: str = ""  # the script to run when `source` only describes it (`<each mount>`)
+    live: bool = True  # False: never collected live (evidence derived by other means)
+    merge_stderr: bool = True  # keep stderr in the output, as sos does; False for JSON output
+    recorded_as: str = ""  # record artifacts under this spec name (journal excerpts -> log.syslog)
 
     @property
     def tail(self) -> str:
@@ -51,6 +59,13 @@ def spec(
     multi: bool = False,
     timeout: float = 20.0,
     redact: bool = False,
+    applies_if: str = "",
+    max_bytes: int = 0,
+    max_instances: int = 0,
+    collect: str = "",
+    live: bool = True,
+    merge_stderr: bool = True,
+    recorded_as: str = "",
 ) -> Spec:
     if name in SPECS:
         raise ValueError(f"spec {name} declared twice")
@@ -66,6 +81,13 @@ def spec(
         timeout=timeout,
         redact=redact,
         platform=name.split(".", 1)[0],
+        applies_if=applies_if,
+        max_bytes=max_bytes,
+        max_instances=max_instances,
+        collect=collect,
+        live=live,
+        merge_stderr=merge_stderr,
+        recorded_as=recorded_as,
     )
     SPECS[name] = s
     return s

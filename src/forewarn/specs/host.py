@@ -16,9 +16,13 @@ spec("host.dpkg", "command", "dpkg -l", "installed packages", names=("dpkg*", "p
      sniff=(r"^Desired=Unknown/Install/Remove/Purge/Hold", r"^ii  \S+\s+\S+"))
 spec("host.uname", "command", "uname -a", "kernel version", names=("uname*",),
      sniff=(r"^Linux \S+ \d+\.\d+",), sniff_weight=6)
+_NETFS = "nfs,nfs4,cifs,smb3,smbfs,glusterfs,fuse.glusterfs,ceph,fuse.ceph,fuse.ceph-fuse,9p,fuse.sshfs"
 spec("host.stat_mounts", "command", "stat -f -c '%T %n' <each network mount point>",
      "whether each network mount answers (a timeout here means a stale mount)",
-     names=("stat-mounts*",))
+     names=("stat-mounts*",),
+     # one stat for all, in mount order: the first mount missing from a timed-out output hangs
+     collect=f"stat -f -c '%T %n' -- $(findmnt -rn -t {_NETFS} -o TARGET)",
+     applies_if=f'[ -n "$(findmnt -rn -t {_NETFS} -o TARGET)" ]  # no network file system is mounted')
 spec("host.ip_addr", "command", "ip -j addr", "network interfaces and their addresses (JSON)",
      names=("ip-j-addr*", "ip_addr*", "ip-addr*.json"),
      sniff=(r'^\[\{"ifindex":\d+,"ifname":',), sniff_weight=8)
@@ -52,11 +56,11 @@ spec("host.resolv_conf", "file", "/etc/resolv.conf|/run/systemd/resolve/resolv.c
      sniff_weight=6)
 spec("host.chrony_sources", "command", "chronyc -n sources",
      "chrony's time sources with their state and reach register",
-     names=("chronyc-sources*", "chronyc-n-sources*", "chrony-sources*", "chrony_sources*", "*-sources.txt"),
+     names=("chronyc-sources*", "chronyc-n-sources*", "chrony-sources*", "chrony_sources*"),
      sniff=(r"^MS Name/IP address\s+Stratum Poll Reach LastRx Last sample",), sniff_weight=10)
 spec("host.chrony_tracking", "command", "chronyc tracking",
      "chrony's synchronisation state: reference, stratum, clock offset, leap status",
-     names=("chronyc-tracking*", "chrony-tracking*", "chrony_tracking*", "*-tracking.txt"),
+     names=("chronyc-tracking*", "chrony-tracking*", "chrony_tracking*"),
      sniff=(r"^Reference ID\s+: [0-9A-F]{8} ", r"^Leap status\s+: ", r"^System time\s+: [\d.]+ seconds (fast|slow) of NTP time"),
      sniff_weight=8)
 spec("host.sshd_config", "command", "sshd -T",
@@ -72,6 +76,6 @@ spec("host.root_password_state", "command", "passwd -S root",
 spec("host.systemd_tasks", "command",
      "systemctl show -p Id,TasksMax,TasksCurrent <every loaded service and slice>",
      "systemd task (process/thread) limits and use per unit",
-     names=("*tasks*", "systemctl-show-tasks*", "tasksmax*"),
+     names=("systemctl-show-tasks*", "tasks-*", "*tasksmax*", "systemd-tasks*"),
      sniff=(r"^TasksMax=(\d+|infinity)$", r"^TasksCurrent=(\d+|\[not set\])$", r"^DefaultTasksMax="),
      sniff_weight=9)

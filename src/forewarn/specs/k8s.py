@@ -67,4 +67,13 @@ spec("k8s.container_log", "log", "/var/log/containers/*.log|/var/log/pods/*/*/*.
 spec("host.xfs_info", "command", "xfs_info <mount point of /var/lib/docker or /var/lib/containerd>",
      "XFS geometry (ftype=1 means d_type support, which overlayfs needs)",
      names=("xfs_info*", "xfs-info*"),
-     sniff=(r"^meta-data=\S+\s+isize=\d+", r"^naming\s+=version \d+\s+bsize=\d+"), multi=True)
+     sniff=(r"^meta-data=\S+\s+isize=\d+", r"^naming\s+=version \d+\s+bsize=\d+"), multi=True,
+     collect=("seen=\nfor d in {root}/var/lib/docker {root}/var/lib/containerd; do\n"
+              "  [ -d \"$d\" ] || continue\n"
+              "  [ \"$(findmnt -rn -o FSTYPE -T \"$d\")\" = xfs ] || continue\n"
+              "  t=$(findmnt -rn -o TARGET -T \"$d\")\n"
+              "  [ \"$t\" = \"$seen\" ] && continue\n"
+              "  seen=$t\n  xfs_info \"$t\"\ndone"),
+     applies_if=("command -v xfs_info && [ -n \"$(for d in {root}/var/lib/docker {root}/var/lib/containerd; "
+                 "do [ -d \"$d\" ] && findmnt -rn -o FSTYPE -T \"$d\"; done | grep -x xfs)\" ]"
+                 "  # no container runtime directory on XFS"))

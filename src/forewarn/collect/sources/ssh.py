@@ -109,7 +109,7 @@ class SSHSource:
         self.node = name or self.target.host
         self.hostname: str | None = None
         self._conn: Any = None
-        self._lost: str | None = None
+        self.lost: str | None = None  # why the connection is gone (every later run fails fast)
         self._sem = asyncio.Semaphore(max(1, self.options.max_channels))
         self._channels: set[Any] = set()
 
@@ -135,8 +135,8 @@ class SSHSource:
             kw["port"] = self.target.port
         if self.target.user:
             kw["username"] = self.target.user
-        if o.config_files:
-            kw["config"] = list(o.config_files)
+        # () is asyncssh's "load ~/.ssh/config if it exists" (None would load nothing)
+        kw["config"] = list(o.config_files) if o.config_files else ()
         if o.identity_files:
             kw["client_keys"] = list(o.identity_files)
             kw["ignore_encrypted"] = True
@@ -190,28 +190,30 @@ class SSHSource:
             self.node = name  # Proxmox's node name: the host name up to the first dot
 
     def _host_key_reason(self, opts: Any, exc: Exception) -> str:
+        host = getattr(opts, "host", None) or self.target.host  # after ~/.ssh/config's HostName
+        port = getattr(opts, "port", 22)
         files = opts.known_hosts if isinstance(opts.known_hosts, list) else []
         known = False
         for f in files:
             try:
-                keys = asyncssh.match_known_hosts(str(Path(f).expanduser()), self.target.host,
-                                                  self.target.host, self.target.port)[0]
+                keys = asyncssh.match_known_hosts(str(Path(f).expanduser()), host, host,
+                                                  port if port != 22 else None)[0]
             except (OSError, ValueError):
                 continue
             known = known or bool(keys)
         if known:
-            return (f"{self.where}: host key MISMATCH: the key the node offers is not the one known_hosts "
-                    f"has for {self.target.host} (a reinstalled node, or someone in the middle); check it, "
-                    f"then `ssh-keygen -R {self.target.host}`")
+            return (f"{self.where}: host key MISMATCH: the key {host} offers is not the one known_hosts "
+                    f"has for it (a reinstalled node, or someone in the middle); check it, "
+                    f"then `ssh-keygen -R {host}`")
         where = ", ".join(files) if files else "known_hosts"
-        return (f"{self.where}: host key unknown: {self.target.host} is not in {where} (connect once with "
+        return (f"{self.where}: host key unknown: {host} is not in {where} (connect once with "
                 "`ssh` to check and accept it; --insecure-no-host-key-check skips the check)")
 
     # -- running ----------------------------------------------------------------------------
     async def run(self, script: str, *, timeout: float, max_bytes: int) -> CommandResult:
         started = _now()
-        if self._lost or self._conn is None:
-            return CommandResult(b"", b"", None, started, _now(), error=self._lost or "not connected")
+        if self.lost or self._conn is None:
+            return CommandResult(b"", b"", None, started, _now(), error=self.lost or "not connected")
 
         secs = max(1, int(-(-timeout // 1)))  # whole seconds, rounded up
         command = f"timeout -k {KILL_AFTER:g} {secs} sh -c {shlex.quote(script)}"
@@ -225,7 +227,7 @@ class SSHSource:
                 return CommandResult(b"", b"", None, started, _now(),
                                      error=f"could not open a channel: {_one_line(exc.reason)}")
             except (asyncssh.Error, OSError) as exc:
-                self._lost = LOST
+                self.lost = LOST
                 return CommandResult(b"", b"", None, started, _now(), error=f"{LOST} ({_one_line(exc)})")
             self._channels.add(chan)
             try:
@@ -257,7 +259,7 @@ class SSHSource:
             rc = None
         error = None
         if exc is not None and not session.truncated and not backstop:
-            self._lost = LOST
+            self.lost = LOST
             error = LOST
             rc = None
         elif rc is None and session.signal and not timed_out and not session.truncated:

@@ -10,15 +10,18 @@ paster's own `// comment` lines. Only lines that match a signature are kept as e
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse.logs import engine
 from forewarn.parse.logs.signatures import LITERALS, SIGNATURES
 
 MAX_EVENTS = 200_000  # beyond this, events are counted but not kept (bounded memory)
@@ -169,50 +172,59 @@ def _match(msg: str) -> list[tuple[str, dict[str, str]]]:
     return found[:1]
 
 
-@parser("log.syslog", "log.corosync", stream=True)
-def parse_syslog(lines: Iterable[str]) -> Parsed[LogEvents]:
-    """Parse any system log into typed events, in one pass.
+SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
 
-    >>> r = parse_syslog(["    corosync[3813]:   [KNET  ] link: host: 8 link: 0 is down",
-    ...                   "    // Link to another host is garbled"])
-    >>> e = r.value.events[0]
-    >>> (r.value.format, e.kind, e.attrs["host"], e.ts, r.value.comments)
-    ('bare', 'knet_link_down', '8', None, 1)
-    """
-    out = LogEvents(format="unknown", events=[])
-    formats: Counter[str] = Counter()
-    problems: list[ParseProblem] = []
-    sample_left = 5000  # header-parse this many lines for program/host statistics
-    prev_ts: datetime | None = None
-    for no, raw in enumerate(lines, 1):
-        out.lines = no
+
+class _Reader:
+    """The per-line state of one pass: the first SAMPLE_LINES lines all count; after that
+    only the lines that contain a signature's literal are looked at (the old prefilter)."""
+
+    def __init__(self, sample: int = SAMPLE_LINES) -> None:
+        self.out = LogEvents(format="unknown", events=[])
+        self.formats: Counter[str] = Counter()
+        self.problems: list[ParseProblem] = []
+        self.sample_left = sample
+        self.prev_ts: datetime | None = None
+
+    def line(self, no: int, raw: str, maybe: bool = True) -> None:
+        """One line. `maybe=False`: the engine's matcher found nothing a signature could match
+        in it, so the literal check (which only gates `_match`) is skipped."""
+        out = self.out
         line = raw.rstrip()
         if not line.strip():
-            continue
+            return
         if _COMMENT.match(line):
             out.comments += 1
-            continue
-        interesting = any(lit in line for lit in LITERALS)
-        if not interesting and sample_left <= 0:
-            continue
-        sample_left -= 1
+            return
+        interesting = maybe and any(lit in line for lit in LITERALS)
+        if not interesting and self.sample_left <= 0:
+            return
+        self.sample_left -= 1
         stripped = line.strip()
         if _JOURNAL_MARK.match(stripped):
-            formats["journal"] += 1
+            self.formats["journal"] += 1
             if stripped.startswith(("-- Boot", "-- Reboot")):
                 kind_attrs = _match(stripped)
                 if kind_attrs:
-                    _add(out, LogEvent(no, kind_attrs[0][0], prev_ts, False, None, None, None,
+                    _add(out, LogEvent(no, kind_attrs[0][0], self.prev_ts, False, None, None, None,
                                        stripped, kind_attrs[0][1]))
-            continue
+            return
         head = _header(stripped if not line[:1].isalpha() else line)
         if head is None:
             out.unrecognised += 1
-            if len(problems) < 20:
-                problems.append(ParseProblem("not a log line", no, raw[:200]))
-            continue
+            if len(self.problems) < 20:
+                self.problems.append(ParseProblem("not a log line", no, raw[:200]))
+            return
         fmt, f = head
-        formats[fmt] += 1
+        self._count(fmt, f)
+        if not interesting:
+            return
+        for kind, attrs in _match(f["msg"]):
+            _add(out, _event(no, kind, attrs, f, raw))
+
+    def _count(self, fmt: str, f: dict[str, Any]) -> None:
+        out = self.out
+        self.formats[fmt] += 1
         if f.get("prog"):
             out.programs[f["prog"]] += 1
         if f.get("host"):
@@ -222,25 +234,235 @@ def parse_syslog(lines: Iterable[str]) -> Parsed[LogEvents]:
             out.timestamped = True
             out.first_ts = out.first_ts or ts
             out.last_ts = ts
-            prev_ts = ts
+            self.prev_ts = ts
             if f.get("tz") and not out.tz:
                 out.tz = f["tz"]
-        if not interesting:
-            continue
-        for kind, attrs in _match(f["msg"]):
-            pid = f.get("pid")
-            _add(out, LogEvent(no, kind, ts, bool(f.get("year")), f.get("host"), f.get("prog"),
-                               int(pid) if isinstance(pid, (int, str)) and str(pid).isdigit() else None,
-                               raw.strip(), attrs))
-    if formats:
-        top = [k for k, _ in formats.most_common() if k != "journal"]
-        out.format = top[0] if len(top) == 1 else ("mixed" if top else "journal")
-    if out.lines and not formats:
-        problems.insert(0, ParseProblem("no line looks like a system log"))
-        return Parsed(None, problems)
-    if out.unrecognised > len(problems):
-        problems.append(ParseProblem(f"{out.unrecognised} lines in all were not log lines"))
-    return Parsed(out, problems)
+
+    def apply(self, rec: tuple[Any, ...], offset: int, fallback_ts: datetime | None = None) -> None:
+        """Add one record made by `_candidate` (line numbers shifted by `offset`). A boot
+        marker whose earlier stamped line was out of reach takes `fallback_ts`, else the time
+        of the last line this pass looked at."""
+        if rec[0] == "mark":
+            _tag, no, kind, attrs, stripped, ts = rec
+            if ts is None:
+                ts = fallback_ts if fallback_ts is not None else self.prev_ts
+            self.formats["journal"] += 1
+            _add(self.out, LogEvent(no + offset, kind, ts, False, None, None, None, stripped, attrs))
+            return
+        _tag, no, fmt, f, found, text = rec
+        self._count(fmt, f)
+        for kind, attrs in found:
+            _add(self.out, _event(no + offset, kind, attrs, f, text))
+
+    def result(self) -> Parsed[LogEvents]:
+        out, formats, problems = self.out, self.formats, self.problems
+        if formats:
+            top = [k for k, _ in formats.most_common() if k != "journal"]
+            out.format = top[0] if len(top) == 1 else ("mixed" if top else "journal")
+        if out.lines and not formats:
+            problems.insert(0, ParseProblem("no line looks like a system log"))
+            return Parsed(None, problems)
+        if out.unrecognised > len(problems):
+            problems.append(ParseProblem(f"{out.unrecognised} lines in all were not log lines"))
+        return Parsed(out, problems)
+
+
+def _event(no: int, kind: str, attrs: dict[str, str], f: dict[str, Any], raw: str) -> LogEvent:
+    pid = f.get("pid")
+    return LogEvent(no, kind, f.get("ts"), bool(f.get("year")), f.get("host"), f.get("prog"),
+                    int(pid) if isinstance(pid, (int, str)) and str(pid).isdigit() else None,
+                    raw.strip(), attrs)
+
+
+def line_ts(raw: str) -> datetime | None:
+    """The time stamp the parser would take from this line, if any."""
+    line = raw.rstrip()
+    if not line.strip() or _COMMENT.match(line):
+        return None
+    stripped = line.strip()
+    if _JOURNAL_MARK.match(stripped):
+        return None
+    head = _header(stripped if not line[:1].isalpha() else line)
+    return head[1].get("ts") if head else None
+
+
+def _ts_before(lines: Iterable[str]) -> datetime | None:
+    """The time stamp of the nearest of `lines` that has one (None: none within reach)."""
+    for text in lines:
+        ts = line_ts(text)
+        if ts is not None:
+            return ts
+    return None
+
+
+def _candidate(hit: engine.Hit, acc: dict[str, int]) -> tuple[Any, ...] | None:
+    """What the per-line code makes of a line the engine offers (past the sample): an event
+    record, or None. Picklable, so a second process can make them too."""
+    line = hit.text.rstrip()
+    if not line.strip():
+        return None
+    if _COMMENT.match(line):
+        acc["comments"] = acc.get("comments", 0) + 1
+        return None
+    if not any(lit in line for lit in LITERALS):
+        return None
+    stripped = line.strip()
+    if _JOURNAL_MARK.match(stripped):
+        if stripped.startswith(("-- Boot", "-- Reboot")):
+            kind_attrs = _match(stripped)
+            if kind_attrs:
+                kind, attrs = kind_attrs[0]
+                return ("mark", hit.line_no, kind, attrs, stripped, _ts_before(hit.lines_before()))
+        return None
+    head = _header(stripped if not line[:1].isalpha() else line)
+    if head is None:
+        return None
+    fmt, f = head
+    found = _match(f["msg"])
+    if not found:
+        return None
+    return ("event", hit.line_no, fmt, f, found, hit.text)
+
+
+def _tail_ts(last_lines: Iterable[str]) -> datetime | None:
+    return _ts_before(last_lines)
+
+
+@parser("log.syslog", "log.corosync", stream=True)
+def parse_syslog(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[LogEvents]:
+    """Parse any system log into typed events, in one pass.
+
+    Given `EvidenceRecord.lines()` (anything with `open_bytes()`), the log is read as bytes by
+    the fast engine (parse/logs/engine.py): the first `sample` lines go through the per-line
+    code below, the rest only where a signature can match. Events, line numbers and counts are
+    those of the per-line code; past the sample, formats, programs and hosts are counted from
+    the event lines only, a journal boot marker takes the time of the nearest earlier stamped
+    line, and `last_ts` is the time of the last stamped line of the log.
+
+    >>> r = parse_syslog(["    corosync[3813]:   [KNET  ] link: host: 8 link: 0 is down",
+    ...                   "    // Link to another host is garbled"])
+    >>> e = r.value.events[0]
+    >>> (r.value.format, e.kind, e.attrs["host"], e.ts, r.value.comments)
+    ('bare', 'knet_link_down', '8', None, 1)
+    """
+    if hasattr(lines, "open_bytes"):
+        ps = _pattern_set()
+        if not ps.every_line:
+            return _parse_bytes(lines, sample, ps)  # type: ignore[arg-type]
+    return parse_lines(lines, sample=sample)
+
+
+def parse_lines(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[LogEvents]:
+    """The per-line path: every line through Python (the reference the engine is tested against)."""
+    rd = _Reader(sample)
+    for no, raw in enumerate(lines, 1):
+        rd.out.lines = no
+        rd.line(no, raw)
+    return rd.result()
+
+
+@lru_cache(maxsize=4)
+def _patterns(signatures: tuple[Any, ...]) -> engine.PatternSet:
+    return engine.build_patterns(signatures)
+
+
+def _pattern_set() -> engine.PatternSet:
+    """Built from the signature table as it is when first needed (then kept)."""
+    return _patterns(SIGNATURES)
+
+
+def _parse_bytes(src: Any, sample: int, ps: engine.PatternSet) -> Parsed[LogEvents]:
+    rd = _Reader(sample)
+    matcher = engine.matcher_for(ps)
+    acc: dict[str, int] = {}
+
+    def take(hit: engine.Hit) -> None:
+        rec = _candidate(hit, acc)
+        if rec is not None:
+            rd.apply(rec, 0)
+
+    with src.open_bytes() as fh:
+        blocks = engine.iter_blocks(fh.read)
+        consumed = 0  # bytes of the blocks read so far
+        no = 0
+        rest = b""
+        for block in blocks:
+            off, no = _sample_block(rd, block, no, matcher)
+            consumed += len(block)
+            if rd.sample_left <= 0:
+                rest = block[off:]
+                break
+        else:
+            rd.out.lines = no
+            return rd.result()
+        start = consumed - len(rest)  # where the engine takes over, in bytes
+        fd = engine.plain_file(fh)
+        size = os.fstat(fd).st_size if fd is not None else 0
+        if fd is not None and size - start >= engine.SPLIT_BYTES and engine.cores() >= 2:
+            # two halves split at a line end; the second one in a forked process
+            mid = engine.line_start_after(fd, start + (size - start) // 2, size)
+            worker = engine.Worker(fd, mid, size, matcher, _candidate, _tail_ts)
+            scan = engine.scan_blocks(engine.pread_blocks(fd, start, mid), matcher, line_base=no, on_hit=take)
+            total = no + scan.lines
+            tail = first_tail = _tail_ts(engine.last_lines(scan))
+            done = 0  # worker records applied (relative line number of the last)
+            try:
+                for rec in worker.records():
+                    rd.apply(rec, total, first_tail)
+                    done = rec[1]
+                total += worker.lines
+                rd.out.comments += worker.acc.get("comments", 0)
+                tail = worker.tail if worker.tail is not None else tail
+            except engine.WorkerFailed:  # scan the second half here, past what was applied
+                def take_rest(hit: engine.Hit) -> None:
+                    if hit.line_no > done:
+                        rec = _candidate(hit, acc)
+                        if rec is not None:
+                            rd.apply(rec, total, first_tail)
+                scan2 = engine.scan_blocks(engine.pread_blocks(fd, mid, size), matcher, on_hit=take_rest)
+                total += scan2.lines
+                tail = _tail_ts(engine.last_lines(scan2)) or tail
+        else:
+            scan = engine.scan_blocks(_chain(rest, blocks), matcher, line_base=no, on_hit=take)
+            total = no + scan.lines
+            tail = _tail_ts(engine.last_lines(scan))
+    rd.out.comments += acc.get("comments", 0)
+    rd.out.lines = total
+    if tail is not None:
+        rd.out.last_ts = tail
+        rd.out.timestamped = True
+    return rd.result()
+
+
+def _chain(first: bytes, rest: Iterable[bytes]) -> Iterable[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _sample_block(rd: _Reader, block: bytes, no: int, matcher: engine.Matcher) -> tuple[int, int]:
+    """Feed whole lines of `block` to the per-line code while the sample lasts.
+    Returns (offset of the first line not fed, line number reached)."""
+    off = 0
+    n = len(block)
+    has_cr = b"\r" in block
+    pos = matcher.positions(block)
+    engine.line_start_hits(block, pos)
+    maybe = {engine.line_bounds(block, p, has_cr)[0] for p in pos}
+    while off < n and rd.sample_left > 0:
+        end = block.find(b"\n", off)
+        if end < 0:
+            end = n
+        nxt = end + 1
+        if has_cr:
+            r = block.find(b"\r", off, end)
+            if r >= 0:
+                end = r
+                nxt = r + 2 if block[r + 1:r + 2] == b"\n" else r + 1
+        no += 1
+        rd.line(no, block[off:end].decode("utf-8", "replace"), off in maybe)
+        off = min(nxt, n)
+    return off, no
 
 
 def _add(out: LogEvents, ev: LogEvent) -> None:

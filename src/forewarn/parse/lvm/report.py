@@ -231,7 +231,8 @@ def _header_columns(line: str, kind: str) -> list[tuple[int, int, str]] | None:
     known = sum(1 for _, _, t in merged if t in HEADERS)
     if known * 2 < len(merged) + 1 or merged[0][2] not in HEADERS:
         return None
-    return [(s, e, HEADERS.get(t, t.lower()).format(kind=kind)) for s, e, t in merged]
+    # unknown header words are kept as they are (lower-cased): only known names are templates
+    return [(s, e, HEADERS[t].format(kind=kind) if t in HEADERS else t.lower()) for s, e, t in merged]
 
 
 def _row(line: str, cols: list[tuple[int, int, str]]) -> dict[str, str] | None:

@@ -20,6 +20,8 @@ def events(ctx: "Context", kinds: tuple[str, ...]) -> dict[str, list[logs.NodeEv
     out: dict[str, list[logs.NodeEvent]] = {}
     for e in logs.events(ctx, None, kinds):
         out.setdefault(e.node, []).append(e)
+    if CONTAINER_LOG in logs.LOG_SPECS:  # already in the common event stream
+        return out
     for f in ctx.facts(CONTAINER_LOG):
         for e in f.value.events:
             if e.kind in kinds:

@@ -1,4 +1,4 @@
-"""NET108 subnet-on-two-interfaces: two interfaces with addresses in one subnet."""
+"""NET108 two-nics-one-subnet: two interfaces with addresses in one subnet."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def shared_subnets(addr: IpAddr) -> list[tuple[Network, list[tuple[Interface, li
 
 
 @rule(
-    code="NET108", name="subnet-on-two-interfaces",
+    code="NET108", name="two-nics-one-subnet",
     title="Two interfaces with addresses in one subnet (traffic may leave by either NIC)",
     severity="medium", inputs=("host.ip_addr",), seed="seeds/003_d9859ccb02bdd8cb.txt:117",
     fix=(
@@ -54,7 +54,7 @@ def shared_subnets(addr: IpAddr) -> list[tuple[Network, list[tuple[Interface, li
         step("ip route get {probe}"),
     ),
 )
-def subnet_on_two_interfaces(ctx: Context) -> Iterator[Hit]:
+def two_nics_one_subnet(ctx: Context) -> Iterator[Hit]:
     """What it does: reads `ip -j addr` of every node and reports each subnet in which two or more
     interfaces have addresses, naming the interfaces and their addresses. The loopback interface,
     link-local addresses, host routes (/32, /128) and the secondary addresses of one same interface
@@ -87,8 +87,8 @@ def subnet_on_two_interfaces(ctx: Context) -> Iterator[Hit]:
                                                       a.address.split('%')[0]).is_link_local)
                        for i, _ in members]
             yield Hit(
-                f"{node}: {desc} are all in {net}: traffic to {net} may leave by any of "
-                f"{', '.join(i.name for i, _ in members)}",
+                f"{node}: {desc} are {'both' if len(members) == 2 else 'all'} in {net}: traffic to {net} may leave by "
+                f"{' or '.join(i.name for i, _ in members)}",
                 nodes=node, evidence=[f.ref((), excerpt=excerpt)],
                 params={"subnet": str(net), "keep_ip": keep_addrs[0].address,
                         "drop_cidr": f"{drop_addrs[0].address}/{drop_addrs[0].prefixlen}",

@@ -1,4 +1,4 @@
-"""NET109 too-many-nameservers: more than three `nameserver` lines; the rest are ignored."""
+"""NET109 resolv-too-many-nameservers: more than three `nameserver` lines; the rest are ignored."""
 
 from __future__ import annotations
 
@@ -39,13 +39,13 @@ def _fix(path: str, rc: ResolvConf | None) -> list[StepTemplate]:
 
 
 @rule(
-    code="NET109", name="too-many-nameservers",
+    code="NET109", name="resolv-too-many-nameservers",
     title="More than three nameservers in resolv.conf (the rest are ignored)",
     severity="medium", inputs=(RESOLV, *LOG_INPUTS), seed="seeds/004_3ae197d3b21d8357.txt:432",
     fix=(note("Keep at most three `nameserver` lines in /etc/resolv.conf (or in the file kubelet's resolvConf names)."),
          step("grep -c '^nameserver' /etc/resolv.conf")),
 )
-def too_many_nameservers(ctx: Context) -> Iterator[Hit]:
+def resolv_too_many_nameservers(ctx: Context) -> Iterator[Hit]:
     """What it does: counts the valid `nameserver` lines of each node's resolv.conf files
     (/etc/resolv.conf and systemd-resolved's /run/systemd/resolve/resolv.conf) and reports a file with
     more than three, naming the ones used and the ones ignored; and reports kubelet's

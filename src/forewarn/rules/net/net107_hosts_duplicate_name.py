@@ -1,4 +1,4 @@
-"""NET107 hosts-name-ambiguous: one host name mapped to different addresses in /etc/hosts."""
+"""NET107 hosts-duplicate-name: one host name mapped to different addresses in /etc/hosts."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def _describe(d: HostsDuplicate, hosts: HostsFile, addr: IpAddr | None) -> str:
 
 
 @rule(
-    code="NET107", name="hosts-name-ambiguous",
+    code="NET107", name="hosts-duplicate-name",
     title="One host name mapped to different addresses in /etc/hosts (the first line wins)",
     severity="high", inputs=("host.hosts",), seed="seeds/003_d9859ccb02bdd8cb.txt:117",
     fix=(
@@ -70,7 +70,7 @@ def _describe(d: HostsDuplicate, hosts: HostsFile, addr: IpAddr | None) -> str:
         step("getent ahosts {name}"),
     ),
 )
-def hosts_name_ambiguous(ctx: Context) -> Iterator[Hit]:
+def hosts_duplicate_name(ctx: Context) -> Iterator[Hit]:
     """What it does: reads `/etc/hosts` of every node and reports each host name given with more than
     one address (loopback lines aside), which line the resolver uses (the first), which lines Ansible
     generated, and, from `ip -j addr`, which of this node's NICs holds or reaches each address.

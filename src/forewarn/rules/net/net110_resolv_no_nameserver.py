@@ -1,4 +1,4 @@
-"""NET110 no-nameserver: resolv.conf has no `nameserver` at all."""
+"""NET110 resolv-no-nameserver: resolv.conf has no `nameserver` at all."""
 
 from __future__ import annotations
 
@@ -47,13 +47,13 @@ def _fix(ctx: Context, node: str, path: str, coredns: bool) -> list[StepTemplate
 
 
 @rule(
-    code="NET110", name="no-nameserver",
+    code="NET110", name="resolv-no-nameserver",
     title="No nameserver in resolv.conf (CoreDNS: plugin/forward: no nameservers found)",
     severity="high", inputs=(RESOLV, *LOG_INPUTS), seed="seeds/004_3ae197d3b21d8357.txt:57",
     fix=(note("Add a `nameserver` line for a DNS server this host can reach."),
          step("grep '^nameserver' /etc/resolv.conf")),
 )
-def no_nameserver(ctx: Context) -> Iterator[Hit]:
+def resolv_no_nameserver(ctx: Context) -> Iterator[Hit]:
     """What it does: reports each resolv.conf file (/etc/resolv.conf, systemd-resolved's upstream
     file) without a single valid `nameserver` line, and CoreDNS's `plugin/forward: no nameservers
     found` in container logs, naming the nameservers other nodes use as a real value to add.

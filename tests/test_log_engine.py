@@ -1,0 +1,184 @@
+"""The fast log engine (parse/logs/engine.py) finds exactly what the per-line parser finds.
+
+Every real log under tests/evidence and tests/parsers is parsed twice, by the per-line path
+(`parse_lines`, the reference) and through `EvidenceRecord.lines()` (the engine), with every
+matcher this machine has; the results must be identical. Edge cases of line breaks, encodings,
+gzip and the two-process split are checked against the same reference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import io
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forewarn.model.evidence import EvidenceRecord
+from forewarn.parse.logs import engine
+from forewarn.parse.logs import syslog as sl
+from forewarn.parse.logs.signatures import SIGNATURES, Signature
+
+ROOT = Path(__file__).parent
+REAL = sorted(p for d in ("evidence", "parsers") for p in (ROOT / d).rglob("*")
+              if p.is_file() and p.suffix in (".log", ".txt") and p.stat().st_size < 4 << 20)
+MATCHERS = []
+for _name in ("hyperscan", "re2", "python"):
+    try:
+        engine.matcher_for(sl._pattern_set(), _name)
+        MATCHERS.append(_name)
+    except RuntimeError:
+        pass
+
+
+def record(data: bytes, path: Path | None = None) -> EvidenceRecord:
+    if path is not None:
+        return EvidenceRecord("log.syslog", "n", str(path), opener=lambda: open(path, "rb"))
+    return EvidenceRecord("log.syslog", "n", "mem", data=data)
+
+
+def as_dict(parsed):
+    v = parsed.value
+    return (dataclasses.asdict(v) if v is not None else None), [str(p) for p in parsed.problems]
+
+
+def reference(rec: EvidenceRecord, sample: int = sl.SAMPLE_LINES):
+    """The per-line parser over the lines Python's text reader gives."""
+    return sl.parse_lines(iter(rec.lines()), sample=sample)
+
+
+@pytest.fixture(params=MATCHERS)
+def matcher(request, monkeypatch):
+    monkeypatch.setenv("FOREWARN_MATCHER", request.param)
+    return request.param
+
+
+def test_a_fast_matcher_is_there():
+    assert MATCHERS[-1] == "python"
+    assert len(REAL) > 50
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_real_logs_same_result_as_per_line(path, matcher):
+    rec = record(b"", path)
+    assert as_dict(sl.parse_syslog(rec.lines())) == as_dict(reference(rec))
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_real_logs_engine_from_line_one(path, matcher):
+    """With no sample at all, every line is the engine's: the same events (a boot marker takes
+    the time of the nearest earlier stamped line, as when every line is read), lines, comments
+    and last time stamp as the per-line parser reading every line."""
+    rec = record(b"", path)
+    new, old = sl.parse_syslog(rec.lines(), sample=0).value, reference(rec, sample=10**9).value
+    if old is None or new is None:
+        return  # nothing looks like a log: both give up (whether they do depends on the sample)
+    assert new.events == old.events
+    assert (new.lines, new.comments, new.kinds, new.dropped_events, new.last_ts) == \
+        (old.lines, old.comments, old.kinds, old.dropped_events, old.last_ts)
+
+
+def _real_lines() -> list[bytes]:
+    out: list[bytes] = []
+    for p in REAL:
+        out.extend(p.read_bytes().splitlines())
+    return out
+
+
+def test_line_breaks_encodings_and_comments(matcher):
+    real = _real_lines()
+    events = [ln for ln in real if sl.parse_lines([ln.decode("utf-8", "replace")]).value
+              and sl.parse_lines([ln.decode("utf-8", "replace")]).value.events]
+    assert len(events) > 100
+    tricky = [
+        b"", b"   ", b"# a comment with is down in it", b"   // Link: host: 8 link: 0 is down",
+        b"\xc2\xa0# comment after a no-break space",
+        b"Mar 21 09:12:44 pve5 corosync[3813]: \xe2\x80\x83[KNET  ] link: host: 8 link: 0 is down",
+        b"Mar 21 09:12:44 pve5 kernel: \xff\xfe broken bytes then nfs: server 10.0.0.1 not responding",
+        b'{"MESSAGE":"[TOTEM ] A processor failed, forming new configuration: token timed out (3000ms), '
+        b'waiting 3600ms for consensus.","_HOSTNAME":"pve1","SYSLOG_IDENTIFIER":"corosync",'
+        b'"__REALTIME_TIMESTAMP":"1700000000000000"}',
+        b'  {"MESSAGE":"lost lock \'ha_agent_pve1_lock - cfs lock update failed - Permission denied",'
+        b'"SYSLOG_IDENTIFIER":"pve-ha-lrm"}',
+        b"-- Boot 0123456789abcdef0123456789abcdef --", b"-- Reboot --",
+    ]
+    body = []
+    for i, ln in enumerate(real[:3000] + events + tricky * 3):
+        body.append(ln)
+        body.append([b"\n", b"\r\n", b"\r", b"\n"][i % 4])
+    data = b"".join(body)
+    for tail in (b"", b"Mar 21 09:12:45 pve5 watchdog-mux[1]: client watchdog expired - disable watchdog updates"):
+        rec = record(data + tail)
+        for sample in (0, 1000, sl.SAMPLE_LINES):
+            new = sl.parse_syslog(rec.lines(), sample=sample).value
+            old = reference(rec, sample=10**9).value
+            assert new.events == old.events
+            assert (new.lines, new.comments, new.last_ts) == (old.lines, old.comments, old.last_ts)
+        assert as_dict(sl.parse_syslog(rec.lines(), sample=10**9)) == as_dict(reference(rec, sample=10**9))
+
+
+def test_gzip_log_is_read_and_not_binary(tmp_path):
+    src = ROOT / "evidence/corosync-lab/06-five-faults-node5-syslog.log"
+    gz = tmp_path / "syslog.2.gz"
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    rec = record(b"", gz)
+    assert not rec.is_binary()
+    assert rec.head(64) == src.read_bytes()[:64]
+    assert as_dict(sl.parse_syslog(rec.lines())) == as_dict(reference(record(b"", src)))
+    mem = record(gzip.compress(src.read_bytes()))  # stdin or a bundle member held in memory
+    assert as_dict(sl.parse_syslog(mem.lines())) == as_dict(reference(record(b"", src)))
+
+
+def test_two_processes_give_the_same_result(tmp_path, monkeypatch, matcher):
+    monkeypatch.setattr(engine, "SPLIT_BYTES", 1)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 1 << 14)  # many blocks, hits near block edges
+    monkeypatch.setenv("FOREWARN_JOBS", "2")
+    real = b"\n".join(_real_lines())
+    noise = b"Mar 21 09:12:44 pve5 pvestatd[1234]: status update time (5.123 seconds)\n" * 997
+    big = tmp_path / "syslog"
+    big.write_bytes(noise + real + b"\r\n" + real + b"\n" + noise[:-1])  # no break at the very end
+    rec = record(b"", big)
+    new = sl.parse_syslog(rec.lines()).value
+    old = reference(rec, sample=10**9).value
+    assert new.events == old.events
+    assert (new.lines, new.comments, new.kinds, new.last_ts) == (old.lines, old.comments, old.kinds, old.last_ts)
+
+
+def test_signature_the_matchers_cannot_take_falls_back_to_its_literal():
+    sigs = (
+        Signature("backref", "same", re.compile(r"(\w+) same \1")),
+        Signature("lookbehind", "after", re.compile(r"(?<=x)after (?P<n>\d+)")),
+        Signature("ci", "error", re.compile(r"(?i)Disk Error on (?P<dev>\S+)")),
+        Signature("huge", "zz", re.compile(r"zz[a-z]{1,70000}")),
+        Signature("empty", "never", re.compile(r"(?:never)?")),
+    )
+    ps = engine.build_patterns(sigs)
+    lines = [b"a same a", b"xafter 12", b"disk error on sda", b"zzabc", b"never", b"nothing here"]
+    for name in MATCHERS:
+        m = engine._make(ps, name)
+        block = b"\n".join(lines) + b"\n"
+        found = {engine.line_bounds(block, p, False) for p in m.positions(block)}
+        got = sorted(block[s:e] for s, e in found)
+        assert got == sorted(lines[:5]), name
+
+
+_WORDS = st.sampled_from([s.literal for s in SIGNATURES] + [
+    "Mar 21 09:12:44 pve5 ", "corosync[3813]: ", "[KNET  ] ", "link: host: ", "8", " link: 0 ", "is down",
+    "'", "\u00e9", "\u00a0", " ", "\t", "(", ")", "]", "ms", "1234", "\ufffd", "x", "host: host: 3 "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=12))
+def test_translation_never_misses_a_line(words):
+    """Whatever a signature's Python regex matches in a line, the matchers offer that line."""
+    line = "".join(words).replace("\n", " ")
+    wanted = any(s.regex.search(line) for s in SIGNATURES)
+    if not wanted:
+        return
+    block = line.encode() + b"\n"
+    for name in MATCHERS:
+        assert engine.matcher_for(sl._pattern_set(), name).positions(block), (name, line)
