@@ -4,6 +4,6 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ ! -x "$here/.venv/bin/forewarn" ]; then
   python3 -m venv "$here/.venv"
-  "$here/.venv/bin/python" -m pip install -q --disable-pip-version-check -e "$here" >&2
+  "$here/.venv/bin/python" -m pip install -q --disable-pip-version-check -e "$here[html]" >&2
 fi
 exec "$here/.venv/bin/forewarn" "$@"

@@ -8,8 +8,10 @@ and a pvecm stand-in per node), then, from the lab's client namespace, times
   * `forewarn collect node1 [...] -o bundle.tar.gz`: collection and the bundle only,
 
 for the first 1, 3 and 5 nodes, `--repeat` times each (median reported), and prints them side
-by side with the ratio to one node. Nodes are collected in parallel, so N nodes should cost
-little more than one.
+by side with the ratio to one node and the CPU time forewarn itself used. Nodes are collected in
+parallel, so N nodes should cost little more than one; on the lab all nodes share this machine's
+CPUs with forewarn, so what grows with N is forewarn's own CPU work (parsing, redaction, rules)
+and the nodes' commands competing for the same cores.
 
     sudo .venv/bin/python benchmarks/bench_live_scan.py [--repeat 5] [--json]
 
@@ -20,6 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,14 +40,17 @@ import corosync_lab  # noqa: E402
 SIZES = (1, 3, 5)
 
 
-def timed(lab: corosync_lab.Lab, args: list[str]) -> float:
+def timed(lab: corosync_lab.Lab, args: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of forewarn itself: user + system of the client process tree)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     res = lab.client_run([sys.executable, "-m", "forewarn.cli.main", *args], timeout=300, cwd=ROOT,
                          env={"PYTHONPATH": str(ROOT / "src")})
     took = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode not in (0, 1):
         raise RuntimeError(f"forewarn {' '.join(args)} exited {res.returncode}: {res.stderr.strip()[-500:]}")
-    return took
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = ap.parse_args(argv)
     rows = []
-    with corosync_lab.Lab(max(SIZES), links=2, ssh=True, pve=True) as lab, \
+    ntp = shutil.which("chronyd", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is not None
+    with corosync_lab.Lab(max(SIZES), links=2, ssh=True, pve=True, ntp=ntp) as lab, \
             tempfile.TemporaryDirectory(prefix="fwbench-") as tmp:
         lab.start()
         lab.wait_all_quorate(timeout=40)
@@ -60,14 +69,20 @@ def main(argv: list[str] | None = None) -> int:
             nodes = [f"node{i}" for i in range(1, n + 1)]
             scans = [timed(lab, ["scan", *nodes, "--format", "json"]) for _ in range(args.repeat)]
             collects = [timed(lab, ["collect", *nodes, "-o", f"{tmp}/b{n}.tar.gz"]) for _ in range(args.repeat)]
-            rows.append({"nodes": n, "scan_s": statistics.median(scans), "collect_s": statistics.median(collects),
+            rows.append({"nodes": n,
+                         "scan_s": statistics.median(w for w, _ in scans),
+                         "scan_cpu_s": statistics.median(c for _, c in scans),
+                         "collect_s": statistics.median(w for w, _ in collects),
+                         "collect_cpu_s": statistics.median(c for _, c in collects),
                          "scan_runs": scans, "collect_runs": collects})
     base_scan, base_collect = rows[0]["scan_s"], rows[0]["collect_s"]
-    print(f"live scan over SSH, lab nodes (median of {args.repeat}; {corosync_lab.PREFIX} lab, 2 corosync links)")
-    print(f"{'nodes':>5}  {'scan wall s':>11}  {'x 1 node':>8}  {'collect wall s':>14}  {'x 1 node':>8}")
+    print(f"live scan over SSH of lab nodes, median of {args.repeat} runs, on {os.cpu_count()} CPU(s) shared "
+          "by forewarn and every lab node")
+    print(f"{'nodes':>5}  {'scan s':>7}  {'x 1 node':>8}  {'(forewarn CPU s)':>16}  "
+          f"{'collect s':>9}  {'x 1 node':>8}  {'(forewarn CPU s)':>16}")
     for r in rows:
-        print(f"{r['nodes']:>5}  {r['scan_s']:>11.2f}  {r['scan_s'] / base_scan:>8.2f}  "
-              f"{r['collect_s']:>14.2f}  {r['collect_s'] / base_collect:>8.2f}")
+        print(f"{r['nodes']:>5}  {r['scan_s']:>7.2f}  {r['scan_s'] / base_scan:>8.2f}  {r['scan_cpu_s']:>16.2f}  "
+              f"{r['collect_s']:>9.2f}  {r['collect_s'] / base_collect:>8.2f}  {r['collect_cpu_s']:>16.2f}")
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0

@@ -137,17 +137,24 @@ def ere_patterns() -> list[str]:
 
 # -- measuring --------------------------------------------------------------------------------------
 
+TIME = shutil.which("time") or "/usr/bin/time"
+
+
 def run(cmd: list[str], *, env=None, stdout=subprocess.DEVNULL, stdin=None) -> tuple[float, int, bytes]:
-    """(wall seconds, peak RSS KiB of the child, stdout) of one command."""
+    """(wall seconds, peak RSS KiB, stdout) of one command. The peak is GNU time's (`%M`):
+    a child's own high-water mark, which would otherwise include the memory of this Python
+    process from before the exec."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env or ENV, stdout=stdout, stdin=stdin, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([TIME, "-f", "@@ %M", *cmd], env=env or ENV, stdout=stdout, stdin=stdin,
+                            stderr=subprocess.PIPE)
     out = proc.stdout.read() if stdout == subprocess.PIPE else b""
-    err = proc.stderr.read()
-    _pid, status, ru = os.wait4(proc.pid, 0)
+    err = proc.stderr.read().decode(errors="replace")
+    code = proc.wait()
     wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise RuntimeError(f"{cmd[0]} failed: {err.decode(errors='replace')[-2000:]}")
-    return wall, ru.ru_maxrss, out
+    if code not in (0, 1):
+        raise RuntimeError(f"{cmd[0]} failed: {err[-2000:]}")
+    rss = int(err.rsplit("@@ ", 1)[1].split()[0]) if "@@ " in err else 0
+    return wall, rss, out
 
 
 SCAN = r"""
@@ -166,8 +173,7 @@ with open(sys.argv[2], "w") as fh:
     fh.write("\n".join(str(e.line_no) for e in v.events))
 m = engine.matcher_for(engine.build_patterns(__import__("forewarn.parse.logs.signatures", fromlist=["x"]).SIGNATURES))
 print(json.dumps({"start_s": t1 - t0, "scan_s": t2 - t1, "events": len(v.events), "lines": v.lines,
-                  "matcher": m.name, "rss_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "rss_children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+                  "matcher": m.name, "rss_children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
 
@@ -187,7 +193,8 @@ def bench_scan(path: Path, size: int, reps: int, matchers: list[str], pats: Path
     grep = best(reps, lambda: run(["grep", "-E", "-c", "-f", str(pats), str(path)], stdout=subprocess.PIPE))
     grep_count = int(grep[2].strip() or 0)
     print(f"{'cat > /dev/null':44s} {mbps(size, cat[0]):8.0f} MB/s  {cat[0]:7.2f} s  RSS {cat[1] / 1024:6.1f} MiB")
-    print(f"{'grep -E -c -f (LC_ALL=C, %d ERE patterns)' % len(pats.read_text().splitlines()):44s} "
+    n_pats = len(pats.read_text().split(chr(10))) - 1
+    print(f"{'grep -E -c -f (LC_ALL=C, %d ERE patterns)' % n_pats:44s} "
           f"{mbps(size, grep[0]):8.0f} MB/s  {grep[0]:7.2f} s  RSS {grep[1] / 1024:6.1f} MiB  {grep_count} lines")
     events_file = tmp / "events.txt"
     fw_lines = None
@@ -202,7 +209,7 @@ def bench_scan(path: Path, size: int, reps: int, matchers: list[str], pats: Path
                 break
             info = json.loads(out)
             label = f"forewarn {info['matcher']}, {jobs} process{'es' if jobs > 1 else ''}"
-            peak = max(info["rss_self_kib"], info["rss_children_kib"]) / 1024
+            peak = max(rss, info["rss_children_kib"]) / 1024  # the process (GNU time) and its worker
             print(f"{label:44s} {mbps(size, info['scan_s']):8.0f} MB/s  {info['scan_s']:7.2f} s  RSS {peak:6.1f} MiB"
                   f"  {info['events']} events   (whole process {wall:.2f} s = {mbps(size, wall):.0f} MB/s,"
                   f" x{grep[0] / wall:.1f} grep; scan alone x{grep[0] / info['scan_s']:.1f} grep)")

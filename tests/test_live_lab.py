@@ -204,8 +204,27 @@ def test_hanging_pvecm_times_out_within_budget_and_pve105_fires(cluster: corosyn
     # budget: the spec's own timeout (15 s) for each hung pvecm command, plus SSH and the rules
     assert took < 2 * 15 + 20, f"scan took {took:.1f} s"
     # nothing of the hung command is left on the node: timeout killed its whole process group
-    left = cluster.run("node2", ["pgrep", "-f", "sleep 3600"]).stdout.split()
+    left = [cmd for cmd in cluster.processes("node2").values() if cmd == "sleep 3600"]
     assert not left, left
+
+
+def test_node_dropping_mid_scan_is_reported_and_the_rest_diagnosed(cluster: corosync_lab.Lab) -> None:
+    """node2's SSH connection dies while a command runs there (a hanging pvecm keeps the scan on
+    node2 long enough): what node2 gave is kept, the rest of it is `connection lost`, FW908 says
+    so, and node1 and node3 are diagnosed."""
+    cluster.install_tool("node2", "pvecm", corosync_lab.PVECM_HANG)
+    killer = threading.Timer(4, _kill_sshd, args=(cluster._node("node2").netns,))
+    killer.start()
+    try:
+        report, took = scan_json(cluster, "node1", "node2", "node3")
+    finally:
+        killer.join(10)
+    dropped = hits(report, "FW908")
+    assert [f["nodes"] for f in dropped] == [["node2"]], show(report)
+    assert "connection lost" in dropped[0]["message"] and "collection stopped after" in dropped[0]["message"]
+    assert dropped[0]["details"]["artifacts"] > 0  # what came before the drop is kept
+    assert [f for f in failing(report) if f["code"] != "FW908"] == [], show(report)
+    assert took < 15, f"a dropped node must not hold up the scan ({took:.1f} s)"
 
 
 def test_config_drift_older_config_version(cluster: corosync_lab.Lab, tmp_path: Path) -> None:
@@ -293,7 +312,7 @@ def test_ssh_source_failure_modes(cluster: corosync_lab.Lab, tmp_path: Path) -> 
     # a command's own timeout: killed on the node with its process group, reported, not raised
     r = probe(cluster, "node1", "sleep 30 & sleep 40; echo never", timeout=2)
     assert r["timed_out"] and r["rc"] is None and r["duration"] < 6 and r["after_error"] is None, r
-    assert not cluster.run("node1", ["pgrep", "-f", "sleep [34]0"]).stdout.strip()
+    assert not [c for c in cluster.processes("node1").values() if c in ("sleep 30", "sleep 40")]
     # output beyond max_bytes is cut
     r = probe(cluster, "node1", "yes", timeout=10)
     assert r["truncated"] and r["stdout"] == 4096 and not r["timed_out"], r

@@ -182,3 +182,14 @@ def test_translation_never_misses_a_line(words):
     block = line.encode() + b"\n"
     for name in MATCHERS:
         assert engine.matcher_for(sl._pattern_set(), name).positions(block), (name, line)
+
+
+def test_gzip_loose_file_is_recognised_as_a_log(tmp_path):
+    from forewarn.collect.loose import load_files
+
+    src = ROOT / "evidence/corosync-lab/06-five-faults-node5-syslog.log"
+    gz = tmp_path / "syslog.2.gz"
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    bundle = load_files([str(gz)])
+    assert [r.spec for r in bundle.records] == ["log.syslog"]
+    assert bundle.records[0].lines().__iter__().__next__() == src.read_text().splitlines()[0]

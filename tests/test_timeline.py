@@ -437,3 +437,18 @@ def test_zone_from_the_node_itself():
         assert tl.zone == "UTC" and tl.lane("node1").zone in ("Etc/UTC", "Europe/Berlin")
         expect = first.logged - (timedelta(hours=1) if "Berlin" in text else timedelta(0))
         assert first.ts == expect
+
+
+def test_year_from_now_flag_and_from_file_time(tmp_path):
+    """Syslog has no year: it comes from --now, else the bundle's time, else the file's time."""
+    import os
+    import shutil
+
+    log = tmp_path / "node3-syslog.log"
+    shutil.copy(LAB / "04-loss40-node3-syslog.log", log)
+    r = run("--format", "json", "--now", "2027-01-05T00:00:00", str(log))
+    assert json.loads(r.output)["events"][0]["time"].startswith("2026-11-22T04:02")  # Nov is last year in Jan
+    t = datetime(2031, 12, 1, tzinfo=timezone.utc).timestamp()
+    os.utime(log, (t, t))
+    r = run("--format", "json", str(log))
+    assert json.loads(r.output)["events"][0]["time"].startswith("2031-11-22T04:02")

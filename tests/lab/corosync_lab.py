@@ -538,6 +538,17 @@ class Lab:
         self.note(f"{name}: {what} pid {proc.pid} got {signal.Signals(sig).name}, exit {rc}")
         return rc
 
+    def processes(self, name: str) -> dict[int, str]:
+        """PID -> command line of every process in a node's network namespace (the PID namespace is
+        the machine's: `pgrep` inside a node would also see other labs' processes)."""
+        out: dict[int, str] = {}
+        for pid in sh(["ip", "netns", "pids", self._node(name).netns], check=False).stdout.split():
+            try:
+                out[int(pid)] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except (OSError, ValueError):
+                pass
+        return out
+
     def running(self, name: str) -> bool:
         c = self._node(name).corosync
         return c is not None and c.poll() is None

@@ -71,7 +71,8 @@ def options_from(ssh: dict[str, Any]) -> Any:
                       identity_files=tuple(ssh.get("identity") or ()),
                       known_hosts=tuple(ssh.get("known_hosts") or ()),
                       insecure_no_host_key_check=bool(ssh.get("insecure_no_host_key_check")),
-                      connect_timeout=float(ssh.get("connect_timeout") or 10.0))
+                      connect_timeout=float(ssh.get("connect_timeout") or 10.0),
+                      max_channels=int(ssh.get("max_channels") or 4))
 
 
 async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
@@ -123,6 +124,10 @@ def collect_ssh(targets: tuple[str, ...], ssh: dict[str, Any], *, out_dir: Any =
     from forewarn.collect.plan import build_plan
     from forewarn.collect.run import acollect_nodes
     from forewarn.collect.sources.base import SourceError
+
+    # the runner's --jobs commands at once on a node are as many SSH channels on its one
+    # connection; OpenSSH's sshd allows 10 sessions per connection (MaxSessions)
+    ssh = {**ssh, "max_channels": min(int(run_kw.get("jobs") or 4), 9)}
 
     async def go() -> Any:
         try:

@@ -32,7 +32,10 @@ def _is_tar(path: str) -> bool:
 
 
 def file_time(targets: tuple[str, ...]) -> datetime | None:
-    """The newest modification time of the files given: the year of a syslog without one."""
+    """The newest modification time of loose files given: the year of a syslog without one. A
+    bundle has its own time (`created` in its manifest): None."""
+    if len(targets) == 1 and (Path(targets[0]).is_dir() or _is_tar(targets[0])):
+        return None
     times = []
     for t in targets:
         try:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from forewarn.collect.bundle import Bundle, BundleError
-from forewarn.model.evidence import EvidenceRecord, looks_binary
+from forewarn.model.evidence import GZIP_MAGIC, EvidenceRecord, gunzip_head, looks_binary
 from forewarn.model.internal import internal_finding
 from forewarn.specs import Spec, get, sniff_content
 
@@ -22,6 +22,11 @@ STDIN_LIMIT = 256 * 1024 * 1024
 
 
 def identify_text(name: str, head: bytes) -> tuple[Spec | None, str]:
+    """What a file is, from its name and first bytes (a gzip-compressed file, such as a rotated
+    `syslog.2.gz`, by what it decompresses to: EvidenceRecord reads it decompressed)."""
+    if head.startswith(GZIP_MAGIC):
+        head = gunzip_head(head)
+        name = name[:-3] if name.endswith(".gz") else name
     if looks_binary(head[:8192]):
         return None, "binary"
     scored = sniff_content(name, head.decode("utf-8", errors="replace"))

@@ -129,7 +129,7 @@ class Plan:
 
     def instance(self, exp: Expansion, node_path: str) -> Task | None:
         """The task reading one listed instance (`node_path` with the root prefix, as listed)."""
-        spec = exp.decl or _SPECS_BY_NAME().get(exp.spec)
+        spec = exp.decl or _registry().get(exp.spec)
         if spec is None:
             return None
         real = node_path[len(self.root):] if self.root and node_path.startswith(self.root) else node_path
@@ -137,7 +137,7 @@ class Plan:
                           multi=exp.multi)
 
 
-def _SPECS_BY_NAME() -> dict[str, Spec]:  # noqa: N802 - a cached view of the registry
+def _registry() -> dict[str, Spec]:
     from forewarn.specs import SPECS
 
     return SPECS
@@ -188,7 +188,7 @@ def _hang_group(path: str) -> str:
 
 
 def _record_kind(spec: Spec) -> tuple[str, str]:
-    target = _SPECS_BY_NAME().get(spec.recorded_as) if spec.recorded_as else None
+    target = _registry().get(spec.recorded_as) if spec.recorded_as else None
     return (spec.recorded_as or spec.name), (target.kind if target is not None else spec.kind)
 
 

@@ -543,13 +543,15 @@ def check_script(script: str) -> list[Violation]:
 
 
 def executables(script: str) -> list[str]:
-    """The command names a script runs (for docs and tests)."""
+    """The command names a script runs (for docs and tests); wrappers are looked through."""
     names = []
     for c in simple_commands(script):
         words = [w.text for w in c.words]
         while words and words[0] in _WRAPPERS:
-            words = words[1:]
-            if words and words[0].startswith("-"):
+            head, words = words[0], words[1:]
+            if head == "timeout":
+                while words and words[0].startswith("-"):
+                    words = words[2:] if words[0] in ("-s", "--signal", "-k", "--kill-after") else words[1:]
                 words = words[1:]
         if words:
             names.append(words[0].rsplit("/", 1)[-1])

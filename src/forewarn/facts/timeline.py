@@ -694,7 +694,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     for t in events:
         if t.kind == "membership":
             tl._rings.setdefault(t.node, []).append(t.seq)  # noqa: SLF001
-    tl.episodes = _episodes(tl, stories, namer, local, seq_of)
+    tl.episodes = _episodes(tl, stories, namer, local)
     return tl
 
 
@@ -747,12 +747,16 @@ def _states(lane: Lane, evs: list[TEvent], full: int, crashes: list[Crash], fenc
     sizes: list[int] = []
     crash_at = {c.restart.seq: c for c in crashes}
     fence_boot = {f.boot.seq: f for f in fences if f.boot is not None}
+    fence_end = {f.watchdog.seq: f for f in fences if f.boot is None and f.watchdog is not None}
     first_ha: dict[str, str] = {}
     prev: TEvent | None = None
     for t in evs:
         k, a = t.kind, t.attrs
         if k != "boot":
             prev = t
+        if t.seq in fence_end:  # the watchdog fired and the log ends: the node went down here
+            q.set(t, t.ts, "down", "inferred", "fenced: reset by the watchdog (its next boot is not in the log)")
+            m.set(t, t.ts, None)
         if t.seq in crash_at:
             c = crash_at[t.seq]
             when = c.at
@@ -817,8 +821,7 @@ def _states(lane: Lane, evs: list[TEvent], full: int, crashes: list[Crash], fenc
 
 
 # -- episodes ---------------------------------------------------------------------------------
-def _episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Namer, local: dict[str, str],
-              seq_of: dict[int, TEvent]) -> list[Episode]:
+def _episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Namer, local: dict[str, str]) -> list[Episode]:
     eps: list[Episode] = []
     timed = [ln.name for ln in tl.lanes if ln.timed]
     # corosync trouble: the windows PVE102 reports
@@ -844,7 +847,8 @@ def _episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Namer, l
                 break  # the aftermath stops where something new starts (a membership, a restart, a boot ...)
             if t.category in CONSEQUENCE:
                 after.append(t)
-        eps.append(_new_episode(core, after, w0, w1, True, still))
+        if core:
+            eps.append(_new_episode(core, after, w0, w1, True, still))
     # everything else that matters: bursts of the remaining events
     rest = [t for t in timed_evs if t.episode is None]
     for group in _bursts(rest, lambda a, b: (b.ts - a.ts).total_seconds() <= BURST_GAP_SECONDS):  # type: ignore[operator]
@@ -863,7 +867,8 @@ def _episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Namer, l
             core = [t for t in lane_evs if t.episode is None and lo <= t.line <= hi]
             after = [t for t in lane_evs if t.episode is None and t.line > hi and (nlo is None or t.line < nlo)
                      and t.category in CONSEQUENCE]
-            eps.append(_new_episode(core, after, None, None, False, nep.end is None))
+            if core:
+                eps.append(_new_episode(core, after, None, None, False, nep.end is None))
         rest_u = [t for t in lane_evs if t.episode is None]
         for group in _bursts(rest_u, lambda a, b: b.line - a.line <= BURST_GAP_LINES):
             if any(t.kind not in QUIET for t in group):

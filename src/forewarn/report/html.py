@@ -264,5 +264,8 @@ def write_timeline_page(path: str, bundle: Any, ctx: Any, tl: Any) -> None:
     findings = run_all(ctx) + list(getattr(bundle, "findings", []))
     report = Report(command="timeline", source=bundle.source, findings=findings, nodes=list(bundle.nodes),
                     inputs=list(bundle.notes))
-    Path(path).write_text(page_for(report, ctx, timeline=tl), encoding="utf-8")
+    try:
+        Path(path).write_text(page_for(report, ctx, timeline=tl), encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"--html {path}: {exc.strerror or exc}") from None
     click.echo(f"forewarn: wrote {path} (HTML report: timeline chart and findings)", err=True)

@@ -357,7 +357,7 @@ def build_chart(doc: dict[str, Any]) -> Chart:
     xaxis.update({"showgrid": True, "gridcolor": "#eeeeee", "zeroline": False})
     tick_text = [f"<b>{_esc(n)}</b>" + (" (no times)" if n in axis.lane_untimed else "") for n in names]
     layout = {
-        "height": max(380, 150 + 78 * len(names), 80 + 21 * len(traces)),  # room for every legend entry
+        "height": max(380, 150 + 78 * len(names), 150 + 24 * len(traces)),  # room for every legend entry
         "margin": {"l": 10, "r": 10, "t": 30, "b": 50},
         "barmode": "overlay",
         "bargap": 0,

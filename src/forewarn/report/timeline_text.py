@@ -45,6 +45,8 @@ def _span(ep: Episode, days: bool) -> str:
 
 
 def _iv_span(iv: Interval, days: bool) -> str:
+    if iv.start is not None and iv.end_seq is None:
+        return f"from {_t(iv.start, days=days)} to the end of the log"
     if iv.start is not None and iv.end is not None:
         return f"{_dur(iv.seconds or 0)} ({_t(iv.start, days=days)}–{_t(iv.end, days=days)})"
     return "(times unknown)"

@@ -15,7 +15,9 @@ GNU `timeout` (coreutils, on every Proxmox node) makes itself a process group le
 signals the whole group, so a hung `pvecm status` and everything it started die on the node
 itself. A local asyncio deadline a little later is the backstop for a node that stops answering:
 it sends TERM over the channel (timeout forwards it to its group) and closes the channel.
-Output beyond `max_bytes` is cut and the channel closed (the writer then gets SIGPIPE).
+On a node without `timeout` (no GNU coreutils: `open` checks), scripts run as plain
+`sh -c '<script>'` under the local deadline alone. Output beyond `max_bytes` is cut and the
+channel closed (the writer then gets SIGPIPE).
 A connection that drops turns the command running and every later one into
 `error: connection lost`; nothing here raises for a command's own failure.
 """
@@ -42,6 +44,7 @@ MAX_STDERR = 64 * 1024
 DEFAULT_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2", "/etc/ssh/ssh_known_hosts",
                        "/etc/ssh/ssh_known_hosts2")
 LOST = "connection lost"
+_HAS_TIMEOUT = "forewarn-has-timeout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,7 @@ class SSHSource:
         self.lost: str | None = None  # why the connection is gone (every later run fails fast)
         self._sem = asyncio.Semaphore(max(1, self.options.max_channels))
         self._channels: set[Any] = set()
+        self._wrap = True  # run commands under the node's `timeout` (checked by `open`)
 
     def __repr__(self) -> str:
         return f"SSHSource({str(self.target)!r}, node={self.node!r})"
@@ -183,9 +187,15 @@ class SSHSource:
             raise SourceError(f"{self.where}: {what}") from None
         except asyncssh.Error as exc:
             raise SourceError(f"{self.where}: SSH failed: {_one_line(exc.reason or exc)}") from None
-        res = await self.run("uname -n", timeout=10, max_bytes=4096)
-        name = res.stdout.decode("utf-8", "replace").strip().split(".", 1)[0] if res.rc == 0 else ""
-        if name:
+        # the node's name, and whether it has GNU timeout (coreutils: every Proxmox node does);
+        # this one command runs without it, under the local deadline only
+        self._wrap = False
+        res = await self.run(f"uname -n; command -v timeout >/dev/null 2>&1 && echo {_HAS_TIMEOUT}",
+                             timeout=10, max_bytes=4096)
+        lines = res.stdout.decode("utf-8", "replace").splitlines()
+        self._wrap = _HAS_TIMEOUT in lines
+        name = lines[0].strip().split(".", 1)[0] if res.rc == 0 and lines else ""
+        if name and name != _HAS_TIMEOUT:
             self.hostname = name
             self.node = name  # Proxmox's node name: the host name up to the first dot
 
@@ -216,7 +226,9 @@ class SSHSource:
             return CommandResult(b"", b"", None, started, _now(), error=self.lost or "not connected")
 
         secs = max(1, int(-(-timeout // 1)))  # whole seconds, rounded up
-        command = f"timeout -k {KILL_AFTER:g} {secs} sh -c {shlex.quote(script)}"
+        command = f"sh -c {shlex.quote(script)}"
+        if self._wrap:
+            command = f"timeout -k {KILL_AFTER:g} {secs} {command}"
         async with self._sem:
             started = _now()
             t0 = asyncio.get_running_loop().time()
@@ -236,15 +248,14 @@ class SSHSource:
                 pass
             backstop = False
             try:
-                await asyncio.wait_for(asyncio.shield(session.done), secs + KILL_AFTER + BACKSTOP_GRACE)
+                await asyncio.wait_for(asyncio.shield(session.done),
+                                       secs + (KILL_AFTER + BACKSTOP_GRACE if self._wrap else 0))
             except (asyncio.TimeoutError, TimeoutError):
                 backstop = True
-                for sig in ("TERM", "KILL"):
-                    try:
-                        chan.send_signal(sig)
-                    except (OSError, ValueError, asyncssh.Error):
-                        break
-                chan.close()
+                _stop(chan)
+            except asyncio.CancelledError:
+                _stop(chan)
+                raise
             finally:
                 self._channels.discard(chan)
             ended = _now()
@@ -325,6 +336,18 @@ class _Collector(asyncssh.SSHClientSession):  # type: ignore[type-arg]
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():
             self.done.set_result(exc)
+
+
+def _stop(chan: Any) -> None:
+    """The local deadline: TERM (which `timeout` passes on to its group), KILL, close the channel.
+    OpenSSH servers older than 7.9 ignore signal requests; closing the channel still ends the
+    command at its next write (SIGPIPE), and `timeout` ends it anyway."""
+    for sig in ("TERM", "KILL"):
+        try:
+            chan.send_signal(sig)
+        except (OSError, ValueError, asyncssh.Error):
+            break
+    chan.close()
 
 
 def _now() -> datetime:
