@@ -216,3 +216,10 @@ def test_huge_log_is_streamed_in_bounded_memory(tmp_path):
     assert peak_kib < 150 * 1024, f"peak RSS {peak_kib} KiB for a 200 MB log"
     doc = json.loads(out.read_text())
     assert any(f["code"] == "PVE101" for f in doc["findings"])
+
+
+def test_unwritable_output_path(tmp_path):
+    root = _bundle(tmp_path)
+    for fmt in ("text", "json", "markdown"):
+        _one_line_error(run("scan", str(root), "--format", fmt, "-o", str(tmp_path / "no" / "such" / "dir" / "r")),
+                        "cannot write")

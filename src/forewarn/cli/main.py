@@ -33,15 +33,24 @@ class Output:
 
     def console(self) -> Console:
         if self.out:
-            return Console(file=open(self.out, "w", encoding="utf-8"), force_terminal=False,
+            return Console(file=_open_out(self.out), force_terminal=False,
                            no_color=True, width=120)
         return Console(no_color=self.color is False, highlight=False, soft_wrap=False)
 
     def write(self, text: str) -> None:
         if self.out:
-            Path(self.out).write_text(text, encoding="utf-8")
+            with _open_out(self.out) as fh:
+                fh.write(text)
         else:
             click.echo(text)
+
+
+def _open_out(path: str):  # type: ignore[no-untyped-def]
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"-o {path}: cannot write: {exc.strerror}")
+        raise
 
 
 def _fail(msg: str) -> None:
