@@ -40,17 +40,28 @@ import corosync_lab  # noqa: E402
 SIZES = (1, 3, 5)
 
 
-def timed(lab: corosync_lab.Lab, args: list[str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of forewarn itself: user + system of the client process tree)."""
+def _cpu_times() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs of the machine, from /proc/stat."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)
+    return sum(fields) - idle, sum(fields)
+
+
+def timed(lab: corosync_lab.Lab, args: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of forewarn itself (user + system of the client process tree),
+    how busy the machine's CPUs were meanwhile (0..1, everything: forewarn, the nodes, others))."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy0, total0 = _cpu_times()
     t0 = time.monotonic()
     res = lab.client_run([sys.executable, "-m", "forewarn.cli.main", *args], timeout=300, cwd=ROOT,
                          env={"PYTHONPATH": str(ROOT / "src")})
     took = time.monotonic() - t0
+    busy1, total1 = _cpu_times()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode not in (0, 1):
         raise RuntimeError(f"forewarn {' '.join(args)} exited {res.returncode}: {res.stderr.strip()[-500:]}")
-    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return took, cpu, (busy1 - busy0) / max(total1 - total0, 1.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,19 +81,25 @@ def main(argv: list[str] | None = None) -> int:
             scans = [timed(lab, ["scan", *nodes, "--format", "json"]) for _ in range(args.repeat)]
             collects = [timed(lab, ["collect", *nodes, "-o", f"{tmp}/b{n}.tar.gz"]) for _ in range(args.repeat)]
             rows.append({"nodes": n,
-                         "scan_s": statistics.median(w for w, _ in scans),
-                         "scan_cpu_s": statistics.median(c for _, c in scans),
-                         "collect_s": statistics.median(w for w, _ in collects),
-                         "collect_cpu_s": statistics.median(c for _, c in collects),
+                         "scan_s": statistics.median(r[0] for r in scans),
+                         "scan_cpu_s": statistics.median(r[1] for r in scans),
+                         "scan_busy": statistics.median(r[2] for r in scans),
+                         "collect_s": statistics.median(r[0] for r in collects),
+                         "collect_cpu_s": statistics.median(r[1] for r in collects),
+                         "collect_busy": statistics.median(r[2] for r in collects),
                          "scan_runs": scans, "collect_runs": collects})
     base_scan, base_collect = rows[0]["scan_s"], rows[0]["collect_s"]
     print(f"live scan over SSH of lab nodes, median of {args.repeat} runs, on {os.cpu_count()} CPU(s) shared "
           "by forewarn and every lab node")
-    print(f"{'nodes':>5}  {'scan s':>7}  {'x 1 node':>8}  {'(forewarn CPU s)':>16}  "
-          f"{'collect s':>9}  {'x 1 node':>8}  {'(forewarn CPU s)':>16}")
+    print(f"{'nodes':>5}  {'scan s':>7}  {'x 1 node':>8}  {'forewarn CPU s':>14}  {'CPUs busy':>9}  "
+          f"{'collect s':>9}  {'x 1 node':>8}  {'forewarn CPU s':>14}  {'CPUs busy':>9}")
     for r in rows:
-        print(f"{r['nodes']:>5}  {r['scan_s']:>7.2f}  {r['scan_s'] / base_scan:>8.2f}  {r['scan_cpu_s']:>16.2f}  "
-              f"{r['collect_s']:>9.2f}  {r['collect_s'] / base_collect:>8.2f}  {r['collect_cpu_s']:>16.2f}")
+        print(f"{r['nodes']:>5}  {r['scan_s']:>7.2f}  {r['scan_s'] / base_scan:>8.2f}  {r['scan_cpu_s']:>14.2f}  "
+              f"{r['scan_busy']:>9.0%}  {r['collect_s']:>9.2f}  {r['collect_s'] / base_collect:>8.2f}  "
+              f"{r['collect_cpu_s']:>14.2f}  {r['collect_busy']:>9.0%}")
+    print("(forewarn CPU s: forewarn's own user+system time; CPUs busy: the whole machine during the run, "
+          "forewarn and every lab node and anything else running. Near 100 %, the lab measures this "
+          "machine's cores, not the parallelism: on a real cluster each node runs its commands on its own CPU.)")
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0

@@ -117,12 +117,20 @@ def show(report: dict[str, Any]) -> str:
 def test_healthy_cluster_has_no_finding_at_medium_or_above(cluster: corosync_lab.Lab, tmp_path: Path) -> None:
     live, took = scan_json(cluster, "--cluster", SEED)
     assert live["nodes"] == list(NODES), live["nodes"]  # host names from the nodes, not addresses
-    assert not failing(live), show(live)
+    # on an overloaded machine the lab's own start can lose a token: then PVE102 is right to say so
+    shaky = _start_was_unstable(cluster)
+    assert not [f for f in failing(live) if not (shaky and f["code"] == "PVE102")], show(live)
     passed = {c["code"] for c in live["checks"] if c["status"] == "pass"}
     assert {"PVE101", "PVE104", "PVE106"} <= passed, live["checks"]
     offline, _ = collect_then_scan(cluster, tmp_path, "--cluster", SEED)
     assert offline["nodes"] == list(NODES)
-    assert not failing(offline), show(offline)
+    assert not [f for f in failing(offline) if not (shaky and f["code"] == "PVE102")], show(offline)
+
+
+def _start_was_unstable(lab: corosync_lab.Lab) -> bool:
+    """Did corosync itself log trouble after the start (a lost token, a link that went down)?"""
+    signs = ("Token has not been received", "is down", "A processor failed", "Members left")
+    return any(sign in lab.syslog(n) for n in NODES for sign in signs)
 
 
 def test_partitioned_node_loses_quorum(cluster: corosync_lab.Lab, tmp_path: Path) -> None:
@@ -306,6 +314,18 @@ def test_ssh_source_failure_modes(cluster: corosync_lab.Lab, tmp_path: Path) -> 
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
     r = probe(cluster, "node1", identity_files=[str(other)], extra={"agent_path": None})
     assert "authentication refused" in r["open_error"], r
+    # a key that logs in but may run nothing (a forced command): said once, at open
+    forced = tmp_path / "forced_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(forced)], check=True)
+    keys = cluster._node("node1").path("/root/.ssh/authorized_keys")
+    original = keys.read_text()
+    keys.write_text(original + f'restrict,command="echo this key may not run commands >&2; exit 1" '
+                    f'{(tmp_path / "forced_key.pub").read_text()}')
+    try:
+        r = probe(cluster, "node1", identity_files=[str(forced)], extra={"agent_path": None})
+    finally:
+        keys.write_text(original)
+    assert r["open_error"] == "node1: logged in, but cannot run commands there (this key may not run commands)", r
     # a silent address (nothing there): the connect timeout, one line
     r = probe(cluster, "root@10.77.0.99", connect_timeout=2)
     assert "no answer within 2 s" in r["open_error"] or "unreachable" in r["open_error"], r

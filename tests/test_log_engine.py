@@ -193,3 +193,16 @@ def test_gzip_loose_file_is_recognised_as_a_log(tmp_path):
     bundle = load_files([str(gz)])
     assert [r.spec for r in bundle.records] == ["log.syslog"]
     assert bundle.records[0].lines().__iter__().__next__() == src.read_text().splitlines()[0]
+
+
+def test_hyperscan_cache_is_used_and_a_bad_one_ignored(tmp_path, monkeypatch):
+    if "hyperscan" not in MATCHERS:
+        pytest.skip("no hyperscan here")
+    monkeypatch.setenv("FOREWARN_CACHE", str(tmp_path))
+    ps = sl._pattern_set()
+    line = b"Nov 22 04:02:18 node1 corosync[537]:   [KNET  ] link: host: 3 link: 0 is down\n"
+    first = engine._make(ps, "hyperscan")
+    (cached,) = tmp_path.glob("hs-block-*.db")
+    assert engine._make(ps, "hyperscan").positions(line) == first.positions(line) == [len(line) - 2]
+    cached.write_bytes(b"not a database")
+    assert engine._make(ps, "hyperscan").positions(line) == [len(line) - 2]

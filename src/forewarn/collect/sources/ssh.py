@@ -193,6 +193,13 @@ class SSHSource:
         res = await self.run(f"uname -n; command -v timeout >/dev/null 2>&1 && echo {_HAS_TIMEOUT}",
                              timeout=10, max_bytes=4096)
         lines = res.stdout.decode("utf-8", "replace").splitlines()
+        if res.rc != 0 or not lines:
+            # a nologin shell, a forced command, a hung login: nothing would run, say it once
+            err = res.stderr.decode("utf-8", "replace").strip().splitlines()
+            why = res.error or ("no answer within 10 s" if res.timed_out else None) or \
+                (err[-1] if err else f"exit status {res.rc}")
+            await self.close()
+            raise SourceError(f"{self.where}: logged in, but cannot run commands there ({why})")
         self._wrap = _HAS_TIMEOUT in lines
         name = lines[0].strip().split(".", 1)[0] if res.rc == 0 and lines else ""
         if name and name != _HAS_TIMEOUT:

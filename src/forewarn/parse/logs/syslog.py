@@ -334,10 +334,13 @@ def parse_syslog(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[
 
     Given `EvidenceRecord.lines()` (anything with `open_bytes()`), the log is read as bytes by
     the fast engine (parse/logs/engine.py): the first `sample` lines go through the per-line
-    code below, the rest only where a signature can match. Events, line numbers and counts are
-    those of the per-line code; past the sample, formats, programs and hosts are counted from
-    the event lines only, a journal boot marker takes the time of the nearest earlier stamped
-    line, and `last_ts` is the time of the last stamped line of the log.
+    code (`parse_lines`), the rest only where a signature can match. Events, line numbers,
+    lines and comments are those of the per-line code. Past the sample, formats, programs and
+    hosts are counted from the event lines only (the per-line code also counted lines that
+    merely contain a literal); a journal boot marker takes the time of the nearest earlier
+    stamped line, and `last_ts` is the time of the last stamped line of the log, each looked
+    for in the last 1-2 MiB before it (else the time of the last line looked at). For a log of
+    fewer than `sample` lines the result is exactly the per-line code's.
 
     >>> r = parse_syslog(["    corosync[3813]:   [KNET  ] link: host: 8 link: 0 is down",
     ...                   "    // Link to another host is garbled"])
@@ -382,27 +385,27 @@ def _parse_bytes(src: Any, sample: int, ps: engine.PatternSet) -> Parsed[LogEven
             rd.apply(rec, 0)
 
     with src.open_bytes() as fh:
-        blocks = engine.iter_blocks(fh.read)
-        consumed = 0  # bytes of the blocks read so far
+        pieces = engine.iter_pieces(fh.read)
+        consumed = 0  # bytes of the pieces read so far
         no = 0
-        rest = b""
-        for block in blocks:
-            off, no = _sample_block(rd, block, no, matcher)
-            consumed += len(block)
+        for piece in pieces:
+            buf, lo, hi = piece
+            off, no = _sample_block(rd, piece, no, matcher)
             if rd.sample_left <= 0:
-                rest = block[off:]
+                rest = (buf, off, hi)
                 break
+            consumed += hi - lo
         else:
             rd.out.lines = no
             return rd.result()
-        start = consumed - len(rest)  # where the engine takes over, in bytes
+        start = consumed + off - lo  # where the engine takes over, in bytes
         fd = engine.plain_file(fh)
         size = os.fstat(fd).st_size if fd is not None else 0
         if fd is not None and size - start >= engine.SPLIT_BYTES and engine.cores() >= 2:
             # two halves split at a line end; the second one in a forked process
             mid = engine.line_start_after(fd, start + (size - start) // 2, size)
             worker = engine.Worker(fd, mid, size, matcher, _candidate, _tail_ts)
-            scan = engine.scan_blocks(engine.pread_blocks(fd, start, mid), matcher, line_base=no, on_hit=take)
+            scan = engine.scan_pieces(engine.pread_pieces(fd, start, mid), matcher, line_base=no, on_hit=take)
             total = no + scan.lines
             tail = first_tail = _tail_ts(engine.last_lines(scan))
             done = 0  # worker records applied (relative line number of the last)
@@ -419,11 +422,11 @@ def _parse_bytes(src: Any, sample: int, ps: engine.PatternSet) -> Parsed[LogEven
                         rec = _candidate(hit, acc)
                         if rec is not None:
                             rd.apply(rec, total, first_tail)
-                scan2 = engine.scan_blocks(engine.pread_blocks(fd, mid, size), matcher, on_hit=take_rest)
+                scan2 = engine.scan_pieces(engine.pread_pieces(fd, mid, size), matcher, on_hit=take_rest)
                 total += scan2.lines
                 tail = _tail_ts(engine.last_lines(scan2)) or tail
         else:
-            scan = engine.scan_blocks(_chain(rest, blocks), matcher, line_base=no, on_hit=take)
+            scan = engine.scan_pieces(_chain(rest, pieces), matcher, line_base=no, on_hit=take)
             total = no + scan.lines
             tail = _tail_ts(engine.last_lines(scan))
     rd.out.comments += acc.get("comments", 0)
@@ -434,33 +437,31 @@ def _parse_bytes(src: Any, sample: int, ps: engine.PatternSet) -> Parsed[LogEven
     return rd.result()
 
 
-def _chain(first: bytes, rest: Iterable[bytes]) -> Iterable[bytes]:
-    if first:
-        yield first
+def _chain(first: engine.Piece, rest: Iterable[engine.Piece]) -> Iterable[engine.Piece]:
+    yield first
     yield from rest
 
 
-def _sample_block(rd: _Reader, block: bytes, no: int, matcher: engine.Matcher) -> tuple[int, int]:
-    """Feed whole lines of `block` to the per-line code while the sample lasts.
-    Returns (offset of the first line not fed, line number reached)."""
-    off = 0
-    n = len(block)
-    has_cr = b"\r" in block
-    pos = matcher.positions(block)
-    engine.line_start_hits(block, pos)
-    maybe = {engine.line_bounds(block, p, has_cr)[0] for p in pos}
+def _sample_block(rd: _Reader, piece: engine.Piece, no: int, matcher: engine.Matcher) -> tuple[int, int]:
+    """Feed whole lines of a piece to the per-line code while the sample lasts.
+    Returns (offset in the piece's buffer of the first line not fed, line number reached)."""
+    buf, off, n = piece
+    has_cr = buf.find(b"\r", off, n) >= 0
+    pos = matcher.positions(buf, off, n)
+    engine.line_start_hits(buf, off, n, pos)
+    maybe = {engine.line_bounds(buf, p, has_cr, off, n)[0] for p in pos}
     while off < n and rd.sample_left > 0:
-        end = block.find(b"\n", off)
+        end = buf.find(b"\n", off, n)
         if end < 0:
             end = n
         nxt = end + 1
         if has_cr:
-            r = block.find(b"\r", off, end)
+            r = buf.find(b"\r", off, end)
             if r >= 0:
                 end = r
-                nxt = r + 2 if block[r + 1:r + 2] == b"\n" else r + 1
+                nxt = r + 2 if buf[r + 1:r + 2] == b"\n" else r + 1
         no += 1
-        rd.line(no, block[off:end].decode("utf-8", "replace"), off in maybe)
+        rd.line(no, buf[off:end].decode("utf-8", "replace"), off in maybe)
         off = min(nxt, n)
     return off, no
 
