@@ -8,10 +8,11 @@ and a pvecm stand-in per node), then, from the lab's client namespace, times
   * `forewarn collect node1 [...] -o bundle.tar.gz`: collection and the bundle only,
 
 for the first 1, 3 and 5 nodes, `--repeat` times each (median reported), and prints them side
-by side with the ratio to one node and the CPU time forewarn itself used. Nodes are collected in
-parallel, so N nodes should cost little more than one; on the lab all nodes share this machine's
-CPUs with forewarn, so what grows with N is forewarn's own CPU work (parsing, redaction, rules)
-and the nodes' commands competing for the same cores.
+by side with the ratio to one node, the CPU time forewarn itself used, the CPU time the nodes
+spent serving it, and how busy the machine was. Nodes are collected in parallel, so N nodes
+should cost little more than one. On the lab every node shares this machine's cores with
+forewarn (and with whatever else runs): when the machine is saturated, the wall time follows the
+total CPU work (forewarn's plus every node's), which a real cluster spreads over its nodes.
 
     sudo .venv/bin/python benchmarks/bench_live_scan.py [--repeat 5] [--json]
 
@@ -26,7 +27,6 @@ import os
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,10 +47,25 @@ def _cpu_times() -> tuple[float, float]:
     return sum(fields) - idle, sum(fields)
 
 
-def timed(lab: corosync_lab.Lab, args: list[str]) -> tuple[float, float, float]:
+def _nodes_cpu(lab: corosync_lab.Lab) -> float:
+    """CPU seconds the nodes spent serving SSH: every sshd listener's reaped descendants (the
+    per-connection sshd, its sessions and the commands they ran), from /proc/PID/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for n in lab.nodes:
+        if n.sshd is None or n.sshd.poll() is not None:
+            continue
+        fields = Path(f"/proc/{n.sshd.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime
+    return total
+
+
+def timed(lab: corosync_lab.Lab, args: list[str]) -> tuple[float, float, float, float]:
     """(wall seconds, CPU seconds of forewarn itself (user + system of the client process tree),
-    how busy the machine's CPUs were meanwhile (0..1, everything: forewarn, the nodes, others))."""
+    how busy the machine's CPUs were meanwhile (0..1, everything: forewarn, the nodes, others),
+    CPU seconds the nodes spent on it)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    nodes0 = _nodes_cpu(lab)
     busy0, total0 = _cpu_times()
     t0 = time.monotonic()
     res = lab.client_run([sys.executable, "-m", "forewarn.cli.main", *args], timeout=300, cwd=ROOT,
@@ -61,7 +76,8 @@ def timed(lab: corosync_lab.Lab, args: list[str]) -> tuple[float, float, float]:
     if res.returncode not in (0, 1):
         raise RuntimeError(f"forewarn {' '.join(args)} exited {res.returncode}: {res.stderr.strip()[-500:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return took, cpu, (busy1 - busy0) / max(total1 - total0, 1.0)
+    time.sleep(0.3)  # let the nodes' sshd reap their finished connections
+    return took, cpu, (busy1 - busy0) / max(total1 - total0, 1.0), _nodes_cpu(lab) - nodes0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,19 +103,21 @@ def main(argv: list[str] | None = None) -> int:
                          "collect_s": statistics.median(r[0] for r in collects),
                          "collect_cpu_s": statistics.median(r[1] for r in collects),
                          "collect_busy": statistics.median(r[2] for r in collects),
+                         "collect_nodes_cpu_s": statistics.median(r[3] for r in collects),
                          "scan_runs": scans, "collect_runs": collects})
     base_scan, base_collect = rows[0]["scan_s"], rows[0]["collect_s"]
     print(f"live scan over SSH of lab nodes, median of {args.repeat} runs, on {os.cpu_count()} CPU(s) shared "
           "by forewarn and every lab node")
-    print(f"{'nodes':>5}  {'scan s':>7}  {'x 1 node':>8}  {'forewarn CPU s':>14}  {'CPUs busy':>9}  "
-          f"{'collect s':>9}  {'x 1 node':>8}  {'forewarn CPU s':>14}  {'CPUs busy':>9}")
+    print(f"{'nodes':>5}  {'scan s':>7}  {'x 1':>5}  {'fw CPU s':>8}  {'busy':>5}  "
+          f"{'collect s':>9}  {'x 1':>5}  {'fw CPU s':>8}  {'nodes CPU s':>11}  {'busy':>5}")
     for r in rows:
-        print(f"{r['nodes']:>5}  {r['scan_s']:>7.2f}  {r['scan_s'] / base_scan:>8.2f}  {r['scan_cpu_s']:>14.2f}  "
-              f"{r['scan_busy']:>9.0%}  {r['collect_s']:>9.2f}  {r['collect_s'] / base_collect:>8.2f}  "
-              f"{r['collect_cpu_s']:>14.2f}  {r['collect_busy']:>9.0%}")
-    print("(forewarn CPU s: forewarn's own user+system time; CPUs busy: the whole machine during the run, "
-          "forewarn and every lab node and anything else running. Near 100 %, the lab measures this "
-          "machine's cores, not the parallelism: on a real cluster each node runs its commands on its own CPU.)")
+        print(f"{r['nodes']:>5}  {r['scan_s']:>7.2f}  {r['scan_s'] / base_scan:>5.2f}  {r['scan_cpu_s']:>8.2f}  "
+              f"{r['scan_busy']:>5.0%}  {r['collect_s']:>9.2f}  {r['collect_s'] / base_collect:>5.2f}  "
+              f"{r['collect_cpu_s']:>8.2f}  {r['collect_nodes_cpu_s']:>11.2f}  {r['collect_busy']:>5.0%}")
+    print("fw CPU s: forewarn's own user+system time. nodes CPU s: what the lab nodes spent serving it (sshd, "
+          "shells, the commands). busy: the machine's CPUs during the run (forewarn, the nodes, anything else). "
+          "Near 100 % the lab measures this machine's cores, not the parallelism: on a real cluster each node "
+          "runs its commands on its own CPU, and only forewarn's CPU grows with N.")
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0

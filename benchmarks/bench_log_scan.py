@@ -35,6 +35,9 @@ from gen_syslog import generate, size_arg  # noqa: E402
 
 PY = str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else sys.executable
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "LC_ALL": "C"}
+# grep as a user runs it here: the environment's own locale (C.UTF-8 on these machines), slower
+LOCALE = os.environ.get("LC_ALL") or os.environ.get("LC_CTYPE") or os.environ.get("LANG") or "C"
+ENV_LOCALE = {**ENV, "LC_ALL": LOCALE}
 
 # -- the signatures as POSIX ERE for grep ---------------------------------------------------------
 # The same translation the engine makes for its matchers (parse/logs/engine.py): anchors and
@@ -192,10 +195,16 @@ def bench_scan(path: Path, size: int, reps: int, matchers: list[str], pats: Path
     cat = best(reps, lambda: run(["cat", str(path)]))
     grep = best(reps, lambda: run(["grep", "-E", "-c", "-f", str(pats), str(path)], stdout=subprocess.PIPE))
     grep_count = int(grep[2].strip() or 0)
+    grep_loc = best(reps, lambda: run(["grep", "-E", "-c", "-f", str(pats), str(path)], env=ENV_LOCALE,
+                                      stdout=subprocess.PIPE)) if LOCALE != "C" else grep
     print(f"{'cat > /dev/null':44s} {mbps(size, cat[0]):8.0f} MB/s  {cat[0]:7.2f} s  RSS {cat[1] / 1024:6.1f} MiB")
     n_pats = len(pats.read_text().split(chr(10))) - 1
     print(f"{'grep -E -c -f (LC_ALL=C, %d ERE patterns)' % n_pats:44s} "
           f"{mbps(size, grep[0]):8.0f} MB/s  {grep[0]:7.2f} s  RSS {grep[1] / 1024:6.1f} MiB  {grep_count} lines")
+    if LOCALE != "C":
+        print(f"{'grep -E -c -f (LC_ALL=%s, the default here)' % LOCALE:44s} "
+              f"{mbps(size, grep_loc[0]):8.0f} MB/s  {grep_loc[0]:7.2f} s  RSS {grep_loc[1] / 1024:6.1f} MiB"
+              f"  {int(grep_loc[2].strip() or 0)} lines")
     events_file = tmp / "events.txt"
     fw_lines = None
     for matcher in matchers:
@@ -211,8 +220,10 @@ def bench_scan(path: Path, size: int, reps: int, matchers: list[str], pats: Path
             label = f"forewarn {info['matcher']}, {jobs} process{'es' if jobs > 1 else ''}"
             peak = max(rss, info["rss_children_kib"]) / 1024  # the process (GNU time) and its worker
             print(f"{label:44s} {mbps(size, info['scan_s']):8.0f} MB/s  {info['scan_s']:7.2f} s  RSS {peak:6.1f} MiB"
-                  f"  {info['events']} events   (whole process {wall:.2f} s = {mbps(size, wall):.0f} MB/s,"
-                  f" x{grep[0] / wall:.1f} grep; scan alone x{grep[0] / info['scan_s']:.1f} grep)")
+                  f"  {info['events']} events")
+            print(f"{'':44s} whole process {wall:.2f} s = {mbps(size, wall):.0f} MB/s: x{grep[0] / wall:.1f} grep (C),"
+                  f" x{grep_loc[0] / wall:.1f} grep ({LOCALE}); the scan alone x{grep[0] / info['scan_s']:.1f}"
+                  f" / x{grep_loc[0] / info['scan_s']:.1f}")
             got = {int(x) for x in events_file.read_text().split()}
             if fw_lines is None:
                 fw_lines = got
@@ -240,12 +251,16 @@ def bench_explain(path: Path, size: int, reps: int, pats: Path) -> None:
     print(f"\n== whole `forewarn explain {path.name}` ({size / 1e6:.0f} MB) against grep on the same file ==")
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)
     fw = str(ROOT / ".venv/bin/forewarn")
-    grep = best(reps, lambda: run(["grep", "-E", "-c", "-f", str(pats), str(path)]))
+    # grep's output must not be /dev/null: GNU grep then stops at the first match
+    grep = best(reps, lambda: run(["grep", "-E", "-c", "-f", str(pats), str(path)], stdout=subprocess.PIPE))
+    grep_loc = best(reps, lambda: run(["grep", "-E", "-c", "-f", str(pats), str(path)], env=ENV_LOCALE,
+                                      stdout=subprocess.PIPE)) if LOCALE != "C" else grep
+    print(f"grep -E -c -f: {grep[0]:.2f} s with LC_ALL=C, {grep_loc[0]:.2f} s with LC_ALL={LOCALE}")
     for jobs in ("1", "2"):
-        env = {**ENV, "FOREWARN_JOBS": jobs}
+        env = {**ENV_LOCALE, "FOREWARN_JOBS": jobs}
         explain = best(reps, lambda: run([fw, "explain", str(path), "--no-color"], env=env))
         print(f"forewarn explain, FOREWARN_JOBS={jobs}: {explain[0]:6.2f} s  RSS {explain[1] / 1024:6.1f} MiB"
-              f"   grep -E -c -f: {grep[0]:6.2f} s   forewarn is x{grep[0] / explain[0]:.1f} grep's speed")
+              f"   x{grep[0] / explain[0]:.1f} grep's speed (C), x{grep_loc[0] / explain[0]:.1f} ({LOCALE})")
 
 
 def main() -> None:
@@ -256,6 +271,7 @@ def main() -> None:
     ap.add_argument("--matchers", default="hyperscan,re2,python")
     ap.add_argument("--keep", type=Path, help="write the files here and keep them")
     ap.add_argument("--no-explain", action="store_true")
+    ap.add_argument("--no-scan", action="store_true", help="only the `forewarn explain` comparison")
     a = ap.parse_args()
     tmp = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="fw-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -265,17 +281,19 @@ def main() -> None:
         pats = tmp / "signatures.ere"
         pats.write_text("\n".join(ere_patterns()) + "\n")
         big = tmp / "syslog-big.log"
-        t = time.perf_counter()
-        placed = generate(big, a.size)
-        print(f"generated {big.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - t:.0f} s: "
-              f"{sum(placed.values())} problem lines of {len(placed)} kinds")
-        bench_scan(big, big.stat().st_size, a.reps, a.matchers.split(","), pats, tmp)
+        if not a.no_scan:
+            t = time.perf_counter()
+            placed = generate(big, a.size)
+            print(f"generated {big.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - t:.0f} s: "
+                  f"{sum(placed.values())} problem lines of {len(placed)} kinds")
+            bench_scan(big, big.stat().st_size, a.reps, a.matchers.split(","), pats, tmp)
         if not a.no_explain:
-            if a.explain_size != a.size:
-                if not a.keep:
+            if a.explain_size != a.size or a.no_scan:
+                if big.exists() and not a.keep:
                     big.unlink()
                 big = tmp / "syslog-explain.log"
-                generate(big, a.explain_size, seed=2)
+                placed = generate(big, a.explain_size, seed=2)
+                print(f"generated {big.stat().st_size / 1e6:.0f} MB: {sum(placed.values())} problem lines")
             bench_explain(big, big.stat().st_size, a.reps, pats)
     finally:
         if not a.keep:

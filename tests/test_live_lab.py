@@ -160,7 +160,7 @@ def test_packet_loss_names_the_flapping_host(cluster: corosync_lab.Lab, tmp_path
         log = cluster.syslog("node1")
         return "host: 3 link:" in log and "is down" in log and "Members left: 3" in log
 
-    cluster.wait("node1 logs node3's links down and a membership without it", flapped, 60)
+    cluster.wait("node1 logs node3's links down and a membership without it", flapped, 90)
     time.sleep(3)
     live, _ = scan_json(cluster, "--cluster", SEED)
     offline, _ = collect_then_scan(cluster, tmp_path, "--cluster", SEED)
@@ -238,8 +238,10 @@ def test_node_dropping_mid_scan_is_reported_and_the_rest_diagnosed(cluster: coro
 def test_config_drift_older_config_version(cluster: corosync_lab.Lab, tmp_path: Path) -> None:
     old = cluster.conf_text(config_version=cluster.config_version - 1)
     cluster.write_conf("node2", old, pve_copy=False)  # node2's /etc/corosync copy fell behind
-    for report in (scan_json(cluster, "--cluster", SEED)[0],
-                   collect_then_scan(cluster, tmp_path, "--cluster", SEED)[0]):
+    # the seed by its ~/.ssh/config alias (`Host node1`, `User root`): the members get that user too
+    live, _ = scan_json(cluster, "--cluster", "node1")
+    assert any("node2 (root@10.77.0.12)" in line for line in live["inputs"]), live["inputs"]
+    for report in (live, collect_then_scan(cluster, tmp_path, "--cluster", SEED)[0]):
         drift = hits(report, "PVE104")
         assert [f["nodes"] for f in drift] == [["node2"]], show(report)
         assert drift[0]["severity"] == "high"

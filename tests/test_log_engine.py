@@ -206,3 +206,27 @@ def test_hyperscan_cache_is_used_and_a_bad_one_ignored(tmp_path, monkeypatch):
     assert engine._make(ps, "hyperscan").positions(line) == first.positions(line) == [len(line) - 2]
     cached.write_bytes(b"not a database")
     assert engine._make(ps, "hyperscan").positions(line) == [len(line) - 2]
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_real_logs_container_parser_same_result(path, matcher):
+    """The container-log parser reads big logs through the engine too: the same result."""
+    from forewarn.parse.k8s.container_log import parse_container_log
+
+    rec = record(b"", path)
+    assert as_dict(parse_container_log(rec.lines())) == as_dict(parse_container_log(list(rec.lines())))
+    new = parse_container_log(rec.lines(), sample=1).value
+    old = parse_container_log(list(rec.lines()), sample=10**9).value
+    if old is None:
+        assert new is None or not new.events
+        return
+    assert new.events == old.events
+    assert (new.lines, new.kinds, new.last_ts) == (old.lines, old.kinds, old.last_ts)
+
+
+def test_damaged_gzip_is_a_read_error_not_a_crash(tmp_path):
+    src = ROOT / "evidence/corosync-lab/06-five-faults-node5-syslog.log"
+    gz = tmp_path / "syslog.2.gz"
+    gz.write_bytes(gzip.compress(src.read_bytes() * 50)[:3000])
+    with pytest.raises((EOFError, OSError)):
+        sl.parse_syslog(record(b"", gz).lines(), sample=10)

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from forewarn.collect.sources.base import SourceError
 from forewarn.collect.sources.ssh import SSHOptions, SSHSource, Target
 
 CONF_PATHS = ("/etc/pve/corosync.conf", "/etc/corosync/corosync.conf")
@@ -80,6 +79,10 @@ async def discover(seed: Target | str, options: SSHOptions) -> tuple[str, list[M
     seed = seed if isinstance(seed, Target) else Target.parse(seed)
     src = SSHSource(seed, options)
     await src.open()
+    # "the same user": the one the seed logged in as, also when it came from ~/.ssh/config
+    # (`Host pve1 / User admin`); likewise a non-default port
+    as_seed = Target(host=seed.host, user=seed.user or src.username,
+                     port=seed.port or (src.port if src.port not in (None, 22) else None))
     problems: list[str] = []
     try:
         for path in CONF_PATHS:
@@ -92,7 +95,7 @@ async def discover(seed: Target | str, options: SSHOptions) -> tuple[str, list[M
                 err = res.stderr.decode("utf-8", "replace").strip().splitlines()
                 problems.append(f"{path}: {err[-1] if err else f'exit {res.rc}'}")
                 continue
-            members = members_from_conf(text, seed)
+            members = members_from_conf(text, as_seed)
             if members:
                 return path, members
             problems.append(f"{path}: no nodelist")

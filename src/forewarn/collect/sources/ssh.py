@@ -111,6 +111,8 @@ class SSHSource:
         # until `open` learns the node's host name: the cluster's name for it, or the target
         self.node = name or self.target.host
         self.hostname: str | None = None
+        self.username: str | None = None  # as logged in (the target's, the config's or the local user)
+        self.port: int | None = None
         self._conn: Any = None
         self.lost: str | None = None  # why the connection is gone (every later run fails fast)
         self._sem = asyncio.Semaphore(max(1, self.options.max_channels))
@@ -187,6 +189,7 @@ class SSHSource:
             raise SourceError(f"{self.where}: {what}") from None
         except asyncssh.Error as exc:
             raise SourceError(f"{self.where}: SSH failed: {_one_line(exc.reason or exc)}") from None
+        self.username, self.port = opts.username, opts.port
         # the node's name, and whether it has GNU timeout (coreutils: every Proxmox node does);
         # this one command runs without it, under the local deadline only
         self._wrap = False

@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import Any
 
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
@@ -79,9 +80,16 @@ def _match(text: str) -> tuple[str, dict[str, str]] | None:
     return None
 
 
+SAMPLE_LINES = 2000  # time stamps are read from this many non-blank lines; after that, event lines only
+
+
 @parser("k8s.container_log", stream=True)
-def parse_container_log(lines: Iterable[str]) -> Parsed[LogEvents]:
+def parse_container_log(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[LogEvents]:
     """Parse container log lines into log events.
+
+    Given `EvidenceRecord.lines()`, a big log is read by the fast engine (parse/logs/engine.py)
+    as the syslog parser reads it: the same events, and `last_ts` is the time of the last
+    stamped line of the log (looked for in its last 1-2 MiB).
 
     >>> r = parse_container_log(["I0722 20:27:25.279953       1 log.go:172] http: TLS handshake error "
     ...     "from 10.200.1.127:47606: read tcp 10.200.1.127:5443->10.200.1.127:47606: read: connection reset by peer"])
@@ -89,32 +97,89 @@ def parse_container_log(lines: Iterable[str]) -> Parsed[LogEvents]:
     >>> (e.kind, e.attrs["client"], e.ts.month, e.ts.day, e.year_known, r.value.format)
     ('apiserver_tls_handshake_error', '10.200.1.127:47606', 7, 22, False, 'container')
     """
-    out = LogEvents(format="container", events=[])
-    nonblank = 0
+    rd = _Reader(sample)
+    if hasattr(lines, "open_bytes"):
+        from forewarn.parse.logs import engine
+        from forewarn.parse.logs.syslog import _pattern_set
+
+        ps = _pattern_set()
+        if not ps.every_line:
+            scan = engine.scan_log(lines, engine.matcher_for(ps), sampling=lambda: rd.nonblank < rd.sample,
+                                   sample_line=rd.line, make=_candidate, apply=rd.apply, tail=_tail_ts)
+            rd.out.lines = scan.lines
+            if scan.tail is not None:
+                rd.out.timestamped = True
+                rd.out.last_ts = scan.tail
+            return rd.result()
     for no, raw in enumerate(lines, 1):
-        out.lines = no
+        rd.out.lines = no
+        rd.line(no, raw)
+    return rd.result()
+
+
+class _Reader:
+    def __init__(self, sample: int) -> None:
+        self.out = LogEvents(format="container", events=[])
+        self.nonblank = 0
+        self.sample = sample
+
+    def line(self, no: int, raw: str, maybe: bool = True) -> None:
+        """One line (`maybe=False`: the engine saw nothing a signature could match in it)."""
         if not raw.strip():
-            continue
-        nonblank += 1
-        interesting = any(lit in raw for lit in LITERALS)
-        if not interesting and nonblank > 2000:
-            continue
+            return
+        self.nonblank += 1
+        interesting = maybe and any(lit in raw for lit in LITERALS)
+        if not interesting and self.nonblank > self.sample:
+            return
         text, ts, year = _unwrap(raw)
-        if ts is not None:
-            out.timestamped = True
-            out.first_ts = out.first_ts or ts
-            out.last_ts = ts
+        self._stamp(ts)
         if not interesting:
-            continue
+            return
         hit = _match(text)
-        if hit is None:
-            continue
-        kind, attrs = hit
+        if hit is not None:
+            self._add(no, hit[0], hit[1], ts, year, raw.strip())
+
+    def _stamp(self, ts: datetime | None) -> None:
+        if ts is not None:
+            self.out.timestamped = True
+            self.out.first_ts = self.out.first_ts or ts
+            self.out.last_ts = ts
+
+    def _add(self, no: int, kind: str, attrs: dict[str, str], ts: datetime | None, year: bool, text: str) -> None:
+        out = self.out
         out.kinds[kind] += 1
         if len(out.events) < MAX_EVENTS:
-            out.events.append(LogEvent(no, kind, ts, year, None, None, None, raw.strip(), attrs))
+            out.events.append(LogEvent(no, kind, ts, year, None, None, None, text, attrs))
         else:
             out.dropped_events += 1
-    if not nonblank:
-        return Parsed(None, [ParseProblem("empty log")])
-    return Parsed(out, [])
+
+    def apply(self, rec: tuple[Any, ...], offset: int, _fallback: Any = None) -> None:
+        _tag, no, kind, attrs, ts, year, text = rec
+        self._stamp(ts)
+        self._add(no + offset, kind, attrs, ts, year, text)
+
+    def result(self) -> Parsed[LogEvents]:
+        if not self.nonblank:
+            return Parsed(None, [ParseProblem("empty log")])
+        return Parsed(self.out, [])
+
+
+def _candidate(hit: Any, _acc: dict[str, int]) -> tuple[Any, ...] | None:
+    """A line the engine offers past the sample: an event record, or None (picklable)."""
+    raw = hit.text
+    if not raw.strip() or not any(lit in raw for lit in LITERALS):
+        return None
+    text, ts, year = _unwrap(raw)
+    found = _match(text)
+    if found is None:
+        return None
+    return ("event", hit.line_no, found[0], found[1], ts, year, raw.strip())
+
+
+def _tail_ts(last_lines: Iterable[str]) -> datetime | None:
+    for raw in last_lines:
+        if raw.strip():
+            ts = _unwrap(raw)[1]
+            if ts is not None:
+                return ts
+    return None

@@ -10,7 +10,6 @@ paster's own `// comment` lines. Only lines that match a signature are kept as e
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -376,94 +375,14 @@ def _pattern_set() -> engine.PatternSet:
 
 def _parse_bytes(src: Any, sample: int, ps: engine.PatternSet) -> Parsed[LogEvents]:
     rd = _Reader(sample)
-    matcher = engine.matcher_for(ps)
-    acc: dict[str, int] = {}
-
-    def take(hit: engine.Hit) -> None:
-        rec = _candidate(hit, acc)
-        if rec is not None:
-            rd.apply(rec, 0)
-
-    with src.open_bytes() as fh:
-        pieces = engine.iter_pieces(fh.read)
-        consumed = 0  # bytes of the pieces read so far
-        no = 0
-        for piece in pieces:
-            buf, lo, hi = piece
-            off, no = _sample_block(rd, piece, no, matcher)
-            if rd.sample_left <= 0:
-                rest = (buf, off, hi)
-                break
-            consumed += hi - lo
-        else:
-            rd.out.lines = no
-            return rd.result()
-        start = consumed + off - lo  # where the engine takes over, in bytes
-        fd = engine.plain_file(fh)
-        size = os.fstat(fd).st_size if fd is not None else 0
-        if fd is not None and size - start >= engine.SPLIT_BYTES and engine.cores() >= 2:
-            # two halves split at a line end; the second one in a forked process
-            mid = engine.line_start_after(fd, start + (size - start) // 2, size)
-            worker = engine.Worker(fd, mid, size, matcher, _candidate, _tail_ts)
-            scan = engine.scan_pieces(engine.pread_pieces(fd, start, mid), matcher, line_base=no, on_hit=take)
-            total = no + scan.lines
-            tail = first_tail = _tail_ts(engine.last_lines(scan))
-            done = 0  # worker records applied (relative line number of the last)
-            try:
-                for rec in worker.records():
-                    rd.apply(rec, total, first_tail)
-                    done = rec[1]
-                total += worker.lines
-                rd.out.comments += worker.acc.get("comments", 0)
-                tail = worker.tail if worker.tail is not None else tail
-            except engine.WorkerFailed:  # scan the second half here, past what was applied
-                def take_rest(hit: engine.Hit) -> None:
-                    if hit.line_no > done:
-                        rec = _candidate(hit, acc)
-                        if rec is not None:
-                            rd.apply(rec, total, first_tail)
-                scan2 = engine.scan_pieces(engine.pread_pieces(fd, mid, size), matcher, on_hit=take_rest)
-                total += scan2.lines
-                tail = _tail_ts(engine.last_lines(scan2)) or tail
-        else:
-            scan = engine.scan_pieces(_chain(rest, pieces), matcher, line_base=no, on_hit=take)
-            total = no + scan.lines
-            tail = _tail_ts(engine.last_lines(scan))
-    rd.out.comments += acc.get("comments", 0)
-    rd.out.lines = total
-    if tail is not None:
-        rd.out.last_ts = tail
+    scan = engine.scan_log(src, engine.matcher_for(ps), sampling=lambda: rd.sample_left > 0,
+                           sample_line=rd.line, make=_candidate, apply=rd.apply, tail=_tail_ts)
+    rd.out.lines = scan.lines
+    rd.out.comments += scan.acc.get("comments", 0)
+    if scan.tail is not None:
+        rd.out.last_ts = scan.tail
         rd.out.timestamped = True
     return rd.result()
-
-
-def _chain(first: engine.Piece, rest: Iterable[engine.Piece]) -> Iterable[engine.Piece]:
-    yield first
-    yield from rest
-
-
-def _sample_block(rd: _Reader, piece: engine.Piece, no: int, matcher: engine.Matcher) -> tuple[int, int]:
-    """Feed whole lines of a piece to the per-line code while the sample lasts.
-    Returns (offset in the piece's buffer of the first line not fed, line number reached)."""
-    buf, off, n = piece
-    has_cr = buf.find(b"\r", off, n) >= 0
-    pos = matcher.positions(buf, off, n)
-    engine.line_start_hits(buf, off, n, pos)
-    maybe = {engine.line_bounds(buf, p, has_cr, off, n)[0] for p in pos}
-    while off < n and rd.sample_left > 0:
-        end = buf.find(b"\n", off, n)
-        if end < 0:
-            end = n
-        nxt = end + 1
-        if has_cr:
-            r = buf.find(b"\r", off, end)
-            if r >= 0:
-                end = r
-                nxt = r + 2 if buf[r + 1:r + 2] == b"\n" else r + 1
-        no += 1
-        rd.line(no, buf[off:end].decode("utf-8", "replace"), off in maybe)
-        off = min(nxt, n)
-    return off, no
 
 
 def _add(out: LogEvents, ev: LogEvent) -> None:
