@@ -160,7 +160,7 @@ def test_packet_loss_names_the_flapping_host(cluster: corosync_lab.Lab, tmp_path
         log = cluster.syslog("node1")
         return "host: 3 link:" in log and "is down" in log and "Members left: 3" in log
 
-    cluster.wait("node1 logs node3's links down and a membership without it", flapped, 90)
+    cluster.wait("node1 logs node3's links down and a membership without it", flapped, 150)
     time.sleep(3)
     live, _ = scan_json(cluster, "--cluster", SEED)
     offline, _ = collect_then_scan(cluster, tmp_path, "--cluster", SEED)
