@@ -10,13 +10,11 @@ Real file sets only (see tests/evidence/k8s/SOURCE.md):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from click.testing import CliRunner
 
-from forewarn.cli.main import cli
 from forewarn.rules import RULES
+from reports import explain_nodes as _explain, failed as _failed, rule_status as _status
 
 EVIDENCE = Path(__file__).parent / "evidence"
 K8S = EVIDENCE / "k8s"
@@ -27,30 +25,10 @@ def _seed(first: int, last: int) -> str:
     return "\n".join(SEED.read_text(encoding="utf-8").splitlines()[first - 1:last]) + "\n"
 
 
-def _explain(tmp_path: Path, monkeypatch, nodes: dict[str, dict[str, str]]) -> dict:
-    """Write each node's files as `<node>/<name>` (the folder names the node) and explain them all."""
-    args = ["explain"]
-    for node, files in nodes.items():
-        (tmp_path / node).mkdir()
-        for name, text in files.items():
-            (tmp_path / node / name).write_text(text, encoding="utf-8")
-            args.append(f"{node}/{name}")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, [*args, "--format", "json"], catch_exceptions=False)
-    assert result.exit_code in (0, 1), result.output
-    return json.loads(result.output)
 
 
-def _status(report: dict) -> dict[str, str]:
-    status = {c["code"]: c["status"] for c in report["checks"]}
-    for f in report["findings"]:
-        if f["status"] == "fail":
-            status[f["code"]] = "fail"
-    return status
 
 
-def _failed(report: dict, code: str) -> list[dict]:
-    return [f for f in report["findings"] if f["code"] == code and f["status"] == "fail"]
 
 
 def _assert_no_proxmox_no_lvm(report: dict) -> None:

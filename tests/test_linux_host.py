@@ -11,39 +11,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
 
-from forewarn.cli.main import cli
 from forewarn.rules import RULES
+from reports import explain_nodes as _explain, failed as _failed, rule_status as _status
 
 HOST = Path(__file__).parent / "evidence" / "host"
 OURS = ("NET107", "NET108", "NET109", "NET110", "LNX101", "LNX102", "LNX103", "LNX104")
 
 
-def _explain(tmp_path: Path, monkeypatch, nodes: dict[str, dict[str, Path]]) -> dict:
-    """Copy each node's files to `<node>/<name>` (the folder names the node) and explain them all."""
-    args = ["explain"]
-    for node, files in nodes.items():
-        (tmp_path / node).mkdir()
-        for name, src in files.items():
-            (tmp_path / node / name).write_bytes(src.read_bytes())
-            args.append(f"{node}/{name}")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, [*args, "--format", "json"], catch_exceptions=False)
-    assert result.exit_code in (0, 1), result.output
-    return json.loads(result.output)
 
 
-def _status(report: dict) -> dict[str, str]:
-    status = {c["code"]: c["status"] for c in report["checks"]}
-    for f in report["findings"]:
-        if f["status"] == "fail":
-            status[f["code"]] = "fail"
-    return status
 
 
-def _failed(report: dict, code: str) -> list[dict]:
-    return [f for f in report["findings"] if f["code"] == code and f["status"] == "fail"]
 
 
 def _no_proxmox_no_lvm(report: dict) -> None:

@@ -9,43 +9,25 @@ Two real file sets from tests/evidence (see tests/evidence/openstack/SOURCE.md):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from click.testing import CliRunner
 
-from forewarn.cli.main import cli
 from forewarn.rules import RULES
+from reports import explain_nodes, failed as _failed, rule_status as _status
+
+
+def _explain(tmp_path: Path, monkeypatch, node: str, files: dict[str, str]) -> dict:
+    return explain_nodes(tmp_path, monkeypatch, {node: files})
 
 EVIDENCE = Path(__file__).parent / "evidence"
 OSK = EVIDENCE / "openstack"
 SEED = EVIDENCE / "seeds" / "003_d9859ccb02bdd8cb.txt"
 
 
-def _explain(tmp_path: Path, monkeypatch, node: str, files: dict[str, str]) -> dict:
-    """Write the files as `<node>/<name>` (the folder names the node) and explain them."""
-    folder = tmp_path / node
-    folder.mkdir()
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    args = ["explain", *(f"{node}/{name}" for name in files), "--format", "json"]
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
-    assert result.exit_code in (0, 1), result.output
-    return json.loads(result.output)
 
 
-def _status(report: dict) -> dict[str, str]:
-    """Every rule's status: `checks` lists the rules without a finding, `findings` the failures."""
-    status = {c["code"]: c["status"] for c in report["checks"]}
-    for f in report["findings"]:
-        if f["status"] == "fail":
-            status[f["code"]] = "fail"
-    return status
 
 
-def _failed(report: dict, code: str) -> list[dict]:
-    return [f for f in report["findings"] if f["code"] == code and f["status"] == "fail"]
 
 
 def _assert_not_proxmox(report: dict) -> None:
