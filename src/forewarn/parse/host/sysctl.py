@@ -73,6 +73,10 @@ def parse_sysctl(text: str) -> Parsed[Sysctl]:
         out.values[key] = m.group("value")
         out.lines[key] = no
     if not out.values:
+        if not problems:
+            # only comments and blank lines: Debian's stock /etc/sysctl.conf sets nothing, which is
+            # a state (nothing persisted here), not a file we failed to read
+            return Parsed(out, [])
         problems.insert(0, ParseProblem("no `key = value` lines found"))
         return Parsed(None, problems)
     return Parsed(out, problems)
