@@ -158,9 +158,12 @@ def test_packet_loss_names_the_flapping_host(cluster: corosync_lab.Lab, tmp_path
 
     def flapped() -> bool:
         log = cluster.syslog("node1")
-        return "host: 3 link:" in log and "is down" in log and "Members left: 3" in log
+        # With two knet links a 35 % loss does not always break the ring within minutes: links to
+        # node3 going down plus a lost token (or a membership without node3) is the flap we want.
+        return "host: 3 link:" in log and "is down" in log and (
+            "Members left: 3" in log or "Token has not been received" in log)
 
-    cluster.wait("node1 logs node3's links down and a membership without it", flapped, 150)
+    cluster.wait("node1 logs node3's links down and a lost token or a membership without it", flapped, 150)
     time.sleep(3)
     live, _ = scan_json(cluster, "--cluster", SEED)
     offline, _ = collect_then_scan(cluster, tmp_path, "--cluster", SEED)
