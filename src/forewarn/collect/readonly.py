@@ -463,6 +463,7 @@ ALLOWLIST: dict[str, Check] = {
     "dpkg": _dpkg, "dpkg-query": _dpkg_query,
     "chronyc": _verbs("sources", "sourcestats", "tracking", "activity", "ntpdata", "serverstats"),
     "sshd": _sshd, "passwd": _passwd,
+    "timedatectl": _verbs("show", "status"),
     # containers and Kubernetes
     "docker": _verbs("info", "version", "ps", "inspect", "images"),
     "crictl": _verbs("info", "ps", "pods", "images", "inspect", "inspectp", "version", "stats"),

@@ -79,3 +79,10 @@ spec("host.systemd_tasks", "command",
      names=("systemctl-show-tasks*", "tasks-*", "*tasksmax*", "systemd-tasks*"),
      sniff=(r"^TasksMax=(\d+|infinity)$", r"^TasksCurrent=(\d+|\[not set\])$", r"^DefaultTasksMax="),
      sniff_weight=9)
+
+# The node's time zone, so the timeline can place traditional syslog times (which carry none).
+spec("host.timezone", "file", "/etc/timezone", "the node's time zone name (Debian)",
+     names=("timezone*",))
+spec("host.timedatectl", "command", "timedatectl show -p Timezone",
+     "the node's time zone as systemd knows it", names=("timedatectl*",),
+     applies_if="[ -d /run/systemd/system ]  # systemd is not running here")
