@@ -38,7 +38,7 @@ class NodeEvent:
         return self.ev.attrs
 
 
-def _fix_year(ts: datetime | None, year_known: bool, now: datetime) -> datetime | None:
+def fix_year(ts: datetime | None, year_known: bool, now: datetime) -> datetime | None:
     if ts is None or year_known:
         return ts
     ref = now.replace(tzinfo=None)
@@ -79,12 +79,20 @@ def events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | Non
                 continue
             lv: LogEvents = f.value
             for e in lv.events:
-                evs.append(NodeEvent(f.node, _fix_year(e.ts, e.year_known, ctx.now), e, f))
+                evs.append(NodeEvent(f.node, fix_year(e.ts, e.year_known, ctx.now), e, f))
         cache[node] = evs
     evs = cache[node]
     if kinds:
         return [e for e in evs if e.kind in kinds]
     return evs
+
+
+def by_node(evs: list[NodeEvent]) -> dict[str, list[NodeEvent]]:
+    """Events grouped by node, each node's in the order given."""
+    out: dict[str, list[NodeEvent]] = {}
+    for e in evs:
+        out.setdefault(e.node, []).append(e)
+    return out
 
 
 def log_programs(ctx: "Context") -> Counter[str]:

@@ -633,7 +633,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
             exact = _has_zone(ref_ev)
 
             def fix(v: datetime) -> datetime | None:
-                v = logs._fix_year(v, v.year != 2000, ctx.now)  # noqa: SLF001 - the same year rule as the events
+                v = logs.fix_year(v, v.year != 2000, ctx.now)  # the same year rule as the events
                 p = _place(v, exact, zone, display)
                 return p - timedelta(seconds=off) if p is not None else None
 

@@ -9,25 +9,18 @@ import re
 from typing import TYPE_CHECKING
 
 from forewarn.facts import logs
+from forewarn.facts.logs import by_node  # noqa: F401  (the K8S rules import it from here)
 from forewarn.model.findings import EvidenceRef
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
 
-CONTAINER_LOG = "k8s.container_log"
 LOG_INPUTS = logs.LOG_SPECS
 
 
 def events(ctx: "Context", kinds: tuple[str, ...], node: str | None = None) -> list[logs.NodeEvent]:
     """Log events of `kinds` from system, task and container logs (facts/logs.py merges them)."""
     return list(logs.events(ctx, node, kinds))
-
-
-def by_node(evs: list[logs.NodeEvent]) -> dict[str, list[logs.NodeEvent]]:
-    out: dict[str, list[logs.NodeEvent]] = {}
-    for e in evs:
-        out.setdefault(e.node, []).append(e)
-    return out
 
 
 _VER = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")

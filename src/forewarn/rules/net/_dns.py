@@ -1,5 +1,4 @@
-"""Helpers of the resolv.conf rules (NET109, NET110): log events from system and container logs,
-and the resolv.conf files of a node in the order the resolver and kubelet read them."""
+"""Helpers of the resolv.conf rules (NET109, NET110): log events per node, and the resolv.conf files of a node in the order the resolver and kubelet read them."""
 
 from __future__ import annotations
 
@@ -11,23 +10,12 @@ if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
 
 RESOLV = "host.resolv_conf"
-CONTAINER_LOG = "k8s.container_log"
-LOG_INPUTS = tuple(dict.fromkeys(logs.LOG_SPECS + (CONTAINER_LOG,)))
+LOG_INPUTS = logs.LOG_SPECS  # system, task and container logs: one event stream (facts/logs.py)
 
 
 def events(ctx: "Context", kinds: tuple[str, ...]) -> dict[str, list[logs.NodeEvent]]:
-    """Events of `kinds` per node from system, task and container logs (years fixed)."""
-    out: dict[str, list[logs.NodeEvent]] = {}
-    for e in logs.events(ctx, None, kinds):
-        out.setdefault(e.node, []).append(e)
-    if CONTAINER_LOG in logs.LOG_SPECS:  # already in the common event stream
-        return out
-    for f in ctx.facts(CONTAINER_LOG):
-        for e in f.value.events:
-            if e.kind in kinds:
-                out.setdefault(f.node, []).append(
-                    logs.NodeEvent(f.node, logs._fix_year(e.ts, e.year_known, ctx.now), e, f))
-    return out
+    """Events of `kinds` per node."""
+    return logs.by_node(logs.events(ctx, None, kinds))
 
 
 def resolv_files(ctx: "Context", node: str) -> list["Fact"]:

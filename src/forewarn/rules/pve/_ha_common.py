@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING
 
 from forewarn.facts import logs
 from forewarn.facts.guests import Guest, guests
-from forewarn.facts.logs import NodeEvent
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
     from forewarn.parse.pve.section_config import Section, SectionConfig
 
-TASK_SPEC = "pve.task_log"
-LOG_INPUTS = tuple(dict.fromkeys(logs.LOG_SPECS + (TASK_SPEC,)))
+LOG_INPUTS = logs.LOG_SPECS
 
 # Storage types whose volumes every node reaches (pve-storage: `shared` is implied).
 SHARED_TYPES = ("nfs", "cifs", "glusterfs", "cephfs", "rbd", "iscsi", "iscsidirect", "zfs", "pbs")
@@ -34,26 +32,6 @@ def first_fact(ctx: "Context", spec: str) -> "Fact | None":
     for f in ctx.facts(spec):
         return f
     return None
-
-
-def task_events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | None = None) -> list[NodeEvent]:
-    out: list[NodeEvent] = []
-    for f in ctx.facts(TASK_SPEC):
-        if node is not None and f.node != node:
-            continue
-        for e in f.value.events:
-            if kinds is None or e.kind in kinds:
-                out.append(NodeEvent(f.node, e.ts, e, f))
-    return out
-
-
-def all_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
-    """Events of these kinds from system logs and task logs of every node (task logs are read
-    here only when facts/logs.py does not already include them)."""
-    evs = logs.events(ctx, None, kinds)
-    if TASK_SPEC not in logs.LOG_SPECS:
-        evs += task_events(ctx, None, kinds)
-    return evs
 
 
 def has_logs(ctx: "Context") -> bool:

@@ -58,15 +58,7 @@ def nodes_of(section: "Section") -> list[str]:
 
 
 def log_events(ctx: "Context", node: str, kinds: tuple[str, ...]) -> list:
-    """Log events of a node from its system logs and from task logs / pasted task output
-    (`pve.task_log`, whose lines have no syslog header)."""
+    """Log events of a node (system logs and task logs / pasted task output: facts/logs.py merges them)."""
     from forewarn.facts import logs
 
-    evs = list(logs.events(ctx, node, kinds))
-    for f in ctx.facts("pve.task_log"):
-        if f.node != node:
-            continue
-        for e in f.value.events:
-            if e.kind in kinds:
-                evs.append(logs.NodeEvent(f.node, e.ts, e, f))
-    return evs
+    return list(logs.events(ctx, node, kinds))

@@ -17,9 +17,8 @@ from datetime import datetime
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.facts.corosync_episodes import (  # noqa: F401 - re-exported for older imports
-    BLIP_MERGE_LINES, BLIP_MERGE_SECONDS, COROSYNC_KINDS, KINDS, MERGE_SLACK_SECONDS, RECOVERY,
-    SETTLED_LINES, SETTLED_SECONDS, Episode, Namer, NodeStory, analyse, by_log_host, common_factor,
+from forewarn.facts.corosync_episodes import (
+    KINDS, SETTLED_LINES, SETTLED_SECONDS, Episode, Namer, NodeStory, analyse, by_log_host, common_factor,
     id_names, partitions,
 )
 from forewarn.facts.corosync_episodes import windows as _windows

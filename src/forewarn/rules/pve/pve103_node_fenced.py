@@ -17,9 +17,7 @@ from collections.abc import Iterator
 from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.facts.corosync_episodes import by_log_host
-from forewarn.facts.fencing import (  # noqa: F401 - re-exported for older imports
-    HAS_QUORUM, KINDS, LOST_QUORUM, WATCHDOG_FIRED, Fence, NearMiss, analyse,
-)
+from forewarn.facts.fencing import KINDS, LOST_QUORUM, WATCHDOG_FIRED, Fence, analyse
 from forewarn.facts.fencing import lock_lost as _lock_lost
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step

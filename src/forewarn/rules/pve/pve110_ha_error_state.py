@@ -9,7 +9,7 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events, first_fact
+from forewarn.rules.pve._ha_common import LOG_INPUTS, first_fact
 
 FIX = (
     step("ha-manager set {sid} --state disabled"),
@@ -55,7 +55,7 @@ def ha_error_state(ctx: Context) -> Iterator[Hit]:
                 when=When.NOW, details={"sid": s.sid, "state": s.state},
             )
 
-    evs = all_events(ctx, ("ha_service_error",))
+    evs = logs.events(ctx, None, ("ha_service_error",))
     by_sid: dict[str, list[logs.NodeEvent]] = {}
     for e in evs:
         by_sid.setdefault(e.attrs.get("sid", "?"), []).append(e)

@@ -12,7 +12,7 @@ from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable, StepTemplate
 from forewarn.rules.pve._ha_common import (
-    LOG_INPUTS, all_events, first_fact, guest_map, ha_resources, is_shared, storage_desc,
+    LOG_INPUTS, first_fact, guest_map, ha_resources, is_shared, storage_desc,
 )
 
 _CDROM_KEY = re.compile(r"^(ide|sata|scsi)\d+$")
@@ -61,7 +61,7 @@ def ha_local_resources(ctx: Context) -> Iterator[Hit]:
     storage-backed mount points or shared storage (`pct set <id> --delete mp0`), and take guests
     that need a host device out of HA, or use a cluster resource mapping present on every node.
     """
-    evs = all_events(ctx, ("local_resources",))
+    evs = logs.events(ctx, None, ("local_resources",))
     try:
         resources = ha_resources(ctx, needed=not evs)
     except NotApplicable:

@@ -10,7 +10,7 @@ from forewarn.facts.guests import guests
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
-from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events
+from forewarn.rules.pve._ha_common import LOG_INPUTS
 
 # What each lock means and which task should be running while it is set.
 _TASK = {
@@ -74,7 +74,7 @@ def guest_lock_stuck(ctx: Context) -> Iterator[Hit]:
                   fix=_fix(g.tool, str(g.vmid), lock, node), when=When.CONFIG,
                   details={"vmid": g.vmid, "lock": lock, "kind": g.kind})
 
-    evs = all_events(ctx, ("guest_locked",))
+    evs = logs.events(ctx, None, ("guest_locked",))
     groups: dict[tuple[str, str, str, str], list[logs.NodeEvent]] = {}
     for e in evs:
         key = (e.node, e.attrs.get("type", "VM"), e.attrs.get("vmid", ""), e.attrs.get("lock", "?"))

@@ -9,7 +9,7 @@ from forewarn.facts.context import Context
 from forewarn.facts.guests import Guest, guests
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events
+from forewarn.rules.pve._ha_common import LOG_INPUTS
 
 # ostype values of pct (pve-container) whose current releases boot systemd >= 242.
 SYSTEMD_OS = {"debian", "ubuntu", "centos", "fedora", "archlinux", "opensuse", "devuan"}
@@ -49,7 +49,7 @@ def lxc_no_nesting(ctx: Context) -> Iterator[Hit]:
     only for unprivileged containers), then restart the container. `-features` replaces the whole
     feature list, so the command carries the features already set.
     """
-    evs = all_events(ctx, KINDS)
+    evs = logs.events(ctx, None, KINDS)
     hosts_with_events: dict[str, list[logs.NodeEvent]] = {}
     for e in evs:
         for name in {e.node, e.ev.host or ""} - {""}:

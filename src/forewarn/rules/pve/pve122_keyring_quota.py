@@ -11,7 +11,7 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
-from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events
+from forewarn.rules.pve._ha_common import LOG_INPUTS
 
 NEAR = 0.9  # a uid this close to a limit fails
 RAISE = 0.8  # limits used this much are raised in the fix
@@ -97,7 +97,7 @@ def keyring_quota(ctx: Context) -> Iterator[Hit]:
             when=When.NOW, details={"uids": [u.uid for u in near], "maxkeys": keys, "maxbytes": bytes_},
         )
 
-    evs = all_events(ctx, ("keyring_quota",))
+    evs = logs.events(ctx, None, ("keyring_quota",))
     by_node: dict[str, list[logs.NodeEvent]] = {}
     for e in evs:
         by_node.setdefault(e.node, []).append(e)

@@ -11,7 +11,7 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
-from forewarn.rules.pve._ha_common import LOG_INPUTS, all_events
+from forewarn.rules.pve._ha_common import LOG_INPUTS
 
 _PVE_MAJOR = re.compile(r"^(?:pve-manager[:/]\s*|proxmox-ve:\s*)(?P<major>\d+)\.", re.M)
 # Default kernel series of each release, to guess the major version from `-pve` kernels.
@@ -72,7 +72,7 @@ def docker_cgroup2(ctx: Context) -> Iterator[Hit]:
     `proxmox-boot-tool refresh`) and reboot, which affects every guest of the node. PVE 9 no
     longer boots the legacy hierarchy: there only the Docker upgrade works.
     """
-    evs = all_events(ctx, ("cgroup_devices_missing",))
+    evs = logs.events(ctx, None, ("cgroup_devices_missing",))
     by_node: dict[str, list[logs.NodeEvent]] = {}
     for e in evs:
         by_node.setdefault(e.node, []).append(e)
