@@ -1,9 +1,6 @@
 #!/usr/bin/env bash
-# Set up a virtual environment (once) and run the whole test suite.
+# Run the whole test suite; sets up .venv from requirements-test.lock when it changed.
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+tools/venv requirements-test.lock
 exec .venv/bin/python -m pytest "$@"

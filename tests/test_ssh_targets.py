@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from forewarn.collect.cluster import looks_like_target, members_from_conf
-from forewarn.collect.sources.ssh import Target
+from forewarn.collect.targets import Target, looks_like_target, members_from_conf
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB_CONF = ROOT / "tests/evidence/corosync-lab-2/30-twolinks-corosync.conf"

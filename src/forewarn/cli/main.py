@@ -7,7 +7,9 @@ No traceback reaches the user: input problems are one-line messages.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,7 +113,7 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options of a live collection (`scan` without a bundle, `collect`)."""
-    from forewarn.collect.run import DEFAULT_BUDGET, DEFAULT_JOBS
+    from forewarn.collect.defaults import DEFAULT_BUDGET, DEFAULT_JOBS
 
     options = [
         click.option("--budget", type=click.FloatRange(5, 3600), default=DEFAULT_BUDGET, show_default=True,
@@ -154,7 +156,8 @@ def _collect_here(plan: Any, run_kw: dict[str, Any], out_dir: Path, show: bool) 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="forewarn")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show library warnings, and the traceback of an internal error.")
+def cli(debug: bool) -> None:
     """forewarn: says what is wrong with a Proxmox VE cluster, why, how bad, and what to type.
 
     \b
@@ -228,12 +231,13 @@ def scan(targets: tuple[str, ...], **kw: Any) -> None:
     Plain files are read as with `forewarn explain`. `[USER@]HOST ...` or `--cluster
     [USER@]HOST` collect live over SSH (see docs/collection.md).
     """
-    from forewarn.collect.bundle import BundleError, load_bundle
+    from forewarn.collect.bundle import load_bundle
     from forewarn.collect.loose import load_files
 
     ssh = pop_ssh(kw)
-    run_kw, plan, show = _live(kw, kw["fmt"])
+    live_kw = {k: kw.pop(k) for k in LIVE_KEYS if k in kw}
     if wants_ssh(targets, ssh):
+        run_kw, plan, show = _live(live_kw, kw["fmt"])
         try:
             bundle = _with_progress(show, lambda progress: collect_ssh(
                 targets, ssh, echo=lambda m: click.echo(m, err=True), progress=progress, plan=plan, **run_kw))
@@ -245,6 +249,7 @@ def scan(targets: tuple[str, ...], **kw: Any) -> None:
         # exactly as `forewarn scan BUNDLE` reads one, so both give the same findings
         import tempfile
 
+        run_kw, plan, show = _live(live_kw, kw["fmt"])
         with tempfile.TemporaryDirectory(prefix="forewarn-scan-") as tmp:
             live = _collect_here(plan, run_kw, Path(tmp) / "bundle", show)
             bundle = load_bundle(Path(tmp) / "bundle")
@@ -521,7 +526,19 @@ def bundle_cmd(directory: str, out: str | None, created: str | None) -> None:
         click.echo(f"packed {out}")
 
 
+def _debugging(argv: list[str]) -> bool:
+    """`forewarn --debug ...` or FOREWARN_DEBUG=1: read before click parses, because library
+    warnings fire while modules are imported."""
+    return bool(os.environ.get("FOREWARN_DEBUG")) or "--debug" in argv[: argv.index("--")
+                                                                       if "--" in argv else None]
+
+
 def main() -> None:
+    debug = _debugging(sys.argv[1:])
+    if not debug:
+        # a library's deprecation notice (asyncssh on a newer cryptography, say) is for its
+        # developers, not for an operator reading forewarn's output
+        warnings.simplefilter("ignore")
     try:
         rc = cli.main(standalone_mode=False)
         sys.exit(rc if isinstance(rc, int) else 0)
@@ -539,6 +556,10 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - never a traceback at the user
+        if debug:
+            import traceback
+
+            traceback.print_exc()
         click.echo(f"forewarn: internal error: {exc!r} (this is a bug; please report it)", err=True)
         sys.exit(2)
 

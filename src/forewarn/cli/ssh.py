@@ -50,7 +50,7 @@ def wants_ssh(targets: tuple[str, ...], ssh: dict[str, Any]) -> bool:
 
     Raises click.UsageError when bundles or files and hosts are mixed.
     """
-    from forewarn.collect.cluster import looks_like_target
+    from forewarn.collect.targets import looks_like_target
 
     if ssh.get("cluster"):
         return True
@@ -82,7 +82,8 @@ async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
     Raises SourceError (seed unreachable) or ClusterError (no nodelist) for `--cluster`.
     """
     from forewarn.collect.cluster import discover
-    from forewarn.collect.sources.ssh import SSHSource, Target
+    from forewarn.collect.sources.ssh import SSHSource
+    from forewarn.collect.targets import Target
 
     opts = options_from(ssh)
     notes: list[str] = []

@@ -35,6 +35,7 @@ from typing import Any
 
 from forewarn import __version__
 from forewarn.collect.bundle import FORMAT, FORMAT_VERSION, MANIFEST, Bundle, _safe_rel
+from forewarn.collect.defaults import DEFAULT_BUDGET, DEFAULT_JOBS, DEFAULT_NODE_JOBS
 from forewarn.collect.outcome import collection_findings, collection_notes
 from forewarn.collect.plan import (EXPAND_MAX_BYTES, SKIP_MARK, SKIP_RC, Expansion, Plan, Task,
                                    parse_listing)
@@ -43,9 +44,6 @@ from forewarn.collect.redact import NEVER_COLLECT, Redactor
 from forewarn.collect.sources.base import CommandResult, Source, SourceError
 from forewarn.model.evidence import EvidenceRecord, looks_binary
 
-DEFAULT_BUDGET = 120.0  # seconds for one node, all of its commands
-DEFAULT_JOBS = 4  # commands at once on one node
-DEFAULT_NODE_JOBS = 8  # nodes at once
 MIN_SLICE = 1.0  # a command is not started with less than this left in the node's budget
 BACKSTOP = 15.0  # beyond a command's timeout, how long to wait for a source that does not return
 LOST_AFTER = 3  # this many errors in a row (no exit code, no timeout) and the node counts as lost

@@ -37,6 +37,7 @@ from typing import Any
 import asyncssh
 
 from forewarn.collect.sources.base import CommandResult, SourceError
+from forewarn.collect.targets import Target
 
 KILL_AFTER = 2.0  # seconds between timeout's TERM and its KILL on the node
 BACKSTOP_GRACE = 3.0  # the local deadline is timeout + KILL_AFTER + this
@@ -45,46 +46,6 @@ DEFAULT_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2", "/etc/ssh/ss
                        "/etc/ssh/ssh_known_hosts2")
 LOST = "connection lost"
 _HAS_TIMEOUT = "forewarn-has-timeout"
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """`[user@]host[:port]` as given on the command line (`[v6addr]:port` for IPv6)."""
-
-    host: str
-    user: str | None = None
-    port: int | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> "Target":
-        """
-        >>> Target.parse("root@pve1"), Target.parse("pve2:2222").port, Target.parse("[fe80::1]:22").host
-        (Target(host='pve1', user='root', port=None), 2222, 'fe80::1')
-        >>> Target.parse("admin@10.0.0.5").user, Target.parse("fe80::1").host
-        ('admin', 'fe80::1')
-        """
-        user, _, rest = text.rpartition("@")
-        port: int | None = None
-        host = rest
-        if rest.startswith("["):
-            inner, _, tail = rest[1:].partition("]")
-            host = inner
-            if tail.startswith(":") and tail[1:].isdigit():
-                port = int(tail[1:])
-        elif rest.count(":") == 1:
-            h, _, p = rest.partition(":")
-            if p.isdigit():
-                host, port = h, int(p)
-        if not host:
-            raise ValueError(f"{text!r}: no host name")
-        return cls(host=host, user=user or None, port=port)
-
-    def with_host(self, host: str) -> "Target":
-        return Target(host=host, user=self.user, port=self.port)
-
-    def __str__(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return (f"{self.user}@" if self.user else "") + host + (f":{self.port}" if self.port else "")
 
 
 @dataclass(frozen=True, slots=True)
