@@ -164,7 +164,7 @@ def test_packet_loss_names_the_flapping_host(cluster: corosync_lab.Lab, tmp_path
             "Members left: 3" in log or "Token has not been received" in log)
 
     cluster.wait("node1 logs node3's links down and a lost token or a membership without it", flapped, 150)
-    time.sleep(3)
+    cluster.wait("node2 logs node3's links down too", lambda: "host: 3 link:" in cluster.syslog("node2"), 60)
     live, _ = scan_json(cluster, "--cluster", SEED)
     offline, _ = collect_then_scan(cluster, tmp_path, "--cluster", SEED)
     for report in (live, offline):
@@ -176,7 +176,9 @@ def test_packet_loss_names_the_flapping_host(cluster: corosync_lab.Lab, tmp_path
 
 def test_killed_corosync_is_reported_and_the_rest_diagnosed(cluster: corosync_lab.Lab, tmp_path: Path) -> None:
     cluster.kill("node2", signal.SIGKILL)
-    cluster.wait("node1 sees 2 votes", lambda: cluster.votes("node1") == 2, 30)
+    cluster.wait("node1 and node3 quorate with 2 votes",
+                 lambda: all(cluster.votes(n) == 2 and cluster.quorate(n) for n in ("node1", "node3")), 30)
+    cluster.wait_logs_quiet()
     for report in (scan_json(cluster, "--cluster", SEED)[0],
                    collect_then_scan(cluster, tmp_path, "--cluster", SEED)[0]):
         assert report["nodes"] == list(NODES)
@@ -258,7 +260,7 @@ def test_same_findings_live_and_from_the_bundle(cluster: corosync_lab.Lab, tmp_p
     cluster.partition(["node1", "node2"], ["node3"])
     cluster.wait("node3 not quorate", lambda: cluster.quorate("node3") is False, 30)
     cluster.wait("node1 quorate with 2 votes", lambda: cluster.votes("node1") == 2, 30)
-    time.sleep(2)
+    cluster.wait_logs_quiet()
     live, _ = scan_json(cluster, "--cluster", SEED)
     offline, _ = collect_then_scan(cluster, tmp_path, "--cluster", SEED)
     assert keys(live) == keys(offline), (show(live), show(offline))

@@ -742,7 +742,7 @@ class Lab:
         self.start()
         self.wait_all_quorate(timeout)
         if clear_logs:
-            time.sleep(1)  # the last lines of the recovery
+            self.wait_logs_quiet()  # the last lines of the recovery belong to this reset
             self.clear_logs()
 
     def clear_logs(self) -> None:
@@ -756,6 +756,21 @@ class Lab:
         self.note("logs of every node emptied")
 
     # -- logs -------------------------------------------------------------------------------
+    def wait_logs_quiet(self, quiet: float = 1.5, timeout: float = 30) -> float:
+        """Wait until no node's syslog or corosync log has grown for `quiet` seconds: the writers
+        have caught up (on a busy machine rsyslog and corosync lag by seconds)."""
+        files = [n.path(f) for n in self.nodes for f in ("/var/log/syslog", "/var/log/corosync/corosync.log")]
+        state = {"sizes": None, "since": time.monotonic()}
+
+        def settled() -> bool:
+            sizes = [p.stat().st_size if p.exists() else -1 for p in files]
+            now = time.monotonic()
+            if sizes != state["sizes"]:
+                state["sizes"], state["since"] = sizes, now
+            return now - state["since"] >= quiet
+
+        return self.wait(f"every log quiet for {quiet:g} s", settled, timeout)
+
     def syslog(self, name: str) -> str:
         p = self._node(name).path("/var/log/syslog")
         return p.read_text(errors="replace") if p.exists() else ""
