@@ -249,23 +249,3 @@ def html_problem(out: str | None) -> str | None:
     if not out and sys.stdout.isatty():
         return "the HTML report is a file of several MB: give -o FILE (or redirect the output to a file)"
     return None
-
-
-def write_timeline_page(path: str, bundle: Any, ctx: Any, tl: Any) -> None:
-    """`forewarn timeline ... --html FILE`: the page of the timeline just built, with the findings
-    of the same evidence (every rule is run on it, as `scan` would)."""
-    from pathlib import Path
-
-    import click
-
-    from forewarn.report.model import Report
-    from forewarn.rules._engine import run_all
-
-    findings = run_all(ctx) + list(getattr(bundle, "findings", []))
-    report = Report(command="timeline", source=bundle.source, findings=findings, nodes=list(bundle.nodes),
-                    inputs=list(bundle.notes))
-    try:
-        Path(path).write_text(page_for(report, ctx, timeline=tl), encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"--html {path}: {exc.strerror or exc}") from None
-    click.echo(f"forewarn: wrote {path} (HTML report: timeline chart and findings)", err=True)
