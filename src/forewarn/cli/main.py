@@ -166,7 +166,7 @@ def why(text: tuple[str, ...], limit: int, fmt: str, out: str | None, color: boo
 @common
 def rules(code: str | None, fmt: str, out: str | None, color: bool | None) -> None:
     """List every rule, or document one (What it does / Why it matters / Example / Fix)."""
-    from forewarn.rules.docs import rule_doc_json, rule_doc_markdown, rules_table
+    from forewarn.catalogue.docs import rule_doc_json, rule_doc_markdown, rules_table
 
     output = Output(fmt, out, color)
     if code is None:
