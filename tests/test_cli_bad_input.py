@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from forewarn.cli.main import cli
+from forewarn.collect.bundle import write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED001 = ROOT / "tests" / "evidence" / "seeds" / "001_2bd87300fc635f04.txt"
@@ -113,9 +114,28 @@ def _bundle(tmp_path: Path) -> Path:
     (root / "pve5" / "var" / "log").mkdir(parents=True)
     lines = SEED001.read_text(encoding="utf-8").splitlines()[137:301]
     (root / "pve5" / "var" / "log" / "syslog").write_text("\n".join(lines) + "\n")
+    write_manifest(root)  # a collected bundle's folder: its manifest inside
+    return root
+
+
+def test_bundle_never_writes_into_its_input(tmp_path):
+    root = tmp_path / "bundle"
+    (root / "pve5" / "var" / "log").mkdir(parents=True)
+    (root / "pve5" / "var" / "log" / "syslog").write_text(SEED001.read_text(encoding="utf-8"))
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
     r = run("bundle", str(root))
     assert r.exit_code == 0, r.output
-    return root
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # no manifest.json left behind
+    out = tmp_path / "bundle.tar.gz"  # the default: DIR.tar.gz beside the folder
+    assert f"wrote {out} (tar.gz)" in r.output
+    with tarfile.open(out) as tar:
+        assert set(tar.getnames()) == {"manifest.json", "pve5/var/log/syslog"}
+    r = run("bundle", str(root), "-o", str(tmp_path / "x"))  # the extension is added, and said
+    assert f"wrote {tmp_path / 'x.tar.gz'} (tar.gz)" in r.output and (tmp_path / "x.tar.gz").is_file()
+    scanned = run("scan", "--format", "json", str(out))
+    assert any(f["code"] == "PVE101" for f in json.loads(scanned.output)["findings"])
+    r = run("bundle", str(root), "-o", str(root / "in.tar.gz"))
+    assert r.exit_code == 2 and "inside" in r.output
 
 
 def test_manifest_lying_about_checksum_is_a_finding(tmp_path):

@@ -27,6 +27,21 @@ def rules_table() -> list[dict[str, Any]]:
     return rows
 
 
+def rules_table_text(rows: list[dict[str, Any]], *, markdown: bool = False) -> str:
+    """The list as aligned columns with a header (a Markdown table with `markdown`)."""
+    head = ("CODE", "SEVERITY", "KIND", "NAME", "TITLE")
+    cells = [(r["code"], r["severity"], r["kind"], r["name"], r["title"]) for r in rows]
+    note = ("SEVERITY is the rule's default: a finding may be raised or lowered by what the evidence "
+            "shows, and then says why. KIND: detect (read from evidence), advise (found by `forewarn why`).")
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+        return "\n".join(lines + ["", note])
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(head[:-1])]
+    lines = ["  ".join(f"{v:<{w}}" for v, w in zip(row[:-1], widths)) + "  " + row[-1] for row in [head, *cells]]
+    return "\n".join(lines + ["", note])
+
+
 def rule_doc_json(code: str) -> dict[str, Any]:
     meta = CATALOGUE.get(code)
     if meta is None:
@@ -71,7 +86,8 @@ def rule_doc_markdown(code: str) -> str:
         out += ["## Why it happens", "", d["cause"], "", "## What to do", "", d["advice"], ""]
         return "\n".join(out)
     out = [f"# {d['code']} {d['name']}: {d['title']}", "",
-           f"severity: {d['severity']}   family: {d['family']}   source: {d['seed']}",
+           f"severity: {d['severity']} (the default: a finding may be raised or lowered by what the evidence "
+           f"shows, and then says why)   family: {d['family']}   source: {d['seed']}",
            f"reads: {', '.join(d['inputs'] + d['requires'])}", ""]
     for section in ("What it does", "Why it matters"):
         if d["doc"].get(section):

@@ -30,7 +30,6 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Cap every command's own timeout (seconds); default: each spec's own."),
         click.option("--jobs", type=click.IntRange(1, 32), default=DEFAULT_JOBS, show_default=True,
                      help="Commands run at the same time on one node."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr."),
     ]
     for opt in reversed(options):
         func = opt(func)
@@ -129,6 +128,7 @@ def _destination(out: str | None, remote: bool) -> tuple[Path, bool]:
               help="Print every script collection would run (guards, timeouts, size caps) and exit; runs nothing.")
 @ssh_options
 @live_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
 def collect(targets: tuple[str, ...], out: str | None, show_plan: bool, **kw: Any) -> None:
     """Collect this host (or [USER@]HOST ... / --cluster over SSH) into a bundle for offline
     analysis: `forewarn scan BUNDLE` later. Read-only; secrets are redacted before anything is

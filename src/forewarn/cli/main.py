@@ -132,7 +132,8 @@ def scan(targets: tuple[str, ...], **kw: Any) -> None:
               help="Say what a file is when it is not recognised (see `forewarn specs`).")
 @common(formats=REPORT_FORMATS)
 @report_options
-def explain(files: tuple[str, ...], node_pairs: tuple[str, ...], as_pairs: tuple[str, ...], **kw: Any) -> None:
+def explain(files: tuple[str, ...], node_pairs: tuple[str, ...], as_pairs: tuple[str, ...], quiet: bool,
+            **kw: Any) -> None:
     """Work out what each FILE is (or - for standard input) and run every rule they allow."""
     bundle = _load(list(files), nodes=pairs(node_pairs, "--node"), forced=pairs(as_pairs, "--as"))
     sys.exit(_report("explain", bundle, **kw))
@@ -142,7 +143,7 @@ def explain(files: tuple[str, ...], node_pairs: tuple[str, ...], as_pairs: tuple
 @click.argument("text", nargs=-1, required=True)
 @click.option("-n", "--limit", default=5, show_default=True, help="How many hits to show.")
 @common
-def why(text: tuple[str, ...], limit: int, fmt: str, out: str | None, color: bool | None) -> None:
+def why(text: tuple[str, ...], limit: int, fmt: str, out: str | None, color: bool | None, quiet: bool) -> None:
     """Find the pitfall behind an error message or symptom (any language the seeds use)."""
     from forewarn.why import render_hits, search
 
@@ -164,18 +165,17 @@ def why(text: tuple[str, ...], limit: int, fmt: str, out: str | None, color: boo
 @cli.command()
 @click.argument("code", required=False)
 @common
-def rules(code: str | None, fmt: str, out: str | None, color: bool | None) -> None:
+def rules(code: str | None, fmt: str, out: str | None, color: bool | None, quiet: bool) -> None:
     """List every rule, or document one (What it does / Why it matters / Example / Fix)."""
-    from forewarn.catalogue.docs import rule_doc_json, rule_doc_markdown, rules_table
+    from forewarn.catalogue.docs import rule_doc_json, rule_doc_markdown, rules_table, rules_table_text
 
     output = Output(fmt, out, color)
     if code is None:
+        rows = rules_table()
         if fmt == "json":
-            output.write(json.dumps(rules_table(), indent=2, ensure_ascii=False))
+            output.write(json.dumps(rows, indent=2, ensure_ascii=False))
         else:
-            rows = rules_table()
-            output.write("\n".join(f"{r['code']:7} {r['severity']:8} {r['kind']:6} {r['name']:34} {r['title']}"
-                                   for r in rows))
+            output.write(rules_table_text(rows, markdown=fmt == "markdown"))
         return
     try:
         doc = rule_doc_json(code.upper())
@@ -183,39 +183,69 @@ def rules(code: str | None, fmt: str, out: str | None, color: bool | None) -> No
         raise Fail(f"rules: no rule {code!r} (run `forewarn rules` for the list)") from None
     if fmt == "json":
         output.write(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif fmt == "text" and not out:
+        from rich.markdown import Markdown
+
+        # in a terminal: headings, wrapping and code blocks; in a pipe, rich writes plain text
+        output.console().print(Markdown(rule_doc_markdown(code.upper()), code_theme="ansi_dark"))
     else:
         output.write(rule_doc_markdown(code.upper()))
 
 
 @cli.command()
-def specs() -> None:
+@common
+def specs(fmt: str, out: str | None, color: bool | None, quiet: bool) -> None:
     """List the evidence forewarn understands (the names --as accepts)."""
     from forewarn.specs import all_specs
 
-    for s in all_specs():
-        click.echo(f"{s.name:28} {s.kind:8} {s.description}   [{s.source}]")
+    rows = [{"name": s.name, "kind": s.kind, "description": s.description, "source": s.source}
+            for s in all_specs()]
+    output = Output(fmt, out, color)
+    if fmt == "json":
+        output.write(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        output.write("\n".join(["| spec | kind | what | read from |", "|---|---|---|---|"]
+                               + [f"| `{r['name']}` | {r['kind']} | {r['description']} | `{r['source']}` |"
+                                  for r in rows]))
+    else:
+        output.write("\n".join(f"{r['name']:28} {r['kind']:8} {r['description']}   [{r['source']}]" for r in rows))
 
 
 @cli.command("bundle")
 @click.argument("directory", type=click.Path(file_okay=False))
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Also pack it as FILE.tar.gz.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+              help="The bundle to write (.tar.gz is added when missing); default: DIRECTORY.tar.gz beside it.")
 @click.option("--created", help="Time of collection to record (ISO); default now.")
-def bundle_cmd(directory: str, out: str | None, created: str | None) -> None:
-    """Turn a folder of node folders (pve1/etc/pve/storage.cfg, pve1/cmd/pvecm_status.txt …) into a bundle."""
-    from forewarn.collect.bundle import pack, write_manifest
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="How to report what was written.")
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing when all went well.")
+def bundle_cmd(directory: str, out: str | None, created: str | None, fmt: str, quiet: bool) -> None:
+    """Pack a folder of node folders (pve1/etc/pve/storage.cfg, pve1/cmd/pvecm_status.txt …) as a
+    bundle with its manifest. The folder itself is not changed."""
+    from forewarn.collect.bundle import build_manifest, pack
 
     root = Path(directory)
     if not root.is_dir():
         raise Fail(f"{directory}: no such directory")
-    manifest = write_manifest(root, created=parse_now(created))
+    dest = Path(out) if out else root.resolve().with_name(root.resolve().name + ".tar.gz")
+    if not dest.name.endswith((".tar.gz", ".tgz")):
+        dest = dest.with_name(dest.name + ".tar.gz")
+    if dest.resolve().is_relative_to(root.resolve()):
+        raise Fail(f"bundle: {dest} is inside {directory}: write the bundle elsewhere")
+    manifest = build_manifest(root, created=parse_now(created))
+    try:
+        pack(root, dest, manifest=manifest)
+    except OSError as exc:
+        raise Fail(f"bundle: cannot write {dest}: {exc.strerror or exc}") from None
     unknown = [a["path"] for a in manifest["artifacts"] if not a["spec"]]
-    click.echo(f"wrote {root / 'manifest.json'}: {len(manifest['artifacts'])} artifacts, "
-               f"nodes {', '.join(manifest['nodes'])}")
-    for u in unknown:
-        click.echo(f"  not recognised (kept, unused): {u}")
-    if out:
-        pack(root, Path(out))
-        click.echo(f"packed {out}")
+    if fmt == "json":
+        click.echo(json.dumps({"written": str(dest), "artifacts": len(manifest["artifacts"]),
+                               "nodes": manifest["nodes"], "not_recognised": unknown}, indent=2))
+    elif not quiet or unknown:
+        click.echo(f"wrote {dest} (tar.gz): {len(manifest['artifacts'])} artifacts, "
+                   f"nodes {', '.join(manifest['nodes']) or 'none'}")
+        for u in unknown:
+            click.echo(f"  not recognised (kept, unused): {u}")
 
 
 def _debugging(argv: list[str]) -> bool:

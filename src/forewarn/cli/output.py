@@ -13,8 +13,14 @@ from typing import IO, Any
 import click
 from rich.console import Console
 
+import functools
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")  # model.findings.Severity, without importing it
 FORMATS = ("text", "json", "markdown")
 REPORT_FORMATS = (*FORMATS, "html")  # scan, explain and timeline
+# `-o FILE` without `--format`: the format its extension names
+BY_EXTENSION = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+                ".txt": "text", ".log": "text"}
 
 
 class Fail(click.ClickException):
@@ -35,8 +41,13 @@ class Output:
 
     def console(self) -> Console:
         if self.out:
-            return Console(file=open_out(self.out), force_terminal=False, no_color=True, width=120)
-        return Console(no_color=self.color is False, highlight=False, soft_wrap=False)
+            return Console(file=open_out(self.out), force_terminal=False, no_color=True, width=WIDTH)
+        # None lets rich honour NO_COLOR and see whether stdout is a terminal; --color forces
+        # colour into a pipe, --no-color takes it away
+        if self.color is False:  # plain text: no escape sequence at all, bold included
+            return Console(color_system=None, highlight=False, soft_wrap=False, width=_width())
+        return Console(force_terminal=True if self.color else None, highlight=False, soft_wrap=False,
+                       width=_width())
 
     def write(self, text: str) -> None:
         if self.out:
@@ -44,6 +55,34 @@ class Output:
                 fh.write(text)
         else:
             click.echo(text)
+
+
+WIDTH = 120  # of a report written to a file, and the widest a terminal report gets
+
+
+def _width() -> int | None:
+    """Every command's terminal output: the terminal's width (COLUMNS wins), at most WIDTH."""
+    import os
+    import shutil
+
+    cols = os.environ.get("COLUMNS")
+    width = int(cols) if cols and cols.isdigit() else shutil.get_terminal_size((WIDTH, 40)).columns
+    return max(40, min(width, WIDTH))
+
+
+def pick_format(fmt: str | None, out: str | None, allowed: tuple[str, ...]) -> str:
+    """`--format` when given; else the one `-o FILE`'s extension names; else text."""
+    from pathlib import PurePath
+
+    if fmt:
+        return fmt
+    if out:
+        named = BY_EXTENSION.get(PurePath(out).suffix.lower())
+        if named in allowed:
+            return named
+        if named:
+            raise Fail(f"-o {out}: this command does not write {named} (formats: {', '.join(allowed)})")
+    return "text"
 
 
 def open_out(path: str) -> IO[str]:
@@ -81,21 +120,28 @@ def _apply(func: Callable[..., Any], options: list[Callable[..., Any]]) -> Any:
 
 
 def common(func: Callable[..., Any] | None = None, *, formats: tuple[str, ...] = FORMATS) -> Any:
+    """--format, -o and --color; the format defaults to what -o's extension names, else text."""
     if func is None:
         return lambda f: common(f, formats=formats)
-    return _apply(func, [
-        click.option("--format", "fmt", type=click.Choice(formats), default="text", show_default=True,
-                     help="Output format."),
+
+    @functools.wraps(func)
+    def resolved(*args: Any, **kw: Any) -> Any:
+        kw["fmt"] = pick_format(kw.get("fmt"), kw.get("out"), formats)
+        return func(*args, **kw)
+
+    return _apply(resolved, [
+        click.option("--format", "fmt", type=click.Choice(formats), default=None,
+                     help=f"Output format: {', '.join(formats)} (default: from -o's extension, else text)."),
         click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the report to FILE."),
-        click.option("--color/--no-color", default=None, help="Force colour on or off."),
+        click.option("--color/--no-color", default=None,
+                     help="Force colour on (also into a pipe) or off; default: on a terminal, unless NO_COLOR is set."),
+        click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors (no progress, no notes)."),
     ])
 
 
 def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    from forewarn.model.findings import Severity
-
     return _apply(func, [
-        click.option("--fail-on", type=click.Choice([s.label for s in Severity]), default="high",
+        click.option("--fail-on", type=click.Choice(SEVERITIES), default="high",
                      show_default=True, help="Exit 1 when a finding is at or above this severity."),
         click.option("--suppress", "suppress_file", type=click.Path(dir_okay=False),
                      help="YAML file of accepted findings (code, node, reason)."),

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from forewarn.cli.output import Fail, Output, check_html, common, pairs, parse_now
+from forewarn.cli.output import REPORT_FORMATS, SEVERITIES, Fail, Output, check_html, common, pairs, parse_now
 
 
 def _load(targets: tuple[str, ...], nodes: dict[str, str]) -> Any:
@@ -32,33 +32,58 @@ def _load(targets: tuple[str, ...], nodes: dict[str, str]) -> Any:
         raise Fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
 
-def _render(run: Any, source: str, fmt: str, output: Output, verbose: bool) -> None:
+def _findings_text(report: Any) -> list[str]:
+    """One line per finding, worst first: the same findings the HTML page shows in full."""
+    failed = report.failed()
+    s = report.summary()
+    out = [f"Findings of the same evidence ({len(failed)}; `forewarn scan`/`explain` shows them in full):"]
+    out += [f"  {f.severity.label.upper():8} {f.code} {f.title}" + (f"  [{', '.join(f.nodes)}]" if f.nodes else "")
+            for f in failed]
+    if not failed:
+        out.append("  none at any severity")
+    out.append(f"{s['rules']} rules: {s['failed']} failed, {s['passed']} passed, {s['not_applicable']} not "
+               f"applicable, {s['could_not_check']} could not check")
+    return out
+
+
+def _render(run: Any, report: Any, source: str, fmt: str, output: Output, verbose: bool) -> None:
     if fmt == "json":
         from forewarn.report.timeline_json import timeline_to_json
 
-        output.write(json.dumps(timeline_to_json(run.timeline, source=source), indent=2, ensure_ascii=False))
+        doc = timeline_to_json(run.timeline, source=source)
+        doc["findings"] = [f.to_json() for f in report.failed()]
+        output.write(json.dumps(doc, indent=2, ensure_ascii=False))
     elif fmt == "markdown":
         from forewarn.report.timeline_text import render_timeline_markdown
 
-        output.write(render_timeline_markdown(run.timeline, source=source, verbose=verbose))
+        lines = _findings_text(report)
+        output.write(render_timeline_markdown(run.timeline, source=source, verbose=verbose)
+                     + "\n\n## " + lines[0].rstrip(":") + "\n\n" + "\n".join(lines[1:]) + "\n")
+    elif fmt == "html":
+        output.write(_page(report, run))
     else:
+        from rich.text import Text
+
         from forewarn.report.timeline_text import render_timeline_text
 
-        render_timeline_text(run.timeline, output.console(), source=source, verbose=verbose)
+        console = output.console()
+        render_timeline_text(run.timeline, console, source=source, verbose=verbose)
+        console.print()
+        for i, line in enumerate(_findings_text(report)):
+            console.print(Text(line, style="bold" if i == 0 else ""), overflow="ignore", crop=False, no_wrap=True)
 
 
-def _write_page(path: str, bundle: Any, run: Any) -> None:
-    """The HTML page of the timeline, with the findings of the same evidence (every rule is run
-    on it, as `scan` would)."""
-    from forewarn.pipeline import diagnose
+def _page(report: Any, run: Any) -> str:
     from forewarn.report.html import page_for
 
-    diagnosis = diagnose(bundle, command="timeline", ctx=(run.context, run.now))
+    return page_for(report, run.context, timeline=run.timeline)
+
+
+def _write_page(path: str, report: Any, run: Any) -> None:
     try:
-        Path(path).write_text(page_for(diagnosis.report, run.context, timeline=run.timeline), encoding="utf-8")
+        Path(path).write_text(_page(report, run), encoding="utf-8")
     except OSError as exc:
         raise Fail(f"--html {path}: {exc.strerror or exc}") from None
-    click.echo(f"forewarn: wrote {path} (HTML report: timeline chart and findings)", err=True)
 
 
 @click.command()
@@ -71,13 +96,20 @@ def _write_page(path: str, bundle: Any, run: Any) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show every event of every episode.")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write the HTML report (chart of the nodes' states and events, findings) to FILE.")
-@common
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True,
+              help="Exit 1 when a finding of the same evidence is at or above this severity.")
+@common(formats=REPORT_FORMATS)
 def timeline(targets: tuple[str, ...], node_pairs: tuple[str, ...], tz: tuple[str, ...], now: str | None,
-             verbose: bool, fmt: str, out: str | None, color: bool | None, html_out: str | None = None) -> None:
+             verbose: bool, fmt: str, out: str | None, color: bool | None, quiet: bool, fail_on: str,
+             html_out: str | None = None) -> None:
     """Line up every node's corosync, pmxcfs, HA, watchdog and boot events on one time axis and tell
-    the incident episode by episode (a bundle, or loose logs)."""
+    the incident episode by episode (a bundle, or loose logs); then the findings of the same evidence."""
     from forewarn import pipeline
+    from forewarn.model.findings import Severity
+    from forewarn.report.model import exit_code
 
+    if fmt == "html":
+        check_html(out)
     if html_out:
         check_html(html_out)
     bundle = _load(targets, pairs(node_pairs, "--node"))
@@ -86,10 +118,14 @@ def timeline(targets: tuple[str, ...], node_pairs: tuple[str, ...], tz: tuple[st
         run = pipeline.timeline(bundle, now=parse_now(now), tz=zone, node_tz=node_tz)
     except pipeline.InputError as exc:
         raise Fail(str(exc)) from None
-    _render(run, bundle.source, fmt, Output(fmt, out, color), verbose)
+    report = pipeline.diagnose(bundle, command="timeline", ctx=(run.context, run.now)).report
+    _render(run, report, bundle.source, fmt, Output(fmt, out, color), verbose)
     if html_out:
-        _write_page(html_out, bundle, run)
-    for message in pipeline.internal_messages(run.context):
-        click.echo(f"forewarn: {message}", err=True)
+        _write_page(html_out, report, run)
+        if not quiet:
+            click.echo(f"forewarn: wrote {html_out} (HTML report: timeline chart and findings)", err=True)
+    if not quiet:
+        for message in pipeline.internal_messages(run.context):
+            click.echo(f"forewarn: {message}", err=True)
     bundle.close()
-    sys.exit(0)
+    sys.exit(exit_code(report, Severity.parse(fail_on)))

@@ -37,11 +37,15 @@ def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
     head.append(f" {f.severity.label.upper():8} ", style=SEV_STYLE[f.severity])
     head.append(f" {f.code} ", style="bold")
     head.append(f.title, style="bold")
+    tail = Text()
     if f.nodes:
-        head.append("  [" + ", ".join(f.nodes) + "]", style="magenta")
+        tail.append("  [" + ", ".join(f.nodes) + "]", style="magenta")
     if f.family != "FW":
-        head.append(f"  ({WHEN_LABEL.get(f.when.value, f.when.value)})", style="dim")
-    parts: list[Text] = [head, *_wrap(f.message, 3, width)]
+        tail.append(f"  ({WHEN_LABEL.get(f.when.value, f.when.value)})", style="dim")
+    heads = [head + tail]
+    if len(head.plain) + len(tail.plain) > width:  # the nodes and when on a line of their own
+        heads = [head, Text(" " * 10) + tail]
+    parts: list[Text] = [*heads, *_wrap(f.message, 3, width)]
     for ev in f.evidence[: (8 if verbose else 3)]:
         where = f"{ev.node}: {ev.artifact}"
         if ev.lines:
