@@ -243,3 +243,27 @@ def test_unwritable_output_path(tmp_path):
     for fmt in ("text", "json", "markdown"):
         _one_line_error(run("scan", str(root), "--format", fmt, "-o", str(tmp_path / "no" / "such" / "dir" / "r")),
                         "cannot write")
+
+
+def test_suppression_schema_expiry_unknown_codes_and_unmatched_entries(tmp_path):
+    root = _bundle(tmp_path)
+    sup = tmp_path / "accepted.yaml"
+    sup.write_text("suppress:\n"
+                   "  - {code: PVE101, node: pve5, reason: old incident, expires: 2020-01-01}\n"
+                   "  - {code: PVE102, reason: flapping known, expires: 2999-12-31}\n"
+                   "  - {code: LVM104, reason: nothing like it here}\n")
+    r = run("scan", str(root), "--suppress", str(sup))
+    out = " ".join(r.output.split())
+    assert r.exit_code == 1  # the expired entry no longer suppresses PVE101
+    assert "suppressed (1 accepted finding(s), --suppress):" in out and "flapping known" in out
+    assert "PVE101 on pve5: expired on 2020-01-01" in out
+    assert "LVM104: matched no finding" in out
+    doc = json.loads(run("scan", str(root), "--format", "json", "--suppress", str(sup)).output)
+    assert [f["code"] for f in doc["suppressed"]] == ["PVE102"]
+    assert len(doc["suppression_notes"]) == 2
+    sup.write_text("suppress: [{code: PVE999, reason: typo}]\n")
+    _one_line_error(run("scan", str(root), "--suppress", str(sup)), "unknown rule code PVE999")
+    sup.write_text("suppress: [{code: PVE101, reason: x, until: 2027-01-01}]\n")
+    _one_line_error(run("scan", str(root), "--suppress", str(sup)), "unknown key(s) until")
+    sup.write_text("suppress: [{code: PVE101, reason: x, expires: soon}]\n")
+    _one_line_error(run("scan", str(root), "--suppress", str(sup)), "is not a date")

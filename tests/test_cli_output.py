@@ -135,3 +135,16 @@ def test_one_width_for_every_command() -> None:
         out = piped(*cmd, COLUMNS="100").stdout
         widths[cmd[0]] = max(len(line) for line in out.splitlines())
     assert all(w <= 100 for w in widths.values()), widths
+
+
+def test_nothing_found_is_not_called_health(tmp_path: Path) -> None:
+    """A file of no supported platform: no green "no problems", but what was and was not looked at."""
+    resolv = ROOT / "tests" / "evidence" / "host"
+    conf = next(p for p in sorted(resolv.rglob("resolv*.conf")) if "nameserver" in p.read_text())
+    r = CliRunner().invoke(cli, ["explain", str(conf)])
+    out = " ".join(r.output.split())
+    assert "No problems found" not in out
+    assert "evidence of: Linux host" in out and "this is no health check of a cluster" in out
+    assert "could not check" in out
+    healthy = CliRunner().invoke(cli, ["scan", str(ROOT / "examples" / "healthy-5node")])
+    assert "evidence of: Proxmox VE, Linux host" in " ".join(healthy.output.split())

@@ -158,9 +158,18 @@ def diagnose(bundle: "Bundle", *, now: datetime | None = None, only: Iterable[st
     if note := ref.note():
         inputs.append(note)
     report = Report(command=command, source=bundle.source, findings=findings, nodes=list(bundle.nodes),
-                    inputs=inputs)
+                    inputs=inputs, platforms=platforms_seen(context_))
     report.apply_suppressions(list(suppress))
     return Diagnosis(report, context_, ref)
+
+
+PLATFORMS = {"pve": "Proxmox VE", "lvm": "LVM", "osk": "OpenStack", "k8s": "Kubernetes"}
+
+
+def platforms_seen(ctx: "Context") -> list[str]:
+    """The platforms the evidence shows (Linux: any evidence at all), by name."""
+    seen = [name for key, name in PLATFORMS.items() if ctx.platform_present(key)]
+    return seen + (["Linux host"] if ctx.records else [])
 
 
 @dataclass(slots=True)

@@ -54,6 +54,13 @@ def _load(targets: tuple[str, ...] | list[str], **kw: Any) -> Any:
         raise Fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
 
+def _known_codes() -> list[str]:
+    from forewarn.catalogue import CATALOGUE
+    from forewarn.model.internal import INTERNAL
+
+    return [*CATALOGUE, *INTERNAL]
+
+
 def _report(command: str, bundle: Any, *, fmt: str, out: str | None, color: bool | None, fail_on: str,
             suppress_file: str | None, now: str | None, only: tuple[str, ...], verbose: bool,
             show_passed: bool) -> int:
@@ -65,7 +72,7 @@ def _report(command: str, bundle: Any, *, fmt: str, out: str | None, color: bool
     if fmt == "html":
         check_html(out)
     try:
-        sups = load_suppressions(suppress_file) if suppress_file else []
+        sups = load_suppressions(suppress_file, known_codes=_known_codes()) if suppress_file else []
         result = diagnose(bundle, now=parse_now(now), only=only, suppress=sups, command=command)
     except (InputError, SuppressionError) as exc:
         raise Fail(str(exc)) from None

@@ -41,8 +41,9 @@ def render_markdown(report: Report) -> str:
         out += ["## Could not check", ""]
         out += [f"- {f.code} {f.name}: {f.message}" for f in cnc]
         out.append("")
-    if report.suppressed():
+    if report.suppressed() or report.suppression_notes:
         out += ["## Suppressed", ""]
         out += [f"- {f.code} {', '.join(f.nodes)}: {f.suppressed}" for f in report.suppressed()]
+        out += [f"- {note}" for note in report.suppression_notes]
         out.append("")
     return "\n".join(out)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
 from forewarn.model.findings import Finding, Severity, Status
@@ -75,6 +74,21 @@ def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
     return parts
 
 
+def nothing_found(report: Report) -> str:
+    """No finding is not health: say what was looked at, and what could not be."""
+    s = report.summary()
+    seen = ", ".join(report.platforms) or "nothing forewarn knows"
+    only_linux = report.platforms in ([], ["Linux host"])
+    text = (f"No known problem found in what was read (evidence of: {seen}); {s['passed']} of {s['rules']} "
+            f"rules could confirm their check, the counts below say what the rest could not.")
+    if only_linux:
+        text += (" None of Proxmox VE, LVM, OpenStack or Kubernetes shows in this evidence, so their rules did "
+                 "not run: this is no health check of a cluster.")
+    elif not s["passed"]:
+        text += " No rule could confirm anything: give more evidence (see could not check)."
+    return text
+
+
 def render_text(report: Report, console: Console, *, verbose: bool = False, show_passed: bool = False) -> None:
     c = console
     c.print(Text(f"forewarn {report.command}: {report.source}", style="bold"))
@@ -88,10 +102,24 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
     c.print()
     failed = report.failed()
     if not failed:
-        c.print(Text("No problems found in what was read.", style="bold green"))
+        for line in _wrap(nothing_found(report), 0, c.width):
+            line.stylize("bold green" if report.summary()["passed"] else "bold yellow")
+            c.print(line, overflow="ignore", crop=False, no_wrap=True)
     for f in failed:
         for line in _finding_block(f, verbose, c.width):
             c.print(line, overflow="ignore", crop=False, no_wrap=True)
+        c.print()
+    sup = report.suppressed()
+    if sup or report.suppression_notes:
+        c.print(Text(f"suppressed ({len(sup)} accepted finding(s), --suppress):", style="bold"))
+        for f in sup:
+            for line in _wrap(f"{f.severity.label.upper():8} {f.code} {f.title}"
+                              + (f" [{', '.join(f.nodes)}]" if f.nodes else "") + f": {f.suppressed}",
+                              2, c.width, "dim", hang=4):
+                c.print(line, overflow="ignore", crop=False, no_wrap=True)
+        for note in report.suppression_notes:
+            for line in _wrap(note, 2, c.width, "yellow", hang=4):
+                c.print(line, overflow="ignore", crop=False, no_wrap=True)
         c.print()
     s = report.summary()
     c.print(Text(
@@ -107,7 +135,7 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
         if len(cnc) > 8 and not verbose:
             c.print(Text(f"  … {len(cnc) - 8} more (--verbose)", style="yellow"))
     if show_passed:
-        for f in report.by_status(Status.PASS):
-            c.print(Text(f"  pass {f.code} {f.name}", style="green"))
-    for f in report.suppressed():
-        c.print(Text(f"  suppressed {f.code} {', '.join(f.nodes)}: {escape(f.suppressed or '')}", style="dim"))
+        passed = report.by_status(Status.PASS)
+        c.print(Text(f"passed ({len(passed)}):", style="green"))
+        for f in passed:
+            c.print(Text(f"  {f.code} {f.name}", style="green"))
