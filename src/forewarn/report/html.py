@@ -17,6 +17,7 @@ raises `HtmlUnavailable` with that advice, and the command says so and exits 2.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
@@ -24,13 +25,27 @@ from typing import Any
 from forewarn import __version__
 from forewarn.model.findings import Finding, Severity, Status
 
-INSTALL_HINT = ("the HTML report needs Plotly and Jinja2, which come with the `html` extra: "
-                "pip install 'forewarn[html]'  (or: pip install plotly jinja2)")
+INSTALL_HINT = ("the HTML report's chart needs Plotly, which comes with the `html` extra: "
+                "pip install 'forewarn[html]'  (or: pip install plotly)")
 
 WHEN_LABEL = {"now": "state now", "past": "from logs", "config": "configuration"}
 MAX_EVIDENCE = 6
 MAX_EXCERPT = 12
 MAX_EPISODE_EVENTS = 300
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_STRONG = re.compile(r"\*\*([^*\n]+)\*\*")
+
+
+def inline_markdown(text: str) -> Any:
+    """The inline Markdown of messages and fix steps (`code`, **strong**) as HTML; everything else
+    escaped: the text is built from evidence, which is untrusted."""
+    from markupsafe import Markup, escape
+
+    html = str(escape(text))
+    html = _CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", html)
+    return Markup(_STRONG.sub(lambda m: f"<strong>{m.group(1)}</strong>", html))
 
 
 class HtmlUnavailable(RuntimeError):
@@ -180,6 +195,7 @@ def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, t
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("forewarn.report", "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["inline_md"] = inline_markdown
     failed = report.failed() if report is not None else []
     summary = report.summary() if report is not None else None
     source = report.source if report is not None else (timeline or {}).get("source", "")
