@@ -148,3 +148,21 @@ def test_nothing_found_is_not_called_health(tmp_path: Path) -> None:
     assert "could not check" in out
     healthy = CliRunner().invoke(cli, ["scan", str(ROOT / "examples" / "healthy-5node")])
     assert "evidence of: Proxmox VE, Linux host" in " ".join(healthy.output.split())
+
+
+def test_evidence_gutter_stays_aligned_past_six_digits() -> None:
+    from rich.console import Console
+
+    from forewarn.model.findings import EvidenceRef, Finding, FixStep, Severity, Status
+    from forewarn.report.model import Report
+    from forewarn.report.text import render_text
+
+    ev = EvidenceRef("log.syslog", "pve1", "pve1/var/log/syslog", (999, 1234567), ("first line", "second line"))
+    f = Finding(code="PVE101", name="quorum-lost", title="t", severity=Severity.HIGH, status=Status.FAIL,
+                family="PVE", message="m", nodes=("unknown",), evidence=[ev], fix=[FixStep("pvecm status", node="unknown")])
+    console = Console(record=True, width=100, color_system=None)
+    render_text(Report("explain", "-", [f]), console)
+    out = console.export_text()
+    bars = [line.index("│") for line in out.splitlines() if "│" in line]
+    assert len(bars) == 2 and bars[0] == bars[1], out
+    assert "# on unknown" not in out  # a node nobody named is not a place to run a command

@@ -86,6 +86,11 @@ def test_page_is_one_self_contained_file(pages):
     assert 'data-code="PVE101"' in page and 'data-code="PVE102"' in page
 
 
+def test_headline_counts_the_cluster_not_only_the_nodes_read(pages):
+    page = pages["seed"].read_text(encoding="utf-8")
+    assert "<h1>Cluster “seed001” · 5 nodes in corosync.conf, evidence from 1</h1>" in page
+
+
 def test_hostile_log_line_is_escaped_in_the_page_source(pages):
     page = pages["seed"].read_text(encoding="utf-8")
     assert "ha_manager_lock" in page

@@ -76,6 +76,20 @@ def cluster_name(ctx: Any) -> str | None:
     return None
 
 
+def cluster_members(ctx: Any) -> list[str]:
+    """The nodes corosync.conf lists, where the evidence has it (a bundle may hold fewer)."""
+    for spec in ("pve.corosync_conf", "pve.corosync_conf_local"):
+        try:
+            facts = ctx.facts(spec)
+        except Exception:  # noqa: BLE001 - a headline is never worth failing for
+            continue
+        for f in facts:
+            names = [n.name for n in getattr(f.value, "nodes", None) or [] if getattr(n, "name", None)]
+            if names:
+                return names
+    return []
+
+
 def _finding_view(f: Finding) -> dict[str, Any]:
     evidence = []
     for ev in f.evidence[:MAX_EVIDENCE]:
@@ -186,7 +200,7 @@ def _mark(m: dict[str, Any] | None, axis: str) -> str:
 
 def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, timeline_obj: Any = None,
                 cluster: str | None = None, title: str | None = None, timeline_error: str | None = None,
-                timeline_note: str | None = None) -> str:
+                timeline_note: str | None = None, members: list[str] | None = None) -> str:
     """The whole page as one string. `report` is a report.model.Report (or None for a timeline
     alone); `timeline` the `forewarn.timeline` JSON document, `timeline_obj` the Timeline it came from."""
     require()
@@ -206,6 +220,7 @@ def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, t
     page = env.get_template("report.html.j2").render(
         title=title or f"forewarn {command}" + (f" — {cluster}" if cluster else ""),
         command=command, source=source, source_short=_short(source), cluster=cluster, nodes=nodes,
+        members=members or [],
         generated=(report.generated if report is not None else datetime.now(timezone.utc))
         .astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         version=__version__,
@@ -250,7 +265,7 @@ def page_for(report: Any, ctx: Any, *, timeline: Any = None, tz: str | None = No
             doc, timeline = None, None
             note = "The logs read hold no cluster event (corosync, pmxcfs, HA, watchdog, boots): no incident timeline."
     return render_html(report, timeline=doc, timeline_obj=timeline, cluster=cluster_name(ctx),
-                       timeline_error=error, timeline_note=note)
+                       timeline_error=error, timeline_note=note, members=cluster_members(ctx))
 
 
 def html_problem(out: str | None) -> str | None:

@@ -18,6 +18,7 @@ SEV_STYLE = {
     Severity.INFO: "dim",
 }
 WHEN_LABEL = {"now": "state now", "past": "from logs", "config": "configuration"}
+UNKNOWN_NODE = "unknown"  # what loose input is called when nothing names its node
 
 
 def _wrap(text: str, indent: int, width: int, style: str = "", hang: int = 0) -> list[Text]:
@@ -51,9 +52,11 @@ def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
             shown = ",".join(str(n) for n in ev.lines[:10]) + ("…" if len(ev.lines) > 10 else "")
             where += f" line {shown}"
         parts += _wrap("evidence: " + where, 3, width, "dim")
+        gutter = max(6, len(str(max(ev.lines, default=0))))  # a 7-digit line number keeps the bar aligned
         for no, line in zip(ev.lines or [None] * len(ev.excerpt), ev.excerpt[: (12 if verbose else 4)]):
-            prefix = f"{no:>6} │ " if no else "       │ "
-            clipped = line if verbose or len(line) <= width - 14 else line[: width - 15] + "…"
+            prefix = f"{no:>{gutter}} │ " if no else " " * gutter + " │ "
+            room = width - gutter - 8
+            clipped = line if verbose or len(line) <= room else line[: room - 1] + "…"
             parts.append(Text("   " + prefix + clipped, style="dim"))
     if f.cause:
         parts += _wrap("why: " + f.cause, 3, width, hang=5)
@@ -64,7 +67,7 @@ def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
                 parts += _wrap("• " + st.note, 5, width, hang=2)
             else:
                 t = Text("     $ " + st.command, style="green" if st.safe else "bold red")
-                if st.node:
+                if st.node and st.node != UNKNOWN_NODE:
                     t.append(f"   # on {st.node}", style="dim")
                 if not st.safe:
                     t.append("   (disruptive: read before running)", style="red")
