@@ -24,7 +24,7 @@ from forewarn.model.findings import Severity
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 FAMILIES = ("pve", "lvm", "net", "lnx", "osk", "k8s")
 KINDS = ("detect", "advise")
-REQUIRED = ("code", "name", "title", "severity", "kind", "seed", "cause", "advice", "symptoms", "words")
+REQUIRED = ("code", "name", "title", "severity", "kind", "seed", "cause", "advice", "words")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 _CASES = re.compile(r"^cases:", re.M)
 
@@ -48,7 +48,8 @@ class RuleMeta:
     cause: str = ""  # why the problem happens
     advice: str = ""  # what to do, as the source documents say
     evidence: str = ""  # what scan/explain need to see
-    symptoms: tuple[str, ...] = ()
+    symptoms: tuple[str, ...] = ()  # real error texts that mean this problem
+    also_seen: tuple[str, ...] = ()  # real lines this problem prints that other problems print too
     words: tuple[str, ...] = ()
     example: dict[str, Any] = field(default_factory=dict)
 
@@ -59,7 +60,8 @@ class RuleMeta:
     def row(self) -> dict[str, Any]:
         """As `forewarn why` and `rules --format json` show a catalogue row."""
         return {"code": self.code, "kind": self.kind, "severity": self.severity.label, "name": self.name,
-                "title": self.title, "symptoms": list(self.symptoms), "words": list(self.words),
+                "title": self.title, "symptoms": list(self.symptoms), "also_seen": list(self.also_seen),
+                "words": list(self.words),
                 "cause": self.cause, "advice": self.advice, "evidence": self.evidence, "seed": self.seed}
 
 
@@ -85,7 +87,8 @@ def load_meta(path: Path) -> RuleMeta:
     text = {k: " ".join(str(data.get(k) or "").split()) for k in ("what", "why", "how", "cause", "advice", "evidence")}
     return RuleMeta(code=str(data["code"]), name=str(data["name"]), title=str(data["title"]), severity=severity,
                     kind=str(data["kind"]), seed=str(data["seed"]), path=path, **text,
-                    symptoms=tuple(str(s) for s in data["symptoms"]), words=tuple(str(w) for w in data["words"]),
+                    symptoms=tuple(str(s) for s in data.get("symptoms") or ()), words=tuple(str(w) for w in data["words"]),
+                    also_seen=tuple(str(s) for s in data.get("also_seen") or ()),
                     example=dict(data.get("example") or {}))
 
 
