@@ -291,9 +291,20 @@ def _build() -> _Index:
 
 
 def _index() -> _Index:
+    """The index, built once per catalogue and kept in the start-up cache (forewarn/cache.py)."""
     global _INDEX
     if _INDEX is None:
-        _INDEX = _build()
+        from forewarn.cache import cached, key_of
+        from forewarn.catalogue import yaml_files
+
+        def build() -> dict[str, Any]:
+            idx = _build()
+            return {"phrases": [[p.code, p.text, p.norm, p.eff, p.field] for p in idx.phrases],
+                    "postings": idx.postings, "idf": idx.idf, "by_prefix": idx.by_prefix, "max_idf": idx.max_idf}
+
+        doc = cached("why-index", key_of([*yaml_files(), Path(__file__)]), build)
+        _INDEX = _Index(phrases=[_Phrase(*p) for p in doc["phrases"]], postings=doc["postings"], idf=doc["idf"],
+                        by_prefix=doc["by_prefix"], max_idf=doc["max_idf"])
     return _INDEX
 
 
