@@ -33,6 +33,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from forewarn.catalogue import CATALOGUE as _META
+from forewarn.why.citations import cite, citations
 
 CATALOGUE = {code: m.row() for code, m in _META.items()}
 
@@ -324,9 +325,11 @@ class WhyHit:
 
     def to_json(self) -> dict[str, Any]:
         row = {k: v for k, v in self.row.items() if k != "advice"}
+        cites = [c.to_json() for c in citations(self.row["seed"])] if self.row.get("seed") else []
         # `fix` is the name the why JSON has always used for the advice
         return {"code": self.code, "score": round(self.score, 3), "confident": self.confident,
-                "matched": self.matched, **row, "fix": self.row.get("advice", "")}
+                "matched": self.matched, **row, "fix": self.row.get("advice", ""),
+                "citations": cites}
 
 
 def _matches(idx: _Index, t: str) -> list[tuple[str, float]]:
@@ -510,7 +513,7 @@ def _hit_lines(i: int, h: WhyHit) -> list[str]:
            _wrap("matched: ", h.matched), _wrap("why: ", r.get("cause", "")), _wrap("fix: ", r.get("advice", "")),
            _wrap("", _detect_line(h.code, r))]
     if r.get("seed"):
-        out.append(_wrap("seed: ", r["seed"]))
+        out.append(_wrap("source: ", cite(r["seed"])))
     return out + [""]
 
 
@@ -560,6 +563,6 @@ def _render_markdown(query: str, hits: list[WhyHit]) -> str:
         out.append(f"- **fix:** {' '.join(str(r.get('advice', '')).split())}")
         out.append(f"- {_detect_line(h.code, r)}")
         if r.get("seed"):
-            out.append(f"- **seed:** {r['seed']}")
+            out.append(f"- **source:** {cite(r['seed'])}")
         out.append("")
     return "\n".join(out)
