@@ -14,8 +14,11 @@ logged by several nodes is an anchor, and the median difference per node is its 
 offset. Offsets of 2 s and more are corrected before ordering, and the timeline says so.
 Logs without any timestamp keep their line order and say that the times are unknown.
 
-Episodes are cut by facts/corosync_episodes.py (the same episodes PVE102 reports), and fences
-are found by facts/fencing.py (the same fences PVE103 reports); this module lines them up.
+Episodes. This is the one episode model: facts/corosync_episodes.py reads each node's corosync
+trouble, and this module lines the nodes up into cluster-wide episodes that also hold what
+followed (pmxcfs resyncs, HA locks, quorum regained: the recovery events). PVE102 reports these
+episodes (`timeline_of(ctx)`, `Episode.corosync`), with the same spans and numbers as the timeline.
+Fences are found by facts/fencing.py (the same fences PVE103 reports); this module lines them up.
 """
 
 from __future__ import annotations
@@ -203,6 +206,7 @@ class Episode:
     lock_losses: list[TEvent] = field(default_factory=list)
     story: str = ""
     open: bool = False  # still going at the end of the logs
+    corosync: bool = False  # cut from corosync trouble (PVE102's episodes), not a burst of other events
 
     @property
     def seconds(self) -> float | None:
@@ -234,6 +238,7 @@ class Timeline:
     notes: list[str] = field(default_factory=list)
     full_size: int = 0
     tzinfo: tzinfo | None = None  # the display zone (None: as logged)
+    stories: dict[str, ce.NodeStory] = field(default_factory=dict)  # lane -> its corosync story
 
     _tracks: dict[tuple[str, str], list[Interval]] | None = None
     _rings: dict[str, list[int]] = field(default_factory=dict)  # node -> seqs of its membership events
@@ -688,7 +693,8 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
                                  [f for f in fences if f.node == lane.name]))
 
     tl = Timeline(lanes, events, intervals, [], skews, fences, misses, boots, crashes, names,
-                  _zone_name(display), zone_note, bool(timed_lanes), corrected, notes, full, display)
+                  _zone_name(display), zone_note, bool(timed_lanes), corrected, notes, full, display,
+                  stories=stories)
 
     # 8. episodes
     for t in events:
@@ -696,6 +702,25 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
             tl._rings.setdefault(t.node, []).append(t.seq)  # noqa: SLF001
     tl.episodes = _episodes(tl, stories, namer, local)
     return tl
+
+
+def timeline_of(ctx: Context) -> Timeline:
+    """The timeline of `ctx` in the logs' own zones (built once: PVE102 reports its episodes)."""
+    tl = ctx.options.get("_timeline")
+    if tl is None:
+        tl = ctx.options["_timeline"] = build_timeline(ctx)
+    return tl
+
+
+def episode_span(ep: Episode, days: bool = False) -> str:
+    """`04:04:30–04:04:45 (15 s)`, or by line when the logs have no times (`lines 14–102`)."""
+    if ep.timed and ep.start is not None and ep.end is not None:
+        fmt = "%b %d %H:%M:%S" if days else "%H:%M:%S"
+        return f"{ep.start:{fmt}}–{ep.end:{fmt}} ({_dur((ep.end - ep.start).total_seconds())})"
+    if ep.lines:
+        return ", ".join(f"{n} lines {a}–{b}" if len(ep.lines) > 1 else f"lines {a}–{b}"
+                         for n, (a, b) in ep.lines.items())
+    return ""
 
 
 def _dur(seconds: float) -> str:
@@ -848,7 +873,7 @@ def _episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Namer, l
             if t.category in CONSEQUENCE:
                 after.append(t)
         if core:
-            eps.append(_new_episode(core, after, w0, w1, True, still))
+            eps.append(_new_episode(core, after, w0, w1, True, still, corosync=True))
     # everything else that matters: bursts of the remaining events
     rest = [t for t in timed_evs if t.episode is None]
     for group in _bursts(rest, lambda a, b: (b.ts - a.ts).total_seconds() <= BURST_GAP_SECONDS):  # type: ignore[operator]
@@ -868,7 +893,7 @@ def _episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Namer, l
             after = [t for t in lane_evs if t.episode is None and t.line > hi and (nlo is None or t.line < nlo)
                      and t.category in CONSEQUENCE]
             if core:
-                eps.append(_new_episode(core, after, None, None, False, nep.end is None))
+                eps.append(_new_episode(core, after, None, None, False, nep.end is None, corosync=True))
         rest_u = [t for t in lane_evs if t.episode is None]
         for group in _bursts(rest_u, lambda a, b: b.line - a.line <= BURST_GAP_LINES):
             if any(t.kind not in QUIET for t in group):
@@ -899,7 +924,7 @@ def _bursts(evs: list[TEvent], close: Any) -> Iterable[list[TEvent]]:
 
 
 def _new_episode(core: list[TEvent], after: list[TEvent], start: datetime | None, end: datetime | None,
-                 timed: bool, still: bool) -> Episode:
+                 timed: bool, still: bool, corosync: bool = False) -> Episode:
     for t in core + after:
         t.episode = -1  # taken (numbered later)
     lanes = sorted({t.node for t in core + after}, key=_nat)
@@ -908,7 +933,7 @@ def _new_episode(core: list[TEvent], after: list[TEvent], start: datetime | None
         lo, hi = lines.get(t.node, (t.line, t.line))
         lines[t.node] = (min(lo, t.line), max(hi, t.line))
     lines = {n: lines[n] for n in sorted(lines, key=_nat)}
-    return Episode(0, "other", "", start, end, lanes, core, after, timed, lines, open=still)
+    return Episode(0, "other", "", start, end, lanes, core, after, timed, lines, open=still, corosync=corosync)
 
 
 def _quorum_at(tl: Timeline, node: str, t: TEvent) -> str | None:

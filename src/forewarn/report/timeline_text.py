@@ -14,7 +14,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.text import Text
 
-from forewarn.facts.timeline import Episode, Interval, TEvent, Timeline, _dur, _nat
+from forewarn.facts.timeline import Episode, Interval, TEvent, Timeline, _dur, _nat, episode_span
 
 MAX_LINES_PER_NODE = 14  # per episode, without --verbose
 _LOUD = {"non_primary", "pmxcfs_lost_quorum", "ha_lost_lock", "boot", "watchdog_expired", "watchdog_not_stopped",
@@ -36,12 +36,7 @@ def _multi_day(tl: Timeline) -> bool:
 
 
 def _span(ep: Episode, days: bool) -> str:
-    if ep.timed and ep.start is not None and ep.end is not None:
-        return f"{_t(ep.start, days=days)}–{_t(ep.end, days=days)} ({_dur((ep.end - ep.start).total_seconds())})"
-    if ep.lines:
-        parts = [f"{n} lines {a}–{b}" if len(ep.lines) > 1 else f"lines {a}–{b}" for n, (a, b) in ep.lines.items()]
-        return ", ".join(parts)
-    return ""
+    return episode_span(ep, days)  # the same words PVE102 uses for the same episode
 
 
 def _iv_span(iv: Interval, days: bool) -> str:
