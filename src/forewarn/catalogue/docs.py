@@ -87,14 +87,13 @@ def rule_doc_markdown(code: str) -> str:
     d = rule_doc_json(code)
     if not d["implemented"]:
         out = [f"# {code} {d['name']}: {d['title']}", "",
-               f"kind: {d['kind']}   severity: {d['severity']}", f"source: {cite(d['seed'])}", ""]
+               f"kind: {d['kind']}   severity: {d['severity']}", "", f"source: {cite(d['seed'])}", ""]
         out += ["## Why it happens", "", d["cause"], "", "## What to do", "", d["advice"], ""]
         return "\n".join(out)
     out = [f"# {d['code']} {d['name']}: {d['title']}", "",
            f"severity: {d['severity']} (the default: a finding may be raised or lowered by what the evidence "
-           f"shows, and then says why)   family: {d['family']}",
-           f"source: {cite(d['seed'])}",
-           f"reads: {', '.join(d['inputs'] + d['requires'])}", ""]
+           f"shows, and then says why)   family: {d['family']}   reads: {', '.join(d['inputs'] + d['requires'])}",
+           "", f"source: {cite(d['seed'])}", ""]
     for section in ("What it does", "Why it matters"):
         if d["doc"].get(section):
             out += [f"## {section}", "", d["doc"][section], ""]
