@@ -1,4 +1,4 @@
-"""Corosync episodes of each node, as that node's log tells them (read by facts/timeline.py, which
+"""Corosync episodes of each node, as that node's log tells them (read by facts/timeline/, which
 lines the nodes up into the cluster-wide episodes that PVE102 and the timeline both report).
 
 An *episode* on one node starts with the first sign of trouble (a knet link down, a token
@@ -8,7 +8,7 @@ membership is whole again. A lone link blip that recovers at once merges into tr
 follows within a minute (or a few log lines when the log has no times).
 
 These per-node episodes are the timeline's raw material, not a second model: what a reader sees
-(spans, numbers, the recovery that followed) are the timeline's episodes (facts/timeline.py).
+(spans, numbers, the recovery that followed) are the timeline's episodes (facts/timeline/).
 """
 
 from __future__ import annotations

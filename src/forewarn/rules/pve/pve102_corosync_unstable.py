@@ -20,7 +20,7 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.facts.corosync_episodes import SETTLED_LINES, SETTLED_SECONDS, Namer, NodeStory, common_factor
 from forewarn.facts.timeline import Episode as TlEpisode
-from forewarn.facts.timeline import TEvent, Timeline, _dur, episode_span, timeline_of
+from forewarn.facts.timeline import TEvent, Timeline, dur, episode_span, timeline_of
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
@@ -101,7 +101,7 @@ def settled_text(v: _View, days: bool) -> str:
         quiet = max(0.0, (lane.end - end.ts).total_seconds())  # the lane's end is its latest time
         if quiet >= SETTLED_SECONDS:
             return f"Settled: quiet for {int(quiet // 60)} min after {at} until the log ends{whole}"
-        return f"Calm again at {at}{whole}, {_dur(quiet)} before the log ends: too soon to call it settled{again}"
+        return f"Calm again at {at}{whole}, {dur(quiet)} before the log ends: too soon to call it settled{again}"
     lines = max(0, (lane.last_line if lane is not None else end.line) - end.line)
     if lines >= SETTLED_LINES:
         return f"Calm from line {end.line} to the end of the log ({lines} lines){whole}"
