@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from forewarn.cli.main import cli
 from forewarn.why import render_hits, search
-from forewarn.why.search import CATALOGUE
-from forewarn.why.search import normalise
+from forewarn.why.tuning import CATALOGUE
+from forewarn.why.text import normalise
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 S000 = "000_ddaad953b0664170.txt"
