@@ -135,9 +135,9 @@ def _timeline_view(doc: dict[str, Any], tl: Any, source: str) -> dict[str, Any]:
     chart = html_chart.build_chart(doc)
     header: list[tuple[str, str]] = []
     if tl is not None:
-        from forewarn.report.timeline_text import _header
+        from forewarn.report.timeline_parts import header_lines
 
-        header = _header(tl, source)[1:]  # the terminal's header lines, without its title
+        header = header_lines(tl, source)[1:]  # the terminal's header lines, without its title
     events = doc.get("events", [])
     episodes = []
     for ep in doc.get("episodes", []):
