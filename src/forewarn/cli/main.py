@@ -192,7 +192,10 @@ def _run_report(command: str, bundle: Any, *, fmt: str, out: str | None, color: 
             sups = load_suppressions(suppress_file)
         except SuppressionError as exc:
             _fail(str(exc))
-    ctx = Context(bundle.records, now=_parse_now(now) or bundle.created)
+    from forewarn.collect.outcome import uncollected_nodes
+
+    ctx = Context(bundle.records, now=_parse_now(now) or bundle.created,
+                  uncollected=uncollected_nodes(bundle.manifest))
     findings = run_all(ctx, [c.upper() for c in only] or None) + bundle.findings
     report = Report(command=command, source=bundle.source, findings=findings, nodes=bundle.nodes,
                     inputs=list(bundle.notes))
