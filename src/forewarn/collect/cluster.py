@@ -38,7 +38,7 @@ class RefusedNode:
                        f"({member.refused or 'not valid'}); it was not contacted")
 
     async def open(self) -> None:
-        raise SourceError(f"{self.node}: {self.reason}")
+        raise SourceError(self.reason)
 
     async def run(self, script: str, *, timeout: float, max_bytes: int) -> CommandResult:
         raise SourceError(self.reason)  # never called: open refuses
