@@ -6,6 +6,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVIDENCE = ROOT / "tests" / "evidence"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tools"))
 os.environ.setdefault("COLUMNS", "120")
 
 # Fuzz budgets come from a Hypothesis profile, so a long run can raise them without editing tests:

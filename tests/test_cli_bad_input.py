@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from forewarn.cli.main import cli
+from forewarn.collect.bundle import write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED001 = ROOT / "tests" / "evidence" / "seeds" / "001_2bd87300fc635f04.txt"
@@ -113,9 +114,28 @@ def _bundle(tmp_path: Path) -> Path:
     (root / "pve5" / "var" / "log").mkdir(parents=True)
     lines = SEED001.read_text(encoding="utf-8").splitlines()[137:301]
     (root / "pve5" / "var" / "log" / "syslog").write_text("\n".join(lines) + "\n")
+    write_manifest(root)  # a collected bundle's folder: its manifest inside
+    return root
+
+
+def test_bundle_never_writes_into_its_input(tmp_path):
+    root = tmp_path / "bundle"
+    (root / "pve5" / "var" / "log").mkdir(parents=True)
+    (root / "pve5" / "var" / "log" / "syslog").write_text(SEED001.read_text(encoding="utf-8"))
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
     r = run("bundle", str(root))
     assert r.exit_code == 0, r.output
-    return root
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # no manifest.json left behind
+    out = tmp_path / "bundle.tar.gz"  # the default: DIR.tar.gz beside the folder
+    assert f"wrote {out} (tar.gz)" in r.output
+    with tarfile.open(out) as tar:
+        assert set(tar.getnames()) == {"manifest.json", "pve5/var/log/syslog"}
+    r = run("bundle", str(root), "-o", str(tmp_path / "x"))  # the extension is added, and said
+    assert f"wrote {tmp_path / 'x.tar.gz'} (tar.gz)" in r.output and (tmp_path / "x.tar.gz").is_file()
+    scanned = run("scan", "--format", "json", str(out))
+    assert any(f["code"] == "PVE101" for f in json.loads(scanned.output)["findings"])
+    r = run("bundle", str(root), "-o", str(root / "in.tar.gz"))
+    assert r.exit_code == 2 and "inside" in r.output
 
 
 def test_manifest_lying_about_checksum_is_a_finding(tmp_path):
@@ -223,3 +243,27 @@ def test_unwritable_output_path(tmp_path):
     for fmt in ("text", "json", "markdown"):
         _one_line_error(run("scan", str(root), "--format", fmt, "-o", str(tmp_path / "no" / "such" / "dir" / "r")),
                         "cannot write")
+
+
+def test_suppression_schema_expiry_unknown_codes_and_unmatched_entries(tmp_path):
+    root = _bundle(tmp_path)
+    sup = tmp_path / "accepted.yaml"
+    sup.write_text("suppress:\n"
+                   "  - {code: PVE101, node: pve5, reason: old incident, expires: 2020-01-01}\n"
+                   "  - {code: PVE102, reason: flapping known, expires: 2999-12-31}\n"
+                   "  - {code: LVM104, reason: nothing like it here}\n")
+    r = run("scan", str(root), "--suppress", str(sup))
+    out = " ".join(r.output.split())
+    assert r.exit_code == 1  # the expired entry no longer suppresses PVE101
+    assert "suppressed (1 accepted finding(s), --suppress):" in out and "flapping known" in out
+    assert "PVE101 on pve5: expired on 2020-01-01" in out
+    assert "LVM104: matched no finding" in out
+    doc = json.loads(run("scan", str(root), "--format", "json", "--suppress", str(sup)).output)
+    assert [f["code"] for f in doc["suppressed"]] == ["PVE102"]
+    assert len(doc["suppression_notes"]) == 2
+    sup.write_text("suppress: [{code: PVE999, reason: typo}]\n")
+    _one_line_error(run("scan", str(root), "--suppress", str(sup)), "unknown rule code PVE999")
+    sup.write_text("suppress: [{code: PVE101, reason: x, until: 2027-01-01}]\n")
+    _one_line_error(run("scan", str(root), "--suppress", str(sup)), "unknown key(s) until")
+    sup.write_text("suppress: [{code: PVE101, reason: x, expires: soon}]\n")
+    _one_line_error(run("scan", str(root), "--suppress", str(sup)), "is not a date")

@@ -86,6 +86,11 @@ def test_page_is_one_self_contained_file(pages):
     assert 'data-code="PVE101"' in page and 'data-code="PVE102"' in page
 
 
+def test_headline_counts_the_cluster_not_only_the_nodes_read(pages):
+    page = pages["seed"].read_text(encoding="utf-8")
+    assert "<h1>Cluster “seed001” · 5 nodes in corosync.conf, evidence from 1</h1>" in page
+
+
 def test_hostile_log_line_is_escaped_in_the_page_source(pages):
     page = pages["seed"].read_text(encoding="utf-8")
     assert "ha_manager_lock" in page
@@ -381,3 +386,52 @@ def test_findings_page_marks_disruptive_fixes_and_escapes_every_text():
     assert page.index('data-code="PVE999"') < page.index('data-code="NET999"')  # worst first
     assert "LVM999" in page.split('id="could-not-check"')[1]
     assert "worst: CRITICAL" in page and "plotly" not in page.lower()  # no chart, no Plotly
+
+
+def test_inline_markdown_in_messages_and_fix_steps_is_rendered_and_stays_escaped():
+    from forewarn.model.findings import Finding, FixStep, Severity, Status
+    from forewarn.report.html import render_html
+    from forewarn.report.model import Report
+
+    f = Finding(code="PVE999", name="t", title="t", severity=Severity.HIGH, status=Status.FAIL, family="PVE",
+                message="11 `Token has not been received` warnings", nodes=("pve1",),
+                fix=[FixStep("", note="run `pct unlock 100` **only** if no task runs; `<b>x</b>`")])
+    page = render_html(Report("scan", "src", [f], nodes=["pve1"]))
+    assert "11 <code>Token has not been received</code> warnings" in page
+    assert "run <code>pct unlock 100</code> <strong>only</strong> if no task runs" in page
+    assert "<code>&lt;b&gt;x&lt;/b&gt;</code>" in page and "`" not in page.split('id="findings"')[1].split("</section>")[0]
+
+
+LAYOUT = """() => {
+  const box = s => { const e = document.querySelector(s); if (!e) return null;
+                     const r = e.getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom, w: r.width, h: r.height}; };
+  const all = s => Array.from(document.querySelectorAll(s)).map(e => { const r = e.getBoundingClientRect();
+                     return {l: r.left, r: r.right, t: r.top, b: r.bottom}; });
+  return {svg: box('#timeline-chart .main-svg'), plot: box('#timeline-chart .xy .nsewdrag'),
+          legend: box('#timeline-chart .legend'), xtitle: box('#timeline-chart .g-xtitle'),
+          ticks: all('#timeline-chart .ytick text'), annotations: all('#timeline-chart .annotation')};
+}"""
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+def test_chart_layout_at_narrow_and_wide_pages(pages, browser, width, tmp_path):
+    """The legend is below the chart (at most a quarter of its width beside the plot: none), the
+    axis title and lane names are inside the chart, and the legend overlaps nothing."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 1000})
+    try:
+        page.goto(pages["lab"].as_uri(), wait_until="load")
+        page.wait_for_selector("#timeline-chart .main-svg", timeout=30000)
+        g = page.evaluate(LAYOUT)
+        page.locator("#timeline-chart").screenshot(path=str(tmp_path / f"chart-{width}.png"))
+    finally:
+        page.close()
+    svg, plot, legend = g["svg"], g["plot"], g["legend"]
+    assert svg["r"] <= width  # the chart fits the page
+    assert svg["r"] - plot["r"] <= 0.25 * svg["w"], g  # nothing wide beside the plot
+    assert legend["t"] >= plot["b"], g  # the legend is below the plot, not on it
+    assert svg["l"] <= legend["l"] and legend["r"] <= svg["r"] + 1 and legend["b"] <= svg["b"] + 1, g
+    xt = g["xtitle"]
+    assert xt and svg["l"] <= xt["l"] and xt["r"] <= svg["r"] and xt["b"] <= legend["t"] + 1, g
+    for t in g["ticks"]:  # lane names are not cut at the left edge
+        assert t["l"] >= svg["l"] - 1, g

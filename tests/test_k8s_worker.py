@@ -94,7 +94,7 @@ def test_proxmox_node_says_k8s_not_applicable() -> None:
     """The other way round: a Proxmox node's files make every K8S rule "not applicable"."""
     from forewarn.facts.context import Context
     from forewarn.rules._engine import run_rule
-    from forewarn.rules.cases import case_records
+    from rulecases import case_records
 
     case = {"nodes": {"pve5": {"log.syslog": {"file": "seeds/001_2bd87300fc635f04.txt", "lines": [138, 301]},
                                "host.uname": {"file": "k8s/lab-uname-a.txt"}}}}

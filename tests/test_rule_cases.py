@@ -11,7 +11,7 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import Status
 from forewarn.rules import RULES
 from forewarn.rules._engine import run_rule
-from forewarn.rules.cases import case_now, case_records
+from rulecases import case_now, case_records
 
 EXPECT = {s.value: s for s in Status}
 

@@ -356,7 +356,8 @@ def run(*args: str):
 
 def test_cli_text_reads_like_a_post_mortem():
     r = run(*[str(p) for p in five().values()])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output  # findings at high and above (--fail-on high), as scan says
+    assert r.output.rstrip().endswith("could not check") and "HIGH     PVE101 Cluster not quorate  [node5]" in r.output
     out = " ".join(r.output.split())
     assert "5 episodes" in out
     assert "Episode 1 04:04:30–04:04:45 (15 s) split {node1, node2, node3} | {node4, node5}" in out
@@ -366,7 +367,7 @@ def test_cli_text_reads_like_a_post_mortem():
 
 def test_cli_loose_logs_are_named_after_their_hosts_and_skew_is_said():
     r = run(str(LAB / "06-five-faults-node1-syslog.log"), str(SHIFTED))
-    assert r.exit_code == 0
+    assert r.exit_code == 1
     out = " ".join(r.output.split())
     assert "2 nodes (node1, node4)" in out
     assert "node4 runs 37 s ahead of node1" in out and "ordered by corrected time" in out
@@ -374,7 +375,8 @@ def test_cli_loose_logs_are_named_after_their_hosts_and_skew_is_said():
 
 def test_cli_seed_bundle_without_times():
     r = run(str(ROOT / "examples" / "seed001-quorum-flap"))
-    assert r.exit_code == 0
+    assert r.exit_code == 1
+    assert run("--fail-on", "critical", str(ROOT / "examples" / "seed001-quorum-flap")).exit_code == 0
     out = " ".join(r.output.split())
     assert "times unknown" in out and "5 episodes" in out
     assert "pve5 was alone in ring 5.13620 (without quorum)" in out
@@ -384,7 +386,7 @@ def test_cli_seed_bundle_without_times():
 def test_cli_json_schema(tmp_path):
     out = tmp_path / "t.json"
     r = run("--format", "json", "-o", str(out), *[str(p) for p in five().values()])
-    assert r.exit_code == 0 and r.output == ""
+    assert r.exit_code == 1 and r.output == ""
     doc = json.loads(out.read_text())
     assert doc["schema"] == "forewarn.timeline" and doc["schema_version"] == 1
     assert [n["name"] for n in doc["nodes"]] == [f"node{i}" for i in range(1, 6)]
@@ -409,7 +411,7 @@ def test_cli_json_schema(tmp_path):
 def test_cli_markdown():
     r = run("--format", "markdown", str(LAB / "04-loss40-node1-syslog.log"), str(LAB / "04-loss40-node2-syslog.log"),
             str(LAB / "04-loss40-node3-syslog.log"))
-    assert r.exit_code == 0
+    assert r.exit_code == 1 and "## Findings of the same evidence" in r.output
     assert "## Episode 1 — 04:02:18–04:03:04" in r.output and "| node | time | what |" in r.output
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from forewarn.cli.main import cli
 from forewarn.why import render_hits, search
-from forewarn.why.catalogue import CATALOGUE
+from forewarn.why.search import CATALOGUE
 from forewarn.why.search import normalise
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
@@ -320,7 +320,7 @@ def test_every_row_is_findable_by_its_own_symptoms():
 
 def test_catalogue_rows_complete():
     for code, row in CATALOGUE.items():
-        for key in ("kind", "severity", "name", "title", "symptoms", "words", "cause", "fix", "seed"):
+        for key in ("kind", "severity", "name", "title", "symptoms", "words", "cause", "advice", "seed"):
             assert row.get(key), f"{code} lacks {key}"
         if row["kind"] == "detect":
             assert row.get("evidence"), f"{code}: a detect row says what evidence it needs"
@@ -330,10 +330,10 @@ def test_catalogue_rows_complete():
 
 
 def test_fix_corrections_from_the_catalogue():
-    assert "systemctl start" in CATALOGUE["PVE105"]["fix"]
-    assert "/etc/sysctl.d/" in CATALOGUE["PVE122"]["fix"]
-    assert "--fingerprint" in CATALOGUE["PVE140"]["fix"]
-    assert "PVE 9" in CATALOGUE["PVE123"]["fix"]
+    assert "systemctl start" in CATALOGUE["PVE105"]["advice"]
+    assert "/etc/sysctl.d/" in CATALOGUE["PVE122"]["advice"]
+    assert "--fingerprint" in CATALOGUE["PVE140"]["advice"]
+    assert "PVE 9" in CATALOGUE["PVE123"]["advice"]
 
 
 def test_normalise_strips_log_prefixes_and_ids():

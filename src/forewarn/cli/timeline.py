@@ -1,4 +1,4 @@
-"""`forewarn timeline`: the arguments of the command, turned into a timeline and rendered.
+"""`forewarn timeline`: every node's cluster events on one time axis, episode by episode.
 
 Inputs as for `scan` (a bundle) and `explain` (loose files, `--node NODE=FILE`). A loose log
 whose node nobody named is put on the lane of the host name its lines carry.
@@ -7,92 +7,125 @@ whose node nobody named is put on the lane of the host name its lines carry.
 from __future__ import annotations
 
 import json
-import os
-from datetime import datetime, timezone
+import sys
 from pathlib import Path
 from typing import Any
 
+import click
 
-def load_inputs(targets: tuple[str, ...], nodes: dict[str, str]) -> Any:
-    from forewarn.collect.bundle import load_bundle
-    from forewarn.collect.loose import load_files
-
-    if len(targets) == 1 and not nodes and (Path(targets[0]).is_dir() or _is_tar(targets[0])):
-        return load_bundle(targets[0])
-    # a file nobody named: its node is the host its lines carry (collect/loose.py), not the first
-    # folder of its path
-    unnamed = {t: "unknown" for t in targets if t not in nodes and Path(t).name not in nodes}
-    return load_files(list(targets), nodes={**nodes, **unnamed})
+from forewarn.cli.output import REPORT_FORMATS, SEVERITIES, Fail, Output, check_html, common, pairs, parse_now
 
 
-def _is_tar(path: str) -> bool:
-    from forewarn.cli.main import _is_tar as is_tar
+def _load(targets: tuple[str, ...], nodes: dict[str, str]) -> Any:
+    from forewarn.pipeline import InputError, is_bundle_path, load
 
-    return is_tar(path)
-
-
-def file_time(targets: tuple[str, ...]) -> datetime | None:
-    """The newest modification time of loose files given: the year of a syslog without one. A
-    bundle has its own time (`created` in its manifest): None."""
-    if len(targets) == 1 and (Path(targets[0]).is_dir() or _is_tar(targets[0])):
-        return None
-    times = []
-    for t in targets:
-        try:
-            times.append(os.stat(t).st_mtime)
-        except OSError:
-            continue
-    return datetime.fromtimestamp(max(times), tz=timezone.utc) if times else None
+    try:
+        if len(targets) == 1 and not nodes and is_bundle_path(targets[0]):
+            return load(targets)
+        # a file nobody named: its node is the host its lines carry (collect/loose.py), not the
+        # first folder of its path
+        unnamed = {t: "unknown" for t in targets if t not in nodes and Path(t).name not in nodes}
+        return load(targets, nodes={**nodes, **unnamed})
+    except InputError as exc:
+        raise Fail(str(exc)) from None
+    except OSError as exc:
+        raise Fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
 
-def run(bundle: Any, *, now: datetime | None, tz: tuple[str, ...], fmt: str, output: Any,
-        verbose: bool, html: str | None = None) -> int:
-    from forewarn.facts.context import Context
-    from forewarn.facts.timeline import build_timeline, parse_zone
+def _findings_text(report: Any) -> list[str]:
+    """One line per finding, worst first: the same findings the HTML page shows in full."""
+    failed = report.failed()
+    s = report.summary()
+    out = [f"Findings of the same evidence ({len(failed)}; `forewarn scan`/`explain` shows them in full):"]
+    out += [f"  {f.severity.label.upper():8} {f.code} {f.title}" + (f"  [{', '.join(f.nodes)}]" if f.nodes else "")
+            for f in failed]
+    if not failed:
+        out.append("  none at any severity")
+    out.append(f"{s['rules']} rules: {s['failed']} failed, {s['passed']} passed, {s['not_applicable']} not "
+               f"applicable, {s['could_not_check']} could not check")
+    return out
 
-    zone: str | None = None
-    node_tz: dict[str, str] = {}
-    for v in tz:
-        node, sep, z = v.rpartition("=")
-        try:
-            parse_zone(z)
-        except ValueError as exc:
-            raise UsageError(f"--tz {v!r}: {exc}") from None
-        if sep:
-            node_tz[node] = z
-        elif zone is not None:
-            raise UsageError("--tz: give one zone for all nodes, and NODE=ZONE for the others")
-        else:
-            zone = z
-    ctx = Context(bundle.records, now=now or bundle.created)
-    tl = build_timeline(ctx, tz=zone, node_tz=node_tz)
-    if not any(r.kind == "log" for r in bundle.records):
-        raise UsageError("no log among the inputs: the timeline is made from logs (syslog, journal, "
-                         "corosync.log, dmesg)")
-    source = bundle.source
+
+def _render(run: Any, report: Any, source: str, fmt: str, output: Output, verbose: bool) -> None:
     if fmt == "json":
         from forewarn.report.timeline_json import timeline_to_json
 
-        output.write(json.dumps(timeline_to_json(tl, source=source), indent=2, ensure_ascii=False))
+        doc = timeline_to_json(run.timeline, source=source)
+        doc["findings"] = [f.to_json() for f in report.failed()]
+        output.write(json.dumps(doc, indent=2, ensure_ascii=False))
     elif fmt == "markdown":
         from forewarn.report.timeline_text import render_timeline_markdown
 
-        output.write(render_timeline_markdown(tl, source=source, verbose=verbose))
+        lines = _findings_text(report)
+        output.write(render_timeline_markdown(run.timeline, source=source, verbose=verbose)
+                     + "\n\n## " + lines[0].rstrip(":") + "\n\n" + "\n".join(lines[1:]) + "\n")
+    elif fmt == "html":
+        output.write(_page(report, run))
     else:
+        from rich.text import Text
+
         from forewarn.report.timeline_text import render_timeline_text
 
-        render_timeline_text(tl, output.console(), source=source, verbose=verbose)
-    if html:
-        from forewarn.report.html import write_timeline_page
-
-        write_timeline_page(html, bundle, ctx, tl)
-    for f in ctx.internal_findings():
-        if f.code in ("FW901", "FW903"):
-            import click
-
-            click.echo(f"forewarn: {f.message}", err=True)
-    return 0
+        console = output.console()
+        render_timeline_text(run.timeline, console, source=source, verbose=verbose)
+        console.print()
+        for i, line in enumerate(_findings_text(report)):
+            console.print(Text(line, style="bold" if i == 0 else ""), overflow="ignore", crop=False, no_wrap=True)
 
 
-class UsageError(Exception):
-    """A bad argument: one line on stderr, exit code 2."""
+def _page(report: Any, run: Any) -> str:
+    from forewarn.report.html import page_for
+
+    return page_for(report, run.context, timeline=run.timeline)
+
+
+def _write_page(path: str, report: Any, run: Any) -> None:
+    try:
+        Path(path).write_text(_page(report, run), encoding="utf-8")
+    except OSError as exc:
+        raise Fail(f"--html {path}: {exc.strerror or exc}") from None
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--node", "node_pairs", multiple=True, metavar="NODE=FILE",
+              help="Say which node a log comes from (repeatable); default: the host name in its lines.")
+@click.option("--tz", "tz", multiple=True, metavar="ZONE|NODE=ZONE",
+              help="Time zone of logs whose times carry none (Europe/Berlin, +02:00); NODE=ZONE for one node.")
+@click.option("--now", "now", help="Treat this as the current time (ISO): the year of syslog lines without one.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every event of every episode.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write the HTML report (chart of the nodes' states and events, findings) to FILE.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True,
+              help="Exit 1 when a finding of the same evidence is at or above this severity.")
+@common(formats=REPORT_FORMATS)
+def timeline(targets: tuple[str, ...], node_pairs: tuple[str, ...], tz: tuple[str, ...], now: str | None,
+             verbose: bool, fmt: str, out: str | None, color: bool | None, quiet: bool, fail_on: str,
+             html_out: str | None = None) -> None:
+    """Line up every node's corosync, pmxcfs, HA, watchdog and boot events on one time axis and tell
+    the incident episode by episode (a bundle, or loose logs); then the findings of the same evidence."""
+    from forewarn import pipeline
+    from forewarn.model.findings import Severity
+    from forewarn.report.model import exit_code
+
+    if fmt == "html":
+        check_html(out)
+    if html_out:
+        check_html(html_out)
+    bundle = _load(targets, pairs(node_pairs, "--node"))
+    try:
+        zone, node_tz = pipeline.parse_zones(tz)
+        run = pipeline.timeline(bundle, now=parse_now(now), tz=zone, node_tz=node_tz)
+    except pipeline.InputError as exc:
+        raise Fail(str(exc)) from None
+    report = pipeline.diagnose(bundle, command="timeline", ctx=(run.context, run.now)).report
+    _render(run, report, bundle.source, fmt, Output(fmt, out, color), verbose)
+    if html_out:
+        _write_page(html_out, report, run)
+        if not quiet:
+            click.echo(f"forewarn: wrote {html_out} (HTML report: timeline chart and findings)", err=True)
+    if not quiet:
+        for message in pipeline.internal_messages(run.context):
+            click.echo(f"forewarn: {message}", err=True)
+    bundle.close()
+    sys.exit(exit_code(report, Severity.parse(fail_on)))

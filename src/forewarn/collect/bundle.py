@@ -322,9 +322,18 @@ def write_manifest(root: Path, *, created: datetime | None = None) -> dict[str, 
     return manifest
 
 
-def pack(root: Path, out: Path) -> None:
-    """Write `root` (with its manifest) as a .tar.gz whose members are all relative paths."""
+def pack(root: Path, out: Path, manifest: dict[str, Any] | None = None) -> None:
+    """Write `root` as a .tar.gz whose members are all relative paths. With `manifest`, that is
+    the bundle's manifest.json (root's own, if any, is left out): the folder is not written to."""
     with tarfile.open(out, "w:gz") as tar:
+        if manifest is not None:
+            data = (json.dumps(manifest, indent=2) + "\n").encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime, info.mode = len(data), int(datetime.now(timezone.utc).timestamp()), 0o644
+            tar.addfile(info, io.BytesIO(data))
         for full in sorted(root.rglob("*")):
             if full.is_file() and not full.is_symlink():
-                tar.add(full, arcname=full.relative_to(root).as_posix(), recursive=False)
+                rel = full.relative_to(root).as_posix()
+                if manifest is not None and rel == MANIFEST:
+                    continue
+                tar.add(full, arcname=rel, recursive=False)

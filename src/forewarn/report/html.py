@@ -17,6 +17,7 @@ raises `HtmlUnavailable` with that advice, and the command says so and exits 2.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
@@ -24,13 +25,27 @@ from typing import Any
 from forewarn import __version__
 from forewarn.model.findings import Finding, Severity, Status
 
-INSTALL_HINT = ("the HTML report needs Plotly and Jinja2, which come with the `html` extra: "
-                "pip install 'forewarn[html]'  (or: pip install plotly jinja2)")
+INSTALL_HINT = ("the HTML report's chart needs Plotly, which comes with the `html` extra: "
+                "pip install 'forewarn[html]'  (or: pip install plotly)")
 
 WHEN_LABEL = {"now": "state now", "past": "from logs", "config": "configuration"}
 MAX_EVIDENCE = 6
 MAX_EXCERPT = 12
 MAX_EPISODE_EVENTS = 300
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_STRONG = re.compile(r"\*\*([^*\n]+)\*\*")
+
+
+def inline_markdown(text: str) -> Any:
+    """The inline Markdown of messages and fix steps (`code`, **strong**) as HTML; everything else
+    escaped: the text is built from evidence, which is untrusted."""
+    from markupsafe import Markup, escape
+
+    html = str(escape(text))
+    html = _CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", html)
+    return Markup(_STRONG.sub(lambda m: f"<strong>{m.group(1)}</strong>", html))
 
 
 class HtmlUnavailable(RuntimeError):
@@ -59,6 +74,20 @@ def cluster_name(ctx: Any) -> str | None:
             if name:
                 return str(name)
     return None
+
+
+def cluster_members(ctx: Any) -> list[str]:
+    """The nodes corosync.conf lists, where the evidence has it (a bundle may hold fewer)."""
+    for spec in ("pve.corosync_conf", "pve.corosync_conf_local"):
+        try:
+            facts = ctx.facts(spec)
+        except Exception:  # noqa: BLE001 - a headline is never worth failing for
+            continue
+        for f in facts:
+            names = [n.name for n in getattr(f.value, "nodes", None) or [] if getattr(n, "name", None)]
+            if names:
+                return names
+    return []
 
 
 def _finding_view(f: Finding) -> dict[str, Any]:
@@ -171,7 +200,7 @@ def _mark(m: dict[str, Any] | None, axis: str) -> str:
 
 def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, timeline_obj: Any = None,
                 cluster: str | None = None, title: str | None = None, timeline_error: str | None = None,
-                timeline_note: str | None = None) -> str:
+                timeline_note: str | None = None, members: list[str] | None = None) -> str:
     """The whole page as one string. `report` is a report.model.Report (or None for a timeline
     alone); `timeline` the `forewarn.timeline` JSON document, `timeline_obj` the Timeline it came from."""
     require()
@@ -180,6 +209,7 @@ def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, t
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("forewarn.report", "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["inline_md"] = inline_markdown
     failed = report.failed() if report is not None else []
     summary = report.summary() if report is not None else None
     source = report.source if report is not None else (timeline or {}).get("source", "")
@@ -190,6 +220,7 @@ def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, t
     page = env.get_template("report.html.j2").render(
         title=title or f"forewarn {command}" + (f" — {cluster}" if cluster else ""),
         command=command, source=source, source_short=_short(source), cluster=cluster, nodes=nodes,
+        members=members or [],
         generated=(report.generated if report is not None else datetime.now(timezone.utc))
         .astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         version=__version__,
@@ -234,7 +265,7 @@ def page_for(report: Any, ctx: Any, *, timeline: Any = None, tz: str | None = No
             doc, timeline = None, None
             note = "The logs read hold no cluster event (corosync, pmxcfs, HA, watchdog, boots): no incident timeline."
     return render_html(report, timeline=doc, timeline_obj=timeline, cluster=cluster_name(ctx),
-                       timeline_error=error, timeline_note=note)
+                       timeline_error=error, timeline_note=note, members=cluster_members(ctx))
 
 
 def html_problem(out: str | None) -> str | None:
@@ -249,23 +280,3 @@ def html_problem(out: str | None) -> str | None:
     if not out and sys.stdout.isatty():
         return "the HTML report is a file of several MB: give -o FILE (or redirect the output to a file)"
     return None
-
-
-def write_timeline_page(path: str, bundle: Any, ctx: Any, tl: Any) -> None:
-    """`forewarn timeline ... --html FILE`: the page of the timeline just built, with the findings
-    of the same evidence (every rule is run on it, as `scan` would)."""
-    from pathlib import Path
-
-    import click
-
-    from forewarn.report.model import Report
-    from forewarn.rules._engine import run_all
-
-    findings = run_all(ctx) + list(getattr(bundle, "findings", []))
-    report = Report(command="timeline", source=bundle.source, findings=findings, nodes=list(bundle.nodes),
-                    inputs=list(bundle.notes))
-    try:
-        Path(path).write_text(page_for(report, ctx, timeline=tl), encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"--html {path}: {exc.strerror or exc}") from None
-    click.echo(f"forewarn: wrote {path} (HTML report: timeline chart and findings)", err=True)

@@ -357,7 +357,7 @@ def build_chart(doc: dict[str, Any]) -> Chart:
     xaxis.update({"showgrid": True, "gridcolor": "#eeeeee", "zeroline": False})
     tick_text = [f"<b>{_esc(n)}</b>" + (" (no times)" if n in axis.lane_untimed else "") for n in names]
     layout = {
-        "height": max(380, 150 + 78 * len(names), 150 + 24 * len(traces)),  # room for every legend entry
+        "height": max(380, 150 + 78 * len(names)) + 20 * (1 + len(traces) // 3),  # and the legend's rows
         "margin": {"l": 10, "r": 10, "t": 30, "b": 50},
         "barmode": "overlay",
         "bargap": 0,
@@ -366,8 +366,9 @@ def build_chart(doc: dict[str, Any]) -> Chart:
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-        "legend": {"orientation": "v", "yanchor": "top", "y": 1, "x": 1.01, "xanchor": "left",
-                   "font": {"size": 11}, "tracegroupgap": 2, "itemclick": "toggle",
+        # below the chart, in rows: beside it, the legend took almost half of a narrow page
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                   "xanchor": "left", "font": {"size": 11}, "itemclick": "toggle",
                    "itemdoubleclick": "toggleothers"},
         "xaxis": xaxis,
         "yaxis": {"tickmode": "array", "tickvals": [ypos[n] for n in names], "ticktext": tick_text,

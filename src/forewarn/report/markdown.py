@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from forewarn.model.findings import Status
 from forewarn.report.model import Report
+from forewarn.report.text import UNKNOWN_NODE
 
 
 def render_markdown(report: Report) -> str:
@@ -32,7 +33,7 @@ def render_markdown(report: Report) -> str:
                 if st.note:
                     out.append(f"- {st.note}")
                 else:
-                    on = f" (on {st.node})" if st.node else ""
+                    on = f" (on {st.node})" if st.node and st.node != UNKNOWN_NODE else ""
                     warn = " — disruptive, read first" if not st.safe else ""
                     out.append(f"- `{st.command}`{on}{warn}")
             out.append("")
@@ -41,8 +42,9 @@ def render_markdown(report: Report) -> str:
         out += ["## Could not check", ""]
         out += [f"- {f.code} {f.name}: {f.message}" for f in cnc]
         out.append("")
-    if report.suppressed():
+    if report.suppressed() or report.suppression_notes:
         out += ["## Suppressed", ""]
         out += [f"- {f.code} {', '.join(f.nodes)}: {f.suppressed}" for f in report.suppressed()]
+        out += [f"- {note}" for note in report.suppression_notes]
         out.append("")
     return "\n".join(out)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +19,32 @@ SCHEMA_VERSION = 1
 
 @dataclass(slots=True)
 class Suppression:
+    """One accepted finding: its code, on one node or all, why, and until when (a date)."""
+
     code: str
     node: str | None
     reason: str
+    expires: date | None = None
+    matched: int = 0  # findings it suppressed in this run
+
+    def expired(self, today: date) -> bool:
+        return self.expires is not None and self.expires < today
 
 
 class SuppressionError(ValueError):
     pass
 
 
-def load_suppressions(path: str | Path) -> list[Suppression]:
-    """Read a suppression file: `suppress: [{code: PVE106, node: pve1, reason: "..."}]`."""
+SUPPRESSION_KEYS = {"code", "node", "reason", "expires"}
+
+
+def load_suppressions(path: str | Path, known_codes: Iterable[str] = ()) -> list[Suppression]:
+    """Read a suppression file (docs/suppress.md):
+
+        suppress:
+          - {code: PVE106, node: pve1, reason: "one link by design", expires: 2027-06-30}
+
+    `known_codes`: an entry naming any other code is an error, as `--only PVE999` is."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -38,11 +54,27 @@ def load_suppressions(path: str | Path) -> list[Suppression]:
     items = (data or {}).get("suppress") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise SuppressionError(f"{path}: expected a top-level `suppress:` list")
+    known = {c.upper() for c in known_codes}
     out = []
     for i, item in enumerate(items, 1):
         if not isinstance(item, dict) or not item.get("code") or not item.get("reason"):
             raise SuppressionError(f"{path}: entry {i} needs `code` and `reason`")
-        out.append(Suppression(str(item["code"]).upper(), item.get("node"), str(item["reason"])))
+        if extra := set(map(str, item)) - SUPPRESSION_KEYS:
+            raise SuppressionError(f"{path}: entry {i}: unknown key(s) {', '.join(sorted(extra))} "
+                                   f"(allowed: {', '.join(sorted(SUPPRESSION_KEYS))})")
+        code = str(item["code"]).upper()
+        if known and code not in known:
+            raise SuppressionError(f"{path}: entry {i}: unknown rule code {code} (`forewarn rules` lists them)")
+        expires = item.get("expires")
+        if expires is not None and not isinstance(expires, date):
+            try:
+                expires = date.fromisoformat(str(expires))
+            except ValueError:
+                raise SuppressionError(f"{path}: entry {i}: expires {expires!r} is not a date (YYYY-MM-DD)") from None
+        if isinstance(expires, datetime):
+            expires = expires.date()
+        node = item.get("node")
+        out.append(Suppression(code, str(node) if node is not None else None, str(item["reason"]), expires))
     return out
 
 
@@ -62,12 +94,26 @@ class Report:
     nodes: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
     generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    platforms: list[str] = field(default_factory=list)  # what the evidence shows (Proxmox VE, ...)
+    suppression_notes: list[str] = field(default_factory=list)  # entries expired or unmatched
 
-    def apply_suppressions(self, sups: list[Suppression]) -> None:
+    def apply_suppressions(self, sups: list[Suppression], today: date | None = None) -> None:
+        """Mark the findings an unexpired entry accepts; say which entries expired or matched nothing."""
+        today = today or self.generated.date()
+        live = [s for s in sups if not s.expired(today)]
         for f in self.failed(include_suppressed=True):
-            for s in sups:
+            for s in live:
                 if s.code == f.code and (s.node is None or s.node in f.nodes):
                     f.suppressed = s.reason
+                    s.matched += 1
+                    break
+        for s in sups:
+            where = f"{s.code}" + (f" on {s.node}" if s.node else "")
+            if s.expired(today):
+                self.suppression_notes.append(f"{where}: expired on {s.expires} and no longer suppresses "
+                                              f"(reason was: {s.reason})")
+            elif not s.matched:
+                self.suppression_notes.append(f"{where}: matched no finding (fixed? then remove the entry)")
 
     def failed(self, include_suppressed: bool = False) -> list[Finding]:
         out = [f for f in self.findings if f.status is Status.FAIL
@@ -112,10 +158,12 @@ class Report:
             "source": self.source,
             "generated": self.generated.isoformat().replace("+00:00", "Z"),
             "nodes": self.nodes,
+            "platforms": self.platforms,
             "inputs": self.inputs,
             "summary": self.summary(),
             "findings": [f.to_json() for f in self.failed()],
             "suppressed": [f.to_json() for f in self.suppressed()],
+            "suppression_notes": self.suppression_notes,
             "checks": [
                 {"code": f.code, "name": f.name, "status": f.status.value, "message": f.message,
                  "missing": list(f.missing), "nodes": list(f.nodes)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
 from forewarn.model.findings import Finding, Severity, Status
@@ -19,6 +18,7 @@ SEV_STYLE = {
     Severity.INFO: "dim",
 }
 WHEN_LABEL = {"now": "state now", "past": "from logs", "config": "configuration"}
+UNKNOWN_NODE = "unknown"  # what loose input is called when nothing names its node
 
 
 def _wrap(text: str, indent: int, width: int, style: str = "", hang: int = 0) -> list[Text]:
@@ -37,20 +37,26 @@ def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
     head.append(f" {f.severity.label.upper():8} ", style=SEV_STYLE[f.severity])
     head.append(f" {f.code} ", style="bold")
     head.append(f.title, style="bold")
+    tail = Text()
     if f.nodes:
-        head.append("  [" + ", ".join(f.nodes) + "]", style="magenta")
+        tail.append("  [" + ", ".join(f.nodes) + "]", style="magenta")
     if f.family != "FW":
-        head.append(f"  ({WHEN_LABEL.get(f.when.value, f.when.value)})", style="dim")
-    parts: list[Text] = [head, *_wrap(f.message, 3, width)]
+        tail.append(f"  ({WHEN_LABEL.get(f.when.value, f.when.value)})", style="dim")
+    heads = [head + tail]
+    if len(head.plain) + len(tail.plain) > width:  # the nodes and when on a line of their own
+        heads = [head, Text(" " * 10) + tail]
+    parts: list[Text] = [*heads, *_wrap(f.message, 3, width)]
     for ev in f.evidence[: (8 if verbose else 3)]:
         where = f"{ev.node}: {ev.artifact}"
         if ev.lines:
             shown = ",".join(str(n) for n in ev.lines[:10]) + ("…" if len(ev.lines) > 10 else "")
             where += f" line {shown}"
         parts += _wrap("evidence: " + where, 3, width, "dim")
+        gutter = max(6, len(str(max(ev.lines, default=0))))  # a 7-digit line number keeps the bar aligned
         for no, line in zip(ev.lines or [None] * len(ev.excerpt), ev.excerpt[: (12 if verbose else 4)]):
-            prefix = f"{no:>6} │ " if no else "       │ "
-            clipped = line if verbose or len(line) <= width - 14 else line[: width - 15] + "…"
+            prefix = f"{no:>{gutter}} │ " if no else " " * gutter + " │ "
+            room = width - gutter - 8
+            clipped = line if verbose or len(line) <= room else line[: room - 1] + "…"
             parts.append(Text("   " + prefix + clipped, style="dim"))
     if f.cause:
         parts += _wrap("why: " + f.cause, 3, width, hang=5)
@@ -61,7 +67,7 @@ def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
                 parts += _wrap("• " + st.note, 5, width, hang=2)
             else:
                 t = Text("     $ " + st.command, style="green" if st.safe else "bold red")
-                if st.node:
+                if st.node and st.node != UNKNOWN_NODE:
                     t.append(f"   # on {st.node}", style="dim")
                 if not st.safe:
                     t.append("   (disruptive: read before running)", style="red")
@@ -69,6 +75,21 @@ def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
     if f.suppressed:
         parts += _wrap(f"suppressed: {f.suppressed}", 3, width, "dim italic")
     return parts
+
+
+def nothing_found(report: Report) -> str:
+    """No finding is not health: say what was looked at, and what could not be."""
+    s = report.summary()
+    seen = ", ".join(report.platforms) or "nothing forewarn knows"
+    only_linux = report.platforms in ([], ["Linux host"])
+    text = (f"No known problem found in what was read (evidence of: {seen}); {s['passed']} of {s['rules']} "
+            f"rules could confirm their check, the counts below say what the rest could not.")
+    if only_linux:
+        text += (" None of Proxmox VE, LVM, OpenStack or Kubernetes shows in this evidence, so their rules did "
+                 "not run: this is no health check of a cluster.")
+    elif not s["passed"]:
+        text += " No rule could confirm anything: give more evidence (see could not check)."
+    return text
 
 
 def render_text(report: Report, console: Console, *, verbose: bool = False, show_passed: bool = False) -> None:
@@ -84,10 +105,24 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
     c.print()
     failed = report.failed()
     if not failed:
-        c.print(Text("No problems found in what was read.", style="bold green"))
+        for line in _wrap(nothing_found(report), 0, c.width):
+            line.stylize("bold green" if report.summary()["passed"] else "bold yellow")
+            c.print(line, overflow="ignore", crop=False, no_wrap=True)
     for f in failed:
         for line in _finding_block(f, verbose, c.width):
             c.print(line, overflow="ignore", crop=False, no_wrap=True)
+        c.print()
+    sup = report.suppressed()
+    if sup or report.suppression_notes:
+        c.print(Text(f"suppressed ({len(sup)} accepted finding(s), --suppress):", style="bold"))
+        for f in sup:
+            for line in _wrap(f"{f.severity.label.upper():8} {f.code} {f.title}"
+                              + (f" [{', '.join(f.nodes)}]" if f.nodes else "") + f": {f.suppressed}",
+                              2, c.width, "dim", hang=4):
+                c.print(line, overflow="ignore", crop=False, no_wrap=True)
+        for note in report.suppression_notes:
+            for line in _wrap(note, 2, c.width, "yellow", hang=4):
+                c.print(line, overflow="ignore", crop=False, no_wrap=True)
         c.print()
     s = report.summary()
     c.print(Text(
@@ -106,7 +141,7 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
         if len(cnc) > 8 and not verbose:
             c.print(Text(f"  … {len(cnc) - 8} more (--verbose)", style="yellow"))
     if show_passed:
-        for f in report.by_status(Status.PASS):
-            c.print(Text(f"  pass {f.code} {f.name}", style="green"))
-    for f in report.suppressed():
-        c.print(Text(f"  suppressed {f.code} {', '.join(f.nodes)}: {escape(f.suppressed or '')}", style="dim"))
+        passed = report.by_status(Status.PASS)
+        c.print(Text(f"passed ({len(passed)}):", style="green"))
+        for f in passed:
+            c.print(Text(f"  {f.code} {f.name}", style="green"))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from forewarn.model.findings import EvidenceRef, Finding, FixStep, Severity, Status, When
 from forewarn.model.internal import INTERNAL, internal_finding  # noqa: F401  (re-exported)
+from forewarn.catalogue import meta_beside
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context
@@ -94,35 +95,20 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def parse_doc(doc: str | None) -> dict[str, str]:
-    """Split a rule docstring into its `What it does:` / `Why it matters:` / `How to fix:` parts."""
-    sections: dict[str, str] = {}
-    if not doc:
-        return sections
-    pattern = re.compile(r"^\s*(" + "|".join(DOC_SECTIONS) + r"):\s*", re.M)
-    parts = pattern.split(doc)
-    for i in range(1, len(parts) - 1, 2):
-        body = " ".join(line.strip() for line in parts[i + 1].strip().splitlines())
-        sections[parts[i]] = re.sub(r"\s+", " ", body).strip()
-    return sections
-
-
 def rule(
     *,
     code: str,
-    name: str,
-    title: str,
-    severity: str,
     inputs: Iterable[str],
     requires: Iterable[str] = (),
     platform: str | None = None,
-    seed: str = "",
     fix: Iterable[StepTemplate | str] = (),
     when: When = When.NOW,
     aliases: Iterable[str] = (),
     timeouts_are_evidence: bool = False,
 ) -> Callable[[Callable[["Context"], Iterable[Hit]]], Callable[["Context"], Iterable[Hit]]]:
-    """Register a rule. `inputs`: specs of which at least one is needed; `requires`: all needed."""
+    """Register a rule. Its name, title, severity, seed and documentation come from the YAML
+    beside its module (rules/meta.py). `inputs`: specs of which at least one is needed;
+    `requires`: all needed."""
     if not _CODE.match(code):
         raise ValueError(f"bad rule code {code!r}")
 
@@ -131,21 +117,23 @@ def rule(
             raise ValueError(f"rule code {code} registered twice")
         family = _CODE.match(code).group(1)  # type: ignore[union-attr]
         plat = platform or {"PVE": "pve", "LVM": "lvm", "OSK": "osk", "K8S": "k8s"}.get(family, "linux")
+        module_file = sys.modules[func.__module__].__file__ or ""
+        meta = meta_beside(module_file, code)
         RULES[code] = Rule(
             code=code,
-            name=name,
-            title=title,
-            severity=Severity.parse(severity),
+            name=meta.name,
+            title=meta.title,
+            severity=meta.severity,
             family=family,
             platform=plat,
             inputs=tuple(inputs),
             requires=tuple(requires),
-            seed=seed,
+            seed=meta.seed,
             fix=tuple(s if isinstance(s, StepTemplate) else step(s) for s in fix),
             when=when,
             func=func,
-            doc=parse_doc(func.__doc__),
-            module_file=sys.modules[func.__module__].__file__ or "",
+            doc={"What it does": meta.what, "Why it matters": meta.why, "How to fix": meta.how},
+            module_file=module_file,
             aliases=tuple(aliases),
             timeouts_are_evidence=timeouts_are_evidence,
         )

@@ -32,7 +32,9 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from forewarn.why.catalogue import CATALOGUE
+from forewarn.catalogue import CATALOGUE as _META
+
+CATALOGUE = {code: m.row() for code, m in _META.items()}
 
 THRESHOLD = 0.3    # below this a row is not a hit
 RELATIVE = 0.45    # ... nor below this share of the best row's score
@@ -41,7 +43,7 @@ FUZZY_ALL = 300    # texts up to this long are fuzzy-matched against every phras
 FUZZY_MAX = 4_000  # longer texts only against rows their words already point at; beyond: no fuzzy
 
 FIELD_WEIGHTS = {"code": 1.0, "symptoms": 1.0, "words": 1.0, "title": 0.9, "name": 0.7,
-                 "evidence": 0.3, "cause": 0.4, "fix": 0.3}
+                 "evidence": 0.3, "cause": 0.4, "advice": 0.3}
 PHRASE_FIELDS = ("symptoms", "words", "title")
 
 # ------------------------------------------------------------------------------ normalising
@@ -245,7 +247,7 @@ _INDEX: _Index | None = None
 
 def _field_texts(code: str, row: dict[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {"code": [code]}
-    for f in ("symptoms", "words", "title", "name", "evidence", "cause", "fix"):
+    for f in ("symptoms", "words", "title", "name", "evidence", "cause", "advice"):
         v = row.get(f)
         if not v:
             continue
@@ -298,7 +300,10 @@ class WhyHit:
     matched: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "score": round(self.score, 3), "matched": self.matched, **self.row}
+        row = {k: v for k, v in self.row.items() if k != "advice"}
+        # `fix` is the name the why JSON has always used for the advice
+        return {"code": self.code, "score": round(self.score, 3), "matched": self.matched, **row,
+                "fix": self.row.get("advice", "")}
 
 
 def _matches(idx: _Index, t: str) -> list[tuple[str, float]]:
@@ -436,12 +441,8 @@ def search(text: str, limit: int = 5) -> list[WhyHit]:
 
 # ------------------------------------------------------------------------------ rendering
 
-_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-
-
 def _rule_written(code: str) -> bool:
-    family = code[:3].lower()
-    return any((_RULES_DIR / family).glob(f"{code.lower()}_*.py"))
+    return _META[code].path.with_suffix(".py").exists()
 
 
 def _detect_line(code: str, row: dict[str, Any]) -> str:
@@ -491,7 +492,7 @@ def render_hits(query: str, hits: list[WhyHit], markdown: bool = False) -> str:
                    f"{r.get('name', '')} · score {h.score:.2f}")
         out.append(_wrap("matched: ", h.matched))
         out.append(_wrap("why: ", r.get("cause", "")))
-        out.append(_wrap("fix: ", r.get("fix", "")))
+        out.append(_wrap("fix: ", r.get("advice", "")))
         out.append(_wrap("", _detect_line(h.code, r)))
         if r.get("seed"):
             out.append(_wrap("seed: ", r["seed"]))
@@ -512,7 +513,7 @@ def _render_markdown(query: str, hits: list[WhyHit]) -> str:
                    f"**name:** `{r.get('name', '')}` · **score:** {h.score:.2f}")
         out.append(f"- **matched:** {_md_code(h.matched)}")
         out.append(f"- **why:** {' '.join(str(r.get('cause', '')).split())}")
-        out.append(f"- **fix:** {' '.join(str(r.get('fix', '')).split())}")
+        out.append(f"- **fix:** {' '.join(str(r.get('advice', '')).split())}")
         out.append(f"- {_detect_line(h.code, r)}")
         if r.get("seed"):
             out.append(f"- **seed:** {r['seed']}")

@@ -224,9 +224,10 @@ class SSHSource:
                 chan, session = await self._conn.create_session(
                     lambda: _Collector(max_bytes), command, encoding=None)
             except asyncssh.ChannelOpenError as exc:
-                if "connection closed" in str(exc.reason):  # the connection died as this opened
+                if self._conn.is_closed():  # the node went away between two commands
                     self.lost = LOST
-                    return CommandResult(b"", b"", None, started, _now(), error=LOST)
+                    return CommandResult(b"", b"", None, started, _now(),
+                                         error=f"{LOST} ({_one_line(exc.reason)})")
                 return CommandResult(b"", b"", None, started, _now(),
                                      error=f"could not open a channel: {_one_line(exc.reason)}")
             except (asyncssh.Error, OSError) as exc:

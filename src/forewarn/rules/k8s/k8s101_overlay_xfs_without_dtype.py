@@ -22,24 +22,12 @@ FIX = (
 
 
 @rule(
-    code="K8S101", platform="k8s", name="overlay-xfs-without-dtype",
-    title="overlay storage on XFS without ftype=1 (no d_type)", severity="high",
+    code="K8S101",
+    platform="k8s",
     inputs=("host.xfs_info", "k8s.docker_info") + LOG_INPUTS,
-    seed="seeds/004_3ae197d3b21d8357.txt:5", fix=FIX,
+    fix=FIX,
 )
 def overlay_xfs_without_dtype(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `docker info` (`Storage Driver: overlay2` with `Supports d_type: false`),
-    `xfs_info` of the runtime's file system (`naming ... ftype=0`) and the daemon's own warning
-    (`the backing xfs filesystem is formatted without d_type support`) on every node.
-
-    Why it matters: overlayfs needs directory entries that carry the file type (d_type); an XFS
-    made with ftype=0 lacks it. Docker then runs overlay2 in an unsupported mode (files deleted in
-    a lower layer reappear, `rm -rf` fails with "invalid argument") or refuses to start, and
-    containerd's overlayfs snapshotter will not load.
-
-    How to fix: recreate the file system with `mkfs.xfs -f -n ftype=1 <device>` (it destroys its
-    data: move /var/lib/docker or /var/lib/containerd away first), as seed 004 says.
-    """
     flagged: set[str] = set()
     for f in ctx.facts("k8s.docker_info"):
         d = f.value

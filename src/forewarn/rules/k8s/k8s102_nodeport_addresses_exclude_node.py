@@ -20,23 +20,13 @@ FIX = (
 
 
 @rule(
-    code="K8S102", platform="k8s", name="nodeport-addresses-exclude-node",
-    title="NodePort unreachable: kube-proxy nodePortAddresses excludes the node", severity="medium",
-    inputs=("host.ip_addr",), requires=("k8s.kube_proxy_config",),
-    seed="seeds/004_3ae197d3b21d8357.txt:13", fix=FIX,
+    code="K8S102",
+    platform="k8s",
+    inputs=("host.ip_addr",),
+    requires=("k8s.kube_proxy_config",),
+    fix=FIX,
 )
 def nodeport_addresses_exclude_node(ctx: Context) -> Iterator[Hit]:
-    """What it does: compares kube-proxy's `nodePortAddresses` (from its configuration or the
-    kube-proxy ConfigMap) with the global addresses of each node (`ip -j addr`) and reports every
-    node none of whose addresses falls inside those ranges.
-
-    Why it matters: kube-proxy opens NodePorts only on local addresses inside `nodePortAddresses`;
-    on a node whose addresses are all outside, every NodePort Service is unreachable while the
-    same port works on other nodes.
-
-    How to fix: put the nodes' networks into `nodePortAddresses` (or null for every address) in
-    the kube-proxy ConfigMap and restart kube-proxy, as seed 004 did.
-    """
     configs = ctx.facts("k8s.kube_proxy_config")
     lists = [c for c in configs if c.value.node_port_addresses]
     if not lists:

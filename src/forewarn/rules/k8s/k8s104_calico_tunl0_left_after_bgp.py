@@ -20,25 +20,8 @@ FIX = (
 )
 
 
-@rule(
-    code="K8S104", platform="k8s", name="calico-tunl0-left-after-bgp",
-    title="Calico switched from IPIP to BGP but tunl0 still exists", severity="medium",
-    inputs=(), requires=("k8s.calico_ippool",),  # tunl0 is looked for in raw `ip` text too
-    seed="seeds/004_3ae197d3b21d8357.txt:21", fix=FIX,
-)
+@rule(code="K8S104", platform="k8s", inputs=(), requires=("k8s.calico_ippool",), fix=FIX)
 def calico_tunl0_left_after_bgp(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads Calico's IP pools (IPPool `ipipMode`, the old `ipip.enabled`,
-    `calicoctl get ippool -o wide`, or calico-node's `CALICO_IPV4POOL_IPIP`) and, when no pool uses
-    IPIP or VXLAN any more (plain BGP routing), looks for a `tunl0` device on each node in
-    `ip -j addr` / `ip -j -d link` (or `ip a` text).
-
-    Why it matters: switching a live cluster from IPIP to BGP leaves tunl0, its address and the
-    routes through it on the nodes; seed 004 found the new mode only worked after tunl0 was removed
-    ("这里面存在网络冲突": the old tunnel conflicts with the BGP routes).
-
-    How to fix: after the switch take tunl0 down on every node (flush its address, set it down,
-    unload the ipip module where nothing else needs it) and restart calico-node there.
-    """
     pools = [f for f in ctx.facts("k8s.calico_ippool")]
     modes = [f.value.bgp_only for f in pools]
     if any(m is False for m in modes):

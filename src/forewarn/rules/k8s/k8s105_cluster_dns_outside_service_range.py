@@ -43,26 +43,8 @@ def _ranges(ctx: Context) -> tuple[list[ipaddress.IPv4Network | ipaddress.IPv6Ne
     return nets, refs, where
 
 
-@rule(
-    code="K8S105", platform="k8s", name="cluster-dns-outside-service-range",
-    title="Service CIDR changed but the DNS IP is outside the new service-cluster-ip-range",
-    severity="high", inputs=("k8s.kubelet_config", "k8s.kubelet_dropin"),
-    seed="seeds/004_3ae197d3b21d8357.txt:28", fix=FIX,
-)
+@rule(code="K8S105", platform="k8s", inputs=("k8s.kubelet_config", "k8s.kubelet_dropin"), fix=FIX)
 def cluster_dns_outside_service_range(ctx: Context) -> Iterator[Hit]:
-    """What it does: takes the Service range from kube-apiserver's `--service-cluster-ip-range`
-    (its static pod manifest) or kubeadm's `serviceSubnet`, and checks every kubelet's cluster DNS
-    address in /var/lib/kubelet/config.yaml (`clusterDNS`) and in its systemd drop-in
-    (`--cluster-dns`) against it.
-
-    Why it matters: after service-cluster-ip-range changes, a DNS address left in the old range
-    is one no Service can have: every pod gets a nameserver nobody answers on, so names stop
-    resolving in the whole cluster (seed 004 moved 10.96.0.10 to 10.9.0.10).
-
-    How to fix: give the DNS Service a clusterIP in the new range, then on every node replace the
-    old address in 10-kubelet.conf and config.yaml (`sed -i 's/<old>/<new>/g'`), `systemctl
-    daemon-reload` and restart kubelet.
-    """
     nets, range_refs, where = _ranges(ctx)
     if not nets:
         raise CouldNotCheck("no Service range: needs kube-apiserver's manifest "

@@ -18,25 +18,8 @@ FIX = (
 )
 
 
-@rule(
-    code="K8S107", platform="k8s", name="apiserver-tls-handshake-noise",
-    title="apiserver \"TLS handshake error ... connection reset by peer\" from health checks is harmless",
-    severity="info", inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:76", fix=FIX,
-    when=When.PAST,
-)
+@rule(code="K8S107", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def apiserver_tls_handshake_noise(ctx: Context) -> Iterator[Hit]:
-    """What it does: recognises kube-apiserver's `http: TLS handshake error from <addr>: ...
-    connection reset by peer` lines in its logs and marks them as known noise: the rule only ever
-    reports, at severity info, how many such lines were ignored and from which clients, so that no
-    other reading of the log raises an alarm for them. Without such lines it passes.
-
-    Why it matters: these lines look like a TLS or certificate failure, but they come from health
-    checks that open the apiserver's TLS port and close it without a handshake (seed 004: kubelet's
-    health checks). Chasing them wastes time; they need no action.
-
-    How to fix: nothing; to convince yourself, open a bare TCP connection with `nc` to the
-    apiserver's port and watch one more such line appear.
-    """
     evs = [e for e in events(ctx, ("apiserver_tls_handshake_error",))
            if "connection reset by peer" in e.attrs.get("err", "")]
     for node, group in by_node(evs).items():

@@ -21,25 +21,8 @@ _KUBELET_KINDS = ("kubelet_node_registered", "kubelet_register_failed", "kubelet
                   "kubelet_cgroup_subsystem_missing", "kubelet_csinode_init_failed")
 
 
-@rule(
-    code="K8S108", platform="k8s", name="hostname-uppercase",
-    title="Upper-case host name, kubelet cannot register the node", severity="high",
-    inputs=("host.hostname",) + LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:88", fix=FIX,
-)
+@rule(code="K8S108", platform="k8s", inputs=("host.hostname",) + LOG_INPUTS, fix=FIX)
 def hostname_uppercase(ctx: Context) -> Iterator[Hit]:
-    """What it does: on a Kubernetes node, reads `hostname` and the host field of kubelet's syslog
-    lines, and reports a host name with upper-case letters, with the lower-case name kubelet
-    registered the node under when the log shows it (`Successfully registered node ...`) or the
-    API server's refusal (`Unable to register node ...`).
-
-    Why it matters: node names must be lower-case RFC 1123 names. kubelet lower-cases the name it
-    registers, but kubeadm and other tools that build files from the host name (kubelet.conf on a
-    master, certificates) keep the upper-case one, so the node and its credentials no longer match
-    and kubelet cannot register (seed 004: do not give master nodes upper-case names).
-
-    How to fix: set a lower-case host name (`hostnamectl set-hostname <name>`) before installing,
-    or regenerate kubelet.conf after renaming; or run kubelet with `--hostname-override`.
-    """
     done: set[str] = set()
     for f in ctx.facts("host.hostname"):
         h = f.value

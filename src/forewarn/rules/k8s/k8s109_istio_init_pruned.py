@@ -19,25 +19,8 @@ FIX = (
 )
 
 
-@rule(
-    code="K8S109", platform="k8s", name="istio-init-pruned",
-    title="istio-init fails (iptables-restore line 2) after its exited container was pruned",
-    severity="medium", inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:93", fix=FIX,
-    when=When.PAST,
-)
+@rule(code="K8S109", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def istio_init_pruned(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds istio-init's `iptables-restore: line 2 failed` (followed by `panic:
-    exit status 1`) in container logs or pasted `docker logs` output.
-
-    Why it matters: a periodic `docker system prune` removes the exited istio-init container of a
-    running pod; kubelet then runs istio-init again in the same network namespace, where the ISTIO_*
-    chains already exist, and `iptables-restore` fails on line 2 (`-N ISTIO_INBOUND`). The pod
-    cannot restart cleanly; with Istio 1.6.6 it never recovers.
-
-    How to fix: exclude istio-init from pruning
-    (`docker system prune -af --volumes --filter "label!=io.kubernetes.container.name=istio-init"`),
-    recreate the affected pods, and skip Istio 1.6.6.
-    """
     for node, evs in by_node(events(ctx, ("istio_iptables_restore_failed",))).items():
         lines = sorted({e.attrs.get("line", "?") for e in evs})
         yield Hit(

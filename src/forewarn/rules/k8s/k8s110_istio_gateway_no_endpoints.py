@@ -20,24 +20,8 @@ FIX = (
 )
 
 
-@rule(
-    code="K8S110", platform="k8s", name="istio-gateway-no-endpoints",
-    title="Istio ingress gateway without endpoints: IPVS no destination available", severity="medium",
-    inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:289", fix=FIX, when=When.PAST,
-)
+@rule(code="K8S110", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def istio_gateway_no_endpoints(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds the kernel's `IPVS: rr: TCP <ip>:<port> - no destination available`
-    lines (kube-proxy in IPVS mode) and reports each virtual service that had no real server, with
-    how often.
-
-    Why it matters: traffic to that NodePort or ClusterIP is dropped because the Service has no
-    ready endpoint. In seed 004 it was an Istio ingress gateway (NodePort 44693 → https) whose
-    deployment had lost its pods after `istioctl` re-installed the gateways.
-
-    How to fix: find the Service by its port, check its endpoints, restart or scale the gateway
-    deployment (`kubectl rollout restart deployment/<gw> -n istio-system`); keep gateways in an
-    IstioOperator and use `istioctl upgrade`.
-    """
     for node, evs in by_node(events(ctx, ("ipvs_no_destination",))).items():
         groups: dict[str, list[logs.NodeEvent]] = {}
         for e in evs:

@@ -21,25 +21,8 @@ FIX = (
 )
 
 
-@rule(
-    code="K8S111", platform="k8s", name="kubelet-no-podsandbox",
-    title="kubelet dies with \"no PodsandBox found\" (non-overlay2 Docker storage driver)", severity="high",
-    inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:404", fix=FIX, when=When.PAST,
-)
+@rule(code="K8S111", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def kubelet_no_podsandbox(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds kubelet's fatal `Failed to start ContainerManager failed to build map of
-    initial containers from runtime: no PodsandBox found with Id '...'` and reads `docker info` of
-    the same node for its storage driver. With overlay2 the seed's cause does not apply and the rule
-    stays quiet; with another driver it is a high finding; without `docker info` the driver is
-    named as the thing to check.
-
-    Why it matters: kubelet exits at start when it cannot map a sandbox container it finds in
-    Docker; with a storage driver other than overlay2 (devicemapper, vfs, ...) such broken sandboxes
-    were left behind, and kubelet crash-loops: the node goes NotReady.
-
-    How to fix: switch Docker to overlay2 (seed 004 did), which recreates images and containers,
-    then restart docker and kubelet.
-    """
     for node, evs in by_node(events(ctx, ("kubelet_no_podsandbox",))).items():
         d = ctx.fact("k8s.docker_info", node)
         driver = d.value.storage_driver if d is not None else None

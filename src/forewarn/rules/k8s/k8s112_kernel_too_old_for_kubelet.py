@@ -19,23 +19,8 @@ FIX = (
 )
 
 
-@rule(
-    code="K8S112", platform="k8s", name="kernel-too-old-for-kubelet",
-    title="Kernel older than 4.14: kubelet cannot find the pids cgroup", severity="high",
-    inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:418", fix=FIX, when=When.PAST,
-)
+@rule(code="K8S112", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def kernel_too_old_for_kubelet(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds kubelet's `failed to find subsystem mount for required subsystem: pids`
-    (with `Failed to update QoS cgroup configuration`) and reads the node's kernel from `uname`
-    (or `docker info`). Below 4.14 it is a high finding; with the kernel unknown a medium one that
-    asks for it; on 4.14 or later the seed's cause does not apply and the rule stays quiet.
-
-    Why it matters: kubelet sets up its QoS cgroups with the pids controller; old kernels such as
-    3.10.0-327 (CentOS 7.2) do not have it mounted, so the QoS cgroups are not created and, as
-    seed 004 saw, containers crash after they start.
-
-    How to fix: upgrade the kernel to 4.14 or later and reboot, then restart kubelet.
-    """
     for node, evs in by_node(events(ctx, ("kubelet_cgroup_subsystem_missing",))).items():
         evs = [e for e in evs if e.attrs.get("subsystem") == "pids"]
         if not evs:

@@ -18,23 +18,8 @@ FIX = (
 )
 
 
-@rule(
-    code="K8S113", platform="k8s", name="docker-old-kernel-child-pid-eof",
-    title="Docker on kernel 3.10: getting the final child's pid from pipe caused \"EOF\"", severity="high",
-    inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:449", fix=FIX, when=When.PAST,
-)
+@rule(code="K8S113", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def docker_old_kernel_child_pid_eof(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds `OCI runtime create failed: ... getting the final child's pid from pipe
-    caused "EOF"` (or runc's newer `can't get final child's PID from pipe: EOF`) in docker, kubelet
-    or pasted output, and reads the node's kernel from `uname` or `docker info`. On a 3.x kernel it
-    is a high finding; with the kernel unknown or newer, a medium one.
-
-    Why it matters: runc cannot start the container process, so `docker build` and `docker run`
-    (and pods) fail intermittently; on CentOS 7's 3.10 kernel with Docker 19.03 this is a known
-    kernel problem (moby issue 40835) that only a reboot clears for a while.
-
-    How to fix: upgrade the kernel, as seed 004 did.
-    """
     for node, evs in by_node(events(ctx, ("runc_child_pid_eof",))).items():
         k = kernel_of(ctx, node)
         base = f"{node}: runc could not start a container ({len(evs)} time(s)): getting the final child's pid from pipe caused EOF"

@@ -19,21 +19,8 @@ FIX = (
 )
 
 
-@rule(
-    code="K8S114", platform="k8s", name="docker-setns-exit-40",
-    title="Docker \"running exec setns process for init caused exit status 40\" (memory fragmentation)",
-    severity="medium", inputs=LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:483", fix=FIX, when=When.PAST,
-)
+@rule(code="K8S114", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def docker_setns_exit_40(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds `OCI runtime create failed: ... running exec setns process for init
-    caused "exit status 40"` in docker, kubelet or pasted output.
-
-    Why it matters: runc's setns helper could not get the contiguous memory it needs (a fragmented
-    page cache), so the container does not start; seed 004 met it with Docker 17.12.1-ce and fixed
-    it by dropping the page cache.
-
-    How to fix: `sync; echo 1 > /proc/sys/vm/drop_caches`, then start the container again.
-    """
     for node, evs in by_node(events(ctx, ("runc_setns_exit",))).items():
         evs = [e for e in evs if e.attrs.get("status") == "40"]
         if not evs:

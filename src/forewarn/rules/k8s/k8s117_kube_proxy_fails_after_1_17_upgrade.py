@@ -24,24 +24,8 @@ def _csimigration_off(ctx: Context, node: str) -> bool:
     return f is not None and f.value.feature_gates.get("CSIMigration") is False
 
 
-@rule(
-    code="K8S117", platform="k8s", name="kube-proxy-fails-after-1-17-upgrade",
-    title="kube-proxy fails after the 1.16 to 1.17 upgrade", severity="high",
-    inputs=("k8s.nodes",) + LOG_INPUTS, seed="seeds/004_3ae197d3b21d8357.txt:512", fix=FIX,
-)
+@rule(code="K8S117", platform="k8s", inputs=("k8s.nodes",) + LOG_INPUTS, fix=FIX)
 def kube_proxy_fails_after_1_17_upgrade(ctx: Context) -> Iterator[Hit]:
-    """What it does: looks for 1.17 kubelets next to a 1.16 control plane in `kubectl get nodes`,
-    and for kubelet's `Failed to initialize CSINodeInfo: error updating CSINode annotation ... the
-    server could not find the requested resource` in the logs; a node whose kubelet configuration
-    already sets `featureGates: {CSIMigration: false}` is left alone.
-
-    Why it matters: a 1.17 kubelet with CSIMigration on (the 1.17 default) needs the CSINode API of
-    1.17; against a 1.16 API server it never finishes initialising, the node stays NotReady and
-    kube-proxy and the other pods on it do not start (kubernetes issue 86094, seed 004).
-
-    How to fix: set `featureGates: {CSIMigration: false}` in /var/lib/kubelet/config.yaml of the
-    upgraded nodes and restart kubelet, as seed 004 says; upgrade the control plane first.
-    """
     skewed: dict[str, str] = {}
     old_cp: list[str] = []
     nodes_fact = None

@@ -29,37 +29,19 @@ def _what(e: logs.NodeEvent) -> str:
 
 
 @rule(
-    code="LNX101", name="inotify-watches-exhausted",
-    title="inotify watches exhausted (`No space left on device` with free disk space)",
-    severity="medium", inputs=(*logs.LOG_SPECS, "host.sysctl"), seed="seeds/000_ddaad953b0664170.txt:294",
+    code="LNX101",
+    inputs=(*logs.LOG_SPECS, "host.sysctl"),
     fix=(
-        step(f"echo '{KEY} = {TARGET}' > /etc/sysctl.d/60-inotify-watches.conf"),
-        step(f"sysctl -w {KEY}={TARGET}"),
-        step(f"sysctl {KEY}"),
-        note("Find who holds the watches: `grep -c '^inotify' /proc/[0-9]*/fdinfo/* 2>/dev/null | "
-             "sort -t: -k2 -n | tail` (the PID is in the path)."),
-        note("Programs that hit the limit do not retry by themselves: once it is raised, restart those that "
-             "reported it: {units}."),
-    ),
+            step(f"echo '{KEY} = {TARGET}' > /etc/sysctl.d/60-inotify-watches.conf"),
+            step(f"sysctl -w {KEY}={TARGET}"),
+            step(f"sysctl {KEY}"),
+            note("Find who holds the watches: `grep -c '^inotify' /proc/[0-9]*/fdinfo/* 2>/dev/null | "
+                 "sort -t: -k2 -n | tail` (the PID is in the path)."),
+            note("Programs that hit the limit do not retry by themselves: once it is raised, restart those that "
+                 "reported it: {units}."),
+        ),
 )
 def inotify_watches_exhausted(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds the log lines of programs that could not add an inotify watch
-    (systemd's `Failed to add /run/systemd/ask-password to directory watch: No space left on device`,
-    `Failed to add a watch for ...: inotify watch limit reached`, `Failed to add control inotify watch
-    descriptor for control group ...`, coreutils' `tail: inotify resources exhausted`) and reads
-    `fs.inotify.max_user_watches` from `sysctl -a`; a limit below 8192 is reported even without log
-    lines.
-
-    Why it matters: every user (all root services together; all containers that map to one host
-    uid together) may hold at most `max_user_watches` inotify watches. When they are used up,
-    inotify_add_watch() fails with ENOSPC, which programs print as `No space left on device` although
-    `df` shows free space (seed 000): systemd cannot start units or watch cgroups, the password agent
-    fails, file watchers fall back to polling or stop reloading their configuration.
-
-    How to fix: raise the limit persistently, `fs.inotify.max_user_watches = 1048576` in a file under
-    /etc/sysctl.d/, apply it with `sysctl -w`, then restart what failed. A watch costs kernel memory
-    (about 1 KiB on 64-bit) only while it is in use.
-    """
     logged: dict[str, list[logs.NodeEvent]] = {}
     for e in logs.events(ctx, None, KINDS):
         logged.setdefault(e.node, []).append(e)

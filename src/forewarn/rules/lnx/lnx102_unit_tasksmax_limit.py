@@ -49,27 +49,11 @@ def _fix(unit: str, new: int | None, lightdm: bool) -> list:  # noqa: ANN001
 
 
 @rule(
-    code="LNX102", name="unit-tasksmax-limit",
-    title="A systemd unit's TasksMax caps its processes (fork rejected by pids controller)",
-    severity="low", inputs=(SPEC, *logs.LOG_SPECS), seed="seeds/000_ddaad953b0664170.txt:304",
+    code="LNX102",
+    inputs=(SPEC, *logs.LOG_SPECS),
     fix=(step("systemctl set-property {unit} TasksMax={new}"), step("systemctl show -p TasksMax,TasksCurrent {unit}")),
 )
 def unit_tasksmax_limit(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `systemctl show -p Id,TasksMax,TasksCurrent` of every unit and reports units
-    running at 90% or more of their TasksMax, and the kernel's `cgroup: fork rejected by pids
-    controller in <cgroup>` log lines, joined per unit; it names systemd's DefaultTasksMax when the unit
-    has the default limit.
-
-    Why it matters: TasksMax counts processes and threads of a unit together; at the limit fork() and
-    pthread_create() fail with EAGAIN (`Cannot fork`, `Resource temporarily unavailable`) inside that
-    unit while the rest of the host is fine. Units without an explicit limit get DefaultTasksMax, 15% of
-    the kernel's limit (4915 when that is 32768): seed 000's desktop sessions all ran under
-    lightdm.service and could not start more than 4915 processes.
-
-    How to fix: raise the unit's limit with `systemctl set-property <unit> TasksMax=<n>` (immediate and
-    persistent), or systemd's DefaultTasksMax for every unit; find out first whether the unit leaks
-    processes or threads.
-    """
     logged: dict[str, list[logs.NodeEvent]] = {}
     for e in logs.events(ctx, None, KINDS):
         logged.setdefault(e.node, []).append(e)

@@ -54,27 +54,11 @@ def _offset(v: float) -> str:
 
 
 @rule(
-    code="LNX103", name="time-not-synchronised",
-    title="Time not synchronised (no reachable NTP source, or node clocks disagree)",
-    severity="high", inputs=(SOURCES, TRACKING), seed="seeds/002_266b854f2af946cd.txt:86",
+    code="LNX103",
+    inputs=(SOURCES, TRACKING),
     fix=(step("chronyc -n sources"), step("chronyc tracking")),
 )
 def time_not_synchronised(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `chronyc -n sources` and `chronyc tracking` of every node and reports a
-    node whose sources all have reach 0 (none of the last eight polls answered) or that has no source,
-    a node whose chronyd does not answer, a node with `Leap status : Not synchronised`, and a clock
-    that chrony sees more than 0.5 s off; across nodes, the spread of their clocks.
-
-    Why it matters: Proxmox and Debian use chrony with Debian's NTP pool; a host on an isolated
-    network (seed 002: campus addresses without Internet) never reaches it, so its clock drifts on its
-    own. Cluster nodes then disagree on time: logs and task histories no longer line up, TLS
-    certificates and tickets look not-yet-valid or expired, Ceph reports clock skew, and HA and
-    corosync diagnostics become guesswork.
-
-    How to fix: point chrony at a server the network can reach (a site NTP server, or one the other
-    nodes already use), comment out the unreachable pool, restart chrony and check that a source gets
-    `^*` and the tracking's leap status is `Normal`.
-    """
     sources = ctx.by_node(SOURCES)
     tracking = ctx.by_node(TRACKING)
     offsets: dict[str, tuple[float, EvidenceRef]] = {}

@@ -29,28 +29,8 @@ FIX = (
 )
 
 
-@rule(
-    code="LNX104", name="root-empty-password",
-    title="Empty root password with SSH password logins possible",
-    severity="high", inputs=(STATE,), seed="seeds/002_266b854f2af946cd.txt:30", fix=FIX,
-)
+@rule(code="LNX104", inputs=(STATE,), fix=FIX)
 def root_empty_password(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads whether root's password is empty (`passwd -S root`: `NP`; only that fact is
-    collected, never a hash) and sshd's effective settings (`sshd -T`, or sshd_config with OpenSSH's
-    defaults): root can log in over SSH with an empty password when `PermitRootLogin yes`,
-    `PermitEmptyPasswords yes` and password authentication (`PasswordAuthentication yes`, or
-    keyboard-interactive through PAM, where Debian's `pam_unix nullok` accepts the empty password).
-
-    Why it matters: anyone who reaches port 22 is root, with no password at all. sshd refuses empty
-    passwords by itself unless `PermitEmptyPasswords yes` (otherwise it calls PAM with
-    PAM_DISALLOW_NULL_AUTHTOK, which overrides `nullok`), and `PermitRootLogin prohibit-password` refuses every root
-    password; so the finding needs all three settings. Seed 002 keeps root's password empty on
-    purpose for IPMI console access: that is safe only while SSH stays closed to it.
-
-    How to fix: `PermitEmptyPasswords no` (a drop-in under /etc/ssh/sshd_config.d/ is read first and
-    wins), optionally `PasswordAuthentication no` with key-only logins; reload sshd. Never fix this with
-    `PermitRootLogin no`: migration and replication need key-based root SSH.
-    """
     hits: list[Hit] = []
     unknown: list[str] = []
     for node, f in sorted(ctx.by_node(STATE).items()):

@@ -19,26 +19,8 @@ FIX = (
 )
 
 
-@rule(
-    code="LVM101", name="lvm-scans-phantom-device", title="LVM scans a phantom USB/IPMI device",
-    severity="low", inputs=LVM_REPORTS + ("lvm.conf",) + logs.LOG_SPECS,
-    seed="seeds/000_ddaad953b0664170.txt:39", fix=FIX,
-)
+@rule(code="LVM101", inputs=LVM_REPORTS + ("lvm.conf",) + logs.LOG_SPECS, fix=FIX)
 def phantom_usb_device(ctx: Context) -> Iterator[Hit]:
-    """What it does: looks for `No medium found` lines in the output of `lvs`/`vgs`/`pvs` and in
-    the logs (`/dev/sdb: open failed: No medium found`), and reads the node's lvm.conf: when the
-    device is still scanned and `global_filter` has no reject for `/dev/disk/by-id/usb.*`, the
-    node is reported with the devices named.
-
-    Why it matters: servers with a BMC (IPMI virtual media, a card reader) show an empty USB disk
-    as /dev/sdX. LVM opens it on every command and at boot, prints the error each time and
-    waits on it; worse, it tempts a fix by kernel name (`r|/dev/sdb|`) that breaks booting once
-    the names swap (LVM102).
-
-    How to fix: reject USB devices by their stable path in `global_filter`, keeping Proxmox's
-    default rejects (`r|/dev/zd.*|`, `r|/dev/rbd.*|`), set `scan_lvs = 0`, then
-    `update-initramfs -u -k all` so the copy in the initramfs matches.
-    """
     seen: dict[str, tuple[list[str], list[EvidenceRef], bool]] = {}
     for spec in LVM_REPORTS:
         for f in ctx.facts(spec):

@@ -12,31 +12,17 @@ WHERE = {"lvm.conf": "/etc/lvm/lvm.conf", "lvm.initramfs_conf": "the lvm.conf in
 
 
 @rule(
-    code="LVM102", name="lvm-filter-unstable-device-names",
-    title="LVM filter names unstable kernel devices", severity="high",
-    inputs=("lvm.conf", "lvm.initramfs_conf"), seed="seeds/000_ddaad953b0664170.txt:45",
+    code="LVM102",
+    inputs=("lvm.conf", "lvm.initramfs_conf"),
     fix=(
-        step("ls -l /dev/disk/by-id/ | grep -w -e {devices_grep}"),
-        note("In /etc/lvm/lvm.conf replace the line with `{new_line}` (if {devices} is not the USB / "
-             "IPMI virtual device, use its name from /dev/disk/by-id/ instead of usb.*)."),
-        step("update-initramfs -u -k all"),
-        step("lvmconfig devices/{key}"),
-    ),
+            step("ls -l /dev/disk/by-id/ | grep -w -e {devices_grep}"),
+            note("In /etc/lvm/lvm.conf replace the line with `{new_line}` (if {devices} is not the USB / "
+                 "IPMI virtual device, use its name from /dev/disk/by-id/ instead of usb.*)."),
+            step("update-initramfs -u -k all"),
+            step("lvmconfig devices/{key}"),
+        ),
 )
 def filter_unstable_names(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `filter` and `global_filter` in lvm.conf (and in the copy inside the
-    initramfs, which is the one that boots) and reports every entry tied to a kernel device name
-    such as `r|/dev/sdb|` or `a|^/dev/sda2$|`, with the line rewritten to stable paths.
-
-    Why it matters: kernel names follow probe order, and a USB/IPMI virtual device or a new disk
-    can take `sda` at the next boot. A reject written for `/dev/sdb` then hides the system disk:
-    `Volume group "pve" not found`, `Cannot process volume group pve`, and the host stops in the
-    initramfs because its root LV never appears.
-
-    How to fix: match devices by `/dev/disk/by-id/...` (for the phantom USB device
-    `r|/dev/disk/by-id/usb.*|`), keep Proxmox's default rejects and `scan_lvs = 0`, then
-    `update-initramfs -u -k all` so both copies agree.
-    """
     for spec, where in WHERE.items():
         for f in ctx.facts(spec):
             for s in (f.value.filter, f.value.global_filter):

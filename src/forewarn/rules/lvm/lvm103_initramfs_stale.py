@@ -30,26 +30,12 @@ def _shown(items: tuple[str, ...] | None) -> str:
 
 
 @rule(
-    code="LVM103", name="lvm-initramfs-stale", title="lvm.conf changed but the initramfs holds the old copy",
-    severity="high", inputs=("lvm.boot_files", "lvm.initramfs_conf"),
-    seed="seeds/000_ddaad953b0664170.txt:51",
+    code="LVM103",
+    inputs=("lvm.boot_files", "lvm.initramfs_conf"),
     fix=(step("update-initramfs -u -k all"),
-         step("stat -c '%Y %s %n' /etc/lvm/lvm.conf /boot/initrd.img-*")),
+             step("stat -c '%Y %s %n' /etc/lvm/lvm.conf /boot/initrd.img-*")),
 )
 def initramfs_stale(ctx: Context) -> Iterator[Hit]:
-    """What it does: compares the modification time of /etc/lvm/lvm.conf with the newest
-    /boot/initrd.img-* (`stat -c '%Y %s %n'`), and, when the copy of lvm.conf inside the
-    initramfs was collected, compares its `filter`, `global_filter` and
-    `auto_activation_volume_list` with the system's.
-
-    Why it matters: LVM runs from the initramfs at boot to find the root LV, with the lvm.conf
-    packed into the image when it was built. An edit to /etc/lvm/lvm.conf alone does not reach
-    it: the next boot uses the old filter, which is how a fixed filter still hides the system
-    disk, or a new one never takes effect, until `update-initramfs` runs.
-
-    How to fix: `update-initramfs -u -k all` after every change to lvm.conf (all kernels, since
-    GRUB may boot an older one), then check that the images are newer than lvm.conf.
-    """
     checked = False
     nodes = sorted({f.node for spec in ("lvm.boot_files", "lvm.initramfs_conf") for f in ctx.facts(spec)})
     for node in nodes:

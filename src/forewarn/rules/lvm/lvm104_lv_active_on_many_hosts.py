@@ -16,27 +16,8 @@ ONE_LINER = ("lvs | awk '$2 == \"{vg}\" && substr($3, 5, 1) == \"a\" { print $2 
              "| xargs lvchange -an")
 
 
-@rule(
-    code="LVM104", name="lv-active-on-several-hosts", title="Shared logical volume active on several nodes",
-    severity="critical", inputs=("lvm.lvs",), seed="seeds/000_ddaad953b0664170.txt:66",
-)
+@rule(code="LVM104", inputs=("lvm.lvs",))
 def lv_active_on_many_hosts(ctx: Context) -> Iterator[Hit]:
-    """What it does: puts the `lvs` of every node side by side and reports each logical volume of
-    a shared VG (storage.cfg `lvm` with `shared 1` or a base on iSCSI, or a VG several nodes
-    see) that is active (5th `lv_attr` character `a`) on two or more nodes, naming the nodes,
-    which of them has it open (6th character `o`) and, from the volume name `vm-<id>-disk-N` and
-    the guest configs, the node the guest belongs to.
-
-    Why it matters: Proxmox activates a guest's volume on the node that starts it and
-    deactivates it at shutdown; a volume left active elsewhere (after an iSCSI login
-    autoactivated the whole VG, or a crash) makes the guest fail to start, and two nodes writing
-    through their own device-mapper tables corrupt the file system.
-
-    How to fix: `lvchange -an <vg>/<lv>` on every node except the one that runs the guest (find
-    it with `qm list` / `pct list`). With many volumes, stop the guests and run
-    `vgchange -an <vg>` on each node, or use the seed's one-liner, which deactivates every
-    active volume of the VG on a node and leaves the open ones (LVM refuses those).
-    """
     shared = shared_vgs(ctx)
     if not shared:
         raise NotApplicable("no shared VG: storage.cfg has no shared LVM storage and no VG is seen by "

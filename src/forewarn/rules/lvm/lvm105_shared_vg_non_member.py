@@ -13,26 +13,8 @@ from forewarn.rules.lvm._common import LVM_REPORTS, shared_vgs, vgs_by_node
 COROSYNC = ("pve.corosync_conf", "pve.corosync_conf_local")
 
 
-@rule(
-    code="LVM105", name="shared-vg-on-non-member", title="Host outside the cluster uses the shared VG",
-    severity="critical", inputs=LVM_REPORTS, seed="seeds/000_ddaad953b0664170.txt:99",
-)
+@rule(code="LVM105", inputs=LVM_REPORTS)
 def shared_vg_non_member(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds the shared VGs (storage.cfg, or a VG several nodes see), then every
-    node whose `vgs` shows one while neither its name nor its host name (`hostname`) is in the
-    corosync nodelist; `EXT4-fs error (device dm-N)` lines in any node's log are added as the
-    damage already done.
-
-    Why it matters: Proxmox serialises changes to a shared VG with a cluster-wide lock. A host
-    outside the cluster does not take it: it creates, removes and writes volumes on the same
-    LUN as if alone. Its own "VM 100" can reuse the extents of the cluster's `vm-100-disk-0`
-    while a container still runs on it: the rootfs vanishes from `lvs`, the running node logs
-    ext4 errors, and the LVM metadata itself can be overwritten.
-
-    How to fix: stop the host from using the VG at once (`vgchange -an <vg>` there, and remove
-    the storage / log out of the iSCSI target), check the cluster's volumes, and join the host to
-    the cluster (`pvecm add <member>`) before giving it shared storage again.
-    """
     shared = shared_vgs(ctx)
     if not shared:
         raise NotApplicable("no shared VG: storage.cfg has no shared LVM storage and no VG is seen by "

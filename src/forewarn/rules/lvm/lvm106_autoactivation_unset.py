@@ -11,31 +11,17 @@ from forewarn.rules.lvm._common import LOCAL_VG, shared_vgs, storage_vgs, vgs_by
 
 
 @rule(
-    code="LVM106", name="lvm-autoactivation-unset", title="Shared VG autoactivated on every node",
-    severity="medium", inputs=("lvm.vgs", "lvm.lvs", "lvm.pvs"), requires=("lvm.conf",),
-    seed="seeds/000_ddaad953b0664170.txt:76",
+    code="LVM106",
+    inputs=("lvm.vgs", "lvm.lvs", "lvm.pvs"),
+    requires=("lvm.conf",),
     fix=(
-        note("In /etc/lvm/lvm.conf, section `activation`, set `{aavl_line}` (the VGs on this node's own "
-             "disks; shared VGs are activated volume by volume by Proxmox)."),
-        step("lvmconfig activation/auto_activation_volume_list"),
-        step("update-initramfs -u -k all"),
-    ),
+            note("In /etc/lvm/lvm.conf, section `activation`, set `{aavl_line}` (the VGs on this node's own "
+                 "disks; shared VGs are activated volume by volume by Proxmox)."),
+            step("lvmconfig activation/auto_activation_volume_list"),
+            step("update-initramfs -u -k all"),
+        ),
 )
 def autoactivation_unset(ctx: Context) -> Iterator[Hit]:
-    """What it does: on each node that sees a shared or iSCSI VG (storage.cfg `lvm` with
-    `shared 1` or a base on iSCSI, a VG several nodes see, or failing both any VG but `pve`),
-    checks that lvm.conf sets `auto_activation_volume_list`, and that the list does not name a
-    shared VG.
-
-    Why it matters: without the list LVM autoactivates every LV of every VG it finds, at boot
-    and when an iSCSI login makes the LUN appear. Every guest volume of the shared VG is then
-    active on every node, guests elsewhere fail to start on it, and two nodes can write the
-    same volume (LVM104).
-
-    How to fix: list the node's local VGs (`auto_activation_volume_list = [ "pve" ]`), so shared
-    VGs stay inactive until Proxmox activates the one volume a guest needs, and rebuild the
-    initramfs (`update-initramfs -u -k all`), which carries lvm.conf.
-    """
     shared = shared_vgs(ctx)
     _, thin = storage_vgs(ctx)
     by_node = vgs_by_node(ctx)

@@ -11,29 +11,8 @@ from forewarn.rules._engine import CouldNotCheck
 from forewarn.rules.net._netconf import Placed, config_path, ifupdown_tool, node_configs
 
 
-@rule(
-    code="NET101", name="ifupdown2-bond-master-ignored",
-    title="ifupdown2 ignores bond-master on the ports; the bond has no ports after reboot",
-    severity="critical", inputs=("host.interfaces",), seed="seeds/000_ddaad953b0664170.txt:113",
-    when=When.CONFIG,
-)
+@rule(code="NET101", inputs=("host.interfaces",), when=When.CONFIG)
 def ifupdown2_bond_master_ignored(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads /etc/network/interfaces (and the files it sources) and finds each bond
-    whose ports are named only by ifupdown-style `bond-master BOND` lines on the port stanzas (or
-    ifenslave's `slaves` line), with no `bond-slaves` naming them under `iface BOND`. It then checks
-    which ifupdown runs: `dpkg -l` (ifupdown2 installed), else `pveversion -v`; a Proxmox VE 7 or
-    later node counts as ifupdown2 when no package line says otherwise.
-
-    Why it matters: ifupdown2 takes a bond's ports only from `bond-slaves` (or `bond-ports`) on the
-    bond; it does not know `bond-master` (its syntax check says `unsupported keyword (bond-master)`).
-    After the switch from ifupdown to ifupdown2 (the PVE 7 upgrade) the next reboot or `ifreload -a`
-    brings the bond up without ports, and a host reached through that bond is offline.
-
-    How to fix: before rebooting, add `bond-slaves PORT...` under `iface BOND`, naming the ports that
-    carry `bond-master BOND`. Keep the `bond-master` lines until the host has come back once: ifupdown
-    ignores `bond-slaves` and ifupdown2 ignores `bond-master`, so both can stay during the change.
-    Check with `ifquery --check BOND` and from the console, not over that bond.
-    """
     undecided: list[str] = []
     found = 0
     for nc in node_configs(ctx):

@@ -15,29 +15,8 @@ from forewarn.rules.net._netconf import config_path, ifupdown_tool, node_configs
 _GENERATED = "#version:"
 
 
-@rule(
-    code="NET102", name="ifupdown2-underscore-keys",
-    title="ifupdown2 does not accept underscore keys (bridge_ports)",
-    severity="high", inputs=("host.interfaces",), seed="seeds/000_ddaad953b0664170.txt:160",
-    when=When.CONFIG,
-)
+@rule(code="NET102", inputs=("host.interfaces",), when=When.CONFIG)
 def ifupdown2_underscore_keys(ctx: Context) -> Iterator[Hit]:
-    """What it does: lists the options of /etc/network/interfaces (and the files it sources) that
-    are written with underscores, ifupdown's spelling (`bridge_ports`, `bridge_stp`, `bridge_fd`),
-    on a node where ifupdown2 reads the file (`dpkg -l`, `pveversion -v`, or Proxmox VE 7 or later).
-    Files that Proxmox VE's SDN generates itself (`#version:` header) are left out.
-
-    Why it matters: seed 000 warns that ifupdown2 replaced the underscore keys by dashed ones. The
-    ifupdown2 code read here (Debian 12's 3.0.0, and the networkinterfaces.py of earlier releases)
-    translates `_` to `-` while parsing, so `bridge_ports` still works: `ifquery` prints it as
-    `bridge-ports` and `ifup -s` accepts it. The finding is therefore reported at low severity:
-    the file mixes two spellings, ifupdown2's documentation, `ifquery` output and the Proxmox VE
-    GUI use the dashed names, and a key searched for by its dashed name (grep, scripts, reviews)
-    is missed. It is a clean-up to do while converting the file (NET101), not an outage.
-
-    How to fix: rename the options to their dashed form (`bridge-ports`, `bridge-stp`, `bridge-fd`)
-    in the file, compare `ifquery -a` before and after (it must print the same), then `ifreload -a`.
-    """
     undecided: list[str] = []
     found = 0
     for nc in node_configs(ctx):

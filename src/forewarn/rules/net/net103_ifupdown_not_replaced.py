@@ -11,33 +11,19 @@ from forewarn.rules.net._netconf import ifupdown_tool
 
 
 @rule(
-    code="NET103", name="ifupdown-not-replaced", title="PVE 7 or later still on ifupdown",
-    severity="medium", inputs=(), seed="seeds/000_ddaad953b0664170.txt:119",
+    code="NET103",
+    inputs=(),
     fix=(
-        note("Convert /etc/network/interfaces first (NET101: `bond-slaves` under each bond; NET102: dashed "
-             "option names) and keep console access: the switch reloads the network."),
-        step("apt install ifupdown2", safe=False),
-        step("systemctl is-enabled networking"),
-        note("If `networking` is disabled (it is, after `apt purge ifupdown`): `systemctl enable networking` "
-             "(ifupdown2 issue 177), or the network stays down after the next boot."),
-        step("ifquery -a"),
-    ),
+            note("Convert /etc/network/interfaces first (NET101: `bond-slaves` under each bond; NET102: dashed "
+                 "option names) and keep console access: the switch reloads the network."),
+            step("apt install ifupdown2", safe=False),
+            step("systemctl is-enabled networking"),
+            note("If `networking` is disabled (it is, after `apt purge ifupdown`): `systemctl enable networking` "
+                 "(ifupdown2 issue 177), or the network stays down after the next boot."),
+            step("ifquery -a"),
+        ),
 )
 def ifupdown_not_replaced(ctx: Context) -> Iterator[Hit]:
-    """What it does: on each node whose `pveversion -v` (or the `pve-manager` line of `dpkg -l`)
-    says Proxmox VE 7 or later, checks that ifupdown2 is installed: the `ifupdown2` line of
-    `pveversion -v` (`not correctly installed` means it is not), or `dpkg -l`. Nodes without any
-    Proxmox VE version are not applicable: plain Debian, OpenStack and Kubernetes nodes choose their
-    own network tool.
-
-    Why it matters: Proxmox VE 7 and later install ifupdown2 and rely on it (network changes from
-    the GUI are applied with `ifreload`); an upgrade from 6.x does not always replace ifupdown (seed
-    000). Such a node keeps working until someone applies a network change, or until ifupdown2 is
-    installed later and the old-style file (bond-master, NET101) leaves it offline at the next boot.
-
-    How to fix: convert /etc/network/interfaces to the ifupdown2 syntax, then `apt install ifupdown2`
-    from a console, and check that the `networking` service is still enabled.
-    """
     nodes = sorted({f.node for f in ctx.facts("pve.pveversion")} | {f.node for f in ctx.facts("host.dpkg")})
     pve_nodes = 0
     undecided: list[str] = []

@@ -44,32 +44,17 @@ def _key(iface: str, what: str) -> str:
 
 
 @rule(
-    code="NET104", name="arp-flux",
-    title="ARP flux (Linux answers ARP for every local address on every interface)",
-    severity="medium", inputs=("host.ip_addr",), seed="seeds/000_ddaad953b0664170.txt:166",
+    code="NET104",
+    inputs=("host.ip_addr",),
     fix=(
-        step("printf 'net.ipv4.conf.all.arp_ignore=1\\nnet.ipv4.conf.all.arp_announce=2\\n' > /etc/sysctl.d/arp.conf"),
-        step("sysctl --system", safe=False),
-        step("sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce"),
-        note("Then, from another host on that network, `ip neigh` (or `arp -a`) must show a different MAC "
-             "for each of this host's addresses."),
-    ),
+            step("printf 'net.ipv4.conf.all.arp_ignore=1\\nnet.ipv4.conf.all.arp_announce=2\\n' > /etc/sysctl.d/arp.conf"),
+            step("sysctl --system", safe=False),
+            step("sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce"),
+            note("Then, from another host on that network, `ip neigh` (or `arp -a`) must show a different MAC "
+                 "for each of this host's addresses."),
+        ),
 )
 def arp_flux(ctx: Context) -> Iterator[Hit]:
-    """What it does: on each node with two or more interfaces carrying IPv4 addresses (`ip -j addr`),
-    reads `net.ipv4.conf.*.arp_ignore` and `arp_announce` from `sysctl -a` (the running values; for an
-    interface the larger of `all` and its own value counts), or, without `sysctl -a`, from the sysctl.d
-    files as `sysctl --system` would apply them. It reports the interfaces left at 0.
-
-    Why it matters: with `arp_ignore = 0` Linux answers an ARP request for any of its addresses on
-    any interface, and with `arp_announce = 0` it may use any local address as the source of its own
-    requests. With two NICs on one network, the address of a dead NIC is still answered by the other
-    one: the fault is masked and traffic takes the wrong NIC (seed 000: pv8's broken ens1f1 looked
-    reachable, only its VXLAN failed, and `arp -a` elsewhere showed one MAC for both addresses).
-
-    How to fix: `net.ipv4.conf.all.arp_ignore=1` and `net.ipv4.conf.all.arp_announce=2` in
-    /etc/sysctl.d/arp.conf, then `sysctl --system`.
-    """
     undecided: list[str] = []
     found = 0
     for ipf in ctx.facts("host.ip_addr"):

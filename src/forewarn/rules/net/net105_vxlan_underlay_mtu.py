@@ -183,28 +183,8 @@ def _ports(nc: NodeConfig, name: str) -> list[str]:
     return list(dict.fromkeys(ports))
 
 
-@rule(
-    code="NET105", name="vxlan-underlay-mtu",
-    title="VXLAN over a 1500-byte underlay (overlay MTU 1450, guests at 1500 drop frames)",
-    severity="high", inputs=("host.ip_link", "host.interfaces"), seed="seeds/000_ddaad953b0664170.txt:185",
-)
+@rule(code="NET105", inputs=("host.ip_link", "host.interfaces"))
 def vxlan_underlay_mtu(ctx: Context) -> Iterator[Hit]:
-    """What it does: for every VXLAN device that is a port of a bridge, compares its MTU with the MTU
-    of its underlay (the `dev` it was created on) and with the bridge and the bridge's other ports
-    (guest taps and veths). Live values come from `ip -j -d link`; without them the interfaces files
-    are read: the vxlan's `mtu` (or the `mtu` of `ip link add ... type vxlan`), the underlay's `mtu`
-    (1500 when unset), `vxlan-physdev`/`vxlan-local-tunnelip`, and the `mtu` of the bridges whose
-    `bridge-ports` name it.
-
-    Why it matters: VXLAN wraps each frame in 50 bytes of headers, so over a 1500-byte underlay the
-    overlay carries at most 1450. Guests bridged onto it still send 1500-byte frames, which the VXLAN
-    device drops without telling anyone: pings and small requests work, bulk transfers and TLS
-    handshakes hang (seed 000).
-
-    How to fix: raise the underlay MTU to 1550 on every host and switch port of the overlay (then the
-    vxlan can carry 1500, seed 000's fix of 2020-08-01), or give every guest NIC on that bridge
-    `mtu=1450`.
-    """
     live, seen = _live(ctx)
     yield from live
     conf, undecided = _from_config(ctx, seen)

@@ -129,28 +129,8 @@ def _from_config(ctx: Context, skip: set[tuple[str, str]]) -> list[Hit]:
     return hits
 
 
-@rule(
-    code="NET106", name="gretap-mtu-too-small",
-    title="GRETAP tunnel at its default MTU 1462 bridged into a 1500 bridge",
-    severity="medium", inputs=("host.ip_link", "host.interfaces"), seed="seeds/002_266b854f2af946cd.txt:191",
-)
+@rule(code="NET106", inputs=("host.ip_link", "host.interfaces"))
 def gretap_mtu_too_small(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds GRETAP devices that are ports of a bridge and compares their MTU with the
-    bridge's and its other ports'. Live: `ip -j -d link` (kind gretap/ip6gretap, mtu, master). From
-    the interfaces files: the tunnel created by `ip link add ... type gretap` / `ip tunnel add ...
-    mode gretap` in a `pre-up`, or an `inet tunnel` stanza with `mode gretap`; its MTU is the last of
-    `ip link set ... mtu N`, the stanza's `mtu`, the `mtu` of the add command (`$IF_MTU` expanded)
-    and GRETAP's default 1462; the bridge is the stanza whose `bridge-ports` names it (1500 unless set).
-
-    Why it matters: a GRETAP device comes up at 1462 (1500 minus 38 bytes of outer IPv4, GRE and inner
-    Ethernet). Bridged into a 1500 bridge it either pulls the bridge down to 1462 (the bridge takes its
-    smallest port's MTU: seed 002 found both ends' vmbr1 at 1462) or, next to 1500-byte ports, has
-    bigger frames dropped at the tunnel.
-
-    How to fix: create the tunnel with the stanza's MTU and set it: `pre-up ip link add name $IFACE mtu
-    $IF_MTU type gretap local ... remote ...` plus `mtu 1500` under the tunnel's `iface` (seed 002);
-    GRE fragments the outer packets, so 1500-byte frames still cross a 1500-byte path.
-    """
     live, seen = _live(ctx)
     yield from live
     yield from _from_config(ctx, seen)

@@ -60,32 +60,16 @@ def _describe(d: HostsDuplicate, hosts: HostsFile, addr: IpAddr | None) -> str:
 
 
 @rule(
-    code="NET107", name="hosts-duplicate-name",
-    title="One host name mapped to different addresses in /etc/hosts (the first line wins)",
-    severity="high", inputs=("host.hosts",), seed="seeds/003_d9859ccb02bdd8cb.txt:117",
+    code="NET107",
+    inputs=("host.hosts",),
     fix=(
-        note("Keep one line per host name: the address of the network the cluster should use. For Kolla/"
-             "OpenStack that is the one Ansible writes from `network_interface` (between the `# BEGIN/END "
-             "ANSIBLE GENERATED HOSTS` markers); delete lines written by hand before the install."),
-        step("getent ahosts {name}"),
-    ),
+            note("Keep one line per host name: the address of the network the cluster should use. For Kolla/"
+                 "OpenStack that is the one Ansible writes from `network_interface` (between the `# BEGIN/END "
+                 "ANSIBLE GENERATED HOSTS` markers); delete lines written by hand before the install."),
+            step("getent ahosts {name}"),
+        ),
 )
 def hosts_duplicate_name(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `/etc/hosts` of every node and reports each host name given with more than
-    one address (loopback lines aside), which line the resolver uses (the first), which lines Ansible
-    generated, and, from `ip -j addr`, which of this node's NICs holds or reaches each address.
-
-    Why it matters: glibc returns the first matching line, so a stale line written by hand above the
-    deployment tool's block silently wins: in seed 003 the nodes' eth0 (management) lines overrode
-    the eth1 lines kolla-ansible wrote, so live migration and node-to-node traffic took eth0 (and at
-    times eth2, in the same subnet) instead of the OpenStack network, and guests hung during
-    migration. Services that resolve the names at different times may even disagree.
-
-    How to fix: keep one line per name (the one the deployment tool writes), delete the others,
-    check with `getent ahosts <name>`, then restart the services that resolved the old address
-    (nova-compute, libvirtd, corosync...). `live_migration_inbound_addr` pins OpenStack's migration
-    address regardless of names.
-    """
     for node, f in sorted(ctx.by_node("host.hosts").items()):
         hosts: HostsFile = f.value
         dups = hosts.duplicates()

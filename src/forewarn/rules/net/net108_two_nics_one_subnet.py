@@ -40,37 +40,20 @@ def shared_subnets(addr: IpAddr) -> list[tuple[Network, list[tuple[Interface, li
 
 
 @rule(
-    code="NET108", name="two-nics-one-subnet",
-    title="Two interfaces with addresses in one subnet (traffic may leave by either NIC)",
-    severity="medium", inputs=("host.ip_addr",), seed="seeds/003_d9859ccb02bdd8cb.txt:117",
+    code="NET108",
+    inputs=("host.ip_addr",),
     fix=(
-        note("Give each NIC its own subnet, or keep the address on one of them only (then also in "
-             "/etc/network/interfaces, netplan or NetworkManager, or it comes back at boot)."),
-        step("ip addr del {drop_cidr} dev {drop_iface}", safe=False),
-        note("Pin the traffic that must use one NIC to its address: OpenStack `live_migration_inbound_addr = "
-             "{keep_ip}` in nova.conf [libvirt]; Proxmox `migration: secure,network={subnet}` in "
-             "/etc/pve/datacenter.cfg only after the subnet is on one NIC; corosync `ringX_addr`."),
-        step("ip -br addr"),
-        step("ip route get {probe}"),
-    ),
+            note("Give each NIC its own subnet, or keep the address on one of them only (then also in "
+                 "/etc/network/interfaces, netplan or NetworkManager, or it comes back at boot)."),
+            step("ip addr del {drop_cidr} dev {drop_iface}", safe=False),
+            note("Pin the traffic that must use one NIC to its address: OpenStack `live_migration_inbound_addr = "
+                 "{keep_ip}` in nova.conf [libvirt]; Proxmox `migration: secure,network={subnet}` in "
+                 "/etc/pve/datacenter.cfg only after the subnet is on one NIC; corosync `ringX_addr`."),
+            step("ip -br addr"),
+            step("ip route get {probe}"),
+        ),
 )
 def two_nics_one_subnet(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `ip -j addr` of every node and reports each subnet in which two or more
-    interfaces have addresses, naming the interfaces and their addresses. The loopback interface,
-    link-local addresses, host routes (/32, /128) and the secondary addresses of one same interface
-    are left out.
-
-    Why it matters: with two NICs in one subnet the kernel has two connected routes for it and
-    answers ARP for either address on either NIC, so traffic to that subnet (live migration,
-    corosync, storage) can leave by the "wrong" NIC and replies can arrive on the other. Seed 003:
-    eth2 (external) sat in the same subnet as eth0 (management), and migration data went out through
-    eth0 one time and eth2 the next; guests hung during migration.
-
-    How to fix: one subnet per interface: remove the extra address (and its configuration), or move
-    one NIC to another subnet; then pin cluster and migration traffic to an address (OpenStack
-    `live_migration_inbound_addr`, Proxmox datacenter.cfg `migration: network=`). If two NICs on one
-    subnet are wanted for bandwidth or redundancy, bond them instead.
-    """
     for node, f in sorted(ctx.by_node("host.ip_addr").items()):
         addr: IpAddr = f.value
         for net, members in shared_subnets(addr):

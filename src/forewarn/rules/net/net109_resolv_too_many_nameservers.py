@@ -39,28 +39,12 @@ def _fix(path: str, rc: ResolvConf | None) -> list[StepTemplate]:
 
 
 @rule(
-    code="NET109", name="resolv-too-many-nameservers",
-    title="More than three nameservers in resolv.conf (the rest are ignored)",
-    severity="medium", inputs=(RESOLV, *LOG_INPUTS), seed="seeds/004_3ae197d3b21d8357.txt:432",
+    code="NET109",
+    inputs=(RESOLV, *LOG_INPUTS),
     fix=(note("Keep at most three `nameserver` lines in /etc/resolv.conf (or in the file kubelet's resolvConf names)."),
-         step("grep -c '^nameserver' /etc/resolv.conf")),
+             step("grep -c '^nameserver' /etc/resolv.conf")),
 )
 def resolv_too_many_nameservers(ctx: Context) -> Iterator[Hit]:
-    """What it does: counts the valid `nameserver` lines of each node's resolv.conf files
-    (/etc/resolv.conf and systemd-resolved's /run/systemd/resolve/resolv.conf) and reports a file with
-    more than three, naming the ones used and the ones ignored; and reports kubelet's
-    `Nameserver limits were exceeded, ... the applied nameserver line is: ...` log lines.
-
-    Why it matters: glibc's resolver uses at most three nameservers (MAXNS) and silently ignores the
-    rest, and kubelet gives every pod only the first three, logging `Nameserver limits were exceeded`
-    for each pod it creates (seed 004) and raising `DNSConfigForming` events. A server you meant to
-    add (for internal names, or as the working fallback) is never asked.
-
-    How to fix: keep at most three `nameserver` lines, in the order you want them asked; change the
-    program that writes the file (NetworkManager, DHCP client, resolvconf, systemd-resolved) rather
-    than the file itself, or point kubelet's `resolvConf` at a file of its own with three servers.
-    Restart kubelet and recreate the affected pods.
-    """
     logged = events(ctx, KINDS)
     for node in ctx.nodes:
         evs = logged.get(node, [])

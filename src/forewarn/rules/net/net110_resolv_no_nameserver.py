@@ -47,26 +47,12 @@ def _fix(ctx: Context, node: str, path: str, coredns: bool) -> list[StepTemplate
 
 
 @rule(
-    code="NET110", name="resolv-no-nameserver",
-    title="No nameserver in resolv.conf (CoreDNS: plugin/forward: no nameservers found)",
-    severity="high", inputs=(RESOLV, *LOG_INPUTS), seed="seeds/004_3ae197d3b21d8357.txt:57",
+    code="NET110",
+    inputs=(RESOLV, *LOG_INPUTS),
     fix=(note("Add a `nameserver` line for a DNS server this host can reach."),
-         step("grep '^nameserver' /etc/resolv.conf")),
+             step("grep '^nameserver' /etc/resolv.conf")),
 )
 def resolv_no_nameserver(ctx: Context) -> Iterator[Hit]:
-    """What it does: reports each resolv.conf file (/etc/resolv.conf, systemd-resolved's upstream
-    file) without a single valid `nameserver` line, and CoreDNS's `plugin/forward: no nameservers
-    found` in container logs, naming the nameservers other nodes use as a real value to add.
-
-    Why it matters: CoreDNS's default `forward . /etc/resolv.conf` refuses to start without a
-    nameserver: the pod crash-loops with `plugin/forward: no nameservers found` (seed 004) and no pod in
-    the cluster resolves anything, not even Service names. On the host itself glibc falls back to
-    127.0.0.1, which answers only if a local resolver runs there; kubelet hands pods the empty list.
-
-    How to fix: add a `nameserver` line (through the tool that writes the file, so it survives a
-    reboot), then restart CoreDNS. On a deliberately air-gapped cluster, remove the `forward` block
-    from the Corefile instead.
-    """
     logged = events(ctx, KINDS)
     for node in ctx.nodes:
         evs = logged.get(node, [])

@@ -32,27 +32,8 @@ def _cpu_settings(conf) -> tuple[str, tuple[str, ...], list[int]]:
     return mode, tuple(names), lines
 
 
-@rule(
-    code="OSK101", name="live-migration-cpu-incompatible",
-    title="Live migration refused: InvalidCPUInfo (CPU doesn't have compatibility)", severity="high",
-    inputs=(LOG_SPEC, "osk.nova_conf"), seed="seeds/003_d9859ccb02bdd8cb.txt:4", fix=FIX,
-)
+@rule(code="OSK101", inputs=(LOG_SPEC, "osk.nova_conf"), fix=FIX)
 def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds `InvalidCPUInfo: Unacceptable CPU info: CPU doesn't have compatibility`
-    (and libvirt's "guest and host CPU are not compatible") in nova-compute logs, and compares
-    `[libvirt] cpu_mode` / `cpu_models` in the nova.conf of every compute: different values are named
-    node by node, even when no migration has failed yet.
-
-    Why it matters: nova compares the guest's CPU with the destination host before a live migration
-    and refuses it when the destination cannot offer the same CPU model and flags; the instance stays
-    where it is and the migration is reported as failed. Differing cpu_mode/cpu_models make that
-    certain in one direction. The error is also what seed 003 saw when the real cause was elsewhere:
-    the controller reached at two addresses (OSK102, OSK103).
-
-    How to fix: rule out the address mix-up first (OSK102/OSK103). Then give all computes the same
-    `[libvirt] cpu_mode` and `cpu_models` (a model every host supports, found with `virsh cpu-models`
-    or `virsh cpu-baseline`) and reconfigure nova.
-    """
     settings = {}
     for node in ctx.nodes:
         f = compute_conf(ctx, node)

@@ -20,29 +20,8 @@ FIX = (
 )
 
 
-@rule(
-    code="OSK102", name="kolla-vip-without-haproxy",
-    title="kolla_internal_vip_address differs from the controller address while haproxy is off",
-    severity="high", inputs=("osk.kolla_globals",), seed="seeds/003_d9859ccb02bdd8cb.txt:92", fix=FIX,
-)
+@rule(code="OSK102", inputs=("osk.kolla_globals",), fix=FIX)
 def kolla_vip_without_haproxy(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `kolla_internal_vip_address`, `network_interface`, `enable_haproxy` and
-    `enable_keepalived` from globals.yml. When haproxy (or keepalived) is off it looks for the
-    controller's real address — the `network_interface` address in `ip -j addr` of the nodes, the
-    hosts the service configs reach RabbitMQ/memcached at (Kolla points those at the controllers
-    themselves), the Ansible-generated block of /etc/hosts — and reports a VIP that none of them is.
-
-    Why it matters: `kolla_internal_vip_address` is meant to float between keepalived hosts in front
-    of haproxy. With both off nothing holds it, yet Kolla writes it into every service config as the
-    address of keystone, placement, glance, neutron and the database; services then reach the
-    controller at an address that answers only by accident, or not at all (seed 003: horizon on one
-    address one day and the other the next, `Connection refused` on :35357, failed migrations).
-
-    How to fix: for an all-in-one or single controller without haproxy, set
-    `kolla_internal_vip_address` to the controller's `network_interface` address and keep
-    `enable_haproxy: "no"`, then `kolla-ansible -i multinode reconfigure` so every config is rewritten;
-    otherwise enable haproxy and keepalived so the VIP is really held.
-    """
     gf = globals_fact(ctx)
     if gf is None:
         raise CouldNotCheck("no globals.yml")

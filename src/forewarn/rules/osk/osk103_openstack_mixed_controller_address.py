@@ -36,32 +36,8 @@ def _refused_text(refused: list[tuple]) -> str:
     return f"; {f.node} log line {e.line}: connection to {e.host}:{e.port} refused{more}"
 
 
-@rule(
-    code="OSK103", name="openstack-mixed-controller-address",
-    title="Service configs point at two different addresses for one controller", severity="high",
-    inputs=CONF_SPECS, seed="seeds/003_d9859ccb02bdd8cb.txt:55", fix=FIX,
-)
+@rule(code="OSK103", inputs=CONF_SPECS, fix=FIX)
 def openstack_mixed_controller_address(ctx: Context) -> Iterator[Hit]:
-    """What it does: collects every endpoint the service configs point at — `auth_url`,
-    `www_authenticate_uri`, `transport_url`, `[placement]`, `[glance] api_servers`, `[neutron] url`,
-    `[database] connection`, memcached servers, chrony `server` lines — groups them by service
-    (port), and reports (1) one service reached at different addresses in different files or on
-    different nodes, (2) a single controller reached at its own address for RabbitMQ/memcached and at
-    another address for the APIs when haproxy is off or that other address refuses connections in
-    the nova-compute log, and (3) configs that reach the APIs somewhere else than the
-    `kolla_internal_vip_address` of globals.yml (configs rendered from an older globals.yml).
-
-    Why it matters: whichever of the two addresses is not answering at the moment refuses
-    connections (`curl: (7) Failed to connect to 192.168.56.120 port 35357: Connection refused`);
-    token checks, placement updates and migrations then fail with errors that look unrelated, like
-    InvalidCPUInfo (seed 003). Fixing one file by hand leaves the others (neutron.conf, chrony.conf)
-    pointing at the old address.
-
-    How to fix: choose the one controller address (without haproxy: the controller's
-    `network_interface` address, OSK102), put it in globals.yml and let Kolla rewrite every config with
-    `kolla-ansible -i multinode reconfigure`; `grep -rn <old address> /etc/kolla` on every node must
-    then find nothing.
-    """
     eps = endpoints(ctx)
     if not eps:
         raise CouldNotCheck("the service configs given name no controller endpoint")

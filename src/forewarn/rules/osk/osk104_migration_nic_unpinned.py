@@ -39,25 +39,11 @@ def _same_subnet_nics(ipf) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 @rule(
-    code="OSK104", name="migration-nic-unpinned", title="Migration traffic takes an arbitrary NIC",
-    severity="medium", inputs=("osk.nova_conf", "osk.kolla_globals", "host.hosts", "host.ip_addr"),
-    seed="seeds/003_d9859ccb02bdd8cb.txt:116", fix=FIX,
+    code="OSK104",
+    inputs=("osk.nova_conf", "osk.kolla_globals", "host.hosts", "host.ip_addr"),
+    fix=FIX,
 )
 def migration_nic_unpinned(ctx: Context) -> Iterator[Hit]:
-    """What it does: on each compute, checks `[libvirt] live_migration_inbound_addr` in nova.conf.
-    When it is not set, migrations go to whatever the destination's host name resolves to, so it
-    reports names that /etc/hosts gives with different addresses (the first line wins) and IPv4
-    subnets that several interfaces of the node are on (`ip -j addr`). When it is set, it checks
-    that the node really has that address.
-
-    Why it matters: in seed 003 the nodes' own /etc/hosts lines (eth0) sat above the ones Kolla
-    wrote (eth1), and eth0 and eth2 were in one subnet: each migration took eth0 or eth2, not the
-    internal network, and guests hung during migration under load.
-
-    How to fix: set `live_migration_inbound_addr` to each compute's migration-network address, delete
-    the stale /etc/hosts lines so each name has one address (the Ansible-generated one), and keep one
-    subnet per NIC (NET107, NET108).
-    """
     computes = {n for n in ctx.nodes if compute_conf(ctx, n) is not None}
     gf = globals_fact(ctx)
     iface = gf.value.literal("network_interface") if gf is not None else None

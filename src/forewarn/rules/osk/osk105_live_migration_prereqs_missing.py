@@ -52,29 +52,8 @@ def _expects_shared(conf) -> tuple[bool, int | None]:
     return False, None
 
 
-@rule(
-    code="OSK105", name="live-migration-prereqs-missing",
-    title="Live-migration prerequisites missing: libvirtd not listening, instances dir not shared",
-    severity="medium", inputs=("osk.libvirtd_conf", "osk.nova_conf", "host.mounts"),
-    seed="seeds/003_d9859ccb02bdd8cb.txt:27", fix=LISTEN_FIX,
-)
+@rule(code="OSK105", inputs=("osk.libvirtd_conf", "osk.nova_conf", "host.mounts"), fix=LISTEN_FIX)
 def live_migration_prereqs_missing(ctx: Context) -> Iterator[Hit]:
-    """What it does: when nova.conf migrates over TCP (`qemu+tcp` in `connection_uri` /
-    `live_migration_uri`, `live_migration_scheme = tcp`, or a `live_migration_flag`), checks that
-    libvirtd.conf has `listen_tcp = 1` (or TLS); and when the instances directory is expected on
-    shared storage (another compute mounts it over NFS, or the migration flags have no
-    `VIR_MIGRATE_NON_SHARED_INC`), checks in /proc/mounts that this compute mounts it too.
-
-    Why it matters: a destination whose libvirtd does not listen refuses the migration
-    (`unable to connect to server at 'compute2:16509': Connection refused`); a compute without the
-    NFS share under its instances path sees no disk for the guest and the migration fails or, worse,
-    the guest starts on an empty local directory. Seed 003 set both by hand on every new compute, and
-    had to remount NFS after each reboot.
-
-    How to fix: `listen_tcp = 1` in /etc/kolla/nova-libvirt/libvirtd.conf (Kolla renders it when
-    nova's migration uses TCP), mount the NFS share on the instances path of every compute (and put
-    it in /etc/fstab), then restart nova_libvirt and nova_compute.
-    """
     checked = False
     shared_on: dict[str, str] = {}  # node -> "device on path" of computes that have the NFS share
     mounts_by_node = ctx.by_node("host.mounts")

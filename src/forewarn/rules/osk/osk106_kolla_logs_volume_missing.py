@@ -25,24 +25,8 @@ FIX = (
 )
 
 
-@rule(
-    code="OSK106", name="kolla-logs-volume-missing",
-    title="nova_compute does not start, the kolla_logs volume path is missing", severity="medium",
-    inputs=(LOG_SPEC,), seed="seeds/003_d9859ccb02bdd8cb.txt:79", fix=FIX, when=When.PAST,
-)
+@rule(code="OSK106", inputs=(LOG_SPEC,), fix=FIX, when=When.PAST)
 def kolla_logs_volume_missing(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds `/var/lib/docker/volumes/<volume>/_data: no such file or directory` for a
-    Kolla volume (kolla_logs first of all) in the nova-compute log or in pasted Docker/container
-    start errors.
-
-    Why it matters: every Kolla container bind-mounts the `kolla_logs` volume; when its `_data`
-    directory is gone (volume removed, /var/lib/docker wiped or on a disk that did not mount), Docker
-    refuses to start nova_compute and the other containers, and the node drops out of the cloud.
-    Creating the directories by hand does not bring the volume back.
-
-    How to fix: recreate the volume with `docker volume create kolla_logs` and start the container,
-    or redeploy the node with `kolla-ansible -i multinode deploy --limit <host>`.
-    """
     for f in ctx.facts(LOG_SPEC):
         evs = [e for e in f.value.of("volume_missing") if e.detail in KOLLA_VOLUMES]
         if not evs:

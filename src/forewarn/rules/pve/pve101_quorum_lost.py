@@ -23,23 +23,8 @@ FIX = (
 )
 
 
-@rule(
-    code="PVE101", name="quorum-lost", title="Cluster not quorate", severity="critical",
-    inputs=QUORUM_SPECS + logs.LOG_SPECS, seed="seeds/001_2bd87300fc635f04.txt:99", fix=FIX,
-)
+@rule(code="PVE101", inputs=QUORUM_SPECS + logs.LOG_SPECS, fix=FIX)
 def quorum_lost(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `pvecm status` / `corosync-quorumtool -s` of every node and reports each
-    node that is not quorate with its vote count; from logs, reports when a node lost quorum
-    (`non-primary component`, pmxcfs `node lost quorum`), how often, and whether it came back.
-
-    Why it matters: without quorum pmxcfs makes /etc/pve read-only: no guest or host operation,
-    no web login, no jobs; HA nodes that stay without quorum fence themselves (hard reboot).
-    Running guests keep running where they are.
-
-    How to fix: find which nodes or links are missing (`pvecm status`, `corosync-cfgtool -s`) and
-    restore them. `pvecm expected N` forces quorum on a partition and is only safe when you are sure
-    the other nodes are really down: two partitions that both think they are quorate corrupt /etc/pve.
-    """
     seen_now: set[str] = set()
     for spec in QUORUM_SPECS:
         for node, f in ctx.by_node(spec).items():

@@ -181,30 +181,8 @@ def node_summary(st: NodeStory, name: Namer) -> str:
     return "\n  ".join(out)
 
 
-@rule(
-    code="PVE102", name="corosync-unstable", title="Corosync membership unstable (links flapping, token lost)",
-    severity="high", inputs=logs.LOG_SPECS, seed="seeds/001_2bd87300fc635f04.txt:127", fix=FIX,
-    when=When.PAST,
-)
+@rule(code="PVE102", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def corosync_unstable(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads the corosync, pmxcfs and HA lines of every node's log (`[KNET] link: host:
-    N link: L is down`, `has no active links`, `[TOTEM] Token has not been received`, `A processor
-    failed`, `A new membership ... was formed`, `Retransmit List`, pmxcfs `cpg_send_message failed` /
-    `cpg_join failed`), cuts them into episodes, names the hosts and links that were lost (node names
-    from corosync.conf), counts token losses and re-formed memberships, says whether it repeated and
-    whether it has settled by the end of the log, and with several nodes' logs names the common factor
-    or the partitions. A lone link blip without token loss is low; token loss and re-formed
-    memberships are high.
-
-    Why it matters: corosync is the cluster's heartbeat. Every lost token stalls pmxcfs (/etc/pve) and
-    every membership change makes pmxcfs and the HA stack resynchronise; a node that ends up in a
-    minority loses quorum (read-only /etc/pve, no guest operations) and, with HA, fences itself with a
-    hard reset. Seed 001: packet loss on a shared network made a 5-node cluster re-form again and again.
-
-    How to fix: find the path that drops corosync's UDP packets — the node or link named here, its
-    NIC, cable and switch port, or traffic that saturates the network — and fix it. Give corosync its
-    own physical network and a second knet link. Raising the token timeout only hides the loss.
-    """
     if not logs.log_programs(ctx).get("corosync"):
         raise CouldNotCheck("the logs read have no corosync lines")
     conf_size = 0

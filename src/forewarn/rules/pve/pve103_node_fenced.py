@@ -83,29 +83,8 @@ def fence_message(f: Fence) -> str:
     return head
 
 
-@rule(
-    code="PVE103", name="node-fenced", title="HA fencing: watchdog hard reset after losing the cluster",
-    severity="critical", inputs=logs.LOG_SPECS, seed="seeds/001_2bd87300fc635f04.txt:308", fix=FIX,
-    when=When.PAST,
-)
+@rule(code="PVE103", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def node_fenced(ctx: Context) -> Iterator[Hit]:
-    """What it does: in each node's log, finds a boot with no clean shutdown before it (`Linux
-    version`, `-- Boot … --` without `Reached target Shutdown`, `exiting on signal 15`, `Journal
-    stopped` before) that follows a quorum loss (`non-primary component`, pmxcfs `node lost quorum`)
-    or a lost HA lock (`lost_agent_lock`), or watchdog-mux's `client watchdog expired - disable
-    watchdog updates` / the kernel's `watchdog did not stop!`, and reports both times. A clean reboot
-    and a crash without quorum or lock loss before it are not fences. A lost agent lock that came back
-    without a reboot is reported as a near miss (low).
-
-    Why it matters: a fenced node is hard-reset, like pressing Reset: every guest on it stops at
-    once, HA guests are recovered elsewhere, others stay down until someone starts them. It is the HA
-    stack working as designed, so the real fault is whatever cut the node off (usually the corosync
-    network) — and it will fence again.
-
-    How to fix: read the end of the previous boot (`journalctl -b -1`), confirm the watchdog lines,
-    then fix the cause: the cluster network (PVE102), a recent update, or a shared network corosync
-    must not depend on. Put nodes into HA maintenance before planned network work.
-    """
     ha_configured = bool(ctx.facts("pve.ha_resources_cfg"))
     for node, evs in by_log_host(ctx, KINDS).items():  # several hosts' logs given as one node: split
         found = analyse(node, evs)

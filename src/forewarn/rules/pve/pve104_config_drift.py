@@ -87,31 +87,8 @@ def _version_line(f: Fact) -> list[int]:
     return [f.value.config_version_line or 0]
 
 
-@rule(
-    code="PVE104", name="config-drift", title="Node missed a cluster configuration change",
-    severity="high",
-    inputs=(CONF, LOCAL, *QUORUM_SPECS, "pve.services", *logs.LOG_SPECS),
-    seed="seeds/000_ddaad953b0664170.txt:5", fix=FIX,
-)
+@rule(code="PVE104", inputs=(CONF, LOCAL, *QUORUM_SPECS, "pve.services", *logs.LOG_SPECS), fix=FIX)
 def config_drift(ctx: Context) -> Iterator[Hit]:
-    """What it does: compares corosync.conf across nodes and on each node (its
-    /etc/corosync/corosync.conf, which corosync reads, against the /etc/pve/corosync.conf copy of
-    pmxcfs) by content: `config_version`, the nodelist, addresses, totem and quorum settings, and
-    names the node whose copy is behind, with the keys that differ. It adds what such a node shows:
-    `pvecm status` printing `Cannot initialize CMAP service`, corosync.service not active, corosync's
-    own `Received config version (X) is different than my config version (Y)! Exiting`, and pvesr's
-    `error with cfs lock 'file-replication_cfg': no quorum!`.
-
-    Why it matters: a node that was off (or cut off) while a node was added or the cluster network
-    changed keeps its old corosync.conf. At its first sync corosync sees a different config_version
-    and exits, or it never joins because it does not know the new members: the node has no quorum,
-    /etc/pve is read-only there, pvesr and HA fail, and the GUI shows it offline.
-
-    How to fix: check config_version on the node and on a healthy node. Then, as seed 000 does:
-    stop pve-cluster, start pmxcfs in local mode (`pmxcfs -l`), copy /etc/pve/corosync.conf from a
-    healthy node (to /etc/corosync/corosync.conf too), `killall pmxcfs`, and start pve-cluster and
-    corosync again. Never raise config_version by hand on the stale node instead.
-    """
     local = ctx.by_node(LOCAL)
     pve = ctx.by_node(CONF)
     # the cluster's newest config: the highest config_version any node has, in either copy

@@ -30,27 +30,8 @@ FIX = (
 )
 
 
-@rule(
-    code="PVE105", name="services-hung", title="Proxmox services hung or down",
-    severity="medium",
-    inputs=("pve.services", *CLI_SPECS),
-    seed="seeds/001_2bd87300fc635f04.txt:57", fix=FIX, timeouts_are_evidence=True,
-)
+@rule(code="PVE105", inputs=("pve.services", *CLI_SPECS), fix=FIX, timeouts_are_evidence=True)
 def services_hung(ctx: Context) -> Iterator[Hit]:
-    """What it does: reports, per node, the pve commands that timed out while forewarn collected
-    them (`pvecm status`, `ha-manager status`, `pvesm status`, `pvesr status`, `pveversion -v`: the
-    timeout itself is the evidence) and the Proxmox services (pve-cluster, pvestatd, pveproxy,
-    pvedaemon, pvescheduler) that `systemctl show` reports not active — failed, stopped, or stuck
-    in `deactivating`.
-
-    Why it matters: with pvestatd or pmxcfs hung, the web interface shows the node, its guests and
-    its storages with grey question marks and the node cannot be managed; pve CLI tools hang or
-    time out. Running guests keep running.
-
-    How to fix: reboot the node (seed 001's first choice). If that is not acceptable, stop
-    pveproxy, spiceproxy, pvestatd, pve-cluster and corosync, then START corosync, pve-cluster,
-    pvestatd, spiceproxy and pveproxy in that order (the seed's second loop says `stop` by mistake).
-    """
     any_units = False
     no_systemd: list[str] = []
     for node in ctx.nodes:

@@ -56,27 +56,8 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-@rule(
-    code="PVE106", name="cluster-net-single-link", title="Cluster network without redundancy",
-    severity="medium",
-    inputs=CONF_SPECS, seed="seeds/001_2bd87300fc635f04.txt:326", fix=FIX, when=When.CONFIG,
-)
+@rule(code="PVE106", inputs=CONF_SPECS, fix=FIX, when=When.CONFIG)
 def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads the corosync.conf nodelist; when the cluster has one link only (just
-    `ring0_addr`), reports it with its subnet. It says more when that subnet also carries other
-    traffic: `ip -j addr` showing the ring0 address on a bridge (vmbr*, the guests' network), or a
-    network storage in storage.cfg (nfs, cifs, pbs, ...) whose server is in the same subnet. With two
-    or more links it passes, except for nodes that lack an address on the other links.
-
-    Why it matters: corosync is a real-time protocol: with a single link, one NIC, cable or switch
-    failure (or a firmware update of the switch) splits the cluster and nodes lose quorum, and HA
-    nodes fence themselves. Backup, migration or storage traffic on the same network delays
-    corosync's packets until tokens are lost.
-
-    How to fix: add a second corosync link on a separate network (`ring1_addr` on every node and a
-    `linknumber: 1` interface, config_version raised, edited in /etc/pve/corosync.conf), and keep
-    storage and migration traffic off the cluster network.
-    """
     cf = _conf(ctx)
     if cf is None:
         raise NotApplicable("corosync.conf has no nodelist")

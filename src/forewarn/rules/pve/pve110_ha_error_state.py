@@ -21,24 +21,8 @@ FIX = (
 )
 
 
-@rule(
-    code="PVE110", name="ha-resource-error", title="HA resource in error state", severity="medium",
-    inputs=("pve.ha_manager_status", "pve.ha_resources_cfg") + LOG_INPUTS,
-    seed="seeds/000_ddaad953b0664170.txt:23", fix=FIX,
-)
+@rule(code="PVE110", inputs=("pve.ha_manager_status", "pve.ha_resources_cfg") + LOG_INPUTS, fix=FIX)
 def ha_error_state(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads `ha-manager status` and reports every HA service in the `error` state
-    with its node; from system and task logs, reports `service '<sid>' in error state, must be
-    disabled and fixed first` (the answer to a start or migrate of such a service).
-
-    Why it matters: a service in `error` is out of HA's hands: the CRM neither starts, stops,
-    migrates nor recovers it, and every `qm`/`pct`/`ha-manager` command on it is refused until it
-    is disabled. The guest stays down (or unprotected) until someone intervenes.
-
-    How to fix: `ha-manager set <sid> --state disabled`, find and fix the cause (the LRM journal
-    and the failed task say why: usually a disk missing on that node or a stale lock), then
-    `ha-manager set <sid> --state started`.
-    """
     reported: set[str] = set()
     status_seen = False
     for f in ctx.facts("pve.ha_manager_status"):

@@ -31,32 +31,8 @@ def _next_job_ids(jobs: list, vmid: int, count: int) -> list[str]:
     return out
 
 
-@rule(
-    code="PVE111", name="ha-replication-mismatch",
-    title="HA may recover a guest on a node without a replica of its local disks",
-    severity="critical",
-    inputs=("pve.ha_resources_cfg", "pve.guest_config", "pve.storage_cfg"),
-    seed="seeds/001_2bd87300fc635f04.txt:77",
-)
+@rule(code="PVE111", inputs=("pve.ha_resources_cfg", "pve.guest_config", "pve.storage_cfg"))
 def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
-    """What it does: for every HA resource (resources.cfg) whose guest has disks on node-local
-    storage (storage.cfg: zfspool, lvmthin, btrfs, or dir/lvm without `shared 1`), compares the
-    nodes HA may recover it on (a PVE 9 `node-affinity` rule in rules.cfg, else its HA group in
-    groups.cfg with `restricted`, else every cluster node) with the targets of its replication jobs
-    (replication.cfg `local: <vmid>-<n>` / `target`). Any candidate node other than the guest's
-    current one that holds no replica is reported, with the guest, its node and the targets.
-
-    Why it matters: Proxmox does not check that HA and replication agree (seed 001). When the
-    guest's node dies, HA moves its config to a node without its disks; the guest cannot start
-    there, stays in `error`, and the data is only on the dead node: a time bomb that goes off at
-    the worst moment. Disks with `replicate=0` are never replicated, so every other node lacks them.
-
-    How to fix: make HA use only nodes that hold a replica (a restricted group or a strict
-    node-affinity rule with the current node and the replication targets), or add replication jobs
-    to the missing nodes (`pvesr create-local-job <vmid>-<n> <node> --schedule '*/15'`). If a
-    recovery already went wrong, move `/etc/pve/nodes/<node>/<qemu-server|lxc>/<id>.conf` to the
-    node with the valid replica and start the guest there.
-    """
     resources = ha_resources(ctx)
     if not any(r.recovered_on_failure for r in resources):
         raise NotApplicable("every HA resource is `disabled` or `ignored`: HA recovers none of them")

@@ -38,29 +38,8 @@ def _log_fix(whats: list[str], node: str) -> list[StepTemplate]:
     return out
 
 
-@rule(
-    code="PVE112", name="ha-local-resources",
-    title="HA guest cannot migrate or recover: bind mount, local ISO or passed-through device",
-    severity="medium",
-    inputs=("pve.ha_resources_cfg", "pve.guest_config") + LOG_INPUTS,
-    seed="seeds/000_ddaad953b0664170.txt:33",
-)
+@rule(code="PVE112", inputs=("pve.ha_resources_cfg", "pve.guest_config") + LOG_INPUTS)
 def ha_local_resources(ctx: Context) -> Iterator[Hit]:
-    """What it does: for every guest managed by HA (resources.cfg), reads its config and reports
-    bind mount points (`mpN: /host/path,mp=...`), device mount points (`devN:`), a CD-ROM drive
-    holding an ISO on node-local storage (or the host's drive), passed-through PCI devices
-    (`hostpciN`) and host USB devices (`usbN: host=...`). From system and task logs, reports
-    `can't migrate local cdrom drive`, `VM uses local resources` and similar refusals.
-
-    Why it matters: HA moves a guest by migrating it, and recovers it by starting its config on
-    another node. A bind-mounted host path, a local ISO or a host device does not exist there: the
-    migration is refused and the recovery fails, so the guest HA was meant to protect stays down
-    when its node dies (seed 000: never bind mount or mount an ISO on HA guests).
-
-    How to fix: eject local ISOs (`qm set <id> --ide2 none,media=cdrom`), replace bind mounts by
-    storage-backed mount points or shared storage (`pct set <id> --delete mp0`), and take guests
-    that need a host device out of HA, or use a cluster resource mapping present on every node.
-    """
     evs = logs.events(ctx, None, ("local_resources",))
     try:
         resources = ha_resources(ctx, needed=not evs)

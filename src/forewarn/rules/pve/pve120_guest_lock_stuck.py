@@ -37,25 +37,8 @@ def _fix(tool: str, vmid: str, lock: str, node: str) -> list[StepTemplate]:
     return out
 
 
-@rule(
-    code="PVE120", name="guest-lock-stuck", title="Stuck guest lock blocks migrate/backup/config change",
-    severity="low", inputs=("pve.guest_config",) + LOG_INPUTS,
-    seed="seeds/000_ddaad953b0664170.txt:27",
-)
+@rule(code="PVE120", inputs=("pve.guest_config",) + LOG_INPUTS)
 def guest_lock_stuck(ctx: Context) -> Iterator[Hit]:
-    """What it does: reports every guest config that carries `lock: <backup|migrate|snapshot|...>`
-    with the node that owns it (from the config's path), and the log lines `CT is locked
-    (migrate)` / `VM is locked (backup)` that an operation refused because of a lock. The bundle
-    has no list of running tasks, so each finding says "if no task is running".
-
-    Why it matters: Proxmox locks a guest for the length of a backup, migration, snapshot or
-    clone. If that task dies (node crash, killed process, lost backup storage), the lock stays and
-    every later operation needing it fails: migration, backup, snapshot, config changes. Only this
-    guest is affected and it keeps running (seed 001: low severity).
-
-    How to fix: make sure no task still holds the lock, then `pct unlock <id>` / `qm unlock <id>`
-    on the guest's node. A `suspended` lock is different: the VM was hibernated, resume it.
-    """
     for g in guests(ctx):
         lock = g.config.lock
         if not lock:

@@ -27,28 +27,8 @@ def _features_arg(g: Guest) -> str:
     return ",".join(f"{k}={feats[k]}" for k in order if k in feats)
 
 
-@rule(
-    code="PVE121", name="lxc-nesting-missing",
-    title="Container without nesting: systemd-logind fails (systemd >= 242), SSH login hangs",
-    severity="medium", inputs=("pve.guest_config",) + LOG_INPUTS,
-    seed="seeds/000_ddaad953b0664170.txt:203",
-)
+@rule(code="PVE121", inputs=("pve.guest_config",) + LOG_INPUTS)
 def lxc_no_nesting(ctx: Context) -> Iterator[Hit]:
-    """What it does: reports every container (lxc config) without `features: nesting=1` whose OS
-    likely runs systemd >= 242 (ostype debian, ubuntu, centos, fedora, archlinux, opensuse, or not
-    set); alpine and gentoo (OpenRC) are skipped. The in-guest log lines `Failed to activate service
-    'org.freedesktop.login1': timed out` and `status=226/NAMESPACE` make the finding certain: they
-    are tied to a container whose hostname matches the log's host, or reported on their own.
-
-    Why it matters: systemd 242 and later sandbox services (logind among them) with namespaces
-    and mounts that an LXC container may only set up with nesting. Without it systemd-logind fails
-    with 226/NAMESPACE and SSH logins hang for the D-Bus timeout before a shell appears (seed 000:
-    Debian buster -> bullseye upgrades). It matters only for systemd >= 242 guests.
-
-    How to fix: `pvesh set /nodes/<node>/lxc/<id>/config -features keyctl=1,nesting=1` (keyctl
-    only for unprivileged containers), then restart the container. `-features` replaces the whole
-    feature list, so the command carries the features already set.
-    """
     evs = logs.events(ctx, None, KINDS)
     hosts_with_events: dict[str, list[logs.NodeEvent]] = {}
     for e in evs:

@@ -46,27 +46,8 @@ def _fix(keys: int | None, nbytes: int | None) -> list[StepTemplate]:
     return out
 
 
-@rule(
-    code="PVE122", name="keyring-quota", title="Docker in LXC: session keyring quota exhausted",
-    severity="medium", inputs=("host.key_users",) + LOG_INPUTS, platform="linux",
-    seed="seeds/000_ddaad953b0664170.txt:239",
-)
+@rule(code="PVE122", inputs=("host.key_users",) + LOG_INPUTS, platform="linux")
 def keyring_quota(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads /proc/key-users of every node and reports each uid other than 0 that
-    uses 90 % or more of its key count (`kernel.keys.maxkeys`) or key bytes (`kernel.keys.maxbytes`),
-    e.g. the seed's `100000: 1198 1198/1198 1198/50000 19871/20000` (99 % of the bytes). uid 0 has
-    its own, much larger limits and is ignored. From logs and pasted errors, reports `join session
-    keyring: create session key: disk quota exceeded`.
-
-    Why it matters: every Docker container started inside an LXC container creates a session
-    keyring owned by the container's host uid. All unprivileged containers with the default id map
-    are host uid 100000 and share one quota of 200 keys / 20000 bytes, so after a few dozen Docker
-    containers every new one fails with `disk quota exceeded` (EDQUOT).
-
-    How to fix: raise `kernel.keys.maxkeys` / `kernel.keys.maxbytes` with `sysctl -w` (values
-    computed from what /proc/key-users shows), persist them in /etc/sysctl.d/90-forewarn-keys.conf
-    (PVE 9 no longer reads /etc/sysctl.conf at boot) and run `sysctl --system`.
-    """
     hit_nodes: set[str] = set()
     for f in ctx.facts("host.key_users"):
         near = [u for u in f.value.users if u.uid != 0 and max(u.keys_ratio, u.bytes_ratio) >= NEAR]

@@ -49,29 +49,8 @@ def _cmdline_for(ctx: Context, node: str):
     return all_[0] if len(all_) == 1 else None
 
 
-@rule(
-    code="PVE123", name="docker-lxc-cgroup-v2",
-    title="Docker in LXC on a cgroup v2 host: `Devices cgroup isn't mounted`", severity="medium",
-    inputs=LOG_INPUTS, seed="seeds/000_ddaad953b0664170.txt:280",
-)
+@rule(code="PVE123", inputs=LOG_INPUTS)
 def docker_cgroup2(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds `Devices cgroup isn't mounted` (dockerd's refusal to start) in system
-    logs, task logs or pasted errors, and checks the host: the unified cgroup hierarchy is in use
-    when /proc/cmdline lacks `systemd.unified_cgroup_hierarchy=0` (the default from PVE 7 on);
-    the PVE major version comes from `pveversion -v` (or is guessed from the `-pve` kernel). A
-    host that boots the legacy hierarchy, or a PVE 6 host (hybrid by default), is not this
-    problem and passes.
-
-    Why it matters: Docker before 20.10 only knows cgroup v1 and cannot start inside a container
-    on a cgroup v2 host (seed 000: after upgrading PVE 6 -> 7, containers with keyctl=1,nesting=1
-    could no longer start docker.service).
-
-    How to fix: best, run Docker >= 20.10 (cgroup v2 aware) or a newer distribution in the
-    container. On PVE <= 8 the host can boot the legacy hierarchy instead: add
-    `systemd.unified_cgroup_hierarchy=0` to GRUB_CMDLINE_LINUX_DEFAULT, `update-grub` (or
-    `proxmox-boot-tool refresh`) and reboot, which affects every guest of the node. PVE 9 no
-    longer boots the legacy hierarchy: there only the Docker upgrade works.
-    """
     evs = logs.events(ctx, None, ("cgroup_devices_missing",))
     by_node: dict[str, list[logs.NodeEvent]] = {}
     for e in evs:

@@ -33,28 +33,12 @@ def _hit_fix(stype: str | None) -> list:
 
 
 @rule(
-    code="PVE130", name="network-storage-offline", title="Network storage stale or offline",
-    severity="high",
+    code="PVE130",
     inputs=("pve.pvesm_status", "host.stat_mounts", *logs.LOG_SPECS),
-    platform="linux",  # a stale NFS mount in the kernel log or a hung stat needs no PVE evidence
-    seed="seeds/001_2bd87300fc635f04.txt:45", fix=FIX,
+    platform="linux",
+    fix=FIX,
 )
 def network_storage_offline(ctx: Context) -> Iterator[Hit]:
-    """What it does: reports network storages (nfs, cifs, glusterfs, cephfs, pbs) that `pvesm status`
-    shows inactive or that pvesm says are not online, network mount points whose `stat -f` timed
-    out (the timeout is the evidence), and kernel `nfs: server X not responding` lines (saying
-    whether `nfs: server X OK` followed). The severity follows what the storage holds: ISO images
-    and templates only -> low; backups, VM disks or container volumes -> high.
-
-    Why it matters: Proxmox keeps trying to mount a storage that is configured for the node but
-    never unmounts a stale one; every process touching the mount (pvestatd, backups, the guests
-    whose disks live there) hangs in uninterruptible sleep, and the web interface shows grey
-    question marks. A dead backup target silently stops backups.
-
-    How to fix: bring the server or the network back. If the share stays dead, lazily unmount it
-    (`umount -nlf <mountpoint>`, mount point /mnt/pve/<storage> unless `path` says otherwise) so
-    processes stop hanging; Proxmox mounts it again when the server answers.
-    """
     _, cfg = storage_cfg(ctx)
     sections = {s.id: s for s in cfg.sections} if cfg else {}
     by_server: dict[str, list] = {}

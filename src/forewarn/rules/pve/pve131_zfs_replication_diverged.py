@@ -23,26 +23,11 @@ FIX = (
 
 
 @rule(
-    code="PVE131", name="zfs-replication-diverged", title="ZFS replication broken: snapshots diverged",
-    severity="critical",
+    code="PVE131",
     inputs=("pve.pvesr_status", "pve.zfs_snapshots", "pve.task_log", *logs.LOG_SPECS),
-    seed="seeds/001_2bd87300fc635f04.txt:88", fix=FIX,
+    fix=FIX,
 )
 def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
-    """What it does: reports replication jobs that `pvesr status` shows failing (FailCount > 0 or
-    an error state), logs saying `most recent snapshot of <dataset> does not match incremental
-    source`, and, when `zfs list -t snapshot` of the source and the target node are both there,
-    datasets whose `__replicate_<job>_...` snapshots on the target share no snapshot (same name
-    and guid) with the source.
-
-    Why it matters: a replication job keeps one snapshot per target; once source and target
-    disagree on it, every incremental send fails and the target copy ages silently. A failover
-    (HA or manual) to that node then starts the guest from stale data (seed 001: "catastrophic").
-
-    How to fix: delete the target's copy of the dataset (`zfs destroy -r <pool>/<vm-disk>` on the
-    TARGET node, never on the source) so the job re-sends it in full, then
-    `pvesr schedule-now <job>` and watch `pvesr status`.
-    """
     repl_cfg = next(iter(ctx.facts("pve.replication_cfg")), None)
     targets: dict[str, str] = {}
     if repl_cfg is not None:

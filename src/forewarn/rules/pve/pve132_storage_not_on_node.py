@@ -40,25 +40,8 @@ def _vg_names(value: Any) -> set[str] | None:
     return names
 
 
-@rule(
-    code="PVE132", name="storage-not-on-node", title="Storage defined for nodes that do not have it",
-    severity="low",
-    inputs=("pve.storage_cfg",),
-    seed="seeds/002_266b854f2af946cd.txt:253", fix=FIX,
-)
+@rule(code="PVE132", inputs=("pve.storage_cfg",), fix=FIX)
 def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
-    """What it does: for each zfspool, lvm or lvmthin storage in storage.cfg that has no `nodes`
-    line (or lists a node), checks every node's `zpool status` / `vgs` for the pool or volume
-    group, and reads logs for `zfs error: cannot open '<pool>': no such pool`.
-
-    Why it matters: storage.cfg is shared by the whole cluster; a local storage without `nodes`
-    is expected on every node. Nodes without that pool log an error every 10 seconds (pvestatd),
-    show the storage with a question mark, and offer it as a migration or restore target that
-    then fails.
-
-    How to fix: restrict the storage to the nodes that have it: `pvesm set <storage> --nodes
-    <node,...>` (seed 002: add `nodes pve-5` under `zfspool: local-zfs`).
-    """
     cfg_f, cfg = storage_cfg(ctx)
     if cfg is None:
         raise CouldNotCheck("storage.cfg could not be read")

@@ -31,27 +31,8 @@ def _is_mountpoint_set(value: str | None) -> bool:
     return value.strip().lower() not in ("0", "no", "false", "off", "")
 
 
-@rule(
-    code="PVE133", name="dir-storage-not-mountpoint",
-    title="Backup/dir storage on a path that may not be mounted", severity="high",
-    inputs=("pve.storage_cfg",),
-    seed="seeds/002_266b854f2af946cd.txt:213", fix=FIX,
-)
+@rule(code="PVE133", inputs=("pve.storage_cfg",), fix=FIX)
 def dir_storage_not_mountpoint(ctx: Context) -> Iterator[Hit]:
-    """What it does: finds `dir` storages whose path is a place that is normally a mounted disk or
-    share (under /mnt, /media, /srv, or named like a USB/NAS/backup disk), or that is a mount
-    point right now, and that do not set `is_mountpoint`. When `/proc/mounts` of a node is there,
-    it also says whether the path is mounted on that node at this moment.
-
-    Why it matters: if the disk or share is not mounted (boot order, a dead USB disk, a stale NFS
-    server), the path is just an empty directory on the root filesystem. Backups, templates or
-    even VM disks are then written there: the root filesystem fills up and the node stops
-    working, while the "backups" are not where anyone expects them.
-
-    How to fix: `pvesm set <storage> --is_mountpoint yes` (or the mount path), so Proxmox treats
-    the storage as offline while it is not mounted. For custom jobs writing to the same place,
-    add `RequiresMountsFor=<path>` to their systemd unit (seed 002 l.215).
-    """
     cfg_f, cfg = storage_cfg(ctx)
     if cfg is None or cfg_f is None:
         raise CouldNotCheck("storage.cfg could not be read")

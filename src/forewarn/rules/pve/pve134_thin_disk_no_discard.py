@@ -23,25 +23,8 @@ FIX = (
 )
 
 
-@rule(
-    code="PVE134", name="thin-disk-no-discard", title="Thin/ZFS-backed VM disks without discard",
-    severity="low",
-    inputs=("pve.guest_config",),
-    seed="seeds/002_266b854f2af946cd.txt:156", fix=FIX,
-)
+@rule(code="PVE134", inputs=("pve.guest_config",), fix=FIX)
 def thin_disk_no_discard(ctx: Context) -> Iterator[Hit]:
-    """What it does: lists VM disks (scsi, virtio, sata, ide) that live on a zfspool or lvmthin
-    storage and do not have `discard=on`. Storage types come from storage.cfg; without it, only
-    the installer's `local-zfs` and `local-lvm` are recognised.
-
-    Why it matters: ZFS and LVM-thin allocate space as the guest writes and only give it back
-    when the guest discards (TRIM) freed blocks. Without `discard=on` QEMU drops the guest's
-    TRIM, so `fstrim` in the guest frees nothing and the volume only ever grows (seed 002 l.156)
-    until the pool or thin pool runs full.
-
-    How to fix: `qm set <vmid> --<disk> <volume>,<existing options>,discard=on` (takes effect at
-    the next VM start), then enable `fstrim.timer` in the guest.
-    """
     _, cfg = storage_cfg(ctx)
     types = {s.id: s.type for s in cfg.sections} if cfg else dict(_DEFAULT_THIN)
     if not any(t in THIN_TYPES for t in types.values()):

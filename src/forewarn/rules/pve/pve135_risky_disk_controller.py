@@ -23,24 +23,8 @@ FIX = (
 )
 
 
-@rule(
-    code="PVE135", name="risky-disk-controller",
-    title="Disk controller the seed's site saw hang hosts on ZFS", severity="info",
-    inputs=("pve.guest_config",),
-    seed="seeds/002_266b854f2af946cd.txt:152", fix=FIX,
-)
+@rule(code="PVE135", inputs=("pve.guest_config",), fix=FIX)
 def risky_disk_controller(ctx: Context) -> Iterator[Hit]:
-    """What it does: for VMs with disks on ZFS storage, reports `scsihw: virtio-scsi-single`,
-    `lsi*` or `megasas` (a VM with SCSI disks and no `scsihw` line gets QEMU's default LSI
-    controller) and disks with `iothread=1`.
-
-    Why it matters: the seed's site (2× Xeon, RAIDZ2 of SSDs) saw these settings freeze the whole
-    Proxmox host when such a VM rebooted, possibly a ZFS bug or bad memory; they run VirtIO SCSI
-    (not single) without iothread since. This is one site's experience, hence info only.
-
-    How to fix: `qm set <vmid> --scsihw virtio-scsi-pci`, and set each disk again without
-    `iothread=1`.
-    """
     _, cfg = storage_cfg(ctx)
     types = {s.id: s.type for s in cfg.sections} if cfg else {"local-zfs": "zfspool"}
     zfs_storages = {sid for sid, t in types.items() if t in ZFS_TYPES}

@@ -32,28 +32,8 @@ def _human(n: int | None) -> str:
     return f"{n} B"
 
 
-@rule(
-    code="PVE136", name="zvol-space-amplification",
-    title="zvol space amplification (small volblocksize on RAIDZ)", severity="medium",
-    inputs=("pve.zfs_volumes",),
-    seed="seeds/002_266b854f2af946cd.txt:241", fix=FIX,
-)
+@rule(code="PVE136", inputs=("pve.zfs_volumes",), fix=FIX)
 def zvol_space_amplification(ctx: Context) -> Iterator[Hit]:
-    """What it does: compares each zvol's `used` with its `logicalused` (from `zfs get`); on RAIDZ
-    pools (from `zpool status`), a zvol using 1.5× or more of what it holds with a small
-    `volblocksize` (16K or less) is reported, with its block size and both sizes. Space held by a
-    `refreservation` is not counted as amplification. Without `logicalused`, `volsize` stands in
-    (the data cannot exceed it, so the ratio is then a lower bound).
-
-    Why it matters: RAIDZ stores each block with its parity and padding; with small blocks the
-    overhead can double or triple the space (seed 002: a 300 GiB disk used 712 GB, 3× through a
-    badly tuned zvol), so pools fill up far earlier than the guests' disks suggest, and I/O is
-    slow.
-
-    How to fix: the block size of a zvol is fixed at creation: set a larger default on the storage
-    (`pvesm set <storage> --blocksize 16k`), create a new disk, copy the data (dd, or
-    `qm disk move`), then fstrim in the guest.
-    """
     zp = ctx.by_node("pve.zpool_status")
     if zp and not any(f.value.pools for f in zp.values()):
         raise NotApplicable("no ZFS pool on any node")

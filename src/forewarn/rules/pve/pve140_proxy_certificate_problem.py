@@ -55,28 +55,8 @@ def _is_custom(f: Fact) -> bool:
     return "pveproxy-ssl" in (f.record.source or f.artifact)
 
 
-@rule(
-    code="PVE140", name="proxy-certificate-problem",
-    title="Proxy certificate expiring, expired or different across nodes; PBS fingerprint mismatch",
-    severity="medium",
-    inputs=("pve.proxy_cert", "pve.pbs_cert"),
-    seed="seeds/002_266b854f2af946cd.txt:96", fix=FIX,
-)
+@rule(code="PVE140", inputs=("pve.proxy_cert", "pve.pbs_cert"), fix=FIX)
 def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
-    """What it does: reads each node's web proxy certificate (/etc/pve/nodes/<node>/pveproxy-ssl.pem,
-    else pve-ssl.pem) and the PBS proxy certificate: reports certificates that expired or expire
-    within 30 days, custom certificates that differ between nodes (with each node's SHA-256
-    fingerprint; seed 002's site deploys one certificate to every node), and `pbs` storages whose
-    `fingerprint` in storage.cfg is not the SHA-256 fingerprint of the PBS certificate.
-
-    Why it matters: an expired proxy certificate breaks the web interface and API clients that
-    check it; a renewed PBS certificate whose fingerprint was not updated in storage.cfg makes
-    every backup to that PBS fail (`certificate validation failed`), silently for scheduled jobs.
-
-    How to fix: renew and redeploy the certificate to every node (`pvenode cert set ...` or copy
-    and `systemctl reload pveproxy`), and update PBS storages with `pvesm set <id> --fingerprint
-    <new>` (seed 002's script has the typo `--finerprint`, which pvesm rejects).
-    """
     now = ctx.now
     certs = _node_certs(ctx)
     for node, f in sorted(certs.items()):

@@ -62,25 +62,8 @@ def unit_state(value: Any, unit: str) -> tuple[Any, str | None, str | None, int 
         (str(file_state) if file_state is not None else None), (line if isinstance(line, int) else None)
 
 
-@rule(
-    code="PVE141", name="firewall-disabled-not-masked",
-    title="Host firewall disabled in host.fw while pve-firewall.service still runs", severity="info",
-    inputs=("pve.host_fw",), requires=(),
-    seed="seeds/002_266b854f2af946cd.txt:50", fix=FIX,
-)
+@rule(code="PVE141", inputs=("pve.host_fw",), requires=(), fix=FIX)
 def firewall_disabled_not_masked(ctx: Context) -> Iterator[Hit]:
-    """What it does: for each node whose host.fw says `enable: 0`, reads the state of
-    pve-firewall.service (`systemctl show`: ActiveState, UnitFileState) and reports it when the
-    unit is still active or enabled rather than masked.
-
-    Why it matters: `enable: 0` only turns the host rules off. pve-firewall keeps running, keeps
-    managing iptables/nftables chains and re-applies its setup on every change, which fights with
-    a site's own rules (seed 002 l.52: "pve-firewall still tries to deploy or restore firewall
-    settings"). Sites that do not use the Proxmox firewall should stop the service for good.
-
-    How to fix: if no guest uses the Proxmox firewall, `systemctl stop`, `disable` and `mask`
-    pve-firewall.service (seed 002 l.59-62).
-    """
     disabled: dict[str, Any] = {}
     for f in ctx.facts("pve.host_fw"):
         node = owner_node(f)

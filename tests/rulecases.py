@@ -1,4 +1,4 @@
-"""Rule cases: the real failing and passing evidence beside each rule, as data.
+"""Rule cases: the real failing and passing evidence beside each rule, as data (the tests' loader).
 
 A case names its evidence per spec (and per node for cross-node rules), inline or as a
 slice of a file under `tests/evidence/` (the real captures and seed documents):
@@ -23,13 +23,7 @@ from forewarn.specs import SPECS
 
 
 def evidence_root() -> Path:
-    """`tests/evidence` of the source tree this package runs from."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        cand = parent / "tests" / "evidence"
-        if cand.is_dir():
-            return cand
-    return Path.cwd() / "tests" / "evidence"
+    return Path(__file__).resolve().parent / "evidence"
 
 
 def case_nodes(case: dict[str, Any]) -> dict[str, dict[str, Any]]:

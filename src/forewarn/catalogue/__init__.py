@@ -1,0 +1,114 @@
+"""The catalogue: every rule's metadata, read from the YAML beside it — the one source of truth.
+
+`rules/<family>/<code>_<slug>.yaml` holds a rule's code, name, title, severity, kind, seed
+reference, its documentation (what it does, why it matters, how to fix), what `forewarn why`
+searches (symptoms, words, cause, advice), a short real example and its real cases. A rule whose
+logic is code has a module of the same stem; an `advise` row (a pitfall no evidence shows) is a
+YAML alone. `scan`, `rules`, `why`, the reports and docs/catalogue.md all read this.
+
+Only the head of each file (everything before `cases:`) is parsed here: the cases can be large
+and are read by the tests and by `forewarn rules CODE`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from forewarn.model.findings import Severity
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+FAMILIES = ("pve", "lvm", "net", "lnx", "osk", "k8s")
+KINDS = ("detect", "advise")
+REQUIRED = ("code", "name", "title", "severity", "kind", "seed", "cause", "advice", "symptoms", "words")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+_CASES = re.compile(r"^cases:", re.M)
+
+
+class MetaError(ValueError):
+    """A rule's YAML lacks or mangles its metadata (a developer's mistake: tests catch it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    code: str
+    name: str
+    title: str
+    severity: Severity
+    kind: str  # "detect" | "advise"
+    seed: str
+    path: Path
+    what: str = ""  # what the rule does (detect rules)
+    why: str = ""  # why it matters: a finding's cause
+    how: str = ""  # how to fix, in words
+    cause: str = ""  # why the problem happens
+    advice: str = ""  # what to do, as the source documents say
+    evidence: str = ""  # what scan/explain need to see
+    symptoms: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    example: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def family(self) -> str:
+        return self.code[:-3]  # PVE101 -> PVE, K8S101 -> K8S
+
+    def row(self) -> dict[str, Any]:
+        """As `forewarn why` and `rules --format json` show a catalogue row."""
+        return {"code": self.code, "kind": self.kind, "severity": self.severity.label, "name": self.name,
+                "title": self.title, "symptoms": list(self.symptoms), "words": list(self.words),
+                "cause": self.cause, "advice": self.advice, "evidence": self.evidence, "seed": self.seed}
+
+
+def head_of(text: str) -> str:
+    m = _CASES.search(text)
+    return text[: m.start()] if m else text
+
+
+def load_meta(path: Path) -> RuleMeta:
+    try:
+        data = yaml.load(head_of(path.read_text(encoding="utf-8")), Loader=_LOADER) or {}  # noqa: S506
+    except (OSError, yaml.YAMLError) as exc:
+        raise MetaError(f"{path}: {exc}") from None
+    missing = [k for k in REQUIRED if not data.get(k)]
+    if missing:
+        raise MetaError(f"{path.name}: lacks {', '.join(missing)}")
+    if data["kind"] not in KINDS:
+        raise MetaError(f"{path.name}: kind {data['kind']!r} is not one of {KINDS}")
+    try:
+        severity = Severity.parse(str(data["severity"]))
+    except ValueError:
+        raise MetaError(f"{path.name}: severity {data['severity']!r}") from None
+    text = {k: " ".join(str(data.get(k) or "").split()) for k in ("what", "why", "how", "cause", "advice", "evidence")}
+    return RuleMeta(code=str(data["code"]), name=str(data["name"]), title=str(data["title"]), severity=severity,
+                    kind=str(data["kind"]), seed=str(data["seed"]), path=path, **text,
+                    symptoms=tuple(str(s) for s in data["symptoms"]), words=tuple(str(w) for w in data["words"]),
+                    example=dict(data.get("example") or {}))
+
+
+def _load_all() -> dict[str, RuleMeta]:
+    out: dict[str, RuleMeta] = {}
+    for family in FAMILIES:
+        for path in sorted((RULES_DIR / family).glob("*.yaml")):
+            meta = load_meta(path)
+            if meta.code in out:
+                raise MetaError(f"{meta.code} in both {out[meta.code].path.name} and {path.name}")
+            out[meta.code] = meta
+    return out
+
+
+CATALOGUE: dict[str, RuleMeta] = _load_all()
+
+
+def meta_beside(module_file: str, code: str) -> RuleMeta:
+    """The metadata of the rule whose module is `module_file` (its YAML has the same stem)."""
+    path = Path(module_file).with_suffix(".yaml")
+    meta = CATALOGUE.get(code)
+    if meta is None or meta.path.resolve() != path.resolve():
+        meta = load_meta(path)
+    if meta.code != code:
+        raise MetaError(f"{path.name} says {meta.code}, its module registers {code}")
+    return meta

@@ -1,0 +1,160 @@
+"""Where a command's output goes, the options every command shares, and the one-line failure.
+
+A command function raises `Fail` (or click's UsageError) for a problem with its input; `main`
+turns it into one line on stderr and exit code 2. Nothing below the command functions exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import IO, Any
+
+import click
+from rich.console import Console
+
+import functools
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")  # model.findings.Severity, without importing it
+FORMATS = ("text", "json", "markdown")
+REPORT_FORMATS = (*FORMATS, "html")  # scan, explain and timeline
+# `-o FILE` without `--format`: the format its extension names
+BY_EXTENSION = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+                ".txt": "text", ".log": "text"}
+
+
+class Fail(click.ClickException):
+    """A problem with what the user gave: `forewarn: MESSAGE` on stderr, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"forewarn: {self.format_message()}", err=True)
+
+
+class Output:
+    """Where a report goes: the terminal (coloured) or a file given with -o."""
+
+    def __init__(self, fmt: str, out: str | None, color: bool | None) -> None:
+        self.fmt, self.out = fmt, out
+        self.color = color
+
+    def console(self) -> Console:
+        if self.out:
+            return Console(file=open_out(self.out), force_terminal=False, no_color=True, width=WIDTH)
+        # None lets rich honour NO_COLOR and see whether stdout is a terminal; --color forces
+        # colour into a pipe, --no-color takes it away
+        if self.color is False:  # plain text: no escape sequence at all, bold included
+            return Console(color_system=None, highlight=False, soft_wrap=False, width=_width())
+        return Console(force_terminal=True if self.color else None, highlight=False, soft_wrap=False,
+                       width=_width())
+
+    def write(self, text: str) -> None:
+        if self.out:
+            with open_out(self.out) as fh:
+                fh.write(text)
+        else:
+            click.echo(text)
+
+
+WIDTH = 120  # of a report written to a file, and the widest a terminal report gets
+
+
+def _width() -> int | None:
+    """Every command's terminal output: the terminal's width (COLUMNS wins), at most WIDTH."""
+    import os
+    import shutil
+
+    cols = os.environ.get("COLUMNS")
+    width = int(cols) if cols and cols.isdigit() else shutil.get_terminal_size((WIDTH, 40)).columns
+    return max(40, min(width, WIDTH))
+
+
+def pick_format(fmt: str | None, out: str | None, allowed: tuple[str, ...]) -> str:
+    """`--format` when given; else the one `-o FILE`'s extension names; else text."""
+    from pathlib import PurePath
+
+    if fmt:
+        return fmt
+    if out:
+        named = BY_EXTENSION.get(PurePath(out).suffix.lower())
+        if named in allowed:
+            return named
+        if named:
+            raise Fail(f"-o {out}: this command does not write {named} (formats: {', '.join(allowed)})")
+    return "text"
+
+
+def open_out(path: str) -> IO[str]:
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise Fail(f"-o {path}: cannot write: {exc.strerror}") from None
+
+
+def parse_now(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Fail(f"--now {value!r}: not an ISO date/time (e.g. 2026-03-21T10:00:00)") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    """`NAME=FILE` values as {FILE: NAME}."""
+    out: dict[str, str] = {}
+    for v in values:
+        if "=" not in v:
+            raise Fail(f"{option} {v!r}: expected NAME=FILE")
+        k, _, f = v.partition("=")
+        out[f] = k
+    return out
+
+
+def _apply(func: Callable[..., Any], options: list[Callable[..., Any]]) -> Any:
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
+def common(func: Callable[..., Any] | None = None, *, formats: tuple[str, ...] = FORMATS) -> Any:
+    """--format, -o and --color; the format defaults to what -o's extension names, else text."""
+    if func is None:
+        return lambda f: common(f, formats=formats)
+
+    @functools.wraps(func)
+    def resolved(*args: Any, **kw: Any) -> Any:
+        kw["fmt"] = pick_format(kw.get("fmt"), kw.get("out"), formats)
+        return func(*args, **kw)
+
+    return _apply(resolved, [
+        click.option("--format", "fmt", type=click.Choice(formats), default=None,
+                     help=f"Output format: {', '.join(formats)} (default: from -o's extension, else text)."),
+        click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the report to FILE."),
+        click.option("--color/--no-color", default=None,
+                     help="Force colour on (also into a pipe) or off; default: on a terminal, unless NO_COLOR is set."),
+        click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors (no progress, no notes)."),
+    ])
+
+
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    return _apply(func, [
+        click.option("--fail-on", type=click.Choice(SEVERITIES), default="high",
+                     show_default=True, help="Exit 1 when a finding is at or above this severity."),
+        click.option("--suppress", "suppress_file", type=click.Path(dir_okay=False),
+                     help="YAML file of accepted findings (code, node, reason)."),
+        click.option("--now", "now", help="Treat this as the current time (ISO); default: the evidence's own time."),
+        click.option("--only", "only", multiple=True, help="Run only these rule codes (repeatable)."),
+        click.option("-v", "--verbose", is_flag=True, help="Show all evidence lines and inputs."),
+        click.option("--show-passed", is_flag=True, help="List the rules that passed too."),
+    ])
+
+
+def check_html(out: str | None) -> None:
+    """Refuse an HTML report that cannot be written here (missing extra, or a terminal)."""
+    from forewarn.report.html import html_problem
+
+    if problem := html_problem(out):
+        raise Fail(problem)
