@@ -148,7 +148,8 @@ def test_partitioned_node_loses_quorum(cluster: corosync_lab.Lab, tmp_path: Path
         assert not [f for f in hits(report, "PVE101") if set(f["nodes"]) & {"node1", "node2"}], show(report)
         # the membership change, from the nodes' own logs
         split = hits(report, "PVE102")
-        assert split and "split {node1, node2} | {node3}" in split[0]["message"], show(report)
+        # the timeline's episode title: "node3 cut off: {node1, node2} | {node3}"
+        assert split and "{node1, node2} | {node3}" in split[0]["message"], show(report)
         logs = {e["node"] for f in split for e in f["evidence"] if e["spec"].startswith("log.")}
         assert logs == set(NODES), split[0]["evidence"]
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.text import Text
 
-from forewarn.facts.timeline import Episode, Interval, TEvent, Timeline, _dur, _nat
+from forewarn.facts.timeline import Episode, Interval, TEvent, Timeline, dur, episode_span, nat
 
 MAX_LINES_PER_NODE = 14  # per episode, without --verbose
 _LOUD = {"non_primary", "pmxcfs_lost_quorum", "ha_lost_lock", "boot", "watchdog_expired", "watchdog_not_stopped",
@@ -36,19 +36,14 @@ def _multi_day(tl: Timeline) -> bool:
 
 
 def _span(ep: Episode, days: bool) -> str:
-    if ep.timed and ep.start is not None and ep.end is not None:
-        return f"{_t(ep.start, days=days)}–{_t(ep.end, days=days)} ({_dur((ep.end - ep.start).total_seconds())})"
-    if ep.lines:
-        parts = [f"{n} lines {a}–{b}" if len(ep.lines) > 1 else f"lines {a}–{b}" for n, (a, b) in ep.lines.items()]
-        return ", ".join(parts)
-    return ""
+    return episode_span(ep, days)  # the same words PVE102 uses for the same episode
 
 
 def _iv_span(iv: Interval, days: bool) -> str:
     if iv.start is not None and iv.end_seq is None:
         return f"from {_t(iv.start, days=days)} to the end of the log"
     if iv.start is not None and iv.end is not None:
-        return f"{_dur(iv.seconds or 0)} ({_t(iv.start, days=days)}–{_t(iv.end, days=days)})"
+        return f"{dur(iv.seconds or 0)} ({_t(iv.start, days=days)}–{_t(iv.end, days=days)})"
     return "(times unknown)"
 
 
@@ -144,7 +139,7 @@ def _header(tl: Timeline, source: str) -> list[tuple[str, str]]:
     span = ""
     if times:
         a, b = min(times), max(times)
-        span = f" · {a:%b %d %H:%M:%S} – {_t(b, days=days)} ({_dur((b - a).total_seconds())})"
+        span = f" · {a:%b %d %H:%M:%S} – {_t(b, days=days)} ({dur((b - a).total_seconds())})"
     out.append((f"{len(tl.lanes)} node{'s' if len(tl.lanes) != 1 else ''} ({names}){span} · "
                 f"{len(tl.events)} events", ""))
     if not tl.events:
@@ -158,7 +153,7 @@ def _header(tl: Timeline, source: str) -> list[tuple[str, str]]:
         if corrected:
             for s in corrected:
                 ahead = "ahead of" if s.offset > 0 else "behind"  # type: ignore[operator]
-                out.append((f"clock: {s.node} runs {_dur(abs(s.offset))} {ahead} {s.reference} "  # type: ignore[arg-type]
+                out.append((f"clock: {s.node} runs {dur(abs(s.offset))} {ahead} {s.reference} "  # type: ignore[arg-type]
                             f"(from {s.anchors} membership{'s' if s.anchors != 1 else ''} logged by both, "
                             f"spread {s.spread:.0f} s): corrected; events are ordered by corrected time", "yellow"))
         elif tl.skews:
@@ -197,7 +192,7 @@ def _non_quorate_line(ep: Episode, days: bool) -> str:
     for iv in ep.non_quorate:
         per.setdefault(iv.node, []).append(iv)
     items = []
-    for node in sorted(per, key=_nat):
+    for node in sorted(per, key=nat):
         ivs = per[node]
         why = " starting" if all(iv.reason.startswith("corosync starting") for iv in ivs) else ""
         if ep.timed:
@@ -225,7 +220,7 @@ def _episode_blocks(tl: Timeline, ep: Episode, verbose: bool, days: bool) -> tup
         facts.append(nq)
     if ep.links_lost and len(ep.links_lost) > 1 and ep.kind not in ("split", "cut-off", "crash", "restart"):
         facts.append("links lost: " + "; ".join(f"{n} → {', '.join(h)}" for n, h in
-                                               sorted(ep.links_lost.items(), key=lambda x: _nat(x[0]))))
+                                               sorted(ep.links_lost.items(), key=lambda x: nat(x[0]))))
     for c in ep.crashes:
         when = f"~{_t(c.at, days=days)}" if c.at is not None else "before its restart"
         facts.append(f"{c.node}: corosync died without a clean exit {when}, restarted {_t(c.restart.ts, c.restart, days)}")

@@ -33,18 +33,25 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from forewarn.catalogue import CATALOGUE as _META
+from forewarn.why.citations import cite, citations
 
 CATALOGUE = {code: m.row() for code, m in _META.items()}
 
 THRESHOLD = 0.3    # below this a row is not a hit
+# At or above this the first row is the answer; below it `why` says no known pitfall matches and
+# lists the rows only as weak candidates. Calibrated on real error lines (tests/test_why_calibration.py:
+# the share of lines whose first row is right, and the lines confidently wrong, which must be none).
+CONFIDENT = 0.9
 RELATIVE = 0.45    # ... nor below this share of the best row's score
 MAX_TEXT = 64_000  # characters of input looked at
 FUZZY_ALL = 300    # texts up to this long are fuzzy-matched against every phrase
 FUZZY_MAX = 4_000  # longer texts only against rows their words already point at; beyond: no fuzzy
 
 FIELD_WEIGHTS = {"code": 1.0, "symptoms": 1.0, "words": 1.0, "title": 0.9, "name": 0.7,
-                 "evidence": 0.3, "cause": 0.4, "advice": 0.3}
-PHRASE_FIELDS = ("symptoms", "words", "title")
+                 "evidence": 0.3, "cause": 0.4, "advice": 0.3,
+                 "also_seen": 0.6}  # lines the problem prints that other problems print too
+PHRASE_FIELDS = ("symptoms", "also_seen", "words", "title")
+EXACT_MIN = 14  # a symptom at least this long (effective length), found whole in the text, is an answer
 
 # ------------------------------------------------------------------------------ normalising
 
@@ -231,6 +238,7 @@ class _Phrase:
     text: str
     norm: str
     eff: float
+    field: str = ""
 
 
 @dataclass(slots=True)
@@ -247,7 +255,7 @@ _INDEX: _Index | None = None
 
 def _field_texts(code: str, row: dict[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {"code": [code]}
-    for f in ("symptoms", "words", "title", "name", "evidence", "cause", "advice"):
+    for f in ("symptoms", "also_seen", "words", "title", "name", "evidence", "cause", "advice"):
         v = row.get(f)
         if not v:
             continue
@@ -272,7 +280,7 @@ def _build() -> _Index:
                     norm = phrase_form(c)
                     if norm and (code, norm) not in seen_phrases:
                         seen_phrases.add((code, norm))
-                        idx.phrases.append(_Phrase(code, t, norm, _eff_len(norm)))
+                        idx.phrases.append(_Phrase(code, t, norm, _eff_len(norm), fname))
     n = len(CATALOGUE)
     for tok, post in idx.postings.items():
         df = len(post)
@@ -284,9 +292,20 @@ def _build() -> _Index:
 
 
 def _index() -> _Index:
+    """The index, built once per catalogue and kept in the start-up cache (forewarn/cache.py)."""
     global _INDEX
     if _INDEX is None:
-        _INDEX = _build()
+        from forewarn.cache import cached, key_of
+        from forewarn.catalogue import yaml_files
+
+        def build() -> dict[str, Any]:
+            idx = _build()
+            return {"phrases": [[p.code, p.text, p.norm, p.eff, p.field] for p in idx.phrases],
+                    "postings": idx.postings, "idf": idx.idf, "by_prefix": idx.by_prefix, "max_idf": idx.max_idf}
+
+        doc = cached("why-index", key_of([*yaml_files(), Path(__file__)]), build)
+        _INDEX = _Index(phrases=[_Phrase(*p) for p in doc["phrases"]], postings=doc["postings"], idf=doc["idf"],
+                        by_prefix=doc["by_prefix"], max_idf=doc["max_idf"])
     return _INDEX
 
 
@@ -298,12 +317,19 @@ class WhyHit:
     score: float
     row: dict[str, Any]
     matched: str
+    exact: bool = False  # the text holds one of the row's specific symptoms whole
+
+    @property
+    def confident(self) -> bool:
+        return self.exact or self.score >= CONFIDENT
 
     def to_json(self) -> dict[str, Any]:
         row = {k: v for k, v in self.row.items() if k != "advice"}
+        cites = [c.to_json() for c in citations(self.row["seed"])] if self.row.get("seed") else []
         # `fix` is the name the why JSON has always used for the advice
-        return {"code": self.code, "score": round(self.score, 3), "matched": self.matched, **row,
-                "fix": self.row.get("advice", "")}
+        return {"code": self.code, "score": round(self.score, 3), "confident": self.confident,
+                "matched": self.matched, **row, "fix": self.row.get("advice", ""),
+                "citations": cites}
 
 
 def _matches(idx: _Index, t: str) -> list[tuple[str, float]]:
@@ -359,7 +385,9 @@ def _token_scores(idx: _Index, qtokens: set[str]) -> tuple[dict[str, float], dic
     return scores, words
 
 
-def _phrase_scores(idx: _Index, q: str, candidates: set[str] | None) -> dict[str, list[tuple[float, str]]]:
+def _phrase_scores(idx: _Index, q: str, candidates: set[str] | None,
+                   exact: set[str] | None = None) -> dict[str, list[tuple[float, str]]]:
+    """Phrase hits per row; rows whose specific symptom the text contains whole go into `exact`."""
     found: dict[str, list[tuple[float, str]]] = {}
     if not q:
         return found
@@ -371,6 +399,8 @@ def _phrase_scores(idx: _Index, q: str, candidates: set[str] | None) -> dict[str
         s, fragment = 0.0, False
         if ph.eff >= 5 and len(ph.norm) <= len(q) and _contains_bounded(q, ph.norm):
             s = _strength(ph.eff)
+            if exact is not None and ph.field == "symptoms" and ph.eff >= EXACT_MIN:
+                exact.add(ph.code)
         elif q_eff >= 6 and len(q) < len(ph.norm) and q in ph.norm:
             s = _strength(q_eff) * (0.7 + 0.3 * len(q) / len(ph.norm))
             fragment = True
@@ -408,7 +438,8 @@ def search(text: str, limit: int = 5) -> list[WhyHit]:
         candidates = None
     else:
         candidates = set(sorted(tok_scores, key=tok_scores.__getitem__, reverse=True)[:15])
-    phr = _phrase_scores(idx, q, candidates)
+    exact: set[str] = set()
+    phr = _phrase_scores(idx, q, candidates, exact)
     for m in _RE_CODE.finditer(text[:MAX_TEXT]):   # a catalogue code named in the text
         code = (m.group(1) + m.group(2)).upper()
         if code in CATALOGUE:
@@ -435,7 +466,7 @@ def search(text: str, limit: int = 5) -> list[WhyHit]:
     results.sort(key=lambda r: (-r[0], r[1]))
     top = results[0][0]
     cut = max(THRESHOLD, RELATIVE * top)
-    return [WhyHit(code, score, CATALOGUE[code], matched)
+    return [WhyHit(code, score, CATALOGUE[code], matched, code in exact)
             for score, code, matched in results[:max(0, limit)] if score >= cut]
 
 
@@ -475,37 +506,53 @@ def _md_code(s: str) -> str:
     return f"{ticks}{pad}{s}{pad}{ticks}"
 
 
+def _hit_lines(i: int, h: WhyHit) -> list[str]:
+    r = h.row
+    out = [f"{i:>2}. {h.code}  {r.get('title', '')}",
+           f"     severity {r.get('severity', '?')} · {r.get('kind', '?')} · {r.get('name', '')} · score {h.score:.2f}",
+           _wrap("matched: ", h.matched), _wrap("why: ", r.get("cause", "")), _wrap("fix: ", r.get("advice", "")),
+           _wrap("", _detect_line(h.code, r))]
+    if r.get("seed"):
+        out.append(_wrap("source: ", cite(r["seed"])))
+    return out + [""]
+
+
 def render_hits(query: str, hits: list[WhyHit], markdown: bool = False) -> str:
-    """Ranked hits with code, title, severity, kind, cause, fix and what forewarn can do."""
+    """The rows that explain the text, best first; when none is confident, say that no known
+    pitfall matches and list the best rows apart, as weak candidates."""
     if markdown:
         return _render_markdown(query, hits)
-    if not hits:
-        return ("No catalogue row matches that text well enough.\n"
-                "Try the exact error line (log prefixes are fine), or the symptom in a few words.")
-    n = len(hits)
-    what = "1 catalogue row matches" if n == 1 else f"{n} catalogue rows match, best first"
+    sure = [h for h in hits if h.confident]
+    weak = [h for h in hits if not h.confident]
+    if not sure:
+        out = [f"forewarn why: no known pitfall matches this text  [{_short(query, 70)}]"]
+        if weak:
+            out += ["", "Weak candidates (not confident: check each against your evidence before you act):"]
+            out += [f"  {h.code}  {h.row.get('title', '')}  (score {h.score:.2f}; matched: {_short(h.matched, 60)})"
+                    for h in weak]
+        out += ["", "Try the exact error line (log prefixes are fine), or the symptom in a few words; "
+                "`forewarn explain FILE` reads a whole log."]
+        return "\n".join(out) + "\n"
+    what = "1 catalogue row matches" if len(sure) == 1 else f"{len(sure)} catalogue rows match, best first"
     out = [f"forewarn why: {what}  [{_short(query, 70)}]", ""]
-    for i, h in enumerate(hits, 1):
-        r = h.row
-        out.append(f"{i:>2}. {h.code}  {r.get('title', '')}")
-        out.append(f"     severity {r.get('severity', '?')} · {r.get('kind', '?')} · "
-                   f"{r.get('name', '')} · score {h.score:.2f}")
-        out.append(_wrap("matched: ", h.matched))
-        out.append(_wrap("why: ", r.get("cause", "")))
-        out.append(_wrap("fix: ", r.get("advice", "")))
-        out.append(_wrap("", _detect_line(h.code, r)))
-        if r.get("seed"):
-            out.append(_wrap("seed: ", r["seed"]))
-        out.append("")
+    for i, h in enumerate(sure, 1):
+        out += _hit_lines(i, h)
+    if weak:
+        out.append("Weaker candidates (not confident):")
+        out += [f"  {h.code}  {h.row.get('title', '')}  (score {h.score:.2f})" for h in weak]
     return "\n".join(out).rstrip() + "\n"
 
 
 def _render_markdown(query: str, hits: list[WhyHit]) -> str:
     out = ["# forewarn why", "", f"> {_short(query, 300)}", ""]
-    if not hits:
-        out.append("No catalogue row matches that text well enough.")
+    sure = [h for h in hits if h.confident]
+    if not sure:
+        out.append("No known pitfall matches this text.")
+        if hits:
+            out += ["", "Weak candidates (not confident):", ""]
+            out += [f"- {h.code} {h.row.get('title', '')} (score {h.score:.2f})" for h in hits]
         return "\n".join(out) + "\n"
-    for i, h in enumerate(hits, 1):
+    for i, h in enumerate(sure, 1):
         r = h.row
         out.append(f"## {i}. {h.code} — {r.get('title', '')}")
         out.append("")
@@ -516,6 +563,6 @@ def _render_markdown(query: str, hits: list[WhyHit]) -> str:
         out.append(f"- **fix:** {' '.join(str(r.get('advice', '')).split())}")
         out.append(f"- {_detect_line(h.code, r)}")
         if r.get("seed"):
-            out.append(f"- **seed:** {r['seed']}")
+            out.append(f"- **source:** {cite(r['seed'])}")
         out.append("")
     return "\n".join(out)
