@@ -76,6 +76,52 @@ def test_sleep_30_times_out_and_its_whole_process_group_is_gone(tmp_path: Path) 
     assert "`sleep 30` timed out" in bundle.findings[0].message
 
 
+def _gone(pid: int, within: float = 3) -> bool:
+    """The process is dead and reaped (no zombie left in forewarn's process tree either)."""
+    deadline = time.monotonic() + within
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not Path(f"/proc/{pid}").exists()
+
+
+async def _run_then_check(script: str, timeout: float, pidf: Path) -> tuple[CommandResult, float, int, bool]:
+    """Run `script` on a LocalSource; whether the pid it wrote is gone right after `run` returns
+    (before the source is closed)."""
+    src = LocalSource()
+    await src.open()
+    try:
+        t0 = time.monotonic()
+        res = await src.run(script, timeout=timeout, max_bytes=1 << 20)
+        took = time.monotonic() - t0
+        pid = int(pidf.read_text())
+        return res, took, pid, await asyncio.to_thread(_gone, pid)
+    finally:
+        await src.close()
+
+
+@pytest.mark.parametrize("keeps_stdout", [True, False], ids=["keeps-stdout", "daemon"])
+def test_a_setsid_descendant_dies_with_its_command(tmp_path: Path, keeps_stdout: bool) -> None:
+    """`setsid` takes a descendant out of the command's process group (and session), so killing
+    the group misses it: it must die with its command anyway, whether it holds the stdout pipe
+    or not, and the command's output is kept."""
+    pidf = tmp_path / "pid"
+    redirect = "" if keeps_stdout else " >/dev/null 2>&1 </dev/null"
+    script = f"setsid sh -c 'echo $$ > \"{pidf}\"; exec sleep 300'{redirect} &\n" \
+             f"while [ ! -s \"{pidf}\" ]; do sleep 0.05; done; echo done"
+    res, took, pid, gone = asyncio.run(_run_then_check(script, 20, pidf))
+    assert res.stdout == b"done\n" and res.rc == 0 and not res.timed_out, res
+    assert took < 5, f"the leftover held the command for {took:.1f} s"
+    assert gone, f"the setsid descendant {pid} survived its command"
+
+
+def test_a_setsid_descendant_of_a_timed_out_command_dies_too(tmp_path: Path) -> None:
+    pidf = tmp_path / "pid"
+    script = f"setsid sh -c 'echo $$ > \"{pidf}\"; exec sleep 300' & sleep 30"
+    res, _, pid, gone = asyncio.run(_run_then_check(script, 1.5, pidf))
+    assert res.timed_out
+    assert gone, f"the setsid descendant {pid} of a timed-out command survived"
+
+
 def test_output_beyond_max_bytes_is_truncated(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_text("".join(f"line {i:06d}\n" for i in range(200_000)))  # 2.4 MB

@@ -51,7 +51,7 @@ def test_every_plan_script_is_read_only() -> None:
 def test_every_executable_is_on_the_allowlist() -> None:
     used = {exe for script in build_plan().scripts() for exe in executables(script)}
     assert used, "the plan runs nothing?"
-    assert used <= set(ALLOWLIST) | {"timeout", "exec"}, used - set(ALLOWLIST)
+    assert used <= set(ALLOWLIST), used - set(ALLOWLIST)
     # the commands the Proxmox rules need are there
     assert {"pvecm", "corosync-quorumtool", "corosync-cfgtool", "systemctl", "journalctl", "lvs", "cat"} <= used
 
@@ -95,8 +95,67 @@ def test_writing_or_unknown_commands_are_refused(script: str) -> None:
     assert check_script(script), f"{script!r} must not pass the read-only check"
 
 
+# Option tricks that passed a checker that looked for bad words instead of matching the whole argv
+# (issue 9): an option's value read as a subcommand, getopt's abbreviations and attached values,
+# an environment set for the command, an expansion hiding a command substitution.
+TRICKS = [
+    "date -s2020-01-01", "date -us2020-01-01", "date --set=2020-01-01", "date --se=2020-01-01", "date 010100002020",
+    "sysctl -p/etc/evil.conf", "sysctl -p", "sysctl --sys", "sysctl --system", "sysctl -qw x=1",
+    "journalctl --vacuum-s=1M", "journalctl --vacuum-t=1s", "journalctl --rot", "journalctl -n --rotate",
+    "journalctl --cursor-file=/tmp/c", "journalctl /usr/bin/rm",
+    "systemctl -p show restart x", "systemctl --property show restart x", "systemctl show --now restart x",
+    "timedatectl -p status set-ntp false", "timedatectl set-ntp false",
+    "chronyc -m tracking makestep", "chronyc tracking makestep", "chronyc -h 10.0.0.1 tracking",
+    "docker -l info rm -f c", "docker --context x info", "docker info rm -f c",
+    "kubectl --cache-dir get delete pod x", "kubectl --cache-dir=/tmp get pods", "kubectl -w get pods",
+    "kubectl foo", "hostname --file=/tmp/n", "hostname -F/tmp/n", "hostname -sF/tmp/n", "hostname --fi=/tmp/n",
+    "LD_PRELOAD=/tmp/x.so cat /etc/hosts", "PATH=/tmp cat /etc/hosts", "PATH=/tmp/evil; pvecm status",
+    "IFS=/; cat /etc/hosts", "export PATH=/tmp", "export LD_PRELOAD", "for PATH in /tmp; do pvecm status; done",
+    'cat "${x:-$(touch f)}"', "cat ${x:-$(touch f)}", 'cat "${x:=y}"',
+    "/tmp/evil/cat /etc/hosts", "./cat /etc/hosts", "timeout -k 1 5 rm x", "timeout --foo 5 cat x", "exec -a x rm",
+    "printf -v PATH /tmp", "command pvecm expected 1", "command -p rm x", "set -e", "set x -- y",
+    "corosync-quorumtool -s -e 1", "corosync-quorumtool -sm", "corosync-cfgtool -sR", "ip -b /tmp/cmds",
+    "ip -batch /tmp/cmds", "ip -jb /tmp/cmds", "ip link show; ip link set eth0 down", "ip a a 10.0.0.1/24 dev x",
+    "lvs --config 'global{}'", "zpool status; zpool clear rpool", "passwd -S -d root", "sshd -T -o x=y",
+    "tail -c 10 -F /var/log/syslog", "dpkg -l -i x.deb", "grep -r x / --include=x -f /dev/stdin",
+]
+
+
+@pytest.mark.parametrize("script", TRICKS)
+def test_option_tricks_are_refused(script: str) -> None:
+    assert check_script(script), f"{script!r} must not pass the read-only check"
+
+
+def test_a_spec_with_an_expansion_trick_is_refused_and_never_runs(tmp_path: object) -> None:
+    """`cat "${x:-$(touch f)}"` ran end to end through a Spec: now the plan refuses it."""
+    specs = [_test_spec("test.trick", 'cat "${x:-$(touch /tmp/forewarn-never)}"'),
+             _test_spec("test.env", "LD_PRELOAD=/tmp/forewarn-never.so uname -a"),
+             _test_spec("test.good", "uname -a")]
+    plan = build_plan(specs)
+    assert [r["spec"] for r in plan.refused] == ["test.trick", "test.env"]
+    assert plan.specs() == ["test.good"]
+
+
+def test_the_table_names_what_it_allows() -> None:
+    """The allowlist is data: readonly.yaml loads, every command in it has a shape, and the
+    commands the plan runs are all in it."""
+    from forewarn.collect.argv_shapes import table
+
+    tab = table()
+    assert set(tab.commands) == set(ALLOWLIST)
+    assert {"exec", "timeout"} == set(tab.wrappers)
+    assert "PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin" in tab.exact_assignments
+
+
 @pytest.mark.parametrize("script", [
     "pvecm status 2>&1",
+    "date +%s", "date -u +%FT%T", "journalctl -q -b -1 -n1 --no-pager", "journalctl --since=-7d -n 5",
+    "systemctl show -p Id corosync.service", "systemctl --no-pager status corosync.service",
+    "timedatectl show -p Timezone", "chronyc -n sources", "chronyc sources -v", "kubectl -n kube-system get pods",
+    "kubectl get nodes -o wide", "docker info", "hostname -s", "sysctl -n net.ipv4.ip_forward",
+    "timeout -k 2 5 pvecm status", "exec tail -c 2097152 -- /var/log/syslog", "/usr/sbin/pvecm status",
+    "LC_ALL=C; export LC_ALL", 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH',
+    "for d in /var/lib/docker; do t=$(findmnt -rn -o TARGET -T \"$d\"); echo \"${t}\"; done",
     "corosync-quorumtool -siH",
     "cat -- '/etc/pve/nodes/pve1/qemu-server/100.conf' 2>/dev/null",
     "systemctl show -p Id,ActiveState corosync.service",

@@ -267,6 +267,32 @@ def test_same_findings_live_and_from_the_bundle(cluster: corosync_lab.Lab, tmp_p
     assert keys(live) == keys(offline), (show(live), show(offline))
 
 
+def test_hostile_nodelist_address_runs_nothing_on_the_operators_machine(cluster: corosync_lab.Lab,
+                                                                        tmp_path: Path) -> None:
+    """node1's /etc/pve/corosync.conf gives node2 an address that carries an SSH option, and the
+    operator's ssh config passes `%h` to a nested OpenSSH client (`ssh -W %h:%p`), which runs a
+    `-oProxyCommand` through a shell. The address is refused before any use: FW908 names node2
+    and the value, node1 and node3 are scanned, and the injected command never ran."""
+    canary = tmp_path / "pwned"
+    hostile = f"127.0.0.1:22 -oProxyCommand=touch$IFS{canary}"
+    conf = cluster.conf_text()
+    addr2 = f"ring0_addr: {corosync_lab.node_addr(2)}\n"
+    assert addr2 in conf
+    cluster._node("node1").path("/etc/pve/corosync.conf").write_text(conf.replace(addr2, f"ring0_addr: {hostile}\n"))
+    config = tmp_path / "ssh_config"
+    config.write_text((cluster.client_home / ".ssh" / "config").read_text()
+                      + "\nHost 127.*\n  ProxyCommand ssh -F /dev/null -o BatchMode=yes -W %h:%p jump.invalid\n")
+    rc, out, err, _ = forewarn(cluster, "scan", "--cluster", SEED, "--ssh-config", str(config), "--format", "json")
+    assert rc in (0, 1), err
+    report = json.loads(out)
+    assert not list(tmp_path.glob("pwned*")), "the injected ProxyCommand ran on the operator's machine"
+    refused = hits(report, "FW908")
+    assert [f["nodes"] for f in refused] == [["node2"]], show(report)
+    assert repr(hostile) in refused[0]["message"] and "not contacted" in refused[0]["message"]
+    assert {"node1", "node3"} <= set(report["nodes"])
+    assert "node2" in report["summary"]["not_checked"]
+
+
 # -- the SSH source's own failure modes, against the same real sshd -----------------------------
 
 _PROBE = r"""

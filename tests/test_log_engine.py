@@ -18,6 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuzzing import examples
+
 from forewarn.model.evidence import EvidenceRecord
 from forewarn.parse.logs import engine
 from forewarn.parse.logs import syslog as sl
@@ -171,7 +173,7 @@ _WORDS = st.sampled_from([s.literal for s in SIGNATURES] + [
     "'", "\u00e9", "\u00a0", " ", "\t", "(", ")", "]", "ms", "1234", "\ufffd", "x", "host: host: 3 "])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(_WORDS, max_size=12))
 def test_translation_never_misses_a_line(words):
     """Whatever a signature's Python regex matches in a line, the matchers offer that line."""

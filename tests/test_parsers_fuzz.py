@@ -8,6 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzzing import examples
+
 from forewarn.model.problems import Parsed
 from forewarn.parse import PARSERS
 
@@ -36,21 +38,21 @@ def _call(spec: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("spec", SPECS)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(max_size=2000))
 def test_random_text(spec: str, text: str) -> None:
     _call(spec, text)
 
 
 @pytest.mark.parametrize("spec", SPECS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=2000))
 def test_random_bytes(spec: str, data: bytes) -> None:
     _call(spec, data.decode("utf-8", errors="replace"))
 
 
 @pytest.mark.parametrize("spec", SPECS)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(idx=st.integers(min_value=0), cut=st.floats(min_value=0, max_value=1),
        pos=st.floats(min_value=0, max_value=1), junk=st.text(max_size=40))
 def test_truncated_and_mutated_real_text(spec: str, idx: int, cut: float, pos: float, junk: str) -> None:

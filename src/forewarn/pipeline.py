@@ -126,9 +126,11 @@ def reference_time(bundle: "Bundle", ctx: "Context", given: datetime | None = No
 
 def context(bundle: "Bundle", now: datetime | None = None) -> tuple["Context", Now]:
     """The facts of a bundle, with "now" settled before any log year is fixed."""
+    from forewarn.collect.outcome import uncollected_nodes
     from forewarn.facts.context import Context
 
-    ctx = Context(bundle.records, now=now)
+    # a node nothing was collected from is "could not check" in every rule, never health
+    ctx = Context(bundle.records, now=now, uncollected=uncollected_nodes(getattr(bundle, "manifest", None)))
     ref = reference_time(bundle, ctx, now)
     ctx.now = ref.when
     return ctx, ref

@@ -81,7 +81,7 @@ async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
 
     Raises SourceError (seed unreachable) or ClusterError (no nodelist) for `--cluster`.
     """
-    from forewarn.collect.cluster import discover
+    from forewarn.collect.cluster import RefusedNode, discover
     from forewarn.collect.sources.ssh import SSHSource
     from forewarn.collect.targets import Target
 
@@ -92,22 +92,28 @@ async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
         notes.append(warning)
         echo(f"forewarn: warning: {warning}")
     parsed: list[tuple[Target, str | None]] = []
+    refused: list[Any] = []
     try:
+        # a target typed on the command line is checked before anything connects (exit 2)
+        typed = [Target.parse(t) for t in targets]
         if ssh.get("cluster"):
             path, members = await discover(ssh["cluster"], opts)
             notes.append(f"--cluster {ssh['cluster']}: {len(members)} node(s) from {path}: "
-                         + ", ".join(f"{m.name} ({m.target})" for m in members))
-            parsed += [(m.target, m.name) for m in members]
-        parsed += [(Target.parse(t), None) for t in targets]
+                         + ", ".join(f"{m.name} ({m.target or 'refused'})" for m in members))
+            # an address from the nodelist is evidence: a bad one is this node's finding only
+            refused += [RefusedNode(m, path) for m in members if m.target is None]
+            parsed += [(m.target, m.name) for m in members if m.target is not None]
+        parsed += [(t, None) for t in typed]
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     seen: set[str] = set()
-    sources = []
+    sources: list[Any] = []
     for target, name in parsed:
         if str(target) in seen:  # a node given twice (or both by --cluster and by name)
             continue
         seen.add(str(target))
         sources.append(SSHSource(target, opts, name=name))
+    sources += refused
     return sources, notes
 
 

@@ -43,6 +43,17 @@ def _secs(value: Any) -> str:
     return f" after {float(value):.0f} s" if isinstance(value, (int, float)) else ""
 
 
+def uncollected_nodes(manifest: dict[str, Any] | None) -> dict[str, str]:
+    """Nodes of a live collection from which nothing was collected (unreachable, refused), with why:
+    every rule is "could not check" for them."""
+    coll = _collection(manifest)
+    if coll is None or manifest is None:
+        return {}
+    got = {str(a.get("node")) for a in _artifacts(manifest)}
+    return {node: str(info["error"]) for node, info in _nodes(coll).items()
+            if info.get("error") and node not in got}
+
+
 def collection_findings(manifest: dict[str, Any] | None) -> list[Finding]:
     coll = _collection(manifest)
     if coll is None or manifest is None:

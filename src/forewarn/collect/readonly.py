@@ -2,11 +2,14 @@
 
 The collector only runs scripts built by `collect/plan.py` from the declared specs. Each script is
 lexed here (quotes, `$(...)`, `;`, `&&`, `||`, pipes, redirections, `if`/`for` keywords) and
-every simple command in it must be an executable on `ALLOWLIST`, used in a read-only way
-(`pvecm status`, never `pvecm expected 1`; `systemctl show`, never `systemctl restart`;
-`sysctl -a`, never `sysctl -w`). A redirection may only write to `/dev/null` or duplicate a file
-descriptor (`2>&1`). Anything the lexer does not understand (backquotes, here-documents, `case`,
-`eval`, a command name built from a variable) is refused rather than guessed at.
+every simple command in it must match, word for word, an argv shape of `readonly.yaml` (the
+table, read by `argv_shapes.py`): `pvecm status`, never `pvecm expected 1`; `systemctl show`,
+never `systemctl restart` nor `systemctl -p show restart`; `sysctl -a`, never `sysctl -w` nor
+`--sys`. A variable may only be set on its own line, to the prelude's values or as one of the
+script's lower-case variables (never `LD_PRELOAD=x cmd`, `export PATH=...`). A redirection may
+only write to `/dev/null` or duplicate a file descriptor (`2>&1`). Anything the lexer does not
+understand (backquotes, here-documents, `case`, `eval`, `${x:-...}`, a command name built from
+a variable) is refused rather than guessed at.
 
 The plan refuses a spec whose script fails this check (the refusal is recorded in the manifest),
 and `tests/test_collect_readonly.py` fails the build for it, so a new spec with a writing command
@@ -15,8 +18,10 @@ can neither slip into a release nor run on a node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import dataclass, field
+
+from forewarn.collect.argv_shapes import match, table
 
 
 class Unsupported(ValueError):
@@ -180,6 +185,9 @@ def lex(script: str) -> list[Word | Op | Redir]:
     return out
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _dollar(s: str, i: int, w: Word) -> int:
     """Handle `$...` at s[i]; append to `w`; return the next index."""
     w.dynamic = True
@@ -191,9 +199,12 @@ def _dollar(s: str, i: int, w: Word) -> int:
         w.text += "$(" + inner + ")"
         return j
     if s.startswith("${", i):
+        # only ${NAME}: `${x:-$(cmd)}` and friends hide a command substitution in the default
         k = s.find("}", i)
         if k < 0:
             raise Unsupported("unterminated ${")
+        if not _NAME.fullmatch(s[i + 2:k]):
+            raise Unsupported(f"parameter expansion {s[i:k + 1]!r} (only ${{NAME}})")
         w.text += s[i:k + 1]
         return k + 1
     j = i + 1
@@ -210,13 +221,14 @@ def _dollar(s: str, i: int, w: Word) -> int:
 class SimpleCommand:
     words: list[Word]
     redirs: list[tuple[Redir, Word | None]]
+    assigns: list[Word] = field(default_factory=list)  # NAME=VALUE words before the command (or alone)
 
     @property
     def argv(self) -> list[str]:
         return [w.text for w in self.words]
 
     def __str__(self) -> str:
-        return " ".join(self.argv)
+        return " ".join([a.text for a in self.assigns] + self.argv)
 
 
 _RESERVED_SKIP = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"}
@@ -266,12 +278,15 @@ def _to_commands(items: list[Word | Redir]) -> list[SimpleCommand]:
     while words and not words[0].quoted and words[0].text in _RESERVED_SKIP:
         words.pop(0)
     if words and not words[0].quoted and words[0].text == "for":
-        return nested + ([SimpleCommand([], redirs)] if redirs else [])
+        # `for NAME in ...` assigns NAME like `NAME=...` does (`for PATH in /tmp` would too)
+        var = [Word(words[1].text + "=", dynamic=True)] if len(words) > 1 else []
+        return nested + [SimpleCommand([], redirs, var)]
+    assigns: list[Word] = []
     while words and _is_assignment(words[0]):
-        words.pop(0)
+        assigns.append(words.pop(0))
     if words and not words[0].quoted and words[0].text in _RESERVED_BAD:
         raise Unsupported(f"shell construct {words[0].text!r}")
-    return nested + [SimpleCommand(words, redirs)]
+    return nested + [SimpleCommand(words, redirs, assigns)]
 
 
 def _is_assignment(w: Word) -> bool:
@@ -279,201 +294,9 @@ def _is_assignment(w: Word) -> bool:
     return bool(eq) and name.isidentifier() and not w.text.startswith("=")
 
 
-# -- the allowlist --------------------------------------------------------------------------
-Check = Callable[[list[str]], "str | None"]
-
-
-def _any(args: list[str]) -> str | None:
-    return None
-
-
-def _verbs(*allowed: str, value_options: tuple[str, ...] = ()) -> Check:
-    """The first non-option argument (the verb) must be one of `allowed`."""
-
-    def check(args: list[str]) -> str | None:
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a in value_options:
-                i += 2
-                continue
-            if a.startswith("-"):
-                i += 1
-                continue
-            return None if a in allowed else f"verb {a!r} is not one of {', '.join(allowed)}"
-        return None if "" in allowed else f"needs one of {', '.join(allowed)}"
-
-    return check
-
-
-def _letters(allowed: str) -> Check:
-    """Only short options whose letters are all in `allowed` (`-s`, `-siH`), no operands."""
-
-    def check(args: list[str]) -> str | None:
-        for a in args:
-            if not a.startswith("-") or a.startswith("--") or len(a) < 2:
-                return f"argument {a!r} is not allowed"
-            bad = [ch for ch in a[1:] if ch not in allowed]
-            if bad:
-                return f"option -{''.join(bad)} is not read-only or not known"
-        return None
-
-    return check
-
-
-def _forbid(*flags: str, no_assign: bool = False, no_operands: bool = False) -> Check:
-    def check(args: list[str]) -> str | None:
-        for a in args:
-            if a in flags or any(a.startswith(f + "=") for f in flags if f.startswith("--")):
-                return f"option {a} writes"
-            if no_assign and "=" in a and not a.startswith("-"):
-                return f"{a!r} would set a value"
-            if no_operands and not a.startswith("-"):
-                return f"operand {a!r} would change something"
-        return None
-
-    return check
-
-
-def _exactly(*allowed_argvs: tuple[str, ...]) -> Check:
-    def check(args: list[str]) -> str | None:
-        return None if tuple(args) in allowed_argvs else f"arguments {' '.join(args)!r} are not allowed"
-
-    return check
-
-
-def _command_builtin(args: list[str]) -> str | None:
-    return None if args[:1] == ["-v"] and len(args) == 2 else "`command` only as `command -v NAME`"
-
-
-def _export(args: list[str]) -> str | None:
-    for a in args:
-        name = a.partition("=")[0]
-        if not name.isidentifier():
-            return f"export {a!r}"
-    return None
-
-
-def _ip(args: list[str]) -> str | None:
-    objects = {"addr", "address", "a", "link", "l", "route", "r", "ro", "neigh", "neighbour", "n",
-               "rule", "ru", "maddr", "netconf"}
-    writes = {"add", "a", "del", "delete", "change", "chg", "replace", "set", "flush", "save",
-              "restore", "append", "prepend", "test", "exec"}
-    rest = [a for a in args if not a.startswith("-")]
-    if not rest:
-        return "needs an object (addr, link, route, ...)"
-    if rest[0] not in objects:
-        return f"object {rest[0]!r} is not allowed"
-    if any(a in writes for a in rest[1:]):
-        return "only show/list is read-only"
-    if rest[1:2] and rest[1] not in ("show", "list", "sh", "ls", "lst", "get", "dev"):
-        return f"{rest[1]!r} is not show/list"
-    return None
-
-
-def _dpkg(args: list[str]) -> str | None:
-    ok = {"-l", "--list", "-s", "--status", "-L", "--listfiles", "--print-architecture",
-          "--get-selections", "-S", "--search", "--audit", "-C"}
-    if not args or args[0] not in ok:
-        return "only dpkg -l/-s/-L/-S/--get-selections"
-    return None
-
-
-def _dpkg_query(args: list[str]) -> str | None:
-    return None if any(a in ("-l", "--list", "-W", "--show", "-s", "--status", "-L", "--listfiles",
-                             "-S", "--search", "-f", "--showformat") or a.startswith("--showformat=")
-                       or a.startswith("-f") for a in args[:1]) else "only dpkg-query -l/-W/-s/-L/-S"
-
-
-def _hostname(args: list[str]) -> str | None:
-    for a in args:
-        if not a.startswith("-"):
-            return "hostname NAME would set the host name"
-        if a in ("-F", "--file", "-b", "--boot"):
-            return f"hostname {a} sets the host name"
-    return None
-
-
-def _sshd(args: list[str]) -> str | None:
-    if "-T" not in args:
-        return "sshd only with -T (print the effective config)"
-    i = 0
-    while i < len(args):
-        if args[i] in ("-f", "-C"):
-            i += 2
-            continue
-        if args[i] != "-T":
-            return f"sshd option {args[i]!r} is not allowed"
-        i += 1
-    return None
-
-
-def _passwd(args: list[str]) -> str | None:
-    if not args or args[0] not in ("-S", "--status"):
-        return "passwd only with -S (status)"
-    return None if all(a in ("-a", "--all") or not a.startswith("-") for a in args[1:]) else "passwd -S only"
-
-
-def _date(args: list[str]) -> str | None:
-    return _forbid("-s", "--set")(args) or (
-        None if all(a.startswith(("-", "+")) for a in args) else "date MMDDhhmm would set the clock")
-
-
-def _tail(args: list[str]) -> str | None:
-    return _forbid("-f", "-F", "--follow", "--retry")(args)
-
-
-def _journalctl(args: list[str]) -> str | None:
-    return _forbid("-f", "--follow", "--vacuum-size", "--vacuum-time", "--vacuum-files", "--rotate",
-                   "--flush", "--sync", "--relinquish-var", "--smart-relinquish-var", "--setup-keys",
-                   "--update-catalog", "--new-id128", "--cursor-file")(args)
-
-
-_KUBECTL_VALUE_OPTS = ("-n", "--namespace", "-o", "--output", "--kubeconfig", "--context", "-l",
-                       "--selector", "--request-timeout", "--cluster", "--user", "-f", "--field-selector")
-
-# executable -> check of its arguments (None = read-only as used). Shell builtins included.
-ALLOWLIST: dict[str, Check] = {
-    # shell builtins and plumbing used by the plan's guards and loops
-    "test": _any, "[": _any, "echo": _any, "printf": _any, "true": _any, "false": _any, ":": _any,
-    "exit": _any, "break": _any, "continue": _any, "command": _command_builtin, "export": _export,
-    "set": lambda a: None if a[:1] == ["--"] else "`set` only as `set -- ARGS` (positional parameters)",
-    # file and system readers
-    "cat": _any, "ls": _any, "stat": _any, "df": _any, "findmnt": _any, "head": _any, "tail": _tail,
-    "wc": _any, "grep": _any, "uname": _any, "hostname": _hostname, "id": _any, "date": _date,
-    "lsblk": _any, "xfs_info": _any, "uptime": _any, "nproc": _any, "readlink": _any,
-    "realpath": _any, "tac": _any, "sleep": _any,
-    # Proxmox VE and corosync
-    "pvecm": _verbs("status", "nodes"),
-    "corosync-quorumtool": _letters("sliHpaV"),
-    "corosync-cfgtool": _letters("sna"),
-    "ha-manager": _verbs("status"),
-    "pvesr": _verbs("status"),
-    "pvesm": _verbs("status"),
-    "pveversion": _forbid(no_operands=True),
-    # services, logs, storage, network, packages, time, auth
-    "systemctl": _verbs("show", "is-active", "is-enabled", "is-failed", "status", "list-units",
-                        "list-unit-files", "list-timers", "cat"),
-    "journalctl": _journalctl,
-    "lvs": _any, "vgs": _any, "pvs": _any,
-    "zfs": _verbs("list", "get"),
-    "zpool": _verbs("status", "list", "get"),
-    "ip": _ip,
-    "sysctl": _forbid("-w", "--write", "-p", "--load", "--system", "-f", no_assign=True),
-    "dpkg": _dpkg, "dpkg-query": _dpkg_query,
-    "chronyc": _verbs("sources", "sourcestats", "tracking", "activity", "ntpdata", "serverstats"),
-    "sshd": _sshd, "passwd": _passwd,
-    "timedatectl": _verbs("show", "status"),
-    # containers and Kubernetes
-    "docker": _verbs("info", "version", "ps", "inspect", "images"),
-    "crictl": _verbs("info", "ps", "pods", "images", "inspect", "inspectp", "version", "stats"),
-    "kubectl": _verbs("get", "version", "describe", "cluster-info", "top", "api-resources",
-                      "api-versions", value_options=_KUBECTL_VALUE_OPTS),
-    "calicoctl": _verbs("get", "version"),
-}
-
-# wrappers whose operand is itself a command to check
-_WRAPPERS = {"timeout", "exec"}
+# -- the allowlist: readonly.yaml ------------------------------------------------------------
+# the commands a script may run at all (their argv shapes are in the table)
+ALLOWLIST: frozenset[str] = frozenset(table().commands)
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,6 +322,15 @@ def check_command(cmd: SimpleCommand) -> list[Violation]:
         elif red.op == "<":
             if target is None:
                 problems.append(Violation(shown, "input redirection without a file"))
+    tab = table()
+    if cmd.assigns and cmd.words:
+        return problems + [Violation(shown, f"{cmd.assigns[0].text.partition('=')[0]}=... before a command "
+                                            "puts it in the command's environment")]
+    for a in cmd.assigns:
+        name = a.text.partition("=")[0]
+        if a.text not in tab.exact_assignments and not tab.local_name.fullmatch(name):
+            problems.append(Violation(shown, f"assigning {name} is not allowed (only the scripts' own "
+                                             "lower-case variables)"))
     words = list(cmd.words)
     while words:
         w = words[0]
@@ -506,25 +338,26 @@ def check_command(cmd: SimpleCommand) -> list[Violation]:
             problems.append(Violation(shown, f"the command name {w.text!r} is computed"))
             return problems
         name = w.text
-        base = name.rsplit("/", 1)[-1] if name.startswith("/") else name
-        if "/" in base or not base:
-            problems.append(Violation(shown, f"{name!r} is not a plain command name"))
+        base = name.rsplit("/", 1)[-1]
+        if "/" in name and name.rsplit("/", 1)[0] not in tab.paths:
+            problems.append(Violation(shown, f"{name!r} is not a system command (not in {', '.join(tab.paths)})"))
             return problems
-        args = [a.text for a in words[1:]]
-        if base in _WRAPPERS:
-            rest = words[1:]
-            if base == "timeout":  # timeout [-s SIG] [-k DUR] [--preserve-status] DURATION COMMAND...
-                while rest and rest[0].text.startswith("-"):
-                    takes = rest[0].text in ("-s", "--signal", "-k", "--kill-after")
-                    rest = rest[2:] if takes else rest[1:]
-                rest = rest[1:]
-            words = rest
+        if not base:
+            problems.append(Violation(shown, f"{name!r} is not a command name"))
+            return problems
+        wrapper = tab.wrappers.get(base)
+        if wrapper is not None:
+            why, used = match(wrapper, words[1:], base, wrapper=True)
+            if why:
+                problems.append(Violation(shown, why))
+                return problems
+            words = words[1 + used:]
             continue
-        check = ALLOWLIST.get(base)
-        if check is None:
+        shape = tab.commands.get(base)
+        if shape is None:
             problems.append(Violation(shown, f"{base} is not on the read-only allowlist"))
         else:
-            why = check(args)
+            why, _ = match(shape, words[1:], base)
             if why:
                 problems.append(Violation(shown, why))
         break
@@ -545,15 +378,13 @@ def check_script(script: str) -> list[Violation]:
 
 def executables(script: str) -> list[str]:
     """The command names a script runs (for docs and tests); wrappers are looked through."""
+    tab = table()
     names = []
     for c in simple_commands(script):
-        words = [w.text for w in c.words]
-        while words and words[0] in _WRAPPERS:
-            head, words = words[0], words[1:]
-            if head == "timeout":
-                while words and words[0].startswith("-"):
-                    words = words[2:] if words[0] in ("-s", "--signal", "-k", "--kill-after") else words[1:]
-                words = words[1:]
+        words = list(c.words)
+        while words and words[0].text in tab.wrappers:
+            _, used = match(tab.wrappers[words[0].text], words[1:], words[0].text, wrapper=True)
+            words = words[1 + used:]
         if words:
-            names.append(words[0].rsplit("/", 1)[-1])
+            names.append(words[0].text.rsplit("/", 1)[-1])
     return names

@@ -81,6 +81,7 @@ class NodeOutcome:
     refused: list[dict[str, Any]] = field(default_factory=list)
     never_collected: list[dict[str, Any]] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    named: bool = False  # its name was claimed (unique in the bundle)
 
     def sorted_records(self) -> list[EvidenceRecord]:
         return [r for _, r in sorted(self.records, key=lambda kr: kr[0])]
@@ -187,6 +188,7 @@ class _NodeRun:
         except Exception as exc:  # noqa: BLE001 - a source's own bug is this node's failure only
             return self._failed(f"{self.out.where}: could not be opened ({exc!r})")
         self.out.node = self.claim(safe_node_name(self.source.node))
+        self.out.named = True
         self.out.refused = list(self.plan.refused)
         self.out.never_collected = list(self.plan.never)
         self.emit("node-open", detail=self.out.where)
@@ -411,8 +413,9 @@ async def acollect_nodes(sources: Sequence[Source], plan: Plan, *, out_dir: Path
 
     outcomes = list(await asyncio.gather(*(one(s) for s in sources)))
     for o in outcomes:  # failed nodes keep their target name, made unique too
-        if o.error and o.node not in taken:
+        if not o.named:
             o.node = claim(o.node)
+            o.named = True
     return _bundle(outcomes, plan, out_dir=out_dir, budget=budget, jobs=jobs,
                    label=label or "live: " + ", ".join(o.node for o in outcomes))
 

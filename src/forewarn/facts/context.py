@@ -10,7 +10,7 @@ import tarfile
 import traceback
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -54,8 +54,10 @@ class Fact:
 
 class Context:
     def __init__(self, records: Iterable[EvidenceRecord], *, now: datetime | None = None,
-                 options: dict[str, Any] | None = None) -> None:
+                 options: dict[str, Any] | None = None, uncollected: Mapping[str, str] | None = None) -> None:
         self.records: list[EvidenceRecord] = list(records)
+        # nodes the input names but from which nothing was collected, with why (FW908)
+        self.uncollected: dict[str, str] = dict(uncollected or {})
         self.now = now or datetime.now(timezone.utc)
         self.options = options or {}
         self._by_spec: dict[str, list[EvidenceRecord]] = defaultdict(list)
@@ -109,6 +111,11 @@ class Context:
             return None
         if rec.error and not rec.size:
             self._unparsed[rec.spec] = rec.error
+            return None
+        if rec.data is None and rec.opener is None:
+            # nothing to read (a manifest entry whose file is not in the bundle): an empty
+            # parse here would read as "nothing wrong", so the spec is missing, not empty
+            self._unparsed[rec.spec] = f"{rec.artifact}: {rec.error or 'no content to read'}"
             return None
         try:
             binary = rec.is_binary()

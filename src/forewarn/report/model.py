@@ -78,6 +78,10 @@ def load_suppressions(path: str | Path, known_codes: Iterable[str] = ()) -> list
     return out
 
 
+# a node that could not be read makes a rule "could not check" there, beside its verdict on the others
+_RANK = {Status.NOT_APPLICABLE: 0, Status.COULD_NOT_CHECK: 1, Status.PASS: 2, Status.FAIL: 3}
+
+
 def _sort_key(f: Finding) -> tuple[Any, ...]:
     return (-int(f.severity), f.nodes[:1] or ("~",), f.code)
 
@@ -125,9 +129,9 @@ class Report:
     def summary(self) -> dict[str, Any]:
         rule_findings = [f for f in self.findings if f.family != "FW"]
         status_by_code: dict[str, Status] = {}
-        for f in rule_findings:
+        for f in rule_findings:  # a rule's worst: fail, then pass (on the nodes it could read)
             prev = status_by_code.get(f.code)
-            if prev is None or f.status is Status.FAIL:
+            if prev is None or _RANK[f.status] > _RANK[prev]:
                 status_by_code[f.code] = f.status
         counts = Counter(s.value for s in status_by_code.values())
         sev = Counter(f.severity.label for f in self.failed())
@@ -140,6 +144,9 @@ class Report:
             "findings": len(self.failed()),
             "by_severity": {s.label: sev.get(s.label, 0) for s in reversed(Severity)},
             "suppressed": len(self.suppressed()),
+            # nodes no rule could check (nothing was collected from them)
+            "not_checked": sorted({n for f in rule_findings if f.status is Status.COULD_NOT_CHECK
+                                   for n in f.nodes}),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -159,7 +166,7 @@ class Report:
             "suppression_notes": self.suppression_notes,
             "checks": [
                 {"code": f.code, "name": f.name, "status": f.status.value, "message": f.message,
-                 "missing": list(f.missing)}
+                 "missing": list(f.missing), "nodes": list(f.nodes)}
                 for f in sorted(self.findings, key=lambda f: f.code)
                 if f.status is not Status.FAIL
             ],

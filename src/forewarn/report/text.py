@@ -128,8 +128,11 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
     c.print(Text(
         f"{s['rules']} rules: {s['failed']} failed, {s['passed']} passed, "
         f"{s['not_applicable']} not applicable, {s['could_not_check']} could not check"
-        + (f"; {s['suppressed']} finding(s) suppressed" if s["suppressed"] else ""), style="bold"))
-    cnc = report.by_status(Status.COULD_NOT_CHECK)
+        + (f"; {s['suppressed']} finding(s) suppressed" if s["suppressed"] else "")
+        + (f"; nothing checked on {', '.join(s['not_checked'])} (not collected)" if s["not_checked"] else ""),
+        style="bold"))
+    # per-node "could not check" rows (a node not collected) are said once, in the line above
+    cnc = [f for f in report.by_status(Status.COULD_NOT_CHECK) if not f.nodes]
     if cnc:
         c.print(Text("could not check (missing evidence is not health):", style="yellow"))
         for f in cnc[: (len(cnc) if verbose else 8)]:

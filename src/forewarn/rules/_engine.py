@@ -187,7 +187,24 @@ def _as_nodes(nodes: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
 
 
 def run_rule(r: Rule, ctx: "Context") -> list[Finding]:
-    """Run one rule: decide applicability, call it, and turn its hits into findings."""
+    """Run one rule: decide applicability, call it, and turn its hits into findings.
+
+    A node from which nothing was collected (unreachable, refused) is "could not check" for
+    every rule, never "not applicable" nor part of a pass: its evidence is missing, not healthy.
+    """
+    missing = dict(ctx.uncollected)
+    if not missing:
+        return _run_rule(r, ctx)
+    nodes = tuple(sorted(missing))
+    it = "it" if len(nodes) == 1 else "them"
+    unchecked = _finding(r, Status.COULD_NOT_CHECK, nodes=nodes,
+                         message=f"not checked on {', '.join(nodes)}: nothing was collected from {it} (FW908)")
+    if not ctx.records:  # no other node either: the rule's own verdict would be about nothing
+        return [unchecked]
+    return _run_rule(r, ctx) + [unchecked]
+
+
+def _run_rule(r: Rule, ctx: "Context") -> list[Finding]:
     if not ctx.platform_present(r.platform):
         return [_finding(r, Status.NOT_APPLICABLE,
                          message=f"no {r.platform.upper()} evidence here")]

@@ -4,9 +4,11 @@ Each script runs as `/bin/sh -c SCRIPT` in a new session (`start_new_session=Tru
 shell and everything it starts share one process group that nothing else is in. Stdin is
 /dev/null. Stdout is read up to `max_bytes`; beyond that the output is cut and the group is
 stopped (we have what we keep). At the timeout the whole group gets SIGTERM, then SIGKILL after
-a grace period, so a `stat` on a dead NFS mount or a hung `pvecm` never hangs forewarn. A process
-stuck in the kernel that survives SIGKILL is abandoned (and said so in `error`) rather than waited
-for. A command's own failure is returned, never raised.
+a grace period, so a `stat` on a dead NFS mount or a hung `pvecm` never hangs forewarn. When the
+shell has exited, whatever it left running is killed, in its group or not: a `setsid` descendant
+is found through forewarn being a child subreaper and the command's environment marker
+(`reaper.py`). A process stuck in the kernel that survives SIGKILL is abandoned (and said so in
+`error`) rather than waited for. A command's own failure is returned, never raised.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import signal
 import socket
 from datetime import datetime, timezone
 
+from forewarn.collect.sources import reaper
 from forewarn.collect.sources.base import CommandResult, SourceError
 
 MAX_STDERR = 64 * 1024
@@ -46,6 +49,9 @@ class LocalSource:
         self.shell = shell
         self.lost: str | None = None
         self._groups: set[int] = set()
+        self._jobs = f"{os.getpid()}.{id(self):x}."  # this source's commands' marker prefix
+        self._count = 0
+        self._reaping = False
 
     def __repr__(self) -> str:
         return f"LocalSource(node={self.node!r})"
@@ -53,19 +59,29 @@ class LocalSource:
     async def open(self) -> None:
         if not os.access(self.shell, os.X_OK):
             raise SourceError(f"local: {self.shell} is not there or not executable")
+        if not self._reaping:
+            reaper.acquire()
+            self._reaping = True
 
     async def close(self) -> None:
         for pgid in list(self._groups):
             _killpg(pgid, signal.SIGKILL)
         self._groups.clear()
+        await reaper.kill_marked(self._jobs, prefix=True)
+        if self._reaping:
+            reaper.release()
+            self._reaping = False
 
     async def run(self, script: str, *, timeout: float, max_bytes: int) -> CommandResult:
         started = _now()
+        self._count += 1
+        job = f"{self._jobs}{self._count}"
+        env = {**(os.environ if self.env is None else self.env), reaper.MARK: job}
         try:
             proc = await asyncio.create_subprocess_exec(
                 self.shell, "-c", script, stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                start_new_session=True, env=self.env)
+                start_new_session=True, env=env)
         except OSError as exc:
             return CommandResult(b"", b"", None, started, _now(), error=f"could not start {self.shell}: {exc}")
         pgid = proc.pid
@@ -110,19 +126,23 @@ class LocalSource:
             elif waiter not in done:
                 timed_out = True
             if truncated or timed_out:
-                error = await self._stop(proc, waiter)
+                error = await self._stop(proc, waiter, job)
             # the shell is gone; descendants that outlive it may still hold the pipes open
             try:
                 await asyncio.wait_for(asyncio.shield(readers), DRAIN)
+                drained = True
             except (asyncio.TimeoutError, TimeoutError):
-                if not (truncated or timed_out):
-                    _killpg(pgid, signal.SIGKILL)  # leftovers of a finished command, same group
+                drained = False
+            # leftovers of a finished command: its group, and what left the group (setsid)
+            _killpg(pgid, signal.SIGKILL)
+            await reaper.kill_marked(job, spare=proc.pid)
+            if not drained:
                 try:
                     await asyncio.wait_for(asyncio.shield(readers), DRAIN)
                 except (asyncio.TimeoutError, TimeoutError):
                     pass
         except asyncio.CancelledError:
-            await self._stop(proc, waiter)
+            await self._stop(proc, waiter, job)
             raise
         finally:
             for fut in (readers, limit, waiter):
@@ -136,8 +156,9 @@ class LocalSource:
         return CommandResult(bytes(out), bytes(err), rc, started, _now(), timed_out=timed_out,
                              truncated=truncated, error=error)
 
-    async def _stop(self, proc: asyncio.subprocess.Process, waiter: asyncio.Future[None]) -> str | None:
-        """SIGTERM the group, then SIGKILL; None when it went, else why it did not."""
+    async def _stop(self, proc: asyncio.subprocess.Process, waiter: asyncio.Future[None], job: str) -> str | None:
+        """SIGTERM the group, then SIGKILL it and every other descendant; None when the shell
+        went, else why it did not."""
         pgid = proc.pid
         _killpg(pgid, signal.SIGTERM)
         try:
@@ -146,6 +167,7 @@ class LocalSource:
             pass
         # the group's other members may ignore SIGTERM even when the shell went: KILL them all
         _killpg(pgid, signal.SIGKILL)
+        await reaper.kill_marked(job, spare=proc.pid)
         try:
             await asyncio.wait_for(asyncio.shield(waiter), KILL_WAIT)
         except (asyncio.TimeoutError, TimeoutError):

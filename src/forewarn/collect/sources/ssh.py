@@ -136,8 +136,7 @@ class SSHSource:
             raise SourceError(f"{self.where}: authentication refused for user {user} (no key was accepted: "
                               "check ssh-agent, IdentityFile / -i, and the node's authorized_keys)") from None
         except (asyncio.TimeoutError, TimeoutError):
-            raise SourceError(f"{self.where}: no answer within {self.options.connect_timeout:g} s "
-                              "(node down, or the port is filtered)") from None
+            raise SourceError(await self._silent(opts)) from None
         except ConnectionRefusedError:
             raise SourceError(f"{self.where}: connection refused on port {opts.port} "
                               "(no SSH server listening: sshd stopped?)") from None
@@ -170,6 +169,22 @@ class SSHSource:
             self.hostname = name
             self.node = name  # Proxmox's node name: the host name up to the first dot
 
+    async def _silent(self, opts: Any) -> str:
+        """Why a connection timed out: a port that accepted TCP and then said nothing is not
+        filtered (a hung or overloaded sshd, or not an SSH server); asyncssh's timeout covers
+        both, so a direct connection is tried once more without SSH to tell them apart."""
+        secs = self.options.connect_timeout
+        if getattr(opts, "proxy_command", None) or getattr(opts, "tunnel", None):
+            return f"{self.where}: no answer within {secs:g} s (through the ProxyCommand/ProxyJump of the SSH config)"
+        host, port = getattr(opts, "host", None) or self.target.host, getattr(opts, "port", None) or 22
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), min(secs, 5.0))
+        except (OSError, asyncio.TimeoutError, TimeoutError):
+            return f"{self.where}: no answer within {secs:g} s (node down, or the port is filtered)"
+        writer.close()
+        return (f"{self.where}: port {port} accepted the connection but sent no SSH greeting within {secs:g} s "
+                "(sshd hung or overloaded, or not an SSH server)")
+
     def _host_key_reason(self, opts: Any, exc: Exception) -> str:
         host = getattr(opts, "host", None) or self.target.host  # after ~/.ssh/config's HostName
         port = getattr(opts, "port", 22)
@@ -183,9 +198,11 @@ class SSHSource:
                 continue
             known = known or bool(keys)
         if known:
+            # known_hosts names a host on another port `[host]:port`, and so must ssh-keygen -R
+            entry = host if port in (None, 22) else f"'[{host}]:{port}'"
             return (f"{self.where}: host key MISMATCH: the key {host} offers is not the one known_hosts "
                     f"has for it (a reinstalled node, or someone in the middle); check it, "
-                    f"then `ssh-keygen -R {host}`")
+                    f"then `ssh-keygen -R {entry}`")
         where = ", ".join(files) if files else "known_hosts"
         return (f"{self.where}: host key unknown: {host} is not in {where} (connect once with "
                 "`ssh` to check and accept it; --insecure-no-host-key-check skips the check)")
