@@ -166,3 +166,11 @@ def test_evidence_gutter_stays_aligned_past_six_digits() -> None:
     bars = [line.index("│") for line in out.splitlines() if "│" in line]
     assert len(bars) == 2 and bars[0] == bars[1], out
     assert "# on unknown" not in out  # a node nobody named is not a place to run a command
+
+
+def test_standard_input_without_a_node_names_no_node_unknown() -> None:
+    """Seed 001's excerpt has no host names: pasted on stdin, nothing may call a node 'unknown'."""
+    syslog = (ROOT / "examples" / "seed001-quorum-flap" / "pve5" / "var" / "log" / "syslog").read_text()
+    r = CliRunner().invoke(cli, ["explain", "-"], input=syslog)
+    assert "Only one node's log is here" in " ".join(r.output.split())
+    assert "unknown's" not in r.output and "# on unknown" not in r.output

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from forewarn.model.findings import Status
+from forewarn.model.nodes import named
 from forewarn.report.model import Report
-from forewarn.report.text import UNKNOWN_NODE
 
 
 def render_markdown(report: Report) -> str:
@@ -33,7 +33,7 @@ def render_markdown(report: Report) -> str:
                 if st.note:
                     out.append(f"- {st.note}")
                 else:
-                    on = f" (on {st.node})" if st.node and st.node != UNKNOWN_NODE else ""
+                    on = f" (on {st.node})" if named(st.node) else ""
                     warn = " — disruptive, read first" if not st.safe else ""
                     out.append(f"- `{st.command}`{on}{warn}")
             out.append("")

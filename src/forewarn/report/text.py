@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from forewarn.model.findings import Finding, Severity, Status
+from forewarn.model.nodes import named
 from forewarn.report.model import Report
 
 SEV_STYLE = {
@@ -18,7 +19,6 @@ SEV_STYLE = {
     Severity.INFO: "dim",
 }
 WHEN_LABEL = {"now": "state now", "past": "from logs", "config": "configuration"}
-UNKNOWN_NODE = "unknown"  # what loose input is called when nothing names its node
 
 
 def _wrap(text: str, indent: int, width: int, style: str = "", hang: int = 0) -> list[Text]:
@@ -67,7 +67,7 @@ def _finding_block(f: Finding, verbose: bool, width: int) -> list[Text]:
                 parts += _wrap("• " + st.note, 5, width, hang=2)
             else:
                 t = Text("     $ " + st.command, style="green" if st.safe else "bold red")
-                if st.node and st.node != UNKNOWN_NODE:
+                if named(st.node):
                     t.append(f"   # on {st.node}", style="dim")
                 if not st.safe:
                     t.append("   (disruptive: read before running)", style="red")

@@ -18,10 +18,17 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.facts.corosync_episodes import SETTLED_LINES, SETTLED_SECONDS, Namer, NodeStory, common_factor
+from forewarn.facts.corosync_episodes import (
+    SETTLED_LINES,
+    SETTLED_SECONDS,
+    Namer,
+    NodeStory,
+    common_factor,
+)
 from forewarn.facts.timeline import Episode as TlEpisode
 from forewarn.facts.timeline import TEvent, Timeline, dur, episode_span, timeline_of
 from forewarn.model.findings import Severity, When
+from forewarn.model.nodes import named
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 
@@ -248,7 +255,8 @@ def corosync_unstable(ctx: Context) -> Iterator[Hit]:
         if st is not None and st.downs:
             top_h = Counter({h: c for (h, _), c in st.downs.items()}).most_common(1)[0][0]
             suspect = f"{st.node} and {name.short(top_h)}"
-            lines.append(f"Only {st.node}'s log is here: compare with {name.short(top_h)}'s log to tell "
+            whose = f"{st.node}'s log" if named(st.node) else "one node's log"
+            lines.append(f"Only {whose} is here: compare with {name.short(top_h)}'s log to tell "
                          f"whose network drops the packets.")
         else:
             suspect = ", ".join(sorted(troubled))
