@@ -17,7 +17,8 @@ import click
 
 from forewarn import __version__
 from forewarn.cli.live import collect, collect_here, collect_remote, live_options, pop_live
-from forewarn.cli.output import REPORT_FORMATS, Fail, Output, check_html, common, pairs, parse_now, report_options
+from forewarn.cli.output import (MACHINE_FORMATS, REPORT_FORMATS, Fail, Output, check_html, common, pairs, parse_now,
+                                 render_machine, report_options)
 from forewarn.cli.ssh import pop_ssh, ssh_options, wants_ssh
 from forewarn.cli.timeline import timeline
 
@@ -95,6 +96,8 @@ def _emit(report: Any, output: Output, *, verbose: bool, show_passed: bool, ctx:
         from forewarn.report.markdown import render_markdown
 
         output.write(render_markdown(report))
+    elif output.fmt in MACHINE_FORMATS:
+        output.write(render_machine(output.fmt, report))
     else:
         from forewarn.report.text import render_text
 
