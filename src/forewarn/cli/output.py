@@ -112,21 +112,26 @@ def _width() -> int | None:
     return max(40, min(width, WIDTH))
 
 
-def pick_format(fmt: str | None, out: str | None, allowed: tuple[str, ...]) -> str:
-    """`--format` when given; else the one `-o FILE`'s extension names; else text."""
+def named_by(out: str) -> str | None:
+    """The format a file name's extension names (`.sarif.json` before `.json`)."""
     from pathlib import PurePath
 
-    if fmt:
+    name = PurePath(out).name.lower()
+    return next((f for ext, f in sorted(BY_EXTENSION.items(), key=lambda kv: -len(kv[0])) if name.endswith(ext)),
+                None)
+
+
+def pick_format(fmt: str | None, out: str | None, allowed: tuple[str, ...], *, fmt_is_default: bool = False) -> str:
+    """`--format` when given; else the one `-o FILE`'s extension names; else text. A format from
+    the config file (`fmt_is_default`) gives way to the extension of an `-o` on the command line."""
+    named = named_by(out) if out else None
+    if fmt and not (fmt_is_default and named):
         return fmt
-    if out:
-        named = BY_EXTENSION.get(PurePath(out).suffix.lower())
-        name = PurePath(out).name.lower()
-        named = next((f for ext, f in BY_EXTENSION.items() if ext.count(".") == 2 and name.endswith(ext)), named)
-        if named in allowed:
-            return named
-        if named:
-            raise Fail(f"-o {out}: this command does not write {named} (formats: {', '.join(allowed)})")
-    return "text"
+    if named in allowed:
+        return named  # type: ignore[return-value]
+    if named:
+        raise Fail(f"-o {out}: this command does not write {named} (formats: {', '.join(allowed)})")
+    return fmt or "text"
 
 
 def open_out(path: str) -> IO[str]:
@@ -174,7 +179,10 @@ def common(func: Callable[..., Any] | None = None, *, formats: tuple[str, ...] =
 
         ctx = click.get_current_context()
         ctx.find_root().meta.setdefault(STARTED, time.time())
-        kw["fmt"] = pick_format(kw.get("fmt"), kw.get("out"), formats)
+        from forewarn.cli.config import from_config
+
+        kw["fmt"] = pick_format(kw.get("fmt"), kw.get("out"), formats,
+                                fmt_is_default=from_config("fmt") and not from_config("out"))
         return func(*args, **kw)
 
     return _apply(resolved, [
