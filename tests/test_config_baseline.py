@@ -67,6 +67,13 @@ def test_pyproject_tool_table_and_forewarn_toml_first(tmp_path: Path) -> None:
     assert forewarn("scan", EXAMPLE, "-q", cwd=tmp_path).returncode == 1
 
 
+def test_a_broken_pyproject_of_another_project_is_not_forewarns_problem(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project\nname = \n")
+    assert forewarn("scan", EXAMPLE, "-q", cwd=tmp_path).returncode == 1
+    (tmp_path / "forewarn.toml").write_text("[project\n")  # but its own file must be right
+    assert forewarn("scan", EXAMPLE, "-q", cwd=tmp_path).returncode == 2
+
+
 def test_targets_and_ssh_options_from_the_config(tmp_path: Path) -> None:
     (tmp_path / "forewarn.toml").write_text(f'targets = ["{EXAMPLE}"]\nidentity = "keys/pve"\n'
                                             "connect-timeout = 3\n")

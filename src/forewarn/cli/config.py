@@ -36,10 +36,16 @@ def find(cwd: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
     if (cwd / "forewarn.toml").is_file():
         return cwd / "forewarn.toml", _read(cwd / "forewarn.toml")
     if (cwd / "pyproject.toml").is_file():
-        tool = _read(cwd / "pyproject.toml").get("tool", {})
+        try:
+            tool = _read(cwd / "pyproject.toml").get("tool", {})
+        except ConfigError:
+            tool = {}  # another project's broken pyproject.toml is no reason to refuse to run
         if isinstance(tool, dict) and isinstance(tool.get("forewarn"), dict):
             return cwd / "pyproject.toml", tool["forewarn"]
-    home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    try:
+        home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    except RuntimeError:  # no HOME and no passwd entry (a bare service environment)
+        return None
     user = home / "forewarn" / "forewarn.toml"
     if user.is_file():
         return user, _read(user)
