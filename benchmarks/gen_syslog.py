@@ -3,7 +3,10 @@
     python benchmarks/gen_syslog.py OUT SIZE [--seed N] [--problem-every BYTES]
 
 SIZE takes K/M/G suffixes (binary). The log is traditional rsyslog format
-(`Mar 21 09:12:44 pve5 prog[pid]: message`), one node, a clock that moves 0-3 s per line.
+(`Mar 21 09:12:44 pve5 prog[pid]: message`), one node (pve5), one clock that starts on Jan 1
+and moves 0-3 s per line and never goes back (it stops at Dec 31 23:59:59 rather than wrap).
+Scan it with a time after its end (`--now`, or any day after the log's last date) so that the
+year is inferred as one year.
 
 Noise, by weight (the shapes of real lines; variable parts filled in at random):
 
@@ -29,8 +32,9 @@ Noise, by weight (the shapes of real lines; variable parts filled in at random):
 
 Problem lines (about one per `--problem-every` bytes, 1.5 MB by default: ~700 in 1 GiB): every
 line in which the per-line parser finds an event in the repository's real evidence
-(tests/evidence, tests/parsers), verbatim if it already has a traditional syslog header, else
-its message under this log's header (pasted excerpts, journal and corosync-logfile lines).
+(tests/evidence, tests/parsers): its program, pid and message verbatim, under this log's own
+header (its clock and host), so that the log stays one node in time order (a line's own
+timestamp and host name, from another day and another node, would make times jump back).
 Every signature kind that has such a line in the evidence is used; `--list-kinds` prints them.
 """
 
@@ -65,9 +69,10 @@ def evidence_files() -> list[Path]:
 
 
 def problem_lines() -> dict[str, list[str]]:
-    """kind -> distinct real lines (as syslog lines) in which the parser finds that kind: the
-    events the syslog parser finds in the evidence, then those the task-log and container-log
-    parsers find (their text under this log's header, as pvedaemon's or kubelet's message)."""
+    """kind -> distinct real lines in which the parser finds that kind, as `prog[pid]: message`
+    (the header is this log's, added when written): the events the syslog parser finds in the
+    evidence, then those the task-log and container-log parsers find (their text as pvedaemon's or
+    kubelet's message)."""
     from forewarn.parse.k8s.container_log import parse_container_log
     from forewarn.parse.pve.task_log import parse_task_log
 
@@ -80,18 +85,18 @@ def problem_lines() -> dict[str, list[str]]:
             if parsed.value is None:
                 continue
             for ev in parsed.value.events:
-                line = ev.text
-                if not _TRAD.match(line) and not line.startswith("--"):
-                    head = _header(line)
-                    msg = head[1]["msg"] if head else line
-                    prog = (ev.prog + (f"[{ev.pid}]" if ev.pid else "")) if ev.prog else default_prog
-                    line = f"Mar 21 09:20:00 {HOST} {prog}: {msg}"
-                again = parse_lines([line]).value
+                if ev.text.startswith("--"):
+                    continue  # a journal marker has no program to put under a header
+                head = _header(ev.text)
+                msg = head[1]["msg"] if head else ev.text
+                prog = (ev.prog + (f"[{ev.pid}]" if ev.pid else "")) if ev.prog else default_prog
+                body = f"{prog}: {msg}"
+                again = parse_lines([f"Mar 21 09:20:00 {HOST} {body}"]).value
                 if again is None or [e.kind for e in again.events] != [ev.kind]:
                     continue  # only lines the syslog parser finds again, as the same kind
                 lst = out.setdefault(ev.kind, [])
-                if line not in lst:
-                    lst.append(line)
+                if body not in lst:
+                    lst.append(body)
     return out
 
 
@@ -186,25 +191,24 @@ def generate(out: Path, size: int, seed: int = 1, problem_every: int = 1_500_000
     kinds = sorted(problems)
     noise = Noise(rng, lab_noise())
     placed: dict[str, int] = {}
-    t = 0  # seconds since Jan 1 00:00:00 of a 365-day year
+    t = 0  # seconds since Jan 1 00:00:00 of a 365-day year; never goes back
     written = 0
     next_problem = rng.randint(problem_every // 2, problem_every * 3 // 2)
     k = 0
     buf: list[str] = []
     with open(out, "w", encoding="utf-8", newline="\n") as fh:
         while written < size:
+            t = min(t + rng.randint(0, 3), YEAR - 1)
+            day, rest = divmod(t, 86400)
+            month, mday = _month_day(day)
+            stamp = f"{MONTHS[month]} {mday:2d} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d} {HOST} "
             if written >= next_problem:
                 kind = kinds[k % len(kinds)]
                 k += 1
-                line = rng.choice(problems[kind])
                 placed[kind] = placed.get(kind, 0) + 1
                 next_problem = written + rng.randint(problem_every // 2, problem_every * 3 // 2)
-                lines = [line]
+                lines = [stamp + rng.choice(problems[kind])]
             else:
-                t += rng.randint(0, 3)
-                day, rest = divmod(t % (365 * 86400), 86400)
-                month, mday = _month_day(day)
-                stamp = f"{MONTHS[month]} {mday:2d} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d} {HOST} "
                 lines = [stamp + m for m in noise.burst()]
             for line in lines:
                 buf.append(line)
@@ -218,6 +222,7 @@ def generate(out: Path, size: int, seed: int = 1, problem_every: int = 1_500_000
 
 
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+YEAR = 365 * 86400
 
 
 def _month_day(day: int) -> tuple[int, int]:

@@ -12,8 +12,9 @@ from forewarn.rules import RULES
 
 
 def explain_nodes(tmp_path: Path, monkeypatch, nodes: dict[str, dict[str, str | bytes | Path]]) -> dict:
-    """Write each node's files as `<node>/<name>` (the folder names the node), explain them all
-    with `--format json` and return the report. A value is text, bytes or a file to copy."""
+    """Write each node's files as `<node>/<name>`, explain them all with `--node <node>=<file>`
+    (a folder never names a node by itself) and `--format json`, and return the report. A value is
+    text, bytes or a file to copy."""
     args = ["explain"]
     for node, files in nodes.items():
         (tmp_path / node).mkdir()
@@ -25,7 +26,7 @@ def explain_nodes(tmp_path: Path, monkeypatch, nodes: dict[str, dict[str, str | 
                 target.write_bytes(content)
             else:
                 target.write_text(content, encoding="utf-8")
-            args.append(f"{node}/{name}")
+            args += [f"{node}/{name}", "--node", f"{node}={node}/{name}"]
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, [*args, "--format", "json"], catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output

@@ -10,7 +10,7 @@ import yaml
 
 from forewarn.rules import RULES
 from forewarn.rules._engine import DOC_SECTIONS
-from forewarn.why.search import CATALOGUE
+from forewarn.why.tuning import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE_MD = ROOT.parent / "shared" / "CATALOGUE.md"

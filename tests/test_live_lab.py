@@ -73,7 +73,7 @@ def cluster(lab: corosync_lab.Lab) -> Iterator[corosync_lab.Lab]:
 def forewarn(lab: corosync_lab.Lab, *args: str, timeout: float = 150) -> tuple[int, str, str, float]:
     t0 = time.monotonic()
     res = lab.client_run([sys.executable, "-m", "forewarn.cli.main", *args], timeout=timeout, cwd=ROOT,
-                         env={"PYTHONPATH": str(ROOT / "src"), "COLUMNS": "120"})
+                         env={"PYTHONPATH": str(ROOT / "src"), "COLUMNS": "100"})
     return res.returncode, res.stdout, res.stderr, time.monotonic() - t0
 
 
@@ -148,7 +148,8 @@ def test_partitioned_node_loses_quorum(cluster: corosync_lab.Lab, tmp_path: Path
         assert not [f for f in hits(report, "PVE101") if set(f["nodes"]) & {"node1", "node2"}], show(report)
         # the membership change, from the nodes' own logs
         split = hits(report, "PVE102")
-        assert split and "split {node1, node2} | {node3}" in split[0]["message"], show(report)
+        # the timeline's episode title: "node3 cut off: {node1, node2} | {node3}"
+        assert split and "{node1, node2} | {node3}" in split[0]["message"], show(report)
         logs = {e["node"] for f in split for e in f["evidence"] if e["spec"].startswith("log.")}
         assert logs == set(NODES), split[0]["evidence"]
 
@@ -364,3 +365,21 @@ def _kill_sshd(netns: str) -> None:
                 os.kill(int(pid), signal.SIGKILL)
         except (OSError, ValueError):
             pass
+
+
+def test_readme_live_example_is_real_output(cluster: corosync_lab.Lab) -> None:
+    """The README's live scan (node3 cut off, scanned over SSH from the client namespace) is what
+    forewarn prints here, line for line where it shows a line (times, dates and durations masked)."""
+    from test_readme import readme_block, shown_in_order
+
+    cluster.isolate("node3")
+    cluster.wait("node1 and node2 quorate without node3",
+                 lambda: all(cluster.votes(n) == 2 and cluster.quorate(n) for n in ("node1", "node2")), 60)
+    cluster.wait("node1 logs node3's links down", lambda: "host: 3 link:" in cluster.syslog("node1"), 60)
+    cluster.wait_logs_quiet()
+    rc, out, err, _ = forewarn(cluster, "scan", "--cluster", SEED, "--no-color", timeout=150)
+    Path(os.environ.get("FOREWARN_README_CAPTURE", "/dev/null")).write_text(out)
+    assert rc == 1, err
+    shown = readme_block("forewarn scan --cluster")
+    missing = shown_in_order(shown, out)
+    assert not missing, "README lines not in the live output:\n" + "\n".join(missing) + "\n---\n" + out

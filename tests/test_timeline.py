@@ -18,13 +18,14 @@ from click.testing import CliRunner
 
 from forewarn.cli.main import cli
 from forewarn.facts.context import Context
-from forewarn.facts.timeline import Timeline, build_timeline
+from forewarn.facts.timeline import Timeline, build_timeline, episode_span
 from forewarn.model.evidence import EvidenceRecord
 from forewarn.report.timeline_json import timeline_to_json
 from forewarn.rules._engine import run_all
 
 ROOT = Path(__file__).resolve().parent.parent
 EV = ROOT / "tests" / "evidence"
+EX = ROOT / "examples"
 LAB = EV / "corosync-lab"
 SHIFTED = EV / "timeline" / "06-five-faults-node4-syslog-clock-plus37s.log"
 SEED = EV / "seeds" / "001_2bd87300fc635f04.txt"
@@ -174,14 +175,29 @@ def test_five_faults_node5_port_down(tl06, truth06):
     assert near(ep.non_quorate[0].start, lost) and near(ep.non_quorate[0].end, back)
 
 
-def test_five_faults_same_windows_as_pve102(tl06):
-    """PVE102 and the timeline cut the same episodes (the logic is shared, not copied)."""
+def test_five_faults_pve102_reports_the_timelines_episodes(tl06):
+    """One episode model: PVE102 lists the timeline's corosync episodes, with their numbers, spans
+    and titles (the clean restart of node4, episode 4, is not corosync trouble)."""
     ctx = Context([_rec(n, p) for n, p in five().items()], now=NOW)
-    msg = next(f for f in run_all(ctx, ["PVE102"]) if f.code == "PVE102").message
-    windows = re.findall(r"^\s+(\d\d:\d\d:\d\d)–(\d\d:\d\d:\d\d): ", msg, re.M)
-    assert len(windows) == 4
-    spans = {(f"{ep.start:%H:%M:%S}", f"{ep.end:%H:%M:%S}") for ep in tl06.episodes}
-    assert set(windows) <= spans
+    f = next(f for f in run_all(ctx, ["PVE102"]) if f.code == "PVE102")
+    listed = re.findall(r"^\s+Episode (\d+)  (.+?): (.+)$", f.message, re.M)
+    expected = [(str(ep.id), episode_span(ep), ep.title) for ep in tl06.episodes if ep.corosync]
+    assert [x[0] for x in expected] == ["1", "2", "3", "5"]
+    assert listed == expected
+    assert f.details["node1"]["timeline_episodes"] == [1, 2, 3, 5]
+
+
+def test_seed001_pve102_and_the_timeline_cut_the_same_episodes():
+    """Issue 10 item 3: the timeline cut 14–102, 103–137, 139–146 while PVE102 said 14–61, 103–117,
+    139–143; PVE102 now reports the timeline's episodes, recovery events included."""
+    log = EX / "seed001-quorum-flap" / "pve5" / "var" / "log" / "syslog"
+    ctx = Context([_rec("pve5", log)], now=NOW)
+    tl = build_timeline(ctx)
+    spans = [episode_span(ep) for ep in tl.episodes if ep.corosync]
+    assert spans[:3] == ["lines 14–102", "lines 103–137", "lines 139–146"]
+    f = next(f for f in run_all(ctx, ["PVE102"]) if f.code == "PVE102")
+    assert f"the instability repeated: {len(spans)} episodes ({', '.join(spans)})." in " ".join(f.message.split())
+    assert f.details["pve5"]["timeline_episodes"] == [ep.id for ep in tl.episodes if ep.corosync]
 
 
 def test_five_faults_states_for_a_chart(tl06):

@@ -41,6 +41,7 @@ def test_rules_code_shows_its_real_example(installed: Path) -> None:
     assert "Example (real failing case" in r.stdout
     assert "CT is locked (migrate)" in r.stdout
     assert "not available" not in r.stdout
+    assert "https://vlab.ibugone.com/traps/" in r.stdout  # the citation table ships too
     loaded = run(installed, "--version")
     assert loaded.returncode == 0
 

@@ -24,7 +24,7 @@ from forewarn.model.findings import Severity
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 FAMILIES = ("pve", "lvm", "net", "lnx", "osk", "k8s")
 KINDS = ("detect", "advise")
-REQUIRED = ("code", "name", "title", "severity", "kind", "seed", "cause", "advice", "symptoms", "words")
+REQUIRED = ("code", "name", "title", "severity", "kind", "seed", "cause", "advice", "words")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 _CASES = re.compile(r"^cases:", re.M)
 
@@ -48,7 +48,8 @@ class RuleMeta:
     cause: str = ""  # why the problem happens
     advice: str = ""  # what to do, as the source documents say
     evidence: str = ""  # what scan/explain need to see
-    symptoms: tuple[str, ...] = ()
+    symptoms: tuple[str, ...] = ()  # real error texts that mean this problem
+    also_seen: tuple[str, ...] = ()  # real lines this problem prints that other problems print too
     words: tuple[str, ...] = ()
     example: dict[str, Any] = field(default_factory=dict)
 
@@ -59,7 +60,8 @@ class RuleMeta:
     def row(self) -> dict[str, Any]:
         """As `forewarn why` and `rules --format json` show a catalogue row."""
         return {"code": self.code, "kind": self.kind, "severity": self.severity.label, "name": self.name,
-                "title": self.title, "symptoms": list(self.symptoms), "words": list(self.words),
+                "title": self.title, "symptoms": list(self.symptoms), "also_seen": list(self.also_seen),
+                "words": list(self.words),
                 "cause": self.cause, "advice": self.advice, "evidence": self.evidence, "seed": self.seed}
 
 
@@ -68,11 +70,15 @@ def head_of(text: str) -> str:
     return text[: m.start()] if m else text
 
 
-def load_meta(path: Path) -> RuleMeta:
+def read_head(path: Path) -> dict[str, Any]:
     try:
         data = yaml.load(head_of(path.read_text(encoding="utf-8")), Loader=_LOADER) or {}  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
         raise MetaError(f"{path}: {exc}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def meta_from(path: Path, data: dict[str, Any]) -> RuleMeta:
     missing = [k for k in REQUIRED if not data.get(k)]
     if missing:
         raise MetaError(f"{path.name}: lacks {', '.join(missing)}")
@@ -85,19 +91,39 @@ def load_meta(path: Path) -> RuleMeta:
     text = {k: " ".join(str(data.get(k) or "").split()) for k in ("what", "why", "how", "cause", "advice", "evidence")}
     return RuleMeta(code=str(data["code"]), name=str(data["name"]), title=str(data["title"]), severity=severity,
                     kind=str(data["kind"]), seed=str(data["seed"]), path=path, **text,
-                    symptoms=tuple(str(s) for s in data["symptoms"]), words=tuple(str(w) for w in data["words"]),
+                    symptoms=tuple(str(s) for s in data.get("symptoms") or ()), words=tuple(str(w) for w in data["words"]),
+                    also_seen=tuple(str(s) for s in data.get("also_seen") or ()),
                     example=dict(data.get("example") or {}))
 
 
+def load_meta(path: Path) -> RuleMeta:
+    return meta_from(path, read_head(path))
+
+
+def yaml_files() -> list[Path]:
+    return [p for family in FAMILIES for p in sorted((RULES_DIR / family).glob("*.yaml"))]
+
+
 def _load_all() -> dict[str, RuleMeta]:
+    from forewarn.cache import cached, key_of
+
+    files = yaml_files()
+    # parsing every YAML head takes a fifth of a second: start-up reads them from a cache
+    heads = cached("catalogue", key_of(files), lambda: {str(p): _jsonable(read_head(p)) for p in files})
     out: dict[str, RuleMeta] = {}
-    for family in FAMILIES:
-        for path in sorted((RULES_DIR / family).glob("*.yaml")):
-            meta = load_meta(path)
-            if meta.code in out:
-                raise MetaError(f"{meta.code} in both {out[meta.code].path.name} and {path.name}")
-            out[meta.code] = meta
+    for path in files:
+        meta = meta_from(path, heads.get(str(path)) or read_head(path))
+        if meta.code in out:
+            raise MetaError(f"{meta.code} in both {out[meta.code].path.name} and {path.name}")
+        out[meta.code] = meta
     return out
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """YAML may give dates; the cache is JSON."""
+    import json
+
+    return json.loads(json.dumps(data, default=str))
 
 
 CATALOGUE: dict[str, RuleMeta] = _load_all()

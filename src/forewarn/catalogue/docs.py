@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from forewarn.catalogue import CATALOGUE
-from forewarn.rules._engine import RULES
+from forewarn.why.citations import cite, citations
 
 
 def catalogue_row(code: str) -> dict[str, Any] | None:
@@ -19,11 +19,13 @@ def catalogue_row(code: str) -> dict[str, Any] | None:
 
 
 def rules_table() -> list[dict[str, Any]]:
+    """Every catalogue row; read from the YAML alone (the rule modules are not imported)."""
     rows = []
     for code, meta in sorted(CATALOGUE.items()):
+        written = meta.path.with_suffix(".py").exists()
         rows.append({"code": code, "name": meta.name, "title": meta.title, "severity": meta.severity.label,
-                     "kind": meta.kind if code in RULES or meta.kind == "advise" else "planned",
-                     "implemented": code in RULES})
+                     "kind": meta.kind if written or meta.kind == "advise" else "planned",
+                     "implemented": written})
     return rows
 
 
@@ -43,13 +45,16 @@ def rules_table_text(rows: list[dict[str, Any]], *, markdown: bool = False) -> s
 
 
 def rule_doc_json(code: str) -> dict[str, Any]:
+    from forewarn.rules._engine import RULES
+
     meta = CATALOGUE.get(code)
     if meta is None:
         raise KeyError(code)
     r = RULES.get(code)
     doc: dict[str, Any] = {
         "code": code, "name": meta.name, "title": meta.title, "severity": meta.severity.label,
-        "kind": meta.kind, "family": meta.family, "seed": meta.seed, "implemented": r is not None,
+        "kind": meta.kind, "family": meta.family, "seed": meta.seed,
+        "citations": [c.to_json() for c in citations(meta.seed)], "implemented": r is not None,
         "doc": {"What it does": meta.what, "Why it matters": meta.why, "How to fix": meta.how},
         "cause": meta.cause, "advice": meta.advice, "evidence": meta.evidence,
         "example": meta.example or None,
@@ -82,13 +87,13 @@ def rule_doc_markdown(code: str) -> str:
     d = rule_doc_json(code)
     if not d["implemented"]:
         out = [f"# {code} {d['name']}: {d['title']}", "",
-               f"kind: {d['kind']}   severity: {d['severity']}   source: {d['seed']}", ""]
+               f"kind: {d['kind']}   severity: {d['severity']}", "", f"source: {cite(d['seed'])}", ""]
         out += ["## Why it happens", "", d["cause"], "", "## What to do", "", d["advice"], ""]
         return "\n".join(out)
     out = [f"# {d['code']} {d['name']}: {d['title']}", "",
            f"severity: {d['severity']} (the default: a finding may be raised or lowered by what the evidence "
-           f"shows, and then says why)   family: {d['family']}   source: {d['seed']}",
-           f"reads: {', '.join(d['inputs'] + d['requires'])}", ""]
+           f"shows, and then says why)   family: {d['family']}   reads: {', '.join(d['inputs'] + d['requires'])}",
+           "", f"source: {cite(d['seed'])}", ""]
     for section in ("What it does", "Why it matters"):
         if d["doc"].get(section):
             out += [f"## {section}", "", d["doc"][section], ""]

@@ -180,10 +180,12 @@ def why(text: tuple[str, ...], limit: int, fmt: str, out: str | None, color: boo
     output = Output(fmt, out, color)
     if fmt == "json":
         output.write(json.dumps({"schema": "forewarn.why", "schema_version": 1, "query": query,
+                                 "known": any(h.confident for h in hits),
                                  "hits": [h.to_json() for h in hits]}, indent=2, ensure_ascii=False))
     else:
         output.write(render_hits(query, hits, markdown=(fmt == "markdown")))
-    sys.exit(0 if hits else 1)
+    # like grep: 0 when a known pitfall matched, 1 when none did (weak candidates are no answer)
+    sys.exit(0 if any(h.confident for h in hits) else 1)
 
 
 @cli.command()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 import click
-from rich.console import Console
 
 import functools
 
@@ -43,7 +45,9 @@ class Output:
         self.fmt, self.out = fmt, out
         self.color = color
 
-    def console(self) -> Console:
+    def console(self) -> "Console":
+        from rich.console import Console
+
         if self.out:
             return Console(file=open_out(self.out), force_terminal=False, no_color=True, width=WIDTH)
         # None lets rich honour NO_COLOR and see whether stdout is a terminal; --color forces

@@ -1,9 +1,12 @@
 """Loose files (`forewarn explain FILE... | -`): work out what each file is, and for which node.
 
 A file is identified by its name and by patterns in its first 64 KiB (the specs' sniffers).
-Each file's node comes from `--node NODE=FILE`, from a `NODE/` folder prefix in a relative
-path, or else is "unknown". What each file was taken to be is reported; a file nobody
-recognises becomes an FW906 finding, never silently dropped.
+Each file's node comes, in this order, from `--node NODE=FILE`, from the host field of a log's
+own lines, or from a path that names the node itself (`/etc/pve/nodes/NODE/...`); else it is
+"unknown". The folders a path happens to start with never name a node (`tests/x.log` is not
+from a node `tests`): a folder of node folders is a bundle, read by `forewarn scan DIR`. What
+each file was taken to be is reported; a file nobody recognises becomes an FW906 finding,
+never silently dropped.
 """
 
 from __future__ import annotations
@@ -36,11 +39,19 @@ def identify_text(name: str, head: bytes) -> tuple[Spec | None, str]:
     return spec, why
 
 
-def _node_of(arg: str) -> str:
+# What pmxcfs keeps under /etc/pve/nodes/NODE/: such a path names its node even in a copy of
+# /etc/pve that lives under another folder name.
+_NODE_ENTRIES = {"qemu-server", "lxc", "openvz", "host.fw", "lrm_status", "lrm_status.tmp",
+                 "pveproxy-ssl.pem", "pveproxy-ssl.key", "pve-ssl.pem", "pve-ssl.key", "config"}
+
+
+def _node_in_path(arg: str) -> str | None:
+    """The node a pmxcfs path names (`/etc/pve/nodes/pve2/qemu-server/100.conf` -> pve2)."""
     parts = Path(arg).parts
-    if not Path(arg).is_absolute() and len(parts) >= 2 and parts[0] not in (".", ".."):
-        return parts[0]
-    return "unknown"
+    for i in range(len(parts) - 2):
+        if parts[i] == "nodes" and ((i > 0 and parts[i - 1] == "pve") or parts[i + 2] in _NODE_ENTRIES):
+            return parts[i + 1]
+    return None
 
 
 def load_files(paths: list[str], *, nodes: dict[str, str] | None = None,
@@ -73,7 +84,8 @@ def load_files(paths: list[str], *, nodes: dict[str, str] | None = None,
             data = None
             rec_opener = (lambda q=p: open(q, "rb"))
             label = arg
-        node = nodes.get(arg) or nodes.get(Path(arg).name) or _node_of(arg)
+        given = nodes.get(arg) or nodes.get(Path(arg).name)
+        node = given if given and given != "unknown" else "unknown"
         if arg in forced or Path(arg).name in forced:
             spec_name = forced.get(arg) or forced[Path(arg).name]
             try:
@@ -94,6 +106,8 @@ def load_files(paths: list[str], *, nodes: dict[str, str] | None = None,
             continue
         if node == "unknown" and spec.kind == "log":
             node = _host_in_log(head) or node
+        if node == "unknown" and arg != "-":
+            node = _node_in_path(arg) or node
         rec = EvidenceRecord(spec=spec.name, node=node, artifact=label, source=label, kind=spec.kind,
                              size=size, opener=rec_opener, data=data)
         bundle.records.append(rec)

@@ -1,5 +1,5 @@
-"""Corosync episodes of each node, and how they line up across nodes (shared by PVE102 and the
-timeline).
+"""Corosync episodes of each node, as that node's log tells them (read by facts/timeline/, which
+lines the nodes up into the cluster-wide episodes that PVE102 and the timeline both report).
 
 An *episode* on one node starts with the first sign of trouble (a knet link down, a token
 warning, a processor failure, a membership that failed a member, a non-primary component)
@@ -7,8 +7,8 @@ and ends when nothing is down any more: every lost link is up, no token is pendi
 membership is whole again. A lone link blip that recovers at once merges into trouble that
 follows within a minute (or a few log lines when the log has no times).
 
-Moved here from rules/pve/pve102_corosync_unstable.py unchanged, so the rule and
-`forewarn timeline` cut the same episodes.
+These per-node episodes are the timeline's raw material, not a second model: what a reader sees
+(spans, numbers, the recovery that followed) are the timeline's episodes (facts/timeline/).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ COROSYNC_KINDS = KINDS[:11]
 RECOVERY = ("ha_acquired_lock", "pmxcfs_synced")
 BLIP_MERGE_SECONDS = 60
 BLIP_MERGE_LINES = 10
-SETTLED_SECONDS = 600
+SETTLED_SECONDS = 600  # quiet this long after the last episode, to the end of the log: settled
 SETTLED_LINES = 20
 MERGE_SLACK_SECONDS = 2
 

@@ -1,17 +1,27 @@
-"""Log events of every node, with years filled in and evidence references ready.
+"""Log events of every node, with years filled in, in time order, and evidence references ready.
 
 Traditional syslog has no year: it is inferred from the bundle's time (`ctx.now`): an event
 that would lie in the future belongs to the year before (this also handles Dec -> Jan).
+
+Order. A node's events are read in time order whatever order its files came in: rotated pieces
+of one log (`syslog.2.gz`, `syslog.1`, `syslog`) oldest first, and a file whose times go back
+(`cat syslog syslog.1`) sorted; each event keeps its own file and line number for the evidence.
+A file whose times go back by more than a minute is said so (FW910), since such input is
+usually pieces in the wrong order (or a clock set back) and every duration depends on it.
+Logs without times keep their line order.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from forewarn.model.findings import EvidenceRef
+from forewarn.model.internal import internal_finding
 from forewarn.parse.logs.syslog import LogEvent, LogEvents
 
 if TYPE_CHECKING:
@@ -20,6 +30,10 @@ if TYPE_CHECKING:
 # Every spec whose parser gives `LogEvents`: system logs, corosync's own log, PVE task logs and
 # container logs (docker/CRI/klog) all feed one event stream.
 LOG_SPECS = ("log.syslog", "log.corosync", "pve.task_log", "k8s.container_log")
+# Lines of several writers can be logged a second or two out of order; a larger step back is
+# pieces of a log in the wrong order, or a clock set back (NTP step, daylight saving time).
+BACKWARDS_SECONDS = 60
+_ROTATED = re.compile(r"^(?P<base>.+?)(?:\.(?P<n>\d+)|-(?P<date>\d{8}))?(?:\.gz)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +76,7 @@ def log_facts(ctx: "Context", node: str | None = None) -> list["Fact"]:
 
 
 def events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | None = None) -> list[NodeEvent]:
-    """Events of one node (or all), in file order per artifact, years fixed.
+    """Events of one node (or all, node after node), in time order, years fixed.
 
     When a node has both its syslog and corosync's own log, corosync lines appear in both;
     corosync's logfile is then skipped so nothing is counted twice.
@@ -73,18 +87,87 @@ def events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | Non
         facts = log_facts(ctx, node)
         with_syslog_corosync = {f.node for f in facts
                                 if f.spec == "log.syslog" and f.value.programs.get("corosync")}
-        evs: list[NodeEvent] = []
-        for f in facts:
+        per_node: dict[str, list[list[NodeEvent]]] = {}
+        for f in sorted(facts, key=_rotation_key):
             if f.spec == "log.corosync" and f.node in with_syslog_corosync:
                 continue
             lv: LogEvents = f.value
-            for e in lv.events:
-                evs.append(NodeEvent(f.node, fix_year(e.ts, e.year_known, ctx.now), e, f))
-        cache[node] = evs
+            evs = [NodeEvent(f.node, fix_year(e.ts, e.year_known, ctx.now), e, f) for e in lv.events]
+            _note_backwards(ctx, f, evs)
+            per_node.setdefault(f.node, []).append(evs)
+        cache[node] = [e for pieces in per_node.values() for e in _in_time_order(pieces)]
     evs = cache[node]
     if kinds:
         return [e for e in evs if e.kind in kinds]
     return evs
+
+
+def _rotation_key(f: "Fact") -> tuple[int, str, str, int, str]:
+    """Rotated pieces of one log oldest first: `syslog.2.gz`, `syslog.1`, `syslog`
+    (`syslog-20240101`, `syslog`); other files keep the order they came in."""
+    name = PurePosixPath(f.artifact).name
+    m = _ROTATED.match(name)
+    base = m.group("base") if m else name
+    if m and m.group("n"):
+        return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, -int(m.group("n")), "")
+    if m and m.group("date"):
+        return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, -1, m.group("date"))
+    return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, 0, "")
+
+
+def _in_time_order(pieces: list[list[NodeEvent]]) -> list[NodeEvent]:
+    """One node's events of all its files, by time; a line without a time (a journal marker)
+    sorts with the line before it in its file; files without any time follow, in line order."""
+    keyed: list[tuple[datetime, int, int, NodeEvent]] = []
+    untimed: list[NodeEvent] = []
+    for k, evs in enumerate(pieces):
+        first = next((e.ts for e in evs if e.ts is not None), None)
+        if first is None:
+            untimed.extend(evs)
+            continue
+        last = first
+        for i, e in enumerate(evs):
+            last = e.ts if e.ts is not None else last
+            keyed.append((last, k, i, e))
+    keyed.sort(key=lambda x: (x[0], x[1], x[2]))
+    return [x[3] for x in keyed] + untimed
+
+
+def _note_backwards(ctx: "Context", f: "Fact", evs: list[NodeEvent]) -> None:
+    """Say once per file when its times go back by more than BACKWARDS_SECONDS."""
+    seen: set[int] = ctx.options.setdefault("_backwards_seen", set())
+    if id(f) in seen:
+        return
+    seen.add(id(f))
+    steps: list[tuple[NodeEvent, datetime]] = []
+    top: datetime | None = None
+    for e in evs:
+        if e.ts is None:
+            continue
+        if top is not None and (top - e.ts).total_seconds() > BACKWARDS_SECONDS:
+            if not steps or steps[-1][1] != top:
+                steps.append((e, top))
+        top = e.ts if top is None or e.ts > top else top
+    if not steps:
+        return
+    e, top = steps[0]
+    more = f" and {len(steps) - 1} more time(s)" if len(steps) > 1 else ""
+    message = (f"{f.node}: {f.artifact} goes back in time at line {e.ev.line_no} ({when(e)}, after "
+               f"{top:%b %d %H:%M:%S}){more}: pieces of the log are out of order (such as `cat syslog "
+               "syslog.1`) or the clock was set back; its lines were read in time order, each cited by "
+               "its own line number")
+    notes: list[str] = ctx.options.setdefault("_backwards_notes", [])
+    notes.append(message)
+    ctx.extra_findings.append(internal_finding(
+        "FW910", "log-out-of-order", "Log times go backwards", message, nodes=(f.node,),
+        evidence=[EvidenceRef(spec=f.spec, node=f.node, artifact=f.artifact, lines=(e.ev.line_no,),
+                              excerpt=(e.ev.text,))],
+        details={"steps_back": len(steps), "first_line": e.ev.line_no}))
+
+
+def backwards_notes(ctx: "Context") -> list[str]:
+    """What `events` found out of order (read the events first)."""
+    return list(ctx.options.get("_backwards_notes", []))
 
 
 def by_node(evs: list[NodeEvent]) -> dict[str, list[NodeEvent]]:

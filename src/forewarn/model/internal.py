@@ -19,6 +19,7 @@ INTERNAL = {
     "FW907": ("unused-artifact", Severity.INFO),
     "FW908": ("node-unreachable", Severity.HIGH),
     "FW909": ("command-timed-out", Severity.LOW),
+    "FW910": ("log-out-of-order", Severity.LOW),
 }
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from forewarn import __version__
 from forewarn.model.findings import Finding, Severity, Status
+from forewarn.why.citations import citations
 
 INSTALL_HINT = ("the HTML report's chart needs Plotly, which comes with the `html` extra: "
                 "pip install 'forewarn[html]'  (or: pip install plotly)")
@@ -107,7 +108,7 @@ def _finding_view(f: Finding) -> dict[str, Any]:
         "message": f.message, "cause": f.cause, "evidence": evidence,
         "more_evidence": max(0, len(f.evidence) - MAX_EVIDENCE),
         "fix": [{"command": s.command, "node": s.node, "safe": s.safe, "note": s.note} for s in f.fix],
-        "seed": f.seed, "suppressed": f.suppressed,
+        "seed": f.seed, "citations": [c.to_json() for c in citations(f.seed)], "suppressed": f.suppressed,
         "anchor": f"f-{f.code}-{'-'.join(f.nodes) or 'all'}",
     }
 
@@ -134,9 +135,9 @@ def _timeline_view(doc: dict[str, Any], tl: Any, source: str) -> dict[str, Any]:
     chart = html_chart.build_chart(doc)
     header: list[tuple[str, str]] = []
     if tl is not None:
-        from forewarn.report.timeline_text import _header
+        from forewarn.report.timeline_parts import header_lines
 
-        header = _header(tl, source)[1:]  # the terminal's header lines, without its title
+        header = header_lines(tl, source)[1:]  # the terminal's header lines, without its title
     events = doc.get("events", [])
     episodes = []
     for ep in doc.get("episodes", []):

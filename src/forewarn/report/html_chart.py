@@ -37,6 +37,8 @@ QUORUM_STYLE: dict[str, tuple[str, str]] = {
 _HA_OK = {"active", "master", "slave", "idle"}
 RING_SHADES = ("#7e57c2", "#b39ddb")
 
+from forewarn.report.html_axis import Axis, plot_time
+
 
 @dataclass(frozen=True, slots=True)
 class MarkerType:
@@ -92,72 +94,6 @@ class Chart:
     notes: list[str] = field(default_factory=list)
 
 
-class _Axis:
-    """Turns the timeline's times, or lacking them its line/event order, into x values."""
-
-    def __init__(self, doc: dict[str, Any]) -> None:
-        self.events: list[dict[str, Any]] = doc.get("events", [])
-        self.timed = bool(doc.get("clock", {}).get("timed"))
-        untimed = [n for n in doc.get("nodes", []) if not n.get("timed")]
-        if self.timed:
-            self.kind = "time"
-        elif len(doc.get("nodes", [])) == 1:
-            self.kind = "line"
-        else:
-            self.kind = "order"
-        self.lane_untimed = {n["name"] for n in untimed} if self.timed else set()
-        self.first_seq: dict[str, int] = {}
-        self.last_seq: dict[str, int] = {}
-        for e in self.events:
-            self.first_seq.setdefault(e["node"], e["seq"])
-            self.last_seq[e["node"]] = e["seq"]
-
-    def event_x(self, e: dict[str, Any]) -> Any:
-        if self.kind == "time":
-            return _plot_time(e.get("time"))
-        if self.kind == "line":
-            return e.get("line")
-        return e.get("seq")
-
-    def seq_x(self, seq: int | None) -> Any:
-        if seq is None or not 0 <= seq < len(self.events):
-            return None
-        return self.event_x(self.events[seq])
-
-    def interval(self, iv: dict[str, Any], lane: dict[str, Any]) -> tuple[Any, Any] | None:
-        """(start, end) of a state interval on this axis; None when it cannot be placed."""
-        if self.kind == "time":
-            a = _plot_time(iv.get("from") or lane.get("log_from"))
-            b = _plot_time(iv.get("to") or lane.get("log_to"))
-        elif self.kind == "line":
-            a = self.seq_x(iv.get("from_seq"))
-            b = self.seq_x(iv.get("to_seq"))
-            a = lane.get("first_line") if a is None else a
-            b = lane.get("last_line") if b is None else b
-        else:
-            name = lane["name"]
-            a = self.seq_x(iv.get("from_seq"))
-            b = self.seq_x(iv.get("to_seq"))
-            a = self.first_seq.get(name, 0) - 0.5 if a is None else a
-            b = self.last_seq.get(name, 0) + 0.5 if b is None else b
-        if a is None or b is None:
-            return None
-        return a, b
-
-    def length(self, a: Any, b: Any) -> float:
-        if self.kind == "time":
-            return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() * 1000.0
-        return float(b) - float(a)
-
-
-def _plot_time(iso: str | None) -> str | None:
-    """An ISO time as Plotly reads it: in the display zone, without an offset (Plotly has no zones)."""
-    if not iso:
-        return None
-    dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return dt.replace(tzinfo=None).isoformat(sep=" ", timespec="milliseconds")
-
-
 def _esc(text: Any, limit: int = _TEXT_MAX) -> str:
     s = str(text if text is not None else "")
     if len(s) > limit:
@@ -165,7 +101,7 @@ def _esc(text: Any, limit: int = _TEXT_MAX) -> str:
     return html.escape(s, quote=False)
 
 
-def _when(value: Any, axis: _Axis) -> str:
+def _when(value: Any, axis: Axis) -> str:
     if value is None:
         return "?"
     if axis.kind == "time":
@@ -184,7 +120,7 @@ def build_chart(doc: dict[str, Any]) -> Chart:
     """The Plotly chart of a `forewarn.timeline` document (timeline_to_json)."""
     import plotly.graph_objects as go
 
-    axis = _Axis(doc)
+    axis = Axis(doc)
     nodes = doc.get("nodes", [])
     names = [n["name"] for n in nodes]
     ypos = {name: len(names) - 1 - i for i, name in enumerate(names)}  # first node on top
@@ -387,9 +323,9 @@ def build_chart(doc: dict[str, Any]) -> Chart:
     return Chart(html=div, axis=axis.kind, axis_note=note, lanes=names, markers=dict(counts), notes=notes)
 
 
-def _episode_span(ep: dict[str, Any], axis: _Axis) -> tuple[Any, Any] | None:
+def _episode_span(ep: dict[str, Any], axis: Axis) -> tuple[Any, Any] | None:
     if axis.kind == "time":
-        a, b = _plot_time(ep.get("from")), _plot_time(ep.get("to"))
+        a, b = plot_time(ep.get("from")), plot_time(ep.get("to"))
         if a is None or b is None:
             return None
         if a == b:  # a one-second episode still shows
@@ -404,7 +340,7 @@ def _episode_span(ep: dict[str, Any], axis: _Axis) -> tuple[Any, Any] | None:
 
 def episode_range(ep: dict[str, Any], doc: dict[str, Any]) -> list[Any] | None:
     """The x range the chart zooms to for an episode (a little wider than the episode)."""
-    axis = _Axis(doc)
+    axis = Axis(doc)
     span = _episode_span(ep, axis)
     if span is None:
         return None

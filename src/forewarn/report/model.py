@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -156,8 +156,8 @@ class Report:
             "platforms": self.platforms,
             "inputs": self.inputs,
             "summary": self.summary(),
-            "findings": [f.to_json() for f in self.failed()],
-            "suppressed": [f.to_json() for f in self.suppressed()],
+            "findings": [_finding_json(f) for f in self.failed()],
+            "suppressed": [_finding_json(f) for f in self.suppressed()],
             "suppression_notes": self.suppression_notes,
             "checks": [
                 {"code": f.code, "name": f.name, "status": f.status.value, "message": f.message,
@@ -166,6 +166,13 @@ class Report:
                 if f.status is not Status.FAIL
             ],
         }
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    """A finding as JSON, with its seed reference also as a citation a reader can open."""
+    from forewarn.why.citations import citations
+
+    return {**f.to_json(), "citations": [c.to_json() for c in citations(f.seed)]}
 
 
 def exit_code(report: Report, fail_on: Severity) -> int:

@@ -1,3 +1,6 @@
 """`forewarn why "TEXT"`: find the catalogue row behind an error message or symptom."""
 
-from forewarn.why.search import WhyHit, render_hits, search  # noqa: F401
+from forewarn.why.render import render_hits
+from forewarn.why.search import WhyHit, search
+
+__all__ = ["WhyHit", "render_hits", "search"]

@@ -1,6 +1,6 @@
 """`forewarn why`: rank catalogue rows for a piece of text (an error line, a paste, a symptom).
 
-How a row is ranked (the index is built once, on first use, from catalogue.yaml):
+How a row is ranked (the index, why/index.py, is built from the rules' YAML once and cached):
 
 1. The text is normalised: log prefixes are stripped (syslog/journal time and host,
    `prog[pid]:`, klog `E1224 11:13:31.677889    3680 dns.go:135]`, kernel `[  12.3]`, oslo
@@ -22,273 +22,33 @@ How a row is ranked (the index is built once, on first use, from catalogue.yaml)
 
 from __future__ import annotations
 
-import math
-import re
-import textwrap
-import unicodedata
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from forewarn.catalogue import CATALOGUE as _META
-
-CATALOGUE = {code: m.row() for code, m in _META.items()}
-
-THRESHOLD = 0.3    # below this a row is not a hit
-RELATIVE = 0.45    # ... nor below this share of the best row's score
-MAX_TEXT = 64_000  # characters of input looked at
-FUZZY_ALL = 300    # texts up to this long are fuzzy-matched against every phrase
-FUZZY_MAX = 4_000  # longer texts only against rows their words already point at; beyond: no fuzzy
-
-FIELD_WEIGHTS = {"code": 1.0, "symptoms": 1.0, "words": 1.0, "title": 0.9, "name": 0.7,
-                 "evidence": 0.3, "cause": 0.4, "advice": 0.3}
-PHRASE_FIELDS = ("symptoms", "words", "title")
-
-# ------------------------------------------------------------------------------ normalising
-
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RE_CJK_CHAR = re.compile(f"[{_CJK}]")
-_RE_SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
-_RE_TOKEN = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<cyr>[а-яё]+)|(?P<lat>[a-z0-9_]+)")
-
-_RE_CODE = re.compile(r"\b(PVE|LVM|NET|LNX|OSK|K8S)[ -]?(\d{3})\b", re.IGNORECASE)
-
-_LINE_PREFIXES = (
-    re.compile(r"^\s*\d+\s*\|\s*"),                                        # "1 | " pasted table rows
-    re.compile(r"^<\d{1,3}>"),                                             # syslog priority
-    re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+(?:\d+\s+)?"),
-    re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?\s+"),      # syslog time
-    re.compile(r"^\[\s*\d+\.\d+\]\s*"),                                    # kernel time
+from forewarn.why.citations import citations
+from forewarn.why.index import Index, get_index
+from forewarn.why.text import (
+    RE_CODE,
+    clean,
+    contains_bounded,
+    eff_len,
+    is_cjk,
+    phrase_form,
+    strength,
+    tokens,
 )
-_RE_HOST_BEFORE_PROG = re.compile(r"^\S+\s+(?=(?:[\w.@/()-]+\[\d+\]|kernel):)")
-_RE_PROG_PID = re.compile(r"^([\w.@/()-]+)\[\d+\]:")
-_RE_KLOG = re.compile(r"(?:^|(?<=\s))[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+[\w.-]+:\d+\]\s*")
-
-_SUBS = (
-    (re.compile(r"\[req-[0-9a-f-]+[^\]]*\]"), " "),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), " "),
-    (re.compile(r"\bsha256:[0-9a-f]{12,}\b"), " "),
-    (re.compile(r"\b0x[0-9a-f]+\b"), "#"),
-    (re.compile(r"\b\d{4}-\d\d-\d\d[t ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:z|[+-]\d\d:?\d\d)?"), "#"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?::\d{1,5})?\b"), "#"),
-    (re.compile(r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b"), "#"),
-    (re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"), "#"),
+from forewarn.why.tuning import (
+    CATALOGUE,
+    CONFIDENT,
+    EXACT_MIN,
+    FUZZY_ALL,
+    FUZZY_MAX,
+    MAX_TEXT,
+    RELATIVE,
+    THRESHOLD,
 )
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"',
-                         "\u00bb": '"', "\u2014": "-", "\u2013": "-", "\u3001": ",", "\u3002": ".",
-                         "\u300c": '"', "\u300d": '"', "ё": "е", "Ё": "Е"})
-
-_STOP = frozenset("""
-a an the and or but if of to in on at by for from with without into onto as is are was were be been
-being it its this that these those there here i me my we our you your he she they them their not no
-do does did doing done can could should would will shall may might must have has had having how what
-why when where which who whom so than then too very just also only any all some such up out over
-about after before again once while get got please help want need use using used via vs etc eg ie
-when what whats
-и в во не на с со по что как для это при из от до за к ко у о об а но или ли же бы то так там тут его
-ее их мы вы он она они я ты есть был была было были быть нет да все всё уже еще ещё только чтобы если
-""".split())
-_CYR_ENDINGS = tuple(sorted("""
-ями ами ого его ому ему ыми ими ая яя ое ее ые ие ую юю ых их ой ей ом ем ам ям ах ях ов ев ий ый
-а я ы и у ю е о ь й
-""".split(), key=len, reverse=True))
-
-
-def _is_cjk(c: str) -> bool:
-    return bool(_RE_CJK_CHAR.match(c))
-
-
-def clean(text: str) -> str:
-    """Lower-cased text with log prefixes, ids, addresses and times removed (digits kept)."""
-    text = unicodedata.normalize("NFKC", text[:MAX_TEXT]).translate(_QUOTES)
-    lines: list[str] = []
-    seen: set[str] = set()
-    for raw in text.splitlines():
-        line = raw.strip()
-        for _ in range(3):
-            before = line
-            for rx in _LINE_PREFIXES:
-                line = rx.sub("", line, count=1)
-            line = _RE_HOST_BEFORE_PROG.sub("", line, count=1)
-            line = _RE_PROG_PID.sub(r"\1:", line, count=1)
-            line = _RE_KLOG.sub("", line)
-            if line == before:
-                break
-        line = line.rstrip(" |").lower().replace("\\", "")
-        for rx, repl in _SUBS:
-            line = rx.sub(repl, line)
-        line = " ".join(line.split())
-        if line and line not in seen:
-            seen.add(line)
-            lines.append(line)
-    return "\n".join(lines)
-
-
-def phrase_form(cleaned: str) -> str:
-    """The form phrases are compared in: digits as `#`, single spaces, none next to CJK."""
-    s = re.sub(r"\d+", "#", cleaned)
-    s = re.sub(r"#(?:[.,]#)+", "#", s)
-    s = re.sub(r"[ \t]+", " ", s)
-    return _RE_SPACE_NEAR_CJK.sub("", s).strip()
-
-
-def normalise(text: str) -> str:
-    """clean() + phrase_form(): what a phrase or a query is matched as."""
-    return phrase_form(clean(text))
-
-
-def _stem_cyr(w: str) -> str:
-    for end in _CYR_ENDINGS:
-        if w.endswith(end) and len(w) - len(end) >= 4:
-            return w[: -len(end)]
-    return w
-
-
-def tokens(cleaned: str, *, numbers: bool = True) -> set[str]:
-    """Word tokens of cleaned text: Latin words and identifier parts, stemmed Cyrillic words,
-    CJK bigrams (a lone CJK character stands for itself), and 3-5 digit numbers."""
-    out: set[str] = set()
-    for m in _RE_TOKEN.finditer(cleaned):
-        tok = m.group(0)
-        if m.lastgroup == "cjk":
-            if len(tok) == 1:
-                out.add(tok)
-            else:
-                out.update(tok[i:i + 2] for i in range(len(tok) - 1))
-        elif m.lastgroup == "cyr":
-            if len(tok) >= 2 and tok not in _STOP:
-                out.add(_stem_cyr(tok))
-        else:
-            tok = tok.strip("_")
-            if not tok:
-                continue
-            if tok.isdigit():
-                if numbers and 3 <= len(tok) <= 5:
-                    out.add(tok)
-                continue
-            forms = {tok}
-            parts = [p for p in tok.split("_") if p]
-            if len(parts) > 1:
-                forms.update(parts)
-            for f in list(forms):
-                letters = re.sub(r"\d+", "", f)
-                if letters != f:
-                    forms.add(letters)
-            for f in forms:
-                if f.isdigit():
-                    if numbers and 3 <= len(f) <= 5:
-                        out.add(f)
-                elif len(f) >= 2 and f not in _STOP:
-                    out.add(f)
-    return out
-
-
-def _eff_len(s: str) -> float:
-    """Length that counts how much a match says: a CJK character says more than a letter,
-    spaces and `#` less."""
-    n = 0.0
-    for c in s:
-        if c == " " or c == "#":
-            n += 0.5
-        elif _is_cjk(c):
-            n += 2.5
-        else:
-            n += 1.0
-    return n
-
-
-def _strength(eff: float) -> float:
-    return eff / (eff + 12.0)
-
-
-def _wordch(c: str) -> bool:
-    return c == "#" or (c.isalnum() and not _is_cjk(c))
-
-
-def _contains_bounded(hay: str, needle: str) -> bool:
-    """`needle` occurs in `hay` and does not start or end inside a word there."""
-    start = 0
-    check_l = _wordch(needle[0])
-    check_r = _wordch(needle[-1])
-    while True:
-        i = hay.find(needle, start)
-        if i < 0:
-            return False
-        j = i + len(needle)
-        if not (check_l and i > 0 and _wordch(hay[i - 1])) and \
-                not (check_r and j < len(hay) and _wordch(hay[j])):
-            return True
-        start = i + 1
-
-
-# ------------------------------------------------------------------------------ the index
-
-@dataclass(frozen=True, slots=True)
-class _Phrase:
-    code: str
-    text: str
-    norm: str
-    eff: float
-
-
-@dataclass(slots=True)
-class _Index:
-    phrases: list[_Phrase] = field(default_factory=list)
-    postings: dict[str, dict[str, float]] = field(default_factory=dict)  # token -> code -> field weight
-    idf: dict[str, float] = field(default_factory=dict)
-    by_prefix: dict[str, list[str]] = field(default_factory=dict)        # first 4 letters -> tokens
-    max_idf: float = 1.0
-
-
-_INDEX: _Index | None = None
-
-
-def _field_texts(code: str, row: dict[str, Any]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {"code": [code]}
-    for f in ("symptoms", "words", "title", "name", "evidence", "cause", "advice"):
-        v = row.get(f)
-        if not v:
-            continue
-        vals = [str(x) for x in v] if isinstance(v, list) else [str(v)]
-        out[f] = [x.replace("-", " ") for x in vals] if f == "name" else vals
-    return out
-
-
-def _build() -> _Index:
-    idx = _Index()
-    seen_phrases: set[tuple[str, str]] = set()
-    for code, row in CATALOGUE.items():
-        for fname, texts in _field_texts(code, row).items():
-            w = FIELD_WEIGHTS[fname]
-            for t in texts:
-                c = clean(t)
-                for tok in tokens(c, numbers=(fname == "words")):
-                    post = idx.postings.setdefault(tok, {})
-                    if post.get(code, 0.0) < w:
-                        post[code] = w
-                if fname in PHRASE_FIELDS:
-                    norm = phrase_form(c)
-                    if norm and (code, norm) not in seen_phrases:
-                        seen_phrases.add((code, norm))
-                        idx.phrases.append(_Phrase(code, t, norm, _eff_len(norm)))
-    n = len(CATALOGUE)
-    for tok, post in idx.postings.items():
-        df = len(post)
-        idx.idf[tok] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        if len(tok) >= 4 and tok.isalpha() and not _is_cjk(tok[0]):
-            idx.by_prefix.setdefault(tok[:4], []).append(tok)
-    idx.max_idf = max(idx.idf.values(), default=1.0)
-    return idx
-
-
-def _index() -> _Index:
-    global _INDEX
-    if _INDEX is None:
-        _INDEX = _build()
-    return _INDEX
-
 
 # ------------------------------------------------------------------------------ scoring
 
@@ -298,20 +58,27 @@ class WhyHit:
     score: float
     row: dict[str, Any]
     matched: str
+    exact: bool = False  # the text holds one of the row's specific symptoms whole
+
+    @property
+    def confident(self) -> bool:
+        return self.exact or self.score >= CONFIDENT
 
     def to_json(self) -> dict[str, Any]:
         row = {k: v for k, v in self.row.items() if k != "advice"}
+        cites = [c.to_json() for c in citations(self.row["seed"])] if self.row.get("seed") else []
         # `fix` is the name the why JSON has always used for the advice
-        return {"code": self.code, "score": round(self.score, 3), "matched": self.matched, **row,
-                "fix": self.row.get("advice", "")}
+        return {"code": self.code, "score": round(self.score, 3), "confident": self.confident,
+                "matched": self.matched, **row, "fix": self.row.get("advice", ""),
+                "citations": cites}
 
 
-def _matches(idx: _Index, t: str) -> list[tuple[str, float]]:
+def _matches(idx: Index, t: str) -> list[tuple[str, float]]:
     """Vocabulary tokens a query token stands for: itself, and words sharing a long prefix."""
     out: list[tuple[str, float]] = []
     if t in idx.postings:
         out.append((t, 1.0))
-    if len(t) >= 4 and t.isalpha() and not _is_cjk(t[0]):
+    if len(t) >= 4 and t.isalpha() and not is_cjk(t[0]):
         for v in idx.by_prefix.get(t[:4], ()):
             if v == t:
                 continue
@@ -330,7 +97,7 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:i]
 
 
-def _token_scores(idx: _Index, qtokens: set[str]) -> tuple[dict[str, float], dict[str, list[tuple[float, str]]]]:
+def _token_scores(idx: Index, qtokens: set[str]) -> tuple[dict[str, float], dict[str, list[tuple[float, str]]]]:
     per_row: dict[str, dict[str, tuple[float, str]]] = {}
     known = 0.0
     for t in qtokens:
@@ -338,7 +105,7 @@ def _token_scores(idx: _Index, qtokens: set[str]) -> tuple[dict[str, float], dic
         if not ms:
             # a word the catalogue does not know still counts against coverage (CJK bigrams
             # across word borders and numbers do not: most of them are not words)
-            if len(t) >= 3 and t.isalpha() and not _is_cjk(t[0]):
+            if len(t) >= 3 and t.isalpha() and not is_cjk(t[0]):
                 known += 0.5 * idx.max_idf
             continue
         known += max(idx.idf[v] * qm for v, qm in ms)
@@ -359,25 +126,29 @@ def _token_scores(idx: _Index, qtokens: set[str]) -> tuple[dict[str, float], dic
     return scores, words
 
 
-def _phrase_scores(idx: _Index, q: str, candidates: set[str] | None) -> dict[str, list[tuple[float, str]]]:
+def _phrase_scores(idx: Index, q: str, candidates: set[str] | None,
+                   exact: set[str] | None = None) -> dict[str, list[tuple[float, str]]]:
+    """Phrase hits per row; rows whose specific symptom the text contains whole go into `exact`."""
     found: dict[str, list[tuple[float, str]]] = {}
     if not q:
         return found
-    q_eff = _eff_len(q)
+    q_eff = eff_len(q)
     fragment_rows: dict[str, float] = {}   # the text is a fragment of a phrase: row -> best strength
     fragment_text: dict[str, str] = {}
     fuzzy_ok = len(q) <= FUZZY_MAX
     for ph in idx.phrases:
         s, fragment = 0.0, False
-        if ph.eff >= 5 and len(ph.norm) <= len(q) and _contains_bounded(q, ph.norm):
-            s = _strength(ph.eff)
+        if ph.eff >= 5 and len(ph.norm) <= len(q) and contains_bounded(q, ph.norm):
+            s = strength(ph.eff)
+            if exact is not None and ph.field == "symptoms" and ph.eff >= EXACT_MIN:
+                exact.add(ph.code)
         elif q_eff >= 6 and len(q) < len(ph.norm) and q in ph.norm:
-            s = _strength(q_eff) * (0.7 + 0.3 * len(q) / len(ph.norm))
+            s = strength(q_eff) * (0.7 + 0.3 * len(q) / len(ph.norm))
             fragment = True
         elif fuzzy_ok and min(ph.eff, q_eff) >= 8 and (candidates is None or ph.code in candidates):
             r = fuzz.partial_ratio(ph.norm, q, score_cutoff=80)
             if r:
-                s = _strength(min(ph.eff, q_eff)) * ((r - 70.0) / 30.0) ** 2
+                s = strength(min(ph.eff, q_eff)) * ((r - 70.0) / 30.0) ** 2
                 fragment = len(ph.norm) > len(q)   # the text (with typos) is a piece of the phrase
         if not s:
             continue
@@ -398,7 +169,7 @@ def _phrase_scores(idx: _Index, q: str, candidates: set[str] | None) -> dict[str
 
 def search(text: str, limit: int = 5) -> list[WhyHit]:
     """Catalogue rows that explain `text`, best first; [] when nothing matches well enough."""
-    idx = _index()
+    idx = get_index()
     c = clean(text)
     q = phrase_form(c)
     if not q:
@@ -408,8 +179,9 @@ def search(text: str, limit: int = 5) -> list[WhyHit]:
         candidates = None
     else:
         candidates = set(sorted(tok_scores, key=tok_scores.__getitem__, reverse=True)[:15])
-    phr = _phrase_scores(idx, q, candidates)
-    for m in _RE_CODE.finditer(text[:MAX_TEXT]):   # a catalogue code named in the text
+    exact: set[str] = set()
+    phr = _phrase_scores(idx, q, candidates, exact)
+    for m in RE_CODE.finditer(text[:MAX_TEXT]):   # a catalogue code named in the text
         code = (m.group(1) + m.group(2)).upper()
         if code in CATALOGUE:
             phr.setdefault(code, []).append((0.9, code))
@@ -435,87 +207,7 @@ def search(text: str, limit: int = 5) -> list[WhyHit]:
     results.sort(key=lambda r: (-r[0], r[1]))
     top = results[0][0]
     cut = max(THRESHOLD, RELATIVE * top)
-    return [WhyHit(code, score, CATALOGUE[code], matched)
+    return [WhyHit(code, score, CATALOGUE[code], matched, code in exact)
             for score, code, matched in results[:max(0, limit)] if score >= cut]
 
 
-# ------------------------------------------------------------------------------ rendering
-
-def _rule_written(code: str) -> bool:
-    return _META[code].path.with_suffix(".py").exists()
-
-
-def _detect_line(code: str, row: dict[str, Any]) -> str:
-    if row.get("kind") != "detect":
-        return ("advice only: this does not show in collected evidence, so `forewarn scan` cannot "
-                "detect it; it is shown with related findings")
-    line = "forewarn can detect this: run `forewarn scan` / `forewarn explain <files>`"
-    if row.get("evidence"):
-        line += f" with {row['evidence']}"
-    if not _rule_written(code):
-        line += " (rule not written yet)"
-    return line
-
-
-def _wrap(label: str, text: str, indent: int = 5) -> str:
-    text = " ".join(str(text).split())
-    return textwrap.fill(text, width=100, initial_indent=" " * indent + label,
-                         subsequent_indent=" " * (indent + 2), break_long_words=False,
-                         break_on_hyphens=False)
-
-
-def _short(query: str, n: int = 120) -> str:
-    q = " ".join(query.split())
-    return q if len(q) <= n else q[: n - 1] + "…"
-
-
-def _md_code(s: str) -> str:
-    ticks = "``" if "`" in s else "`"
-    pad = " " if ticks == "``" else ""
-    return f"{ticks}{pad}{s}{pad}{ticks}"
-
-
-def render_hits(query: str, hits: list[WhyHit], markdown: bool = False) -> str:
-    """Ranked hits with code, title, severity, kind, cause, fix and what forewarn can do."""
-    if markdown:
-        return _render_markdown(query, hits)
-    if not hits:
-        return ("No catalogue row matches that text well enough.\n"
-                "Try the exact error line (log prefixes are fine), or the symptom in a few words.")
-    n = len(hits)
-    what = "1 catalogue row matches" if n == 1 else f"{n} catalogue rows match, best first"
-    out = [f"forewarn why: {what}  [{_short(query, 70)}]", ""]
-    for i, h in enumerate(hits, 1):
-        r = h.row
-        out.append(f"{i:>2}. {h.code}  {r.get('title', '')}")
-        out.append(f"     severity {r.get('severity', '?')} · {r.get('kind', '?')} · "
-                   f"{r.get('name', '')} · score {h.score:.2f}")
-        out.append(_wrap("matched: ", h.matched))
-        out.append(_wrap("why: ", r.get("cause", "")))
-        out.append(_wrap("fix: ", r.get("advice", "")))
-        out.append(_wrap("", _detect_line(h.code, r)))
-        if r.get("seed"):
-            out.append(_wrap("seed: ", r["seed"]))
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _render_markdown(query: str, hits: list[WhyHit]) -> str:
-    out = ["# forewarn why", "", f"> {_short(query, 300)}", ""]
-    if not hits:
-        out.append("No catalogue row matches that text well enough.")
-        return "\n".join(out) + "\n"
-    for i, h in enumerate(hits, 1):
-        r = h.row
-        out.append(f"## {i}. {h.code} — {r.get('title', '')}")
-        out.append("")
-        out.append(f"- **severity:** {r.get('severity', '?')} · **kind:** {r.get('kind', '?')} · "
-                   f"**name:** `{r.get('name', '')}` · **score:** {h.score:.2f}")
-        out.append(f"- **matched:** {_md_code(h.matched)}")
-        out.append(f"- **why:** {' '.join(str(r.get('cause', '')).split())}")
-        out.append(f"- **fix:** {' '.join(str(r.get('advice', '')).split())}")
-        out.append(f"- {_detect_line(h.code, r)}")
-        if r.get("seed"):
-            out.append(f"- **seed:** {r['seed']}")
-        out.append("")
-    return "\n".join(out)

@@ -8,8 +8,14 @@ from forewarn.facts.context import Context
 from forewarn.parse.host.ip_link import IpLink, Link
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.rules.net._netconf import (DEFAULT_MTU, VXLAN_OVERHEAD, NodeConfig, Placed, config_path,
-                                         node_configs)
+from forewarn.rules.net._netconf import (
+    DEFAULT_MTU,
+    VXLAN_OVERHEAD,
+    NodeConfig,
+    Placed,
+    config_path,
+    node_configs,
+)
 
 
 def _fix(vx: str, underlay: str | None, need: int, bridge: str, overlay_mtu: int, path: str) -> list:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from forewarn.facts.context import Context
-from forewarn.parse.host.interfaces import LinkCommand
 from forewarn.parse.host.ip_link import IpLink
+from forewarn.parse.host.link_commands import LinkCommand
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.net._netconf import DEFAULT_MTU, GRETAP_DEFAULT_MTU, Placed, config_path, node_configs
+from forewarn.rules.net._netconf import (
+    DEFAULT_MTU,
+    GRETAP_DEFAULT_MTU,
+    Placed,
+    config_path,
+    node_configs,
+)
 
 GRETAP_KINDS = ("gretap", "ip6gretap")
 

@@ -5,23 +5,22 @@ would tell: which hosts and links were lost, how often the token was lost and th
 re-formed, whether it came back, whether it has settled, and, with several nodes' logs,
 which node is the common factor or how the cluster split.
 
-The episodes are cut by `forewarn.facts.corosync_episodes` (shared with `forewarn timeline`, so
-both tell the same story); this module words them.
+The episodes are the timeline's (`forewarn.facts.timeline`: all nodes lined up, each episode
+with the recovery that followed it), so this finding and `forewarn timeline` or the HTML chart
+give the same episodes with the same spans and numbers; each node's own reading of its log
+comes from `forewarn.facts.corosync_episodes`. This module words them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.facts.corosync_episodes import (
-    KINDS, SETTLED_LINES, SETTLED_SECONDS, Episode, Namer, NodeStory, analyse, by_log_host, common_factor,
-    id_names, partitions,
-)
-from forewarn.facts.corosync_episodes import windows as _windows
+from forewarn.facts.corosync_episodes import SETTLED_LINES, SETTLED_SECONDS, Namer, NodeStory, common_factor
+from forewarn.facts.timeline import Episode as TlEpisode
+from forewarn.facts.timeline import TEvent, Timeline, dur, episode_span, timeline_of
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
@@ -45,18 +44,6 @@ def _when(e: logs.NodeEvent | None) -> str:
     return logs.when(e)
 
 
-def _span(ep: Episode) -> str:
-    a, b = ep.start, ep.end
-    if a.ts is not None and b is not None and b.ts is not None:
-        secs = int((b.ts - a.ts).total_seconds())
-        return f"{a.ts:%H:%M:%S}–{b.ts:%H:%M:%S} ({secs} s)"
-    if b is None:
-        return f"from {_when(a)}, still open at the end of the log"
-    if a.ts is None:
-        return f"lines {a.ev.line_no}–{b.ev.line_no}"
-    return f"{_when(a)}–{_when(b)}"
-
-
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -75,37 +62,50 @@ def severity_of(st: NodeStory) -> Severity | None:
     return Severity.LOW if downs <= 2 and not still_down else Severity.MEDIUM
 
 
-def _log_end(st: NodeStory) -> tuple[datetime | None, int]:
-    """Last timestamp and last line number of the log(s) this node's events came from."""
-    facts = {id(e.fact): e.fact for e in st.events}
-    last_ts = max((f.value.last_ts for f in facts.values() if f.value.last_ts is not None), default=None)
-    last_line = max((f.value.lines for f in facts.values()), default=0)
-    if last_ts is not None and st.last is not None and st.last.ts is not None:
-        last_ts = last_ts.replace(year=st.last.ts.year)
-    return last_ts, last_line
+class _View:
+    """One node's corosync story placed in the timeline: which of its episodes are its own."""
+
+    def __init__(self, tl: Timeline, node: str) -> None:
+        self.tl, self.node = tl, node
+        self.st = tl.stories[node]
+        self.tev = tl._cache.setdefault("_tev_of", {id(t.ne): t for t in tl.events})  # noqa: SLF001
+        by_id = {ep.id: ep for ep in tl.episodes}
+        ids = [self.episode_id(ep.start) for ep in self.st.episodes]
+        self.episodes: list[TlEpisode] = [by_id[i] for i in sorted({i for i in ids if i is not None})]
+
+    def episode_id(self, e: logs.NodeEvent | None) -> int | None:
+        t = self.tev.get(id(e)) if e is not None else None
+        return t.episode if t is not None and t.episode not in (None, -1) else None
+
+    def last_event(self, ep: TlEpisode) -> TEvent | None:
+        mine = [t for t in ep.events + ep.aftermath if t.node == self.node]
+        return max(mine, key=lambda t: t.seq) if mine else None
 
 
-def settled_text(st: NodeStory) -> str:
-    last_ep = st.episodes[-1]
-    if last_ep.end is None:
-        return f"NOT settled: still unstable at the end of the log (since {_when(last_ep.start)})"
-    end = last_ep.end
+def settled_text(v: _View, days: bool) -> str:
+    st, tl = v.st, v.tl
+    if st.episodes[-1].end is None:
+        return f"NOT settled: still unstable at the end of the log (since {_when(st.episodes[-1].start)})"
+    last_ep = v.episodes[-1] if v.episodes else None
+    end = v.last_event(last_ep) if last_ep is not None else None
+    if end is None:
+        return "Calm again by the end of the log"
     whole = ""
-    if st.member_lists and st.member_lists[-1][0].ev.line_no >= end.ev.line_no - 1 and st.full_size \
-            and len(st.member_lists[-1][1]) >= st.full_size:
-        whole = f" (the ring is whole again: Members[{len(st.member_lists[-1][1])}])"
-    last_ts, last_line = _log_end(st)
-    again = f" — and it has come back {_times(len(st.episodes) - 1)} already" if len(st.episodes) > 1 else ""
-    if end.ts is not None and last_ts is not None:
-        quiet = (last_ts - end.ts).total_seconds()
+    mls = [(e, ids) for e, ids in st.member_lists if v.episode_id(e) == last_ep.id]  # type: ignore[union-attr]
+    if mls and st.full_size and len(mls[-1][1]) >= st.full_size:
+        whole = f" (the ring is whole again: Members[{len(mls[-1][1])}])"
+    again = f" — and it has come back {_times(len(v.episodes) - 1)} already" if len(v.episodes) > 1 else ""
+    lane = tl.lane(v.node)
+    at = f"{end.ts:%b %d %H:%M:%S}" if end.ts is not None else f"line {end.line}"
+    if end.ts is not None and lane is not None and lane.end is not None:
+        quiet = max(0.0, (lane.end - end.ts).total_seconds())  # the lane's end is its latest time
         if quiet >= SETTLED_SECONDS:
-            return f"Settled: quiet for {int(quiet // 60)} min after {_when(end)} until the log ends{whole}"
-        return (f"Calm again at {_when(end)}{whole}, {int(quiet)} s before the log ends: "
-                f"too soon to call it settled{again}")
-    lines = last_line - end.ev.line_no
+            return f"Settled: quiet for {int(quiet // 60)} min after {at} until the log ends{whole}"
+        return f"Calm again at {at}{whole}, {dur(quiet)} before the log ends: too soon to call it settled{again}"
+    lines = max(0, (lane.last_line if lane is not None else end.line) - end.line)
     if lines >= SETTLED_LINES:
-        return f"Calm from line {end.ev.line_no} to the end of the log ({lines} lines){whole}"
-    return (f"Calm again at line {end.ev.line_no}{whole}, {lines} line(s) before the log ends: "
+        return f"Calm from line {end.line} to the end of the log ({lines} lines){whole}"
+    return (f"Calm again at line {end.line}{whole}, {lines} line(s) before the log ends: "
             f"too soon to call it settled{again}")
 
 
@@ -119,9 +119,11 @@ def _recovered(evs: list[logs.NodeEvent]) -> str:
     return ", ".join(out)
 
 
-def node_summary(st: NodeStory, name: Namer) -> str:
+def node_summary(v: _View, name: Namer, *, listed: bool, days: bool) -> str:
+    """One node's paragraph; `listed`: the episodes are listed above (several nodes' logs)."""
+    st = v.st
     parts: list[str] = []
-    eps = st.episodes
+    eps = v.episodes
     if st.tokens:
         parts.append(f"the token was lost ({len(st.tokens)} `Token has not been received` warnings, "
                      f"longest {max(st.tokens)} ms)")
@@ -129,12 +131,13 @@ def node_summary(st: NodeStory, name: Namer) -> str:
         parts.append(f"a new membership formed {_times(st.memberships)}")
     head = f"{st.node}: " + (" and ".join(parts) if parts else
                              "knet link flaps only (no token lost, no membership change)")
-    n_ep = len(eps)
-    if n_ep > 1:
-        head += f"; the instability repeated: {n_ep} episodes (" + ", ".join(_span(ep) for ep in eps[:6]) \
-            + (", …" if n_ep > 6 else "") + ")."
-    else:
-        head += f", in one episode ({_span(eps[0])})."
+    if listed:
+        head += f", in episode{'s' if len(eps) > 1 else ''} {_and([str(ep.id) for ep in eps])}."
+    elif len(eps) > 1:
+        head += f"; the instability repeated: {len(eps)} episodes (" + \
+            ", ".join(episode_span(ep, days) for ep in eps[:6]) + (", …" if len(eps) > 6 else "") + ")."
+    elif eps:
+        head += f", in one episode ({episode_span(eps[0], days)})."
     out = [head]
     by_host: Counter[str] = Counter()
     links: dict[str, set[str]] = {}
@@ -147,7 +150,7 @@ def node_summary(st: NodeStory, name: Namer) -> str:
         each = "each time " if sum(by_host.values()) > 1 else ""
         out.append("knet lost " + ", ".join(lost)
                    + (f"; {each}no link was left to that host." if alone else "."))
-    for ep in [ep for ep in eps if ep.left_failed][:3]:
+    for ep in [ep for ep in st.episodes if ep.left_failed][:3]:
         who = ", ".join(name.short(h) for h in sorted(ep.left_failed, key=lambda x: int(x) if x.isdigit() else 0))
         alone = ep.min_members is not None and len(ep.min_members) == 1
         out.append(f"At {_when(ep.left_at or ep.start)} {st.node} {'was left alone' if alone else 'lost members'} "
@@ -165,11 +168,11 @@ def node_summary(st: NodeStory, name: Namer) -> str:
         consequences.append(f"{st.retransmits} `Retransmit List` line{'s' if st.retransmits != 1 else ''}")
     if consequences:
         out.append("Meanwhile " + "; ".join(consequences) + ".")
-    back = [ep for ep in eps if ep.after_recovery]
-    if back:
-        first = back[0]
-        more = len(eps) - eps.index(first)
-        out.append(f"It came back after the cluster had recovered ({_recovered(first.after_recovery)}): "
+    back = next((ep for ep in st.episodes if ep.after_recovery), None)
+    first_back = v.episode_id(back.start) if back is not None else None
+    if back is not None and first_back is not None:
+        more = sum(1 for ep in eps if ep.id >= first_back)
+        out.append(f"It came back after the cluster had recovered ({_recovered(back.after_recovery)}): "
                    f"{more} more episode{'s' if more != 1 else ''}.")
     if st.clean_leaves:
         out.append("Clean leaves, not faults: " + ", ".join(f"{name.short(h)} at {_when(e)}" for h, e in st.clean_leaves) + ".")
@@ -177,7 +180,7 @@ def node_summary(st: NodeStory, name: Namer) -> str:
     if crashes:
         out.append("corosync restarted without a clean exit before it (killed or crashed) at "
                    + ", ".join(_when(e) for e in crashes) + ".")
-    out.append(settled_text(st) + ".")
+    out.append(settled_text(v, days) + ".")
     return "\n  ".join(out)
 
 
@@ -185,36 +188,33 @@ def node_summary(st: NodeStory, name: Namer) -> str:
 def corosync_unstable(ctx: Context) -> Iterator[Hit]:
     if not logs.log_programs(ctx).get("corosync"):
         raise CouldNotCheck("the logs read have no corosync lines")
-    conf_size = 0
-    for spec in ("pve.corosync_conf", "pve.corosync_conf_local"):
-        for f in ctx.facts(spec):
-            conf_size = max(conf_size, len(f.value.nodes))
-    stories: dict[str, NodeStory] = {}
-    for node, evs in by_log_host(ctx, KINDS).items():
-        stories[node] = analyse(node, evs, conf_size)
+    tl = timeline_of(ctx)
+    stories = tl.stories
     troubled = {n: st for n, st in stories.items() if st.episodes}
     if not troubled:
         return
-    names, local = id_names(ctx, stories)
-    name = Namer(names)
+    views = {n: _View(tl, n) for n in troubled}
+    # the timeline's names for node ids, so the episodes read the same here and there
+    local = {ln.name: ln.node_id for ln in tl.lanes if ln.node_id}
+    name = Namer(tl.names)
+    days = len({t.ts.date() for t in tl.events if t.ts is not None}) > 1
     sev = max(severity_of(st) or Severity.LOW for st in troubled.values())
     lines: list[str] = []
     suspect = None
+    listed = False
     if len(troubled) > 1:
         cf = common_factor(troubled, local)
-        windows = _windows(list(troubled.values())) if all(st.timed for st in troubled.values()) else []
-        if windows:
-            lines.append(f"{len(stories)} nodes' logs: the membership broke {_times(len(windows))} between "
-                         f"{windows[0][0]:%H:%M:%S} and {windows[-1][1]:%H:%M:%S}:")
-            for w0, w1, _ in windows:
-                groups = partitions(stories, w0, w1)
-                if len(groups) > 1:
-                    desc = " | ".join("{" + ", ".join(nodes) + "}" for _, nodes in groups)
-                    lone = [nodes[0] for ids, nodes in groups if len(ids) == 1 and len(nodes) == 1]
-                    tail = f" ({', '.join(lone)} alone)" if lone else ""
-                    lines.append(f"  {w0:%H:%M:%S}–{w1:%H:%M:%S}: split {desc}{tail}")
-                else:
-                    lines.append(f"  {w0:%H:%M:%S}–{w1:%H:%M:%S}: links lost, no split seen")
+        ids = sorted({ep.id for v in views.values() for ep in v.episodes})
+        eps = [ep for ep in tl.episodes if ep.id in ids and ep.timed]
+        if eps and len(eps) == len(ids):
+            listed = True
+            zone = f" (times in {tl.zone})" if tl.zone else ""
+            lines.append(f"{len(stories)} nodes' logs: the membership broke {_times(len(eps))} between "
+                         f"{eps[0].start:%H:%M:%S} and {eps[-1].end:%H:%M:%S}{zone}; the timeline's "
+                         f"episode{'s' if len(eps) > 1 else ''} {_and([str(ep.id) for ep in eps])}:")
+            for ep in eps:
+                lone = f" ({ep.partition[-1][0]} alone)" if ep.kind == "split" and len(ep.partition[-1]) == 1 else ""
+                lines.append(f"  Episode {ep.id}  {episode_span(ep, days)}: {ep.title}{lone}")
         if cf is not None:
             suspect = name.short(cf)
             own = next((n for n, i in local.items() if i == cf), None)
@@ -226,24 +226,23 @@ def corosync_unstable(ctx: Context) -> Iterator[Hit]:
                 mine = {h for h, _ in troubled[own].downs}
                 msg += f", and {own} lost {'all of them' if len(mine) >= len(others) else ', '.join(name.short(h) for h in sorted(mine))}"
             lines.insert(0, msg + f". Look at {suspect}'s network first.")
-        elif windows:
+        elif listed:
             cut: Counter[str] = Counter()
-            for w0, w1, _ in windows:
-                groups = partitions(stories, w0, w1)
-                if len(groups) > 1:
-                    for node in groups[-1][1]:
-                        cut[node] += 1
+            splits = [ep for ep in eps if len(ep.partition) > 1]
+            for ep in splits:
+                for n in ep.partition[-1]:
+                    cut[n] += 1
             top = cut.most_common(2)
-            if top and (len(top) == 1 or top[0][1] > top[1][1]) and top[0][1] > len(windows) / 2:
+            if top and (len(top) == 1 or top[0][1] > top[1][1]) and top[0][1] > len(splits) / 2:
                 suspect = top[0][0]
                 lines.insert(0, f"Most often cut off: {suspect}, on the small side in {top[0][1]} of "
-                             f"{len(windows)} splits; the splits differ, so check the switch and the shared "
+                             f"{len(splits)} splits; the splits differ, so check the switch and the shared "
                              "network too.")
             else:
                 lines.insert(0, "No single node is the common factor: the splits differ (a switch, the shared "
                              "network, or several faults).")
     for node in sorted(troubled):
-        lines.append(node_summary(troubled[node], name))
+        lines.append(node_summary(views[node], name, listed=listed, days=days))
     if suspect is None:
         st = next(iter(troubled.values())) if len(troubled) == 1 else None
         if st is not None and st.downs:
@@ -269,16 +268,20 @@ def corosync_unstable(ctx: Context) -> Iterator[Hit]:
             if cn is not None and cn.addrs:
                 for _, addr in sorted(cn.addrs.items()):
                     addr_steps.append(step(f"ping -c 200 -i 0.2 {addr}"))
-    first = sorted(troubled)[0]
+    # a lane of its own for an excerpt without times beside a timed log: `pve5 (paste.txt)`
+    nodes = sorted({lane.split(" (")[0] for lane in troubled})
+    first = nodes[0]
     yield Hit(
         "\n".join(lines),
-        nodes=sorted(troubled),
+        nodes=nodes,
         evidence=logs.refs(ev, limit=16),
         params={"suspect": suspect, "node": first},
         fix=list(FIX[:2]) + addr_steps[:4] + list(FIX[2:]),
         severity=sev,
         when=When.PAST,
-        details={node: {"episodes": len(st.episodes), "token_warnings": len(st.tokens),
+        details={node: {"episodes": len(views[node].episodes),
+                        "timeline_episodes": [ep.id for ep in views[node].episodes],
+                        "token_warnings": len(st.tokens),
                         "memberships": st.memberships,
                         "hosts_lost": {name.short(h): c for (h, _), c in st.downs.items()},
                         "cpg_errors": dict(st.cpg), "retransmits": st.retransmits,
