@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 WIDTH = "100"  # the README's examples were taken at COLUMNS=100
-EXIT = {"scan": 1, "explain": 1, "timeline": 1, "why": 0, "rules": 0}
+EXIT = {"scan": 1, "explain": 1, "timeline": 1, "why": 0, "rules": 0, "baseline": 0}
 
 
 def blocks() -> list[tuple[str, list[str]]]:

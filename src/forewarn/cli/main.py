@@ -17,15 +17,20 @@ import click
 
 from forewarn import __version__
 from forewarn.cli.live import collect, collect_here, collect_remote, live_options, pop_live
-from forewarn.cli.output import REPORT_FORMATS, Fail, Output, check_html, common, pairs, parse_now, report_options
+from forewarn.cli.output import (MACHINE_FORMATS, REPORT_FORMATS, Fail, Output, check_html, common, pairs, parse_now,
+                                 render_machine, report_options)
 from forewarn.cli.ssh import pop_ssh, ssh_options, wants_ssh
 from forewarn.cli.timeline import timeline
+from forewarn.cli.baseline import baseline
+from forewarn.cli.completion import completion
+from forewarn.cli.config import show_config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="forewarn")
 @click.option("--debug", is_flag=True, help="Show library warnings, and the traceback of an internal error.")
-def cli(debug: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """forewarn: says what is wrong with a Proxmox VE cluster, why, how bad, and what to type.
 
     \b
@@ -36,11 +41,21 @@ def cli(debug: bool) -> None:
     forewarn why "ERROR TEXT"       find the pitfall behind an error message
     forewarn timeline BUNDLE|LOG... every node's cluster events on one time axis (post-mortem)
     forewarn rules [CODE]           list the rules, or document one
+    forewarn baseline TARGET -o F   accept today's findings: a --suppress file
+    forewarn completion SHELL       the shell completion script (bash, zsh, fish)
+
+    Defaults for every option: forewarn.toml (docs/config.md; `forewarn config` shows them).
     """
+    from forewarn.cli.config import apply
+
+    apply(ctx)
 
 
 cli.add_command(collect)
 cli.add_command(timeline)
+cli.add_command(baseline)
+cli.add_command(show_config)
+cli.add_command(completion)
 
 
 def _load(targets: tuple[str, ...] | list[str], **kw: Any) -> Any:
@@ -95,6 +110,8 @@ def _emit(report: Any, output: Output, *, verbose: bool, show_passed: bool, ctx:
         from forewarn.report.markdown import render_markdown
 
         output.write(render_markdown(report))
+    elif output.fmt in MACHINE_FORMATS:
+        output.write(render_machine(output.fmt, report))
     else:
         from forewarn.report.text import render_text
 
@@ -271,7 +288,8 @@ def main() -> None:
         # developers, not for an operator reading forewarn's output
         warnings.simplefilter("ignore")
     try:
-        rc = cli.main(standalone_mode=False)
+        # the completion variable named outright: `python -m forewarn.cli.main` completes too
+        rc = cli.main(standalone_mode=False, complete_var="_FOREWARN_COMPLETE")
         sys.exit(rc if isinstance(rc, int) else 0)
     except click.ClickException as exc:  # Fail and click's usage errors: one line, exit 2
         exc.show()

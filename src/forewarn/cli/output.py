@@ -19,10 +19,14 @@ import functools
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # model.findings.Severity, without importing it
 FORMATS = ("text", "json", "markdown")
-REPORT_FORMATS = (*FORMATS, "html")  # scan, explain and timeline
+# for other programs: code-scanning views, CI test reports, node_exporter's textfile collector
+MACHINE_FORMATS = ("sarif", "junit", "prometheus")
+REPORT_FORMATS = (*FORMATS, "html", *MACHINE_FORMATS)  # scan, explain and timeline
 # `-o FILE` without `--format`: the format its extension names
 BY_EXTENSION = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-                ".txt": "text", ".log": "text"}
+                ".txt": "text", ".log": "text", ".sarif": "sarif", ".sarif.json": "sarif", ".xml": "junit",
+                ".junit.xml": "junit", ".prom": "prometheus"}
+STARTED = "forewarn.started"  # click context meta: when the command began (Unix time)
 
 
 class Fail(click.ClickException):
@@ -54,11 +58,49 @@ class Output:
                        width=_width())
 
     def write(self, text: str) -> None:
-        if self.out:
+        if self.out and self.fmt == "prometheus":
+            _write_textfile(self.out, text)
+        elif self.out:
             with open_out(self.out) as fh:
                 fh.write(text)
         else:
             click.echo(text)
+
+
+def _write_textfile(path: str, text: str) -> None:
+    """node_exporter's textfile collector must never read half a file: temp file + rename. A
+    pipe or a device (-o /dev/stdout) cannot be renamed over, and is written as it is."""
+    import os
+    import stat
+
+    from forewarn.report.prometheus import write_atomically
+
+    try:
+        if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+            with open_out(path) as fh:
+                fh.write(text)
+            return
+        write_atomically(path, text)
+    except OSError as exc:
+        raise Fail(f"-o {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def render_machine(fmt: str, report: Any) -> str:
+    """SARIF, JUnit XML or Prometheus text of a report (report/sarif.py, junit.py, prometheus.py)."""
+    if fmt == "sarif":
+        import json
+
+        from forewarn.report.sarif import render_sarif
+
+        return json.dumps(render_sarif(report), indent=2, ensure_ascii=False)
+    if fmt == "junit":
+        from forewarn.report.junit import render_junit
+
+        return render_junit(report)
+    from forewarn.report.prometheus import render_prometheus
+
+    ctx = click.get_current_context(silent=True)
+    return render_prometheus(report, started=ctx.find_root().meta.get(STARTED) if ctx else None)
 
 
 WIDTH = 120  # of a report written to a file, and the widest a terminal report gets
@@ -74,19 +116,26 @@ def _width() -> int | None:
     return max(40, min(width, WIDTH))
 
 
-def pick_format(fmt: str | None, out: str | None, allowed: tuple[str, ...]) -> str:
-    """`--format` when given; else the one `-o FILE`'s extension names; else text."""
+def named_by(out: str) -> str | None:
+    """The format a file name's extension names (`.sarif.json` before `.json`)."""
     from pathlib import PurePath
 
-    if fmt:
+    name = PurePath(out).name.lower()
+    return next((f for ext, f in sorted(BY_EXTENSION.items(), key=lambda kv: -len(kv[0])) if name.endswith(ext)),
+                None)
+
+
+def pick_format(fmt: str | None, out: str | None, allowed: tuple[str, ...], *, fmt_is_default: bool = False) -> str:
+    """`--format` when given; else the one `-o FILE`'s extension names; else text. A format from
+    the config file (`fmt_is_default`) gives way to the extension of an `-o` on the command line."""
+    named = named_by(out) if out else None
+    if fmt and not (fmt_is_default and named):
         return fmt
-    if out:
-        named = BY_EXTENSION.get(PurePath(out).suffix.lower())
-        if named in allowed:
-            return named
-        if named:
-            raise Fail(f"-o {out}: this command does not write {named} (formats: {', '.join(allowed)})")
-    return "text"
+    if named in allowed:
+        return named  # type: ignore[return-value]
+    if named:
+        raise Fail(f"-o {out}: this command does not write {named} (formats: {', '.join(allowed)})")
+    return fmt or "text"
 
 
 def open_out(path: str) -> IO[str]:
@@ -130,7 +179,14 @@ def common(func: Callable[..., Any] | None = None, *, formats: tuple[str, ...] =
 
     @functools.wraps(func)
     def resolved(*args: Any, **kw: Any) -> Any:
-        kw["fmt"] = pick_format(kw.get("fmt"), kw.get("out"), formats)
+        import time
+
+        ctx = click.get_current_context()
+        ctx.find_root().meta.setdefault(STARTED, time.time())
+        from forewarn.cli.config import from_config
+
+        kw["fmt"] = pick_format(kw.get("fmt"), kw.get("out"), formats,
+                                fmt_is_default=from_config("fmt") and not from_config("out"))
         return func(*args, **kw)
 
     return _apply(resolved, [

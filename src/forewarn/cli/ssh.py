@@ -50,8 +50,11 @@ def wants_ssh(targets: tuple[str, ...], ssh: dict[str, Any]) -> bool:
 
     Raises click.UsageError when bundles or files and hosts are mixed.
     """
+    from forewarn.cli.config import from_config
     from forewarn.collect.targets import looks_like_target
 
+    if ssh.get("cluster") and targets and from_config("cluster") and not from_config("targets"):
+        ssh["cluster"] = None  # the config file's cluster is the target when the command line names none
     if ssh.get("cluster"):
         return True
     if not targets:

@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from forewarn.cli.output import REPORT_FORMATS, SEVERITIES, Fail, Output, check_html, common, pairs, parse_now
+from forewarn.cli.output import (MACHINE_FORMATS, REPORT_FORMATS, SEVERITIES, Fail, Output, check_html, common, pairs,
+                                 parse_now, render_machine)
 
 
 def _load(targets: tuple[str, ...], nodes: dict[str, str]) -> Any:
@@ -61,6 +62,8 @@ def _render(run: Any, report: Any, source: str, fmt: str, output: Output, verbos
                      + "\n\n## " + lines[0].rstrip(":") + "\n\n" + "\n".join(lines[1:]) + "\n")
     elif fmt == "html":
         output.write(_page(report, run))
+    elif fmt in MACHINE_FORMATS:  # the findings of the same evidence, for the program that reads them
+        output.write(render_machine(fmt, report))
     else:
         from rich.text import Text
 

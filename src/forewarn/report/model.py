@@ -104,9 +104,11 @@ class Report:
         for f in self.failed(include_suppressed=True):
             for s in live:
                 if s.code == f.code and (s.node is None or s.node in f.nodes):
-                    f.suppressed = s.reason
+                    # the first entry gives the reason; every entry that matches has matched (a
+                    # finding naming five nodes is accepted by five per-node entries, none unused)
+                    if f.suppressed is None:
+                        f.suppressed = s.reason
                     s.matched += 1
-                    break
         for s in sups:
             where = f"{s.code}" + (f" on {s.node}" if s.node else "")
             if s.expired(today):
