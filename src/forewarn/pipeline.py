@@ -56,17 +56,11 @@ class Diagnosis:
 
 
 def is_bundle_path(path: str) -> bool:
-    """A directory or a tarball (named like one, or recognised by its contents)."""
-    import tarfile
+    """A directory or a tarball (named like one, or holding a tar member: a file that merely
+    starts with NUL bytes reads as an empty tar archive and is no bundle)."""
+    from forewarn.collect.bundle_tree import looks_like_tarball
 
-    if Path(path).is_dir():
-        return True
-    if path.endswith((".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")):
-        return True  # named like a bundle: a damaged one must say so, not be read as a log
-    try:
-        return Path(path).is_file() and tarfile.is_tarfile(path)
-    except Exception:  # noqa: BLE001 - a damaged compressed file raises EOFError and friends
-        return False
+    return Path(path).is_dir() or looks_like_tarball(path)
 
 
 def load(targets: Sequence[str], *, nodes: dict[str, str] | None = None,
@@ -150,12 +144,14 @@ def diagnose(bundle: "Bundle", *, now: datetime | None = None, only: Iterable[st
              suppress: Sequence["Suppression"] = (), command: str = "scan",
              ctx: tuple["Context", Now] | None = None) -> Diagnosis:
     """Every rule (or `only` these) over the bundle: the report, with suppressions applied."""
+    from forewarn.model.bounded import reading_findings
     from forewarn.report.model import Report
     from forewarn.rules._engine import run_all
 
     codes = check_only(only)
     context_, ref = ctx or context(bundle, now)
     findings = run_all(context_, codes or None) + list(bundle.findings)
+    findings += reading_findings(bundle.records)  # after the rules: they read what was capped
     inputs = list(bundle.notes)
     if note := ref.note():
         inputs.append(note)

@@ -47,6 +47,34 @@ def _maybe_gunzip(fh: IO[bytes]) -> IO[bytes]:
     return fh
 
 
+def _plain_within(fh: IO[bytes], cap: int) -> bool:
+    """A plain file on disk no bigger than `cap` (read as it is: no expansion is possible)."""
+    import os
+    import stat
+
+    if type(fh) is not io.BufferedReader or not isinstance(fh.raw, io.FileIO):
+        return False
+    try:
+        st = os.fstat(fh.fileno())
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size <= cap and fh.tell() == 0
+
+
+def _is_plain_record(rec: "EvidenceRecord") -> bool:
+    from forewarn.model.bounded import LIMITS
+
+    if rec.data is not None or rec.opener is None:
+        return False
+    try:
+        with rec.opener() as fh:
+            peek = getattr(fh, "peek", None)
+            magic = peek(2)[:2] if peek is not None else b""
+            return magic != GZIP_MAGIC and _plain_within(fh, LIMITS.artifact_bytes)
+    except OSError:
+        return False
+
+
 def looks_binary(head: bytes) -> bool:
     """NUL bytes or mostly undecodable bytes mean this is not text we can read."""
     if not head:
@@ -75,24 +103,35 @@ class EvidenceRecord:
     size: int | None = None
     error: str | None = None  # collection error (node unreachable, permission denied, ...)
     redacted: int | None = None  # how many secret values live collection masked in it
+    read_capped: bool = False  # reading stopped at the cap on an artifact's bytes (model/bounded.py)
+    lines_cut: int = 0  # lines longer than the line cap, cut when streamed
     opener: Callable[[], IO[bytes]] | None = field(default=None, repr=False)
     data: bytes | None = field(default=None, repr=False)
     _text_cache: str | None = field(default=None, repr=False)
 
     # -- reading ------------------------------------------------------------------------
-    def open_bytes(self) -> IO[bytes]:
-        """The artifact's bytes; a gzip-compressed artifact is decompressed as it is read."""
+    def open_bytes(self, *, lines: bool = False) -> IO[bytes]:
+        """The artifact's bytes; a gzip-compressed artifact is decompressed as it is read.
+        Bounded (model/bounded.py): at most the cap on an artifact's bytes, and with `lines`
+        no line longer than the line cap. A plain file within the cap is given as it is (a log
+        engine reads it at any offset, and its monster lines in bounded pieces)."""
+        from forewarn.model.bounded import LIMITS, bounded
+
         if self.data is not None:
             if self.data.startswith(GZIP_MAGIC):
-                return gzip.GzipFile(fileobj=io.BytesIO(self.data), mode="rb")  # type: ignore[return-value]
-            return io.BytesIO(self.data)
+                fh: IO[bytes] = gzip.GzipFile(fileobj=io.BytesIO(self.data), mode="rb")  # type: ignore[assignment]
+                return bounded(fh, counts=self, lines=lines)
+            return bounded(io.BytesIO(self.data), counts=self, lines=lines) if lines else io.BytesIO(self.data)
         if self.opener is None:
             return io.BytesIO(b"")
-        fh = self.opener()
+        raw = self.opener()
         try:
-            return _maybe_gunzip(fh)
+            fh = _maybe_gunzip(raw)
+            if fh is raw and _plain_within(raw, LIMITS.artifact_bytes) and not lines:
+                return fh
+            return bounded(fh, counts=self, lines=lines)
         except BaseException:
-            fh.close()
+            raw.close()
             raise
 
     def head(self, n: int = SNIFF_BYTES) -> bytes:
@@ -147,10 +186,12 @@ class LineStream:
         self.record = record
 
     def open_bytes(self) -> IO[bytes]:
-        return self.record.open_bytes()
+        """For a log engine: a plain file as it is (the engine bounds its lines itself), any
+        other stream with its lines cut at the line cap."""
+        return self.record.open_bytes(lines=not _is_plain_record(self.record))
 
     def __iter__(self) -> Iterator[str]:
-        with self.record.open_bytes() as fh:
+        with self.record.open_bytes(lines=True) as fh:
             reader = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
             for line in reader:
                 yield line.rstrip("\r\n")
