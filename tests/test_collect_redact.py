@@ -441,6 +441,12 @@ def test_look_alikes_are_left_alone(text: str) -> None:
     assert Redactor().redact_text(text) == (text, 0)
 
 
+def test_an_env_item_without_value_does_not_mask_the_next_items_value() -> None:
+    text = ("  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: db-creds\n"
+            "  - name: LOG_LEVEL\n    value: debug\n")
+    assert Redactor().redact_text(text) == (text, 0)
+
+
 def test_two_secrets_sharing_a_first_word_mask_differently() -> None:
     r = Redactor()
     a, _ = r.redact_text('password="shared first"')

@@ -236,6 +236,11 @@ class Redactor:
         if m and m.group(2) not in ("*", "!", "!!", "x"):
             return f"{m.group(1)}:{self.mask(m.group(2))}:{m.group(3)}", count + 1
         low = line.lower()
+        if "name" in low:  # an env item: a secret-looking name masks the `value:` to come
+            env = _ENV_NAME.match(line)
+            if env:
+                state.env_col = len(env.group("lead")) if secret_name(env.group("name")) else None
+                state.env_left = 6
         if not any(h in low for h in _HINTS) and not any(h in low for h in extra):
             return line, count
         if "://" in line:
@@ -278,10 +283,6 @@ class Redactor:
                     masked = self.mask(line[s:e])
                     line, count = line[:s] + masked + line[e:], count + 1
                     start = s + len(masked)  # what follows a quoted value may hold more keys
-        if "name" in low:
-            env = _ENV_NAME.match(line)
-            if env and secret_name(env.group("name")):
-                state.env_col, state.env_left = len(env.group("lead")), 6
         spans = keyed_values(line, secret, named, start, (*NAME_HINTS, *extra))
         if "value" in low and "name" in low:
             spans += self._env_pairs(line)

@@ -44,7 +44,9 @@ def secret_name(name: str) -> bool:
     if n in _EXACT:
         return True
     if any(w in n for w in _SECRET_WORDS):
-        return not n.endswith(("_file", "-file", "file", "_path", "-path", "_uuid_file"))
+        # where a secret is, not the secret: a file, a path, a reference (`secretKeyRef`,
+        # `secretName` of a Kubernetes Secret)
+        return not n.endswith(("file", "_path", "-path", "ref", "name"))
     parts = [p for p in re.split(r"[_\-.]", n) if p]
     if parts and parts[-1] in ("key", "pass", "pwd", "pw", "authkey"):
         return not any(p in _PUBLIC_PARTS for p in parts[:-1])
