@@ -2,8 +2,9 @@
 
 A file is identified by its name and by patterns in its first 64 KiB (the specs' sniffers).
 Each file's node comes from `--node NODE=FILE`, from a `NODE/` folder prefix in a relative
-path, or else is "unknown". What each file was taken to be is reported; a file nobody
-recognises becomes an FW906 finding, never silently dropped.
+path, or else is "unknown". What each file was taken to be is reported. Any text is evidence:
+a text file nobody recognises is read as a generic log (`log.text`: every line against every
+signature); only binary data (model/evidence.py `looks_binary`) becomes an FW906 finding.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ def identify_text(name: str, head: bytes) -> tuple[Spec | None, str]:
     if head.startswith(GZIP_MAGIC):
         head = gunzip_head(head)
         name = name[:-3] if name.endswith(".gz") else name
+    if not head.strip():
+        return None, "empty"
     if looks_binary(head[:8192]):
         return None, "binary"
     scored = sniff_content(name, head.decode("utf-8", errors="replace"))
     if not scored:
-        return None, "not recognised"
+        return get("log.text"), "no sniffer: read as text"
     score, spec, why = scored[0]
     return spec, why
 
