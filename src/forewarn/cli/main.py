@@ -177,8 +177,10 @@ def _run_report(command: str, bundle: Any, *, fmt: str, out: str | None, color: 
     from forewarn.facts.context import Context
     from forewarn.report.model import Report, SuppressionError, exit_code, load_suppressions
     from forewarn.rules._engine import RULES, run_all
+    from forewarn.signatures import findings as signature_findings
 
-    unknown = [c for c in only if c.upper() not in RULES]
+    known = set(RULES) | {f.code for f in signature_findings().values()}
+    unknown = [c for c in only if c.upper() not in known]
     if unknown:
         _fail(f"--only: unknown rule code(s): {', '.join(unknown)}")
     if fmt == "html":

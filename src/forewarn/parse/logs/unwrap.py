@@ -30,7 +30,8 @@ _KEY_LINE = re.compile(r'^\s*"(?P<key>' + "|".join(_MESSAGE_KEYS) + r')"\s*:\s*"
 _ARROW_JSON = re.compile(r"=>\s*(?=\{)")
 # kubectl describe … Events:  Type  Reason  Age  From  Message
 _EVENT_ROW = re.compile(r"^\s*(?:Normal|Warning)\s+\w+\s+\S+(?: \(x\d+ over \S+\))?\s+(?P<src>\S+(?:, \S+)?)\s+(?P<msg>\S.*)$")
-_TRACE = re.compile(r"^(?:\d+ )?TRACE \S+ ")
+# oslo.log (OpenStack): `<pid> LEVEL module [request] message`, and its TRACE continuation lines
+_TRACE = re.compile(r"^(?:\d+ )?(?:TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL|AUDIT) [\w.-]+ (?:\[[^\]]*\] )?")
 _PRINTK = re.compile(r"^\[\s*\d+\.\d+\]\s+")  # the kernel's own time stamp inside a syslog message
 _FRAME = re.compile(r'^\s*(?:File "[^"]*", line \d+|Traceback \(most recent call last\))')
 _ESCAPES = re.compile(r'\\(\\|"|n|t|r|/)')
@@ -106,6 +107,9 @@ def pieces(msg: str) -> list[str]:
     ['caused "process_linux.go:319: getting the final child\\'s pid from pipe caused "EOF""']
     """
     s = msg.strip()
+    t = _TRACE.match(s) or _PRINTK.match(s)
+    if t:
+        s = s[t.end():]
     if not s or _FRAME.match(s):
         return []
     out: list[str] = []
@@ -129,9 +133,6 @@ def pieces(msg: str) -> list[str]:
     e = _EVENT_ROW.match(msg)
     if e:
         s = e.group("msg").strip()
-    t = _TRACE.match(s) or _PRINTK.match(s)
-    if t:
-        s = s[t.end():]
     out.extend(_lines(s))
     return out
 
