@@ -13,12 +13,15 @@ by name; inside a file, as written): the first signature that matches names the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from forewarn.model.cachedir import cache_dir, private_file, write_private
 from forewarn.signatures._dialect import DialectError, engine_form, literals, parse, re2_form
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +61,9 @@ class FindingSpec:
     when: str = "past"
 
 
+_COMPILED: dict[str, re.Pattern[str]] = {}  # signature id -> its regex, compiled when first needed
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class Signature:
     id: str
@@ -65,12 +71,21 @@ class Signature:
     family: str
     pattern: str  # as written in the knowledge base
     case_sensitive: bool
-    regex: re.Pattern[str]  # for decoded text (re.ASCII, and IGNORECASE unless case-sensitive)
     literals: tuple[str, ...]  # lower-cased; every match contains one of them
     engine: str  # the byte matchers' form (see _dialect.engine_form)
     examples: tuple[Line, ...]
     near_misses: tuple[Line, ...]
     finding: FindingSpec | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The regex for decoded text (re.ASCII, and IGNORECASE unless case-sensitive), compiled
+        on first use: most signatures never meet their literal in a given log."""
+        rx = _COMPILED.get(self.id)
+        if rx is None:
+            flags = re.ASCII | (0 if self.case_sensitive else re.IGNORECASE)
+            rx = _COMPILED[self.id] = re.compile(self.pattern, flags)
+        return rx
 
     @property
     def engine_pattern(self) -> str:
@@ -138,7 +153,7 @@ def _signature(raw: Any, family: str, where: str) -> Signature:
                              f"that each match contains (found {lits})")
     flags = re.ASCII | (0 if case == "sensitive" else re.IGNORECASE)
     try:
-        regex = re.compile(pattern, flags)
+        regex = _COMPILED[sid] = re.compile(pattern, flags)
     except re.error as exc:
         raise SignatureError(f"{where}: {exc}") from None
     examples = _lines(raw.get("examples"), f"{where} examples", groups=True)
@@ -147,7 +162,7 @@ def _signature(raw: Any, family: str, where: str) -> Signature:
         raise SignatureError(f"{where}: at least one example and one near miss are needed")
     finding = _finding(raw["finding"], where, tuple(regex.groupindex)) if raw.get("finding") else None
     kind = str(raw.get("kind") or sid)
-    return Signature(sid, kind, family, pattern, case == "sensitive", regex, lits, engine_form(branches),
+    return Signature(sid, kind, family, pattern, case == "sensitive", lits, engine_form(branches),
                      examples, near, finding)
 
 
@@ -167,12 +182,37 @@ def load_file(path: Path) -> tuple[Signature, ...]:
     return tuple(_signature(raw, family, path.name) for raw in doc["signatures"])
 
 
+CACHE_FORMAT = 1  # bump when what the cache holds changes
+
+
 @lru_cache(maxsize=1)
 def load() -> tuple[Signature, ...]:
-    """Every signature, in matching order (read once per process)."""
+    """Every signature, in matching order (read once per process).
+
+    Checking and preparing the knowledge base (the dialect, literals, engine forms) takes a
+    few hundred milliseconds; the prepared form is kept in the user's cache directory, named
+    after the content of the YAML files and of the dialect module, and read from there."""
+    paths = files()
+    h = hashlib.sha256(f"{CACHE_FORMAT}\0".encode())
+    for p in paths + [HERE / "_dialect.py"]:
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    folder = cache_dir()
+    cached = folder / f"kb-prepared-{h.hexdigest()[:24]}.json" if folder else None
+    if cached is not None and private_file(cached):
+        try:
+            return tuple(_from_json(x) for x in json.loads(cached.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
     out: list[Signature] = []
-    for path in files():
+    for path in paths:
         out.extend(load_file(path))
+    _check(out)
+    if cached is not None:
+        write_private(cached, json.dumps([_to_json(s) for s in out]).encode())
+    return tuple(out)
+
+
+def _check(out: list[Signature]) -> None:
     seen: dict[str, str] = {}
     kinds: dict[str, str] = {}  # kind -> the signature carrying its finding
     codes: dict[str, FindingSpec] = {}
@@ -188,7 +228,18 @@ def load() -> tuple[Signature, ...]:
         f, other = s.finding, codes.setdefault(s.finding.code, s.finding)
         if (f.name, f.title, f.severity) != (other.name, other.title, other.severity):
             raise SignatureError(f"{s.id}: {f.code} is carried with another name, title or severity elsewhere")
-    return tuple(out)
+
+
+def _to_json(s: Signature) -> dict[str, Any]:
+    return asdict(s)
+
+
+def _from_json(d: dict[str, Any]) -> Signature:
+    lines = lambda xs: tuple(Line(x["line"], x["source"], tuple(tuple(g) for g in x["groups"])) for x in xs)  # noqa: E731
+    f = d["finding"]
+    finding = FindingSpec(**{**f, "fix": tuple(f["fix"])}) if f else None
+    return Signature(d["id"], d["kind"], d["family"], d["pattern"], d["case_sensitive"], tuple(d["literals"]),
+                     d["engine"], lines(d["examples"]), lines(d["near_misses"]), finding)
 
 
 @lru_cache(maxsize=1)

@@ -35,8 +35,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from forewarn.model.cachedir import cache_dir, private_file, write_private
 
 SLICE_BYTES = 64 << 10  # RE2 sets are run over slices this big
 
@@ -153,26 +154,18 @@ class HyperscanMatcher(Matcher):
         user owns is loaded; any problem with it means compiling, as without a cache."""
         hs = self._hs
         version = str(getattr(hs, "__version__", "0")).replace("/", "_")
-        path = _cache_dir() / f"hs-block-{ps.key}-{version}.db" if _cache_dir() else None
-        if path is not None:
+        folder = cache_dir()
+        path = folder / f"hs-block-{ps.key}-{version}.db" if folder else None
+        if path is not None and private_file(path):
             try:
-                st = path.stat()
-                if st.st_uid == os.getuid() and not st.st_mode & 0o022:
-                    return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
+                return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
             except (OSError, hs.error, ValueError, TypeError):
                 pass
         db = self._compile(ps)
         if path is not None:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(hs.dumpb(db))
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, path)
-                old = sorted(path.parent.glob("hs-block-*.db"), key=lambda q: q.stat().st_mtime)
-                for stale in old[:-4]:  # the knowledge base changes: keep the newest few
-                    stale.unlink()
-            except (OSError, hs.error, ValueError, TypeError):
+                write_private(path, hs.dumpb(db))  # the knowledge base changes: the newest few are kept
+            except (hs.error, ValueError, TypeError):
                 pass
         return db
 
@@ -293,16 +286,6 @@ class PythonMatcher(Matcher):
             i = block.find(b"\x00", line_bounds(block, i, has_cr)[1] + 1)
         line_start_hits(block, 0, len(block), out, (b"//",))
         return out
-
-
-def _cache_dir() -> Path | None:
-    """Where compiled matchers are kept: $FOREWARN_CACHE ("" or "off": nowhere), else the
-    user's cache directory."""
-    env = os.environ.get("FOREWARN_CACHE")
-    if env is not None:
-        return Path(env) if env and env != "off" else None
-    base = os.environ.get("XDG_CACHE_HOME") or (os.path.join(os.path.expanduser("~"), ".cache"))
-    return Path(base) / "forewarn"
 
 
 def make(ps: PatternSet, prefer: str | None) -> Matcher:
