@@ -152,3 +152,37 @@ def test_knowledge_base_errors_are_clear(tmp_path):
     bad.write_text("family: x\nsignatures:\n- id: a\n  regex: 'no example here'\n  examples: []\n  near_misses: []\n")
     with pytest.raises(kb.SignatureError, match="at least one example"):
         kb.load_file(bad)
+
+
+@pytest.mark.parametrize("pattern,lits", [
+    (r"\[KNET *\] link: host: (?P<host>\d+) link: (?P<link>\d+) is down", ("] link: host: ",)),
+    (r"cfs-lock '(?P<lock>[^']+)' error: (?P<err>.*)|error with cfs lock '(?P<lock2>[^']+)'", ("cfs-lock '", "error with cfs lock '")),
+    (r"fo+bar", ("obar",)),  # `o+`: the text before touches the first o, the text after the last
+    (r"(?:status|code)=226/NAMESPACE", ("=226/namespace",)),
+])
+def test_literals_are_text_every_match_contains(pattern, lits):
+    from forewarn.signatures._dialect import literals
+
+    assert literals(parse(pattern), fold=True) == lits
+
+
+@pytest.mark.parametrize("pattern,engine", [
+    (r"lost lock '(?P<lock>[^' ]+)'?(?: - (?P<err>.*))?", r"lost lock '(?P<lock>[^\n\r' ])"),
+    (r"Retransmit List: (?P<list>.*)", r"Retransmit List: "),
+    (r"x+ is down", r"x is down"),
+])
+def test_engine_form_drops_edges_that_match_nothing(pattern, engine):
+    """... and keeps negated classes inside a line (the matchers run over blocks of lines)."""
+    from forewarn.signatures._dialect import engine_form
+
+    assert engine_form(parse(pattern)) == engine
+
+
+def test_engine_form_matches_wherever_the_signature_does():
+    """The edges the engine drops never decide whether a line matches."""
+    for sig in SIGS:
+        rx = re.compile(sig.engine_pattern.encode())
+        for ex in sig.examples:
+            for piece in pieces(outer(ex.line)[0]):
+                if sig.regex.search(piece):
+                    assert rx.search(piece.encode()), (sig.id, piece)

@@ -297,11 +297,31 @@ def _trim(seq: list[Item], end: bool) -> list[Item]:
     return seq
 
 
+def _in_line(seq: list[Item]) -> str:
+    """The sequence's source, every negated class kept inside one line (`[^']` -> `[^\\n\\r']`):
+    the matchers run over blocks of many lines, and a class that could cross a line break would
+    keep partial matches alive from line to line (RE2's DFA grows, Hyperscan reports more)."""
+    out = []
+    for it in seq:
+        if it.kind == "class" and it.text.startswith("[^"):
+            out.append("[^\\n\\r" + it.text[2:] + it.quant)
+        elif it.kind == "group":
+            inner = "|".join(_in_line(b) for b in it.branches)
+            out.append(it.head + inner + ")" + it.quant)
+        else:
+            out.append(it.source())
+    return "".join(out)
+
+
 def engine_form(branches: list[list[Item]]) -> str:
     """The pattern the byte matchers run: each alternative with its edges that can match
-    nothing dropped and an unbounded repeat at an edge cut to its minimum. Whether it matches
-    somewhere in a line is exactly whether the signature does."""
-    parts = ["".join(it.source() for it in _trim(_trim(seq, True), False)) for seq in branches]
+    nothing dropped, an unbounded repeat at an edge cut to its minimum and negated classes kept
+    inside a line. Whether it matches somewhere in a line is exactly whether the signature does.
+
+    >>> print(engine_form(parse(r"lost lock '(?P<lock>[^' ]+)'?(?: - (?P<err>.*))?")))
+    lost lock '(?P<lock>[^\\n\\r' ])
+    """
+    parts = [_in_line(_trim(_trim(seq, True), False)) for seq in branches]
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 

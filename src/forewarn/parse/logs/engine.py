@@ -31,7 +31,7 @@ from typing import IO, Any
 
 from forewarn.parse.logs.matchers import (  # noqa: F401  (the engine's public names)
     Matcher, PatternSet, build_patterns, knowledge_base_patterns, line_bounds, line_start_hits, make,
-    matcher_for,
+    mark_hits, matcher_for,
 )
 
 BLOCK_BYTES = 1 << 20  # one read; a block is cut after its last line break
@@ -144,6 +144,7 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
             continue
         positions = matcher.positions(buf, lo, hi)
         line_start_hits(buf, lo, hi, positions)
+        mark_hits(buf, lo, hi, positions)
         has_cr = buf.find(b"\r", lo, hi) >= 0
         if positions:
             positions.sort()
@@ -457,6 +458,7 @@ def _sample_piece(piece: Piece, no: int, matcher: Matcher, sampling: Callable[[]
     has_cr = buf.find(b"\r", off, n) >= 0
     pos = matcher.positions(buf, off, n)
     line_start_hits(buf, off, n, pos)
+    mark_hits(buf, off, n, pos)
     maybe = {line_bounds(buf, p, has_cr, off, n)[0] for p in pos}
     while off < n and sampling():
         end = buf.find(b"\n", off, n)

@@ -3,8 +3,8 @@
 Every signature (forewarn/signatures) is in the dialect that Python's `re`, RE2 and Hyperscan
 all read the same way, so each matcher compiles the signature's own regex (its engine form:
 the edges that can match nothing dropped, see signatures/_dialect.py); nothing is translated.
-A matcher reports positions inside the lines where some signature matches, plus the lines
-the parsers must see whatever the signatures say (`MARKS`):
+A matcher reports positions inside the lines where some signature matches; the engine adds
+the lines the parsers must see whatever the signatures say (`line_start_hits`, `mark_hits`):
 
 - comment lines (`#`, `//` after white space): the parsers count them;
 - lines that start with `{` (JSON journal and container logs): the message is JSON-escaped;
@@ -12,6 +12,9 @@ the parsers must see whatever the signatures say (`MARKS`):
   a signature may match only the unescaped text;
 - lines with a NUL byte: the reader drops NUL runs (what a crash leaves), and a signature may
   match only once they are gone.
+
+The last two are found with memchr-speed searches, not in the matchers' sets: a set of many
+patterns gets slower with every pattern it holds.
 
 Matchers, fastest first; each finds the same lines (tests/test_log_engine.py):
 
@@ -46,10 +49,10 @@ SLICE_BYTES = 64 << 10  # RE2 sets are run over slices this big
 _LEAD = bytes([9, 11, 12, 28, 29, 30, 31, 32]) + bytes(range(128, 256))
 LINE_START_MARKS = (b"#", b"{")  # found with memchr; `//` (a slow needle for bytes.find) by the matchers
 # `//` at a line start after white space (multi-line mode), and after a lone \r, which ends a
-# line too but is no line start to `^`; a backslash escape; a NUL byte
+# line too but is no line start to `^`
 SLASH_COMMENT = (r"^[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//", r"\x0d[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//")
-MARKS = SLASH_COMMENT + (r"\x5c[\x5c\x22nrtu\x2f]", r"\x00")
-_ESCAPED = re.compile(rb"\\[\\\"nrtu/]")
+MARKS = SLASH_COMMENT
+_ESCAPE_NEXT = frozenset(b'\\"nrtu/')  # after a backslash: the escapes parse/logs/unwrap.py undoes
 
 
 def _escape(lit: str) -> str:
@@ -119,6 +122,34 @@ def line_start_hits(buf: bytes, lo: int, hi: int, out: list[int],
             if nl < 0:
                 break
             i = find(mark, nl, hi)
+
+
+def _line_end(buf: bytes, i: int, hi: int) -> int:
+    """The position of the line break after `i` (\\n or a lone \\r), or -1."""
+    n, r = buf.find(b"\n", i, hi), buf.find(b"\r", i, hi)
+    return n if r < 0 else r if n < 0 else min(n, r)
+
+
+def mark_hits(buf: bytes, lo: int, hi: int, out: list[int]) -> None:
+    """Positions in buf[lo:hi] of backslash escapes and NUL bytes: their lines are read whatever
+    the signatures say (see the module's docstring). Both are rare: memchr finds them, one
+    position per line."""
+    find = buf.find
+    i = find(b"\\", lo, hi)
+    while 0 <= i < hi - 1:
+        if buf[i + 1] in _ESCAPE_NEXT:
+            out.append(i)
+            i = _line_end(buf, i, hi)
+            if i < 0:
+                break
+        i = find(b"\\", i + 1, hi)
+    i = find(b"\x00", lo, hi)
+    while i >= 0:
+        out.append(i)
+        i = _line_end(buf, i, hi)
+        if i < 0:
+            break
+        i = find(b"\x00", i, hi)
 
 
 class Matcher:
@@ -279,11 +310,6 @@ class PythonMatcher(Matcher):
                 if any(rx.search(block, start, end) for rx in regexes):
                     out.append(i)
                 i = find(lit, end + 1)  # one position per line is enough
-        out.extend(m.start() for m in _ESCAPED.finditer(block))
-        i = block.find(b"\x00")
-        while i >= 0:
-            out.append(i)
-            i = block.find(b"\x00", line_bounds(block, i, has_cr)[1] + 1)
         line_start_hits(block, 0, len(block), out, (b"//",))
         return out
 
