@@ -130,11 +130,19 @@ def context(bundle: "Bundle", now: datetime | None = None) -> tuple["Context", N
     return ctx, ref
 
 
-def check_only(only: Iterable[str]) -> list[str]:
+def known_codes() -> set[str]:
+    """Every code a finding can carry: the rules', the signatures' and forewarn's own."""
+    from forewarn.catalogue import CATALOGUE
+    from forewarn.model.internal import INTERNAL
     from forewarn.rules._engine import RULES
+    from forewarn.signatures import findings as signature_findings
 
+    return set(RULES) | set(CATALOGUE) | set(INTERNAL) | {f.code for f in signature_findings().values()}
+
+
+def check_only(only: Iterable[str]) -> list[str]:
     codes = [c.upper() for c in only]
-    unknown = [c for c in codes if c not in RULES]
+    unknown = [c for c in codes if c not in known_codes()]
     if unknown:
         raise InputError(f"--only: unknown rule code(s): {', '.join(unknown)}")
     return codes

@@ -70,10 +70,9 @@ def _load(targets: tuple[str, ...] | list[str], **kw: Any) -> Any:
 
 
 def _known_codes() -> list[str]:
-    from forewarn.catalogue import CATALOGUE
-    from forewarn.model.internal import INTERNAL
+    from forewarn.pipeline import known_codes
 
-    return [*CATALOGUE, *INTERNAL]
+    return sorted(known_codes())
 
 
 def _report(command: str, bundle: Any, *, fmt: str, out: str | None, color: bool | None, fail_on: str,

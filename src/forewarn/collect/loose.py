@@ -5,8 +5,9 @@ Each file's node comes, in this order, from `--node NODE=FILE`, from the host fi
 own lines, or from a path that names the node itself (`/etc/pve/nodes/NODE/...`); else it is
 "unknown". The folders a path happens to start with never name a node (`tests/x.log` is not
 from a node `tests`): a folder of node folders is a bundle, read by `forewarn scan DIR`. What
-each file was taken to be is reported; a file nobody recognises becomes an FW906 finding,
-never silently dropped.
+each file was taken to be is reported. Any text is evidence: a text file nobody recognises is
+read as a generic log (`log.text`: every line against every signature); only binary data
+(model/evidence.py `looks_binary`) becomes an FW906 finding.
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ def identify_text(name: str, head: bytes) -> tuple[Spec | None, str]:
     if head.startswith(GZIP_MAGIC):
         head = gunzip_head(head)
         name = name[:-3] if name.endswith(".gz") else name
+    if not head.strip():
+        return None, "empty"
     if looks_binary(head[:8192]):
         return None, "binary"
     scored = sniff_content(name, head.decode("utf-8", errors="replace"))
     if not scored:
-        return None, "not recognised"
+        return get("log.text"), "no sniffer: read as text"
     score, spec, why = scored[0]
     return spec, why
 

@@ -76,14 +76,32 @@ def _is_plain_record(rec: "EvidenceRecord") -> bool:
 
 
 def looks_binary(head: bytes) -> bool:
-    """NUL bytes or mostly undecodable bytes mean this is not text we can read."""
+    """Whether `head` (a file's first bytes) is binary data rather than text: the one definition
+    of binary for explain, scan, bundles and live collection.
+
+    Runs of NUL bytes do not make text binary: a crash or power loss leaves NUL blocks in a
+    syslog, and the reader skips them. Set them aside; what remains is binary when it is mostly
+    not text: bytes that do not decode as UTF-8, or control characters other than tab, line
+    breaks, form feed and escape, make up more than a tenth of it (and more than one).
+    A head of nothing but NULs says nothing either way: it is not called binary here.
+
+    >>> looks_binary(b"Mar 21 09:12:44 pve5 kernel: ok\\n" + b"\\0" * 4096 + b"Mar 21 09:20:01 pve5 kernel: Linux version")
+    False
+    >>> looks_binary(bytes(range(256)) * 8)
+    True
+    >>> looks_binary(b"PK\\x03\\x04" + b"\\0" * 100)  # a zip: NUL runs aside, half of it is not text
+    True
+    >>> looks_binary(b"\\x7fELF\\x02\\x01\\x01" + b"\\0" * 9 + b"\\x03\\x00>\\x00\\x01\\x00\\x00\\x00\\x10\\x6a\\x01" * 40)
+    True
+    """
     if not head:
         return False
-    if b"\x00" in head:
-        return True
-    text = head.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    return bad > max(8, len(text) // 10)
+    rest = head.replace(b"\x00", b"")
+    if not rest:
+        return False
+    text = rest.decode("utf-8", errors="replace")
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\f\v\x1b") or ch == "\x7f")
+    return bad > max(1, len(text) // 10)
 
 
 @dataclass(slots=True)
