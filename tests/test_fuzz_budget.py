@@ -28,7 +28,7 @@ def _generated(test: str, **env: str) -> list[int]:
 
 
 PARSER_FUZZ = "tests/test_parsers_fuzz.py::test_random_text[pve.pvecm_status]"
-LOG_FUZZ = "tests/test_log_engine.py::test_translation_never_misses_a_line"
+LOG_FUZZ = "tests/test_log_engine.py::test_matchers_never_miss_a_line"
 
 
 @pytest.mark.parametrize("test", [PARSER_FUZZ, LOG_FUZZ])

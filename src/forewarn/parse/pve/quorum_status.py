@@ -45,6 +45,9 @@ class QuorumStatus:
     transport: str | None = None
     members: tuple[Member, ...] = ()
     service_error: str | None = None  # "Cannot initialize CMAP service", ...
+    # `Corosync config '/etc/pve/corosync.conf' does not exist - is this node part of a cluster?`:
+    # a stand-alone node, where corosync not answering is normal
+    standalone: bool = False
     lines: dict[str, int] = field(default_factory=dict)  # field -> line number, for evidence
 
     @property
@@ -53,7 +56,7 @@ class QuorumStatus:
 
 
 _SERVICE_ERROR = re.compile(r"^(Cannot initialize (CMAP|QUORUM|CFG|CPG|VOTEQUORUM) service|"
-                            r"Error: Corosync config '.*' does not exist.*|"
+                            r"(?:Error: )?Corosync config '.*' does not exist.*|"
                             r"Could not connect to .*corosync.*)", re.I)
 _MEMBER = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\d+)\s+(.*?)\s*$")
 # corosync-quorumtool's Qdevice column (with a QDevice configured): Alive/Not-Alive, Vote/No-Vote,
@@ -119,6 +122,7 @@ def parse_quorum_status(text: str) -> Parsed[QuorumStatus]:
     members: list[Member] = []
     in_members = False
     service_error: str | None = None
+    standalone = False
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or set(line) <= {"-"}:
@@ -127,6 +131,7 @@ def parse_quorum_status(text: str) -> Parsed[QuorumStatus]:
         if m:
             service_error = service_error or m.group(1)
             lines.setdefault("service_error", no)
+            standalone = standalone or "does not exist" in line
             continue
         if line in ("Membership information",):
             in_members = True
@@ -200,6 +205,7 @@ def parse_quorum_status(text: str) -> Parsed[QuorumStatus]:
         transport=vals.get("transport"),  # type: ignore[arg-type]
         members=tuple(members),
         service_error=service_error,
+        standalone=standalone,
         lines=lines,
     )
     return Parsed(status, problems)

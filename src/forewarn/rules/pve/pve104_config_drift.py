@@ -156,6 +156,8 @@ def config_drift(ctx: Context) -> Iterator[Hit]:
     # 3. what a node with a stale config shows: corosync not answering, service down, logs
     for spec in QUORUM_SPECS:
         for node, f in ctx.by_node(spec).items():
+            if f.value.standalone:
+                continue  # a node that was never joined to a cluster: no corosync to answer
             if f.value.service_error and "CMAP" in f.value.service_error:
                 tool = "pvecm status" if spec == "pve.pvecm_status" else "corosync-quorumtool -s"
                 add(node, f"`{tool}` prints '{f.value.service_error}' (corosync is not running)",

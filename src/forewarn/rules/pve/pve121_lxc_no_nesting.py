@@ -60,9 +60,10 @@ def lxc_no_nesting(ctx: Context) -> Iterator[Hit]:
             sev, when = Severity.HIGH, When.PAST
         else:
             msg = (f"{node}: CT {g.vmid}{f' ({hostname})' if hostname else ''} has no `nesting=1` ({os_txt}): "
-                   "with systemd >= 242 inside, systemd-logind fails (226/NAMESPACE) and SSH logins hang."
+                   "with systemd >= 242 inside, systemd-logind fails (226/NAMESPACE) and SSH logins hang. "
+                   "Low: a risk in the configuration, no log here shows it happening (it is high when one does)."
                    f"{priv}")
-            sev, when = None, When.CONFIG
+            sev, when = Severity.LOW, When.CONFIG
         feats = _features_arg(g)
         yield Hit(msg, nodes=node, evidence=evidence, severity=sev, when=when,
                   fix=[step(f"pvesh set /nodes/{node}/lxc/{g.vmid}/config -features {feats}", on=node),
