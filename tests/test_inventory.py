@@ -54,7 +54,7 @@ def test_children_make_their_hosts_members_of_the_parent() -> None:
 def test_ansible_host_and_ansible_port_of_an_alias() -> None:
     inv = _static(EVIDENCE / "docs-alias.ini")
     (host,) = hosts_of(inv, inv.hosts)
-    assert host.name == "jumper"
+    assert host.name == "jumper" and host.target is not None
     assert (host.target.host, host.target.port, host.target.user) == ("192.0.2.50", 5555, None)
 
 
@@ -163,12 +163,30 @@ def test_ansible_inventory_is_asked_when_it_is_installed(tmp_path: Path, monkeyp
     assert [str(h.target) for h in hosts_of(inv, inv.hosts)] == ["root@10.0.0.1"]
 
 
-def test_a_hung_ansible_inventory_is_a_one_line_error(tmp_path: Path) -> None:
+def test_a_hung_ansible_inventory_is_a_one_line_error_and_is_stopped(tmp_path: Path) -> None:
+    """A dynamic inventory that hangs (here a stand-in whose child sleeps): an error after the
+    timeout, and nothing it started is left running."""
+    import time
+
+    pidfile = tmp_path / "child.pid"
     fake = tmp_path / "ansible-inventory"
-    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.write_text(f"#!/bin/sh\nsleep 30 &\necho $! > {pidfile}\nwait\n")
     fake.chmod(0o755)
+    started = time.monotonic()
     with pytest.raises(InventoryError, match=r"no answer within 1 s"):
         load(EVIDENCE / "docs-basic.ini", ansible=str(fake), timeout=1)
+    assert time.monotonic() - started < 10
+    time.sleep(0.2)
+    stat = Path(f"/proc/{int(pidfile.read_text())}/stat")
+    # gone, or dead and waiting to be reaped by whoever adopted it (a container's init may not)
+    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def test_a_range_product_too_large_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.ini"
+    path.write_text("[pve]\nn[0:9999]-[0:9999]\n")
+    with pytest.raises(InventoryError, match="more than"):
+        _static(path)
 
 
 # -- --limit -------------------------------------------------------------------------------------

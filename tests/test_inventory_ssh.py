@@ -61,7 +61,8 @@ class Nodes:
             try:
                 process.stdout.write(out)
                 process.stderr.write(err)
-                process.exit(proc.returncode if proc.returncode >= 0 else 128 - proc.returncode)
+                rc = proc.returncode or 0
+                process.exit(rc if rc >= 0 else 128 - rc)
             except (OSError, asyncssh.Error):
                 pass  # the client closed the channel first (its own deadline)
         return handle
@@ -193,3 +194,34 @@ def test_limit_and_collect_through_ansible_inventory(nodes: Nodes, tmp_path: Pat
                                                   if m.name.endswith("manifest.json"))))
     assert sorted(manifest["collection"]["nodes"]) == ["pve-0", "pve-a"]
     assert os.stat(out).st_mode & 0o077 == 0
+
+
+def test_the_config_files_inventory_is_the_default_target(tmp_path: Path) -> None:
+    """`inventory` and `limit` in forewarn.toml: `forewarn scan` alone scans them; a bundle on the
+    command line is scanned instead (the config's inventory is a default, not an addition)."""
+    port = _closed_port()
+    (tmp_path / "hosts.ini").write_text(f"[pve]\npve-9 ansible_host=127.0.0.1 ansible_port={port}\n"
+                                        f"pve-8 ansible_host=127.0.0.1 ansible_port={port}\n")
+    (tmp_path / "forewarn.toml").write_text('inventory = "hosts.ini"\nlimit = "pve:!pve-8"\n')
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    cmd = [sys.executable, "-m", "forewarn.cli.main", "scan", "--format", "json", "--connect-timeout", "5"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert res.returncode == 1, res.stderr
+    fw = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "FW908"]
+    assert [f["nodes"] for f in fw] == [["pve-9"]] and f"connection refused on port {port}" in fw[0]["message"]
+    bundle = ROOT / "examples/seed001-quorum-flap"
+    res = subprocess.run(cmd + [str(bundle)], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert res.returncode in (0, 1) and "FW908" not in res.stdout, res.stderr
+
+
+def test_inventory_usage_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "hosts.ini"
+    bad.write_text("[pve]\npve-1 ansible_port\n")
+    for args, says in ((["--limit", "pve1"], "give -i INVENTORY too"),
+                       (["-i", str(bad)], f"forewarn: {bad}:2: expected key=value after the host"),
+                       (["-i", str(ROOT / "tests/evidence/inventory/t3knoid-pve.ini"), "--limit", "nosuch"],
+                        "--limit 'nosuch' selects no host"),
+                       (["-i", str(bad), str(ROOT / "examples/seed001-quorum-flap")], "not both")):
+        res = _forewarn("scan", *args, home=tmp_path)
+        assert res.returncode == 2 and says in res.stderr, (args, res.stderr)
+        assert "Traceback" not in res.stderr and "collecting" not in res.stderr

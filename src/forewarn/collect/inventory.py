@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -115,17 +116,22 @@ def _ask_ansible(exe: str, where: str, timeout: float) -> dict[str, Any]:
         env = {**os.environ, "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True", "ANSIBLE_NOCOLOR": "1",
                "ANSIBLE_LOCAL_TEMP": tmp, "ANSIBLE_RETRY_FILES_ENABLED": "False", "PYTHONWARNINGS": "ignore"}
         try:
-            res = subprocess.run([exe, "-i", where, "--list"], capture_output=True, timeout=timeout, env=env,
-                                 stdin=subprocess.DEVNULL, check=False)
-        except subprocess.TimeoutExpired:
-            raise InventoryError(f"{where}: ansible-inventory gave no answer within {timeout:g} s "
-                                 "(a dynamic inventory that hangs?)") from None
+            # its own session: a dynamic inventory's children are stopped with it
+            proc = subprocess.Popen([exe, "-i", where, "--list"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=env, start_new_session=True)
         except OSError as exc:
             raise InventoryError(f"{where}: cannot run {exe}: {exc.strerror or exc}") from None
-    if res.returncode != 0:
-        raise InventoryError(f"{where}: ansible-inventory failed: {_ansible_reason(res.stderr)}")
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise InventoryError(f"{where}: ansible-inventory gave no answer within {timeout:g} s "
+                                 "(a dynamic inventory that hangs?)") from None
+    if proc.returncode != 0:
+        raise InventoryError(f"{where}: ansible-inventory failed: {_ansible_reason(err)}")
     try:
-        data = json.loads(res.stdout.decode("utf-8", "replace"))
+        data = json.loads(out.decode("utf-8", "replace"))
     except ValueError:
         raise InventoryError(f"{where}: ansible-inventory --list did not print JSON") from None
     if not isinstance(data, dict):
@@ -148,22 +154,26 @@ def _ansible_reason(stderr: bytes) -> str:
 
 def from_ansible_json(data: dict[str, Any], where: str) -> Inventory:
     """The model of `ansible-inventory --list`'s JSON (hostvars already merged by Ansible)."""
-    meta = data.get("_meta") if isinstance(data.get("_meta"), dict) else {}
-    hostvars = meta.get("hostvars") if isinstance(meta.get("hostvars"), dict) else {}
+    meta = data.get("_meta")
+    meta = meta if isinstance(meta, dict) else {}
+    hostvars = meta.get("hostvars")
+    hostvars = hostvars if isinstance(hostvars, dict) else {}
     groups: dict[str, Group] = {}
     order: list[str] = []
+    listed: set[str] = set()
     for name, body in data.items():
         if name == "_meta" or not isinstance(body, dict):
             continue
         hosts = [str(h) for h in body.get("hosts") or [] if isinstance(h, (str, int))]
         children = [str(c) for c in body.get("children") or [] if isinstance(c, (str, int))]
-        groups[str(name)] = Group(str(name), hosts, children, dict(body.get("vars") or {}))
-        order += [h for h in hosts if h not in order]
+        gvars = body.get("vars")
+        groups[str(name)] = Group(str(name), hosts, children, dict(gvars) if isinstance(gvars, dict) else {})
+        order += [h for h in dict.fromkeys(hosts) if h not in listed]
+        listed.update(hosts)
     groups.setdefault("all", Group("all"))
-    for name in sorted(set(hostvars) - set(order)):
+    for name in sorted(set(hostvars) - listed):
         order.append(str(name))  # a host only `_meta` names (older inventory scripts)
-    merged = {h: {**(hostvars.get(h) or {})} if isinstance(hostvars.get(h), (dict, type(None))) else {}
-              for h in order}
+    merged = {h: dict(hostvars[h]) if isinstance(hostvars.get(h), dict) else {} for h in order}
     return Inventory(where, "ansible-inventory", groups, merged, order)
 
 
@@ -171,9 +181,9 @@ def _flatten(tree: Tree, where: str, reader: str) -> Inventory:
     """Hosts with their merged variables, and `ungrouped` as Ansible has it."""
     groups = tree.groups
     parents: dict[str, set[str]] = {g: set() for g in groups}
-    for g in groups.values():
-        for c in g.children:
-            parents[c].add(g.name)
+    for group in groups.values():
+        for c in group.children:
+            parents[c].add(group.name)
     depth: dict[str, int] = {"all": 0}
 
     def depth_of(name: str) -> int:
@@ -184,9 +194,9 @@ def _flatten(tree: Tree, where: str, reader: str) -> Inventory:
 
     in_groups: dict[str, set[str]] = {h: set() for h in tree.hostvars}
     order = list(tree.hostvars)  # as the file first names them
-    for g in groups.values():
-        for h in g.hosts:
-            in_groups[h].add(g.name)
+    for group in groups.values():
+        for h in group.hosts:
+            in_groups[h].add(group.name)
     ancestry: dict[str, set[str]] = {}
     for host, direct in in_groups.items():
         seen: set[str] = set()
@@ -203,8 +213,8 @@ def _flatten(tree: Tree, where: str, reader: str) -> Inventory:
     for host in order:
         chain = sorted(ancestry[host] - {"all"}, key=lambda g: (depth_of(g), _priority(groups[g]), g))
         out: dict[str, Any] = dict(groups["all"].vars)
-        for g in chain:
-            out.update(groups[g].vars)
+        for name in chain:
+            out.update(groups[name].vars)
         out.update(tree.hostvars[host])
         merged[host] = out
     return Inventory(where, reader, groups, merged, order)

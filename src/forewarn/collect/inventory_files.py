@@ -62,6 +62,7 @@ class Tree:
 
     groups: dict[str, Group] = field(default_factory=dict)
     hostvars: dict[str, dict[str, Any]] = field(default_factory=dict)  # the host's own
+    _in: set[tuple[str, str]] = field(default_factory=set)  # (group, host) pairs already listed
 
     def group(self, name: str) -> Group:
         if name not in self.groups:
@@ -75,9 +76,9 @@ class Tree:
         if port is not None:
             own["ansible_port"] = port
         own.update(variables)
-        g = self.group(group)
-        if name not in g.hosts:
-            g.hosts.append(name)
+        if (group, name) not in self._in:
+            self._in.add((group, name))
+            self.group(group).hosts.append(name)
 
 
 def expand_pattern(pattern: str) -> tuple[list[str], int | None]:
@@ -138,10 +139,10 @@ def _expand(name: str) -> list[str]:
             raise InventoryError(f"{name!r}: the range ends before it starts")
         items = list(letters[lo:hi + 1:step])
     head, tail = name[:m.start()], name[m.end():]
-    out = [head + item + rest for item in items for rest in _expand(tail)]
-    if len(out) > MAX_HOSTS:
+    rests = _expand(tail)
+    if len(items) * len(rests) > MAX_HOSTS:  # checked before the product is built
         raise InventoryError(f"{name!r}: more than {MAX_HOSTS} hosts")
-    return out
+    return [head + item + rest for item in items for rest in rests]
 
 
 def _value(text: str) -> Any:
