@@ -333,6 +333,14 @@ def test_broken_yaml_is_a_one_line_error(tmp_path: Path, text: str, why: str) ->
     assert "\n" not in str(exc.value)
 
 
+def test_yaml_keys_other_than_hosts_vars_children_are_skipped_as_ansible_does(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.yml"
+    path.write_text("all:\n  host:\n    pve1:\n  comment: a typo above\n  hosts:\n    pve2:\n")
+    assert _static(path).hosts == ["pve2"]
+    if ANSIBLE:
+        assert load(path, ansible=ANSIBLE).hosts == ["pve2"]
+
+
 def test_a_yaml_alias_bomb_stops(tmp_path: Path) -> None:
     """Nine levels of ten aliases would be 10^9 host entries to walk: stopped at the cap."""
     lines = ["a0: &a0 {hosts: {pve1: null}}"]
@@ -356,3 +364,5 @@ def test_a_directory_or_a_missing_file_without_ansible(tmp_path: Path) -> None:
         _static(EVIDENCE / "vars-dirs")
     with pytest.raises(InventoryError, match="no such file"):
         _static(tmp_path / "nope.ini")
+    with pytest.raises(InventoryError, match="not an inventory file"):
+        _static("/dev/zero")

@@ -27,14 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from forewarn.collect.inventory_files import (Group, InventoryError, Tree, check_cycles, read_ini, read_vars_dirs,
-                                              read_yaml)
+from forewarn.collect.inventory_files import (Group, InventoryError, Tree, check_cycles, is_v6, looks_yaml, read_ini,
+                                              read_vars_dirs, read_yaml)
 from forewarn.collect.sources.base import CommandResult, SourceError
 from forewarn.collect.targets import BadTarget, Target, check_host
 
 __all__ = ["Inventory", "InventoryError", "InventoryHost", "RefusedHost", "load", "select", "hosts_of"]
 
 ANSIBLE_TIMEOUT = 60.0
+MAX_BYTES = 16 << 20  # a static inventory file larger than this is not one (-i /dev/zero)
 # Ansible's connection variables and their older spellings, the first set one wins
 HOST_KEYS = ("ansible_host", "ansible_ssh_host")
 PORT_KEYS = ("ansible_port", "ansible_ssh_port")
@@ -83,32 +84,24 @@ def load(path: str | Path, *, ansible: str | None | bool = None, timeout: float 
         raise InventoryError(f"{where}: an inventory directory needs Ansible: install it (ansible-inventory), "
                              "or give one INI or YAML file")
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InventoryError(f"{where}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise InventoryError(f"{where}: larger than {MAX_BYTES >> 20} MiB: not an inventory file")
     if os.access(p, os.X_OK) and text.startswith("#!"):
         raise InventoryError(f"{where}: an inventory script needs Ansible: install it (ansible-inventory)")
     if p.suffix == ".toml":
         raise InventoryError(f"{where}: a TOML inventory needs Ansible: install it (ansible-inventory)")
-    if p.suffix in (".yml", ".yaml", ".json") or (p.suffix != ".ini" and _looks_yaml(text)):
+    if p.suffix in (".yml", ".yaml", ".json") or (p.suffix != ".ini" and looks_yaml(text)):
         tree, reader = read_yaml(text, where), "YAML"
     else:
         tree, reader = read_ini(text, where), "INI"
     read_vars_dirs(tree, p.resolve().parent)
     check_cycles(tree, where)
     return _flatten(tree, where, reader)
-
-
-def _looks_yaml(text: str) -> bool:
-    """Ansible tries YAML before INI for a file without a known suffix: YAML when it is a mapping."""
-    import yaml
-
-    from forewarn.collect.inventory_files import _LOADER
-
-    try:
-        return isinstance(yaml.load(text, Loader=_LOADER), dict)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
-        return False
 
 
 def _ask_ansible(exe: str, where: str, timeout: float) -> dict[str, Any]:
@@ -237,12 +230,10 @@ def split_pattern(limit: str) -> list[str]:
     >>> split_pattern("pve*, !pve3"), split_pattern("2001:db8::1")
     (['pve*', '!pve3'], ['2001:db8::1'])
     """
-    from forewarn.collect.inventory_files import _is_v6
-
     text = limit.strip()
     if "," in text:
         terms = text.split(",")
-    elif _is_v6(text):
+    elif is_v6(text):
         terms = [text]
     else:
         terms, depth, cur = [], 0, ""

@@ -92,10 +92,10 @@ def expand_pattern(pattern: str) -> tuple[list[str], int | None]:
     ((['db-a', 'db-b', 'db-c'], None), (['2001:db8::7'], 2222), (['2001:db8::7'], None))
     """
     text = pattern.strip()
-    if _is_v6(text):
+    if is_v6(text):
         return [text], None
     m = re.fullmatch(r"\[([^\]]+)\](?::([0-9]+))?", text)
-    if m and _is_v6(m.group(1)):
+    if m and is_v6(m.group(1)):
         return [m.group(1)], int(m.group(2)) if m.group(2) else None
     m = _HOST_PORT.fullmatch(text)
     if not m:
@@ -105,12 +105,20 @@ def expand_pattern(pattern: str) -> tuple[list[str], int | None]:
     return _expand(m.group(1)), int(m.group(2)) if m.group(2) else None
 
 
-def _is_v6(text: str) -> bool:
+def is_v6(text: str) -> bool:
     try:
         ipaddress.IPv6Address(text.partition("%")[0])
     except ValueError:
         return False
     return True
+
+
+def looks_yaml(text: str) -> bool:
+    """Ansible tries YAML before INI for a file without a known suffix: YAML when it is a mapping."""
+    try:
+        return isinstance(yaml.load(text, Loader=_LOADER), dict)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return False
 
 
 def _expand(name: str) -> list[str]:
@@ -262,10 +270,10 @@ def _yaml_group(tree: Tree, name: str, body: Any, where: str, depth: int, steps:
         return  # Ansible skips a group that is not a mapping (with a warning)
     group = tree.group(name)
     for key, value in (body or {}).items():
-        if isinstance(value, str) and key in ("hosts", "children", "vars"):
+        if key not in ("hosts", "children", "vars") or value is None:
+            continue  # Ansible skips other keys (with a warning)
+        if isinstance(value, str):
             value = {value: None}  # `hosts: test5` (no colon) is one host
-        if value is None:
-            continue
         if not isinstance(value, dict):
             raise InventoryError(f"{where}: group {name!r}: {key} is a {type(value).__name__}, not a mapping")
         if key == "vars":
