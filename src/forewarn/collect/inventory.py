@@ -95,13 +95,17 @@ def load(path: str | Path, *, ansible: str | None | bool = None, timeout: float 
         raise InventoryError(f"{where}: an inventory script needs Ansible: install it (ansible-inventory)")
     if p.suffix == ".toml":
         raise InventoryError(f"{where}: a TOML inventory needs Ansible: install it (ansible-inventory)")
-    if p.suffix in (".yml", ".yaml", ".json") or (p.suffix != ".ini" and looks_yaml(text)):
-        tree, reader = read_yaml(text, where), "YAML"
-    else:
-        tree, reader = read_ini(text, where), "INI"
-    read_vars_dirs(tree, p.resolve().parent)
+    as_yaml = p.suffix in (".yml", ".yaml", ".json") or (p.suffix != ".ini" and looks_yaml(text))
+    return from_text(text, where, as_yaml=as_yaml, base=p.resolve().parent)
+
+
+def from_text(text: str, where: str, *, as_yaml: bool, base: Path | None = None) -> Inventory:
+    """A static INI or YAML inventory; `base`: the directory whose group_vars/ and host_vars/ apply."""
+    tree = read_yaml(text, where) if as_yaml else read_ini(text, where)
+    if base is not None:
+        read_vars_dirs(tree, base)
     check_cycles(tree, where)
-    return _flatten(tree, where, reader)
+    return _flatten(tree, where, "YAML" if as_yaml else "INI")
 
 
 def _ask_ansible(exe: str, where: str, timeout: float) -> dict[str, Any]:

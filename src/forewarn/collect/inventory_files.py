@@ -47,6 +47,9 @@ _VARS_NAMES = ("", ".yml", ".yaml", ".json")
 class InventoryError(ValueError):
     """The inventory cannot be read: one line naming the file (and the line, where there is one)."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))  # YAML's and Ansible's own messages span lines
+
 
 @dataclass(slots=True)
 class Group:
