@@ -129,10 +129,10 @@ def _ere(items, flags) -> str:
 
 
 def ere_patterns() -> list[str]:
-    from forewarn.parse.logs.signatures import SIGNATURES
+    from forewarn.parse.logs.match import signatures
 
     pats = []
-    for sig in SIGNATURES:
+    for sig in signatures():
         parsed = _p.parse(sig.regex.pattern, sig.regex.flags)
         pats.append(_ere(parsed.data, sig.regex.flags | parsed.state.flags))
     return pats
@@ -174,7 +174,7 @@ t2 = time.perf_counter()
 v = r.value
 with open(sys.argv[2], "w") as fh:
     fh.write("\n".join(str(e.line_no) for e in v.events))
-m = engine.matcher_for(engine.build_patterns(__import__("forewarn.parse.logs.signatures", fromlist=["x"]).SIGNATURES))
+m = engine.matcher_for(engine.knowledge_base_patterns())
 print(json.dumps({"start_s": t1 - t0, "scan_s": t2 - t1, "events": len(v.events), "lines": v.lines,
                   "matcher": m.name, "rss_children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
@@ -274,6 +274,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="write the files here and keep them")
     ap.add_argument("--no-explain", action="store_true")
     ap.add_argument("--no-scan", action="store_true", help="only the `forewarn explain` comparison")
+    ap.add_argument("--log", type=Path, help="scan this log instead of generating one (the same corpus before and after a change)")
     a = ap.parse_args()
     tmp = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="fw-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -283,14 +284,17 @@ def main() -> None:
         pats = tmp / "signatures.ere"
         pats.write_text("\n".join(ere_patterns()) + "\n")
         big = tmp / "syslog-big.log"
-        if not a.no_scan:
+        if a.log:
+            big = a.log
+        if not a.no_scan and not a.log:
             t = time.perf_counter()
             placed = generate(big, a.size)
             print(f"generated {big.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - t:.0f} s: "
                   f"{sum(placed.values())} problem lines of {len(placed)} kinds")
+        if not a.no_scan:
             bench_scan(big, big.stat().st_size, a.reps, a.matchers.split(","), pats, tmp)
         if not a.no_explain:
-            if a.explain_size != a.size or a.no_scan:
+            if (a.explain_size != a.size or a.no_scan) and not a.log:
                 if big.exists() and not a.keep:
                     big.unlink()
                 big = tmp / "syslog-explain.log"

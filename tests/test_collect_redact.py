@@ -1,10 +1,15 @@
 """Redaction: no planted secret reaches a bundle (directory or tarball) or a report.
 
-A temporary tree gets a unique canary secret in every kind of file that holds secrets; the local
-source collects it through the real plan (pointed at the tree with a root prefix, plus test-only
-specs for the secret files no registered spec reads), stand-in `docker` and `kubectl` print
-secrets in command output, and then every byte of the bundle, the tarball and the text, JSON
-and Markdown reports is searched for the canaries.
+A temporary tree gets a unique canary secret in every kind of file that holds secrets, in every
+shape a secret takes there (issue 9, part 6: lxc.environment, systemd Environment=, Kubernetes
+env name/value pairs, YAML block scalars, docker JSON logs with escaped quotes, quoted values
+with blanks, values holding `;` or `&`, Perl `=>`, `mysqldump -pX`, `sshpass -p X`,
+`curl -u admin:X`, PVE's `-cipassword X`, `password:X`, a guest's notes, a log symlinked to the
+authkey, a guest config symlinked out of /etc/pve); the local source collects it through the real
+plan (pointed at the tree with a root prefix, plus test-only specs for the secret files no
+registered spec reads), stand-in `docker` and `kubectl` print secrets in command output, and
+then every byte of the bundle, the tarball and the text, JSON, Markdown and HTML reports is
+searched for the canaries.
 """
 
 from __future__ import annotations
@@ -40,7 +45,12 @@ C = {k: canary(k) for k in (
     "StoragePw", "EncKey", "CiPw", "PemBody", "KeyFile", "Priv", "AuthKey", "Shadow", "ShadowCopy",
     "KollaDb", "KollaKey", "Rabbit", "NovaPw", "MemcacheSecret", "KubeKey", "KubeToken", "RegPw",
     "RegAuth", "Psk", "Bearer", "Globals", "DockerProxy", "KubectlToken", "Basic", "ApiFlag",
-    "JsonPw")}
+    "JsonPw",
+    # issue 9, part 6: one per shape that leaked
+    "LxcEnv", "LxcEnvEq", "AwsKey", "EnvTwoA", "EnvTwoB", "KubeletFlag", "PodEnv", "PodEnvQ", "PodEnvJson",
+    "BlockA", "BlockB", "DockerEsc", "DockerEscB", "TwoA", "TwoB", "ShareA", "ShareB", "Semi", "Amp",
+    "JsonSpA", "JsonSpB", "Perl", "Mysqldump", "Sshpass", "CurlU", "CiTask", "ColonMid", "Desc",
+    "DescSnap", "OutsidePve", "XmlPw", "Chpasswd", "SmbU", "LdapW", "Cookie")}
 
 
 def w(root: Path, rel: str, text: str | bytes, mode: int = 0o644) -> None:
@@ -60,7 +70,14 @@ def plant(root: Path) -> None:
       f"pbs: pbs1\n\tdatastore main\n\tserver 10.0.0.6\n\tusername root@pam\n\tencryption-key {C['EncKey']}\n"
       "\tfingerprint aa:bb:cc\n")
     w(root, "/etc/pve/nodes/pve1/qemu-server/100.conf",
-      f"name: vm100\nmemory: 2048\nciuser: admin\ncipassword: {C['CiPw']}\nsshkeys: ssh-ed25519%20AAAAC3Nza\n")
+      f"#Owner notes: root login is {C['Desc']}\n#call Bob before rebooting\n"
+      f"name: vm100\nmemory: 2048\nciuser: admin\ncipassword: {C['CiPw']}\nsshkeys: ssh-ed25519%20AAAAC3Nza\n"
+      f"\n[before-upgrade]\ndescription: admin pw {C['DescSnap']} before the upgrade\nmemory: 2048\n")
+    w(root, "/etc/pve/nodes/pve1/lxc/101.conf",
+      "arch: amd64\nhostname: ct101\nmemory: 512\nrootfs: local-lvm:vm-101-disk-0,size=8G\n"
+      f"lxc.environment: APP_MODE={C['LxcEnv']}\nlxc.environment = DB_PASSWORD={C['LxcEnvEq']} with blanks\n")
+    w(root, "/root/notes.txt", f"name: outside\nmemory: 1\n# {C['OutsidePve']}\n")
+    (root / "etc/pve/nodes/pve1/qemu-server/102.conf").symlink_to("../../../../../root/notes.txt")
     w(root, "/etc/pve/nodes/pve1/pveproxy-ssl.pem",
       "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZ\n-----END CERTIFICATE-----\n"
       f"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n{C['PemBody']}\nAbCdEf==\n-----END PRIVATE KEY-----\n")
@@ -79,14 +96,24 @@ def plant(root: Path) -> None:
       f"[DEFAULT]\ntransport_url = rabbit://openstack:{C['Rabbit']}@10.0.0.10:5672//\n"
       "compute_driver = libvirt.LibvirtDriver\n[keystone_authtoken]\nauth_type = password\nusername = nova\n"
       f"password = {C['NovaPw']}\nmemcache_secret_key = {C['MemcacheSecret']}\n[libvirt]\nvirt_type = kvm\n")
-    w(root, "/etc/kolla/globals.yml", f"kolla_internal_vip_address: 10.0.0.250\ndocker_registry_password: {C['Globals']}\n")
+    w(root, "/etc/kolla/globals.yml", f"kolla_internal_vip_address: 10.0.0.250\ndocker_registry_password: {C['Globals']}\n"
+      f"x_password: |\n  {C['BlockA']}\n  {C['BlockB']}\nkolla_base_distro: ubuntu\n")
     w(root, "/etc/kubernetes/admin.conf",
       "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: LS0tQ0VSVA==\n    server: https://10.0.0.1:6443\n"
       f"users:\n- name: admin\n  user:\n    client-certificate-data: LS0tQ0VSVA==\n    client-key-data: {C['KubeKey']}\n"
       f"- name: bot\n  user:\n    token: {C['KubeToken']}\n")
     w(root, "/etc/kubernetes/manifests/kube-apiserver.yaml",
       "spec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --service-cluster-ip-range=10.96.0.0/12\n"
-      f"    - --oidc-client-secret={C['ApiFlag']}\n    - --token-auth-file=/etc/kubernetes/tokens.csv\n")
+      f"    - --oidc-client-secret={C['ApiFlag']}\n    - --token-auth-file=/etc/kubernetes/tokens.csv\n"
+      f"    env:\n    - name: DB_PASSWORD\n      value: {C['PodEnv']}\n    - name: \"API_TOKEN\"\n"
+      f"      value: \"{C['PodEnvQ']} and more\"\n    - {{\"name\": \"S3_SECRET\", \"value\": \"{C['PodEnvJson']}\"}}\n"
+      "    - name: LOG_LEVEL\n      value: debug\n")
+    w(root, "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+      "[Service]\nEnvironment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf "
+      "--kubeconfig=/etc/kubernetes/kubelet.conf\"\n"
+      f"Environment=\"AWS_SECRET_ACCESS_KEY={C['AwsKey']}/K7MDENG+bPxRfi\"\n"
+      f"Environment=\"A=1\" \"DB_PASS={C['EnvTwoA']} {C['EnvTwoB']}\"\n"
+      f"ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS --token={C['KubeletFlag']}\n")
     w(root, "/etc/containerd/config.toml",
       '[plugins."io.containerd.grpc.v1.cri".registry.configs."reg.example".auth]\n'
       f'  username = "u"\n  password = "{C["RegPw"]}"\n  auth = "{C["RegAuth"]}"\n')
@@ -94,9 +121,36 @@ def plant(root: Path) -> None:
       f"auto lo\niface lo inet loopback\n\niface wlan0 inet dhcp\n\twpa-ssid lab\n\twpa-psk {C['Psk']}\n")
     w(root, "/var/log/containers/app_default_web-1.log",
       f'2024-01-01T00:00:00.000Z stderr F GET /api Authorization: Bearer {C["Bearer"]}\n'
-      f'2024-01-01T00:00:01.000Z stdout F {{"user": "x", "password": "{C["JsonPw"]}"}}\n')
-    w(root, "/var/log/corosync/corosync.log",
-      f"Nov 22 04:04:30 [8638] node4 corosync info    [KNET  ] curl -H 'Authorization: Basic {C['Basic']}'\n")
+      f'2024-01-01T00:00:01.000Z stdout F {{"user": "x", "password": "{C["JsonPw"]}"}}\n'
+      f'2024-01-01T00:00:02.000Z stdout F {{"user": "x", "password": "{C["JsonSpA"]} {C["JsonSpB"]}"}}\n')
+    # docker's json-file log, reached through the kubelet's symlink (a link that is fine to follow)
+    w(root, "/var/lib/docker/containers/abc/abc-json.log",
+      '{"log":"{\\"user\\":\\"x\\",\\"password\\":\\"' + C["DockerEsc"] + " " + C["DockerEscB"]
+      + '\\"}\\n","stream":"stdout","time":"2024-01-01T00:00:03.000000000Z"}\n')
+    (root / "var/log/containers/db_default_mysql-abc.log").symlink_to("../../lib/docker/containers/abc/abc-json.log")
+    # corosync's log is a link to the authkey: never read
+    (root / "var/log/corosync").mkdir(parents=True)
+    (root / "var/log/corosync/corosync.log").symlink_to("../../../etc/corosync/authkey")
+    w(root, "/var/log/syslog", "\n".join(f"Mar 21 10:00:{i:02d} pve1 {line}" for i, line in enumerate([
+        f"app[100]: curl -H 'Authorization: Basic {C['Basic']}'",
+        f'app[101]: login password="{C["TwoA"]} {C["TwoB"]}" accepted',
+        f'app[102]: login password="shared {C["ShareA"]}" accepted',
+        f'app[103]: login password="shared {C["ShareB"]}" accepted',
+        f"app[104]: retry with pass=abc;{C['Semi']} done",
+        f"app[105]: GET /login?user=bob&password=abc&{C['Amp']} 200",
+        f"perl[106]: my %db = ('user' => 'bob', 'password' => '{C['Perl']}');",
+        f"CRON[107]: (root) CMD (mysqldump -uroot -p{C['Mysqldump']} --all-databases > /backup/db.sql)",
+        f"CRON[108]: (root) CMD (sshpass -p {C['Sshpass']} rsync -a /srv backup@nas:/srv)",
+        f"CRON[109]: (root) CMD (curl -fsS -u admin:{C['CurlU']} https://nas.lan/api/ping)",
+        f"app[110]: user=bob password:{C['ColonMid']} from 10.0.0.9",
+        f"app[111]: sent <auth><user>bob</user><password>{C['XmlPw']}</password></auth>",
+        f"CRON[112]: (root) CMD (echo 'root:{C['Chpasswd']}' | chpasswd)",
+        f"CRON[113]: (root) CMD (smbclient //nas/bak -U backup%{C['SmbU']} -c ls)",
+        f"app[114]: ldapsearch -x -D cn=admin,dc=lan -w {C['LdapW']} -b dc=lan",
+        f"pveproxy[115]: GET /api2/json Cookie: PVEAuthCookie={C['Cookie']}",
+    ])) + "\n")
+    w(root, "/var/log/pve/tasks/5/UPID:pve1:00001234:00ABCDEF:65000005:qmconfig:100:root@pam:",
+      f"update VM 100: -cipassword {C['CiTask']} -ciuser admin\nTASK OK\n")
 
 
 def stubs(bindir: Path) -> None:
@@ -141,14 +195,14 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     tar = base / "bundle.tar.gz"
     pack(out, tar)
     reports = {}
-    for fmt in ("json", "text", "markdown"):
+    for fmt in ("json", "text", "markdown", "html"):
         res = subprocess.run([sys.executable, "-m", "forewarn.cli.main", "scan", str(tar), "--format", fmt,
-                              "--verbose", "--show-passed", "--no-color"],
+                              "--verbose", "--show-passed", "--no-color", "-o", str(base / f"report.{fmt}")],
                              capture_output=True, text=True, timeout=120, cwd=ROOT,
                              env=dict(os.environ, PYTHONPATH=str(ROOT / "src"), COLUMNS="200"))
         assert res.returncode in (0, 1), res.stderr
         assert not _leaks(res.stderr.encode()), res.stderr
-        reports[fmt] = res.stdout
+        reports[fmt] = (base / f"report.{fmt}").read_text(encoding="utf-8")
     return {"bundle": bundle, "out": out, "tar": tar, "reports": reports, "plan": plan}
 
 
@@ -194,7 +248,8 @@ def test_the_files_were_collected_with_their_structure_kept(collected: dict[str,
     by_source = {r.source: r for r in bundle.records}  # type: ignore[attr-defined]
     expect_masked = {
         "/etc/pve/storage.cfg": ["\tpassword <redacted:", "\tencryption-key <redacted:", "\tfingerprint aa:bb:cc"],
-        "/etc/pve/nodes/pve1/qemu-server/100.conf": ["cipassword: <redacted:", "ciuser: admin", "sshkeys: ssh-ed25519"],
+        "/etc/pve/nodes/pve1/qemu-server/100.conf": ["cipassword: <redacted:", "ciuser: admin", "sshkeys: ssh-ed25519",
+                                                     "#<redacted:", "[before-upgrade]\ndescription: <redacted:"],
         "/etc/pve/nodes/pve1/pveproxy-ssl.pem": ["-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZ",
                                                  "-----BEGIN PRIVATE KEY-----\n<redacted:", "-----END PRIVATE KEY-----"],
         "/root/shadow.backup": ["root:<redacted:", ":19500:0:99999:7:::", "bin:*:19000"],
@@ -202,16 +257,32 @@ def test_the_files_were_collected_with_their_structure_kept(collected: dict[str,
                                      "rbd_secret_uuid: <redacted:"],
         "/etc/kolla/nova-compute/nova.conf": ["transport_url = rabbit://openstack:<redacted:", "@10.0.0.10:5672//",
                                               "password = <redacted:", "auth_type = password", "username = nova"],
-        "/etc/kolla/globals.yml": ["docker_registry_password: <redacted:", "kolla_internal_vip_address: 10.0.0.250"],
+        "/etc/kolla/globals.yml": ["docker_registry_password: <redacted:", "kolla_internal_vip_address: 10.0.0.250",
+                                   "x_password: |\n  <redacted:", "kolla_base_distro: ubuntu"],
         "/etc/kubernetes/admin.conf": ["client-key-data: <redacted:", "token: <redacted:",
                                        "client-certificate-data: LS0tQ0VSVA=="],
         "/etc/kubernetes/manifests/kube-apiserver.yaml": ["--oidc-client-secret=<redacted:",
+                                                          "- name: DB_PASSWORD\n      value: <redacted:",
+                                                          '      value: "<redacted:', '"value": "<redacted:',
+                                                          "- name: LOG_LEVEL\n      value: debug",
                                                           "--token-auth-file=/etc/kubernetes/tokens.csv",
                                                           "--service-cluster-ip-range=10.96.0.0/12"],
         "/etc/containerd/config.toml": ['password = "<redacted:', 'auth = "<redacted:', 'username = "u"'],
         "/etc/network/interfaces": ["\twpa-psk <redacted:", "\twpa-ssid lab"],
         "/var/log/containers/app_default_web-1.log": ["Authorization: Bearer <redacted:", '"password": "<redacted:'],
-        "/var/log/corosync/corosync.log": ["Authorization: Basic <redacted:"],
+        "/var/log/syslog": ["Authorization: Basic <redacted:", 'login password="<redacted:', "pass=<redacted:",
+                            "'user' => 'bob', 'password' => '<redacted:", "mysqldump -uroot -p<redacted:",
+                            "sshpass -p <redacted:", "curl -fsS -u admin:<redacted:", "password:<redacted:",
+                            "<password><redacted:", "smbclient //nas/bak -U backup%<redacted:", "-w <redacted:"],
+        "/etc/pve/nodes/pve1/lxc/101.conf": ["lxc.environment: APP_MODE=<redacted:", "lxc.environment = DB_PASSWORD=<redacted:",
+                                             "hostname: ct101", "rootfs: local-lvm:vm-101-disk-0,size=8G"],
+        "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf": [
+            'Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf '
+            '--kubeconfig=/etc/kubernetes/kubelet.conf"', 'Environment="AWS_SECRET_ACCESS_KEY=<redacted:',
+            'Environment="A=1" "DB_PASS=<redacted:', "--token=<redacted:"],
+        "/var/log/pve/tasks/5/UPID:pve1:00001234:00ABCDEF:65000005:qmconfig:100:root@pam:": [
+            "update VM 100: -cipassword <redacted:", "-ciuser admin"],
+        "/var/log/containers/db_default_mysql-abc.log": ['{"log":"{\\"user\\":\\"x\\",\\"password\\":\\"<redacted:'],
         "/etc/corosync/corosync.conf": ["token: 3000", "secauth: on"],
     }
     for path, needles in expect_masked.items():
@@ -231,7 +302,8 @@ def test_secret_files_are_never_read_and_are_listed(collected: dict[str, object]
     bundle = collected["bundle"]
     sources = {r.source for r in bundle.records}  # type: ignore[attr-defined]
     for path in ("/etc/corosync/authkey", "/etc/pve/priv/storage/backup.pw", "/etc/pve/priv/authkey.key",
-                 "/etc/pve/nodes/pve1/pveproxy-ssl.key", "/etc/shadow"):
+                 "/etc/pve/nodes/pve1/pveproxy-ssl.key", "/etc/shadow", "/var/log/corosync/corosync.log",
+                 "/etc/pve/nodes/pve1/qemu-server/102.conf"):
         assert path not in sources
     info = bundle.manifest["collection"]["nodes"]["pve1"]  # type: ignore[attr-defined]
     never = {n["path"]: n["reason"] for n in info["never_collected"]}
@@ -240,7 +312,18 @@ def test_secret_files_are_never_read_and_are_listed(collected: dict[str, object]
     assert "private area" in never["/etc/pve/priv/storage/*"] and "private area" in never["/etc/pve/priv/*"]
     assert never["/etc/pve/nodes/pve1/pveproxy-ssl.key"].endswith("private key file")
     assert "password hashes" in never["/etc/shadow"]
+    # links are resolved before anything is read: the link's target decides
+    assert "corosync authkey" in never["/var/log/corosync/corosync.log"]
+    assert "link out of /etc/pve" in never["/etc/pve/nodes/pve1/qemu-server/102.conf"]
     assert any("never collected" in n for n in bundle.notes)  # type: ignore[attr-defined]
+
+
+def test_two_secrets_that_share_a_first_word_get_different_masks(collected: dict[str, object]) -> None:
+    bundle = collected["bundle"]
+    syslog = next(r for r in bundle.records if r.source == "/var/log/syslog").text()  # type: ignore[attr-defined]
+    masks = [ln.split('password="', 1)[1].split('"', 1)[0] for ln in syslog.splitlines() if "app[102]" in ln
+             or "app[103]" in ln]
+    assert len(masks) == 2 and masks[0] != masks[1] and all(m.startswith("<redacted:") for m in masks)
 
 
 def test_redaction_counts_are_in_the_manifest_and_the_report(collected: dict[str, object]) -> None:
@@ -302,3 +385,70 @@ def test_a_private_key_cut_off_by_truncation_is_still_masked() -> None:
 ])
 def test_never_collect(path: str, never: bool) -> None:
     assert bool(never_collect(path)) is never
+
+
+# -- every shape, one line or block at a time -----------------------------------------------------
+@pytest.mark.parametrize("text,path,kept", [
+    ("lxc.environment: MYVAR=S1 S2", "/etc/pve/nodes/pve1/lxc/101.conf", "lxc.environment: MYVAR="),
+    ('Environment="AWS_SECRET_ACCESS_KEY=wJalr/S1+x"', "", 'Environment="AWS_SECRET_ACCESS_KEY='),
+    ('Environment="A=1" "DB_PASS=S1 S2" "B=2"', "", '"B=2"'),
+    ("  - name: DB_PASSWORD\n    value: S1", "", "  - name: DB_PASSWORD\n    value: "),
+    ('  - name: "API_TOKEN"\n    value: "S1 S2"', "", '    value: "'),
+    ('            {\n                "name": "DB_PASSWORD",\n                "value": "S1 S2"\n            }', "",
+     '"name": "DB_PASSWORD",'),
+    ('{"name":"DB_PASSWORD","value":"S1 S2"}', "", '{"name":"DB_PASSWORD","value":"'),
+    ("x_password: |\n  S1\n  S2\nother: 1", "", "other: 1"),
+    ("- x_password: >-\n    S1\n  other: 1", "", "  other: 1"),
+    ('{"log":"{\\"password\\":\\"S1 S2\\"}\\n","stream":"stdout"}', "", '\\"}\\n","stream":"stdout"}'),
+    ('login password="S1 S2" ok', "", '" ok'),
+    ("app: pass=abc;S1 done", "", " done"),
+    ("app: password=abc&S1 done", "", " done"),
+    ('{"user": "x", "password": "S1 S2", "n": 1}', "", '", "n": 1}'),
+    ("my %c = ('password' => 'S1', 'user' => 'x');", "", "', 'user' => 'x');"),
+    ("(mysqldump -uroot -pS1 db > /x)", "", " db > /x)"),
+    ("sshpass -p S1 ssh host", "", " ssh host"),
+    ("sshpass -pS1 ssh host", "", " ssh host"),
+    ("curl -u admin:S1 https://x", "", "curl -u admin:"),
+    ("curl --user 'admin:S1 S2' https://x", "", "' https://x"),
+    ("update VM 100: -cipassword S1 -ciuser root", "/var/log/pve/tasks/5/UPID:x", " -ciuser root"),
+    ("user=bob password:S1 ok", "", " ok"),
+    ("description: my notes S1 here", "/etc/pve/nodes/pve1/qemu-server/100.conf", "description: "),
+    ("#notes S1\nname: vm", "/etc/pve/nodes/pve1/qemu-server/100.conf", "\nname: vm"),
+    ("password: 'it''s S1'", "", "password: '"),
+    ("<password>S1 S2</password>", "", "</password>"),
+    ("echo 'root:S1' | chpasswd", "", "' | chpasswd"),
+    ("smbclient //nas/x -U bob%S1 -c ls", "", " -c ls"),
+    ("Cookie: PVEAuthCookie=PVE:root@pam:S1", "", "Cookie: "),
+    ("export DB_PASSWORD='S1 S2'", "", "export DB_PASSWORD='"),
+    ("\tpassword S1 S2", "/etc/pve/storage.cfg", "\tpassword "),
+    ("--password 'S1 S2' --user x", "", " --user x"),
+])
+def test_every_secret_shape_is_masked_to_its_syntax_end(text: str, path: str, kept: str) -> None:
+    out, n = Redactor().redact_text(text, path=path)
+    assert "S1" not in out and "S2" not in out and n >= 1, out
+    assert kept in out, out
+
+
+@pytest.mark.parametrize("text", [
+    'Environment="KUBELET_EXTRA_ARGS=--node-ip=10.0.0.1 --cgroup-driver=systemd"\n',
+    "  - name: LOG_LEVEL\n    value: debug\n",
+    "totem {\n  token:3000\n}\n",
+    "Mar 21 10:00:00 pve1 kernel: usb 1-1: new high-speed USB device number 2 using xhci_hcd\n",
+    "description: web server\n",  # not a guest config: someone's YAML
+    "curl -u admin https://x\n",  # the password is asked for
+])
+def test_look_alikes_are_left_alone(text: str) -> None:
+    assert Redactor().redact_text(text) == (text, 0)
+
+
+def test_an_env_item_without_value_does_not_mask_the_next_items_value() -> None:
+    text = ("  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: db-creds\n"
+            "  - name: LOG_LEVEL\n    value: debug\n")
+    assert Redactor().redact_text(text) == (text, 0)
+
+
+def test_two_secrets_sharing_a_first_word_mask_differently() -> None:
+    r = Redactor()
+    a, _ = r.redact_text('password="shared first"')
+    b, _ = r.redact_text('password="shared second"')
+    assert a != b

@@ -56,17 +56,11 @@ class Diagnosis:
 
 
 def is_bundle_path(path: str) -> bool:
-    """A directory or a tarball (named like one, or recognised by its contents)."""
-    import tarfile
+    """A directory or a tarball (named like one, or holding a tar member: a file that merely
+    starts with NUL bytes reads as an empty tar archive and is no bundle)."""
+    from forewarn.collect.bundle_tree import looks_like_tarball
 
-    if Path(path).is_dir():
-        return True
-    if path.endswith((".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")):
-        return True  # named like a bundle: a damaged one must say so, not be read as a log
-    try:
-        return Path(path).is_file() and tarfile.is_tarfile(path)
-    except Exception:  # noqa: BLE001 - a damaged compressed file raises EOFError and friends
-        return False
+    return Path(path).is_dir() or looks_like_tarball(path)
 
 
 def load(targets: Sequence[str], *, nodes: dict[str, str] | None = None,
@@ -136,11 +130,19 @@ def context(bundle: "Bundle", now: datetime | None = None) -> tuple["Context", N
     return ctx, ref
 
 
-def check_only(only: Iterable[str]) -> list[str]:
+def known_codes() -> set[str]:
+    """Every code a finding can carry: the rules', the signatures' and forewarn's own."""
+    from forewarn.catalogue import CATALOGUE
+    from forewarn.model.internal import INTERNAL
     from forewarn.rules._engine import RULES
+    from forewarn.signatures import findings as signature_findings
 
+    return set(RULES) | set(CATALOGUE) | set(INTERNAL) | {f.code for f in signature_findings().values()}
+
+
+def check_only(only: Iterable[str]) -> list[str]:
     codes = [c.upper() for c in only]
-    unknown = [c for c in codes if c not in RULES]
+    unknown = [c for c in codes if c not in known_codes()]
     if unknown:
         raise InputError(f"--only: unknown rule code(s): {', '.join(unknown)}")
     return codes
@@ -150,12 +152,14 @@ def diagnose(bundle: "Bundle", *, now: datetime | None = None, only: Iterable[st
              suppress: Sequence["Suppression"] = (), command: str = "scan",
              ctx: tuple["Context", Now] | None = None) -> Diagnosis:
     """Every rule (or `only` these) over the bundle: the report, with suppressions applied."""
+    from forewarn.model.bounded import reading_findings
     from forewarn.report.model import Report
     from forewarn.rules._engine import run_all
 
     codes = check_only(only)
     context_, ref = ctx or context(bundle, now)
     findings = run_all(context_, codes or None) + list(bundle.findings)
+    findings += reading_findings(bundle.records)  # after the rules: they read what was capped
     inputs = list(bundle.notes)
     if note := ref.note():
         inputs.append(note)

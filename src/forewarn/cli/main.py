@@ -70,10 +70,9 @@ def _load(targets: tuple[str, ...] | list[str], **kw: Any) -> Any:
 
 
 def _known_codes() -> list[str]:
-    from forewarn.catalogue import CATALOGUE
-    from forewarn.model.internal import INTERNAL
+    from forewarn.pipeline import known_codes
 
-    return [*CATALOGUE, *INTERNAL]
+    return sorted(known_codes())
 
 
 def _report(command: str, bundle: Any, *, fmt: str, out: str | None, color: bool | None, fail_on: str,
@@ -283,6 +282,9 @@ def _debugging(argv: list[str]) -> bool:
 
 def main() -> None:
     debug = _debugging(sys.argv[1:])
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 file name is shown, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     if not debug:
         # a library's deprecation notice (asyncssh on a newer cryptography, say) is for its
         # developers, not for an operator reading forewarn's output
@@ -306,7 +308,10 @@ def main() -> None:
             import traceback
 
             traceback.print_exc()
-        click.echo(f"forewarn: internal error: {exc!r} (this is a bug; please report it)", err=True)
+        if isinstance(exc, OSError) and exc.filename is not None:  # a path the system refuses: input
+            click.echo(f"forewarn: {str(exc.filename)[:200]}: {exc.strerror or exc}", err=True)
+        else:
+            click.echo(f"forewarn: internal error: {repr(exc)[:300]} (this is a bug; please report it)", err=True)
         sys.exit(2)
 
 

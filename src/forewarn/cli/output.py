@@ -17,6 +17,8 @@ import click
 
 import functools
 
+from forewarn.cli.bounds import max_size_option
+
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # model.findings.Severity, without importing it
 FORMATS = ("text", "json", "markdown")
 # for other programs: code-scanning views, CI test reports, node_exporter's textfile collector
@@ -140,7 +142,7 @@ def pick_format(fmt: str | None, out: str | None, allowed: tuple[str, ...], *, f
 
 def open_out(path: str) -> IO[str]:
     try:
-        return open(path, "w", encoding="utf-8")
+        return open(path, "w", encoding="utf-8", errors="backslashreplace")  # a non-UTF-8 file name
     except OSError as exc:
         raise Fail(f"-o {path}: cannot write: {exc.strerror}") from None
 
@@ -209,6 +211,7 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--only", "only", multiple=True, help="Run only these rule codes (repeatable)."),
         click.option("-v", "--verbose", is_flag=True, help="Show all evidence lines and inputs."),
         click.option("--show-passed", is_flag=True, help="List the rules that passed too."),
+        max_size_option,
     ])
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from forewarn.cli.bounds import max_size_option
 from forewarn.cli.output import (MACHINE_FORMATS, REPORT_FORMATS, SEVERITIES, Fail, Output, check_html, common, pairs,
                                  parse_now, render_machine)
 
@@ -101,6 +102,7 @@ def _write_page(path: str, report: Any, run: Any) -> None:
               help="Also write the HTML report (chart of the nodes' states and events, findings) to FILE.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True,
               help="Exit 1 when a finding of the same evidence is at or above this severity.")
+@max_size_option
 @common(formats=REPORT_FORMATS)
 def timeline(targets: tuple[str, ...], node_pairs: tuple[str, ...], tz: tuple[str, ...], now: str | None,
              verbose: bool, fmt: str, out: str | None, color: bool | None, quiet: bool, fail_on: str,

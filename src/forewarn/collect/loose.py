@@ -5,22 +5,28 @@ Each file's node comes, in this order, from `--node NODE=FILE`, from the host fi
 own lines, or from a path that names the node itself (`/etc/pve/nodes/NODE/...`); else it is
 "unknown". The folders a path happens to start with never name a node (`tests/x.log` is not
 from a node `tests`): a folder of node folders is a bundle, read by `forewarn scan DIR`. What
-each file was taken to be is reported; a file nobody recognises becomes an FW906 finding,
-never silently dropped.
+each file was taken to be is reported. Any text is evidence: a text file nobody recognises is
+read as a generic log (`log.text`: every line against every signature); only binary data
+(model/evidence.py `looks_binary`) becomes an FW906 finding.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from forewarn.collect.bundle import Bundle, BundleError
+from forewarn.model.bounded import open_regular
 from forewarn.model.evidence import GZIP_MAGIC, EvidenceRecord, gunzip_head, looks_binary
 from forewarn.model.internal import internal_finding
 from forewarn.specs import Spec, get, sniff_content
 
 HEAD = 65536
+SNIFF = 8192
 STDIN_LIMIT = 256 * 1024 * 1024
 
 
@@ -30,11 +36,13 @@ def identify_text(name: str, head: bytes) -> tuple[Spec | None, str]:
     if head.startswith(GZIP_MAGIC):
         head = gunzip_head(head)
         name = name[:-3] if name.endswith(".gz") else name
+    if not head.strip():
+        return None, "empty"
     if looks_binary(head[:8192]):
         return None, "binary"
     scored = sniff_content(name, head.decode("utf-8", errors="replace"))
     if not scored:
-        return None, "not recognised"
+        return get("log.text"), "no sniffer: read as text"
     score, spec, why = scored[0]
     return spec, why
 
@@ -76,13 +84,14 @@ def load_files(paths: list[str], *, nodes: dict[str, str] | None = None,
             if p.is_dir():
                 raise BundleError(f"{arg}: is a directory (use `forewarn scan {arg}` for a bundle or a folder of node folders)")
             try:
-                with open(p, "rb") as fh:
+                with open_regular(p) as fh:  # a FIFO or a device is refused, never waited on
                     head = fh.read(HEAD)
+                    size = os.fstat(fh.fileno()).st_size
             except OSError as exc:
-                raise BundleError(f"{arg}: cannot read: {exc.strerror}") from None
-            size = p.stat().st_size
+                hint = "; give - to read standard input" if "FIFO" in str(exc.strerror) else ""
+                raise BundleError(f"{arg}: cannot read: {exc.strerror}{hint}") from None
             data = None
-            rec_opener = (lambda q=p: open(q, "rb"))
+            rec_opener = (lambda q=p: open_regular(q))
             label = arg
         given = nodes.get(arg) or nodes.get(Path(arg).name)
         node = given if given and given != "unknown" else "unknown"
@@ -92,11 +101,14 @@ def load_files(paths: list[str], *, nodes: dict[str, str] | None = None,
                 spec, why = get(spec_name), "--as"
             except KeyError:
                 raise BundleError(f"--as {spec_name}={arg}: unknown spec {spec_name!r} (see `forewarn specs`)") from None
+        elif _only_nuls(head, data, rec_opener):
+            spec, why = None, "NUL bytes only" + (", gzip-compressed" if head.startswith(GZIP_MAGIC) else "")
         else:
             spec, why = identify_text(label, head)
         if spec is None:
             first = head.decode("utf-8", errors="replace").strip().splitlines()[:1]
             what = "binary data" if why == "binary" else (f"first line {first[0][:80]!r}" if first else "empty")
+            what = why if why.startswith("NUL bytes only") else what
             bundle.findings.append(internal_finding(
                 "FW906", "file-not-recognised", "File not recognised",
                 f"{label}: not recognised ({what}); nothing was checked from it. "
@@ -123,6 +135,19 @@ def load_files(paths: list[str], *, nodes: dict[str, str] | None = None,
                 bundle.notes.append(f"{r.artifact}: no node given, taken to be from {only}")
     bundle.nodes = sorted({r.node for r in bundle.records})
     return bundle
+
+
+def _only_nuls(head: bytes, data: bytes | None, opener: Callable[[], IO[bytes]] | None) -> bool:
+    """Is the whole file NUL bytes (decompressed; as far as the cap on an artifact's bytes)?
+    What a crash or a failed copy leaves: said so, not read as text nor called a tarball."""
+    if not head or gunzip_head(head[:SNIFF]).strip(b"\0"):
+        return False
+    rec = EvidenceRecord(spec="", node="", artifact="", data=data, opener=opener)
+    with rec.open_bytes() as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            if chunk.strip(b"\0"):
+                return False
+    return True
 
 
 _LOG_HOST = re.compile(r"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?|"

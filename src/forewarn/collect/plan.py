@@ -5,9 +5,13 @@ Every spec in the registry (`forewarn.specs`) becomes one item:
 - a **command** spec runs its `source` (or its `collect` script when `source` only describes
   it) with stderr kept in the output, as sos does;
 - a **file** spec is read with `cat` (a log file with `tail -c`, so only its newest part is
-  kept); a path with a glob, or several `|` alternatives, is first **expanded on the node** by the
-  shell (a cheap `for f in GLOB` listing), and each instance is then read as its own artifact with
-  its real path as `source` (every `/etc/pve/nodes/*/qemu-server/*.conf`);
+  kept), in two steps: its path (a glob, several `|` alternatives, or one plain path) is first
+  **listed and resolved on the node** by the shell (a cheap `for f in GLOB` listing, then
+  `readlink -f` of each), and each instance is then read, at its resolved path, as its own
+  artifact with the path it was listed under as `source` (every
+  `/etc/pve/nodes/*/qemu-server/*.conf`). The never-collect list is applied to the resolved path
+  too, so `/var/log/corosync/corosync.log -> /etc/corosync/authkey` is never read, and nothing
+  under /etc/pve is read through a link that leaves /etc/pve (pmxcfs holds no such link);
 - before any of it, **guards** decide whether the spec applies here: the platform's guard
   (`pve.*` only where `pvecm` is on PATH or `/etc/pve` exists, `lvm.*` only where `lvs` exists),
   the command's executable being installed, the spec's own `applies_if`, and, for files, the
@@ -127,14 +131,15 @@ class Plan:
                 if t is not None:
                     yield t.script
 
-    def instance(self, exp: Expansion, node_path: str) -> Task | None:
-        """The task reading one listed instance (`node_path` with the root prefix, as listed)."""
+    def instance(self, exp: Expansion, node_path: str, resolved: str | None = None) -> Task | None:
+        """The task reading one listed instance (`node_path` with the root prefix, as listed;
+        `resolved`: where it really is, as `readlink -f` said, which is what is read)."""
         spec = exp.decl or _registry().get(exp.spec)
         if spec is None:
             return None
         real = node_path[len(self.root):] if self.root and node_path.startswith(self.root) else node_path
         return _file_task(spec, real, self.root, self.max_timeout, guard_platform=False,
-                          multi=exp.multi)
+                          multi=exp.multi, read=resolved)
 
 
 def _registry() -> dict[str, Spec]:
@@ -207,9 +212,10 @@ def _command_task(spec: Spec, root: str, cap: float | None) -> Task:
 
 
 def _file_task(spec: Spec, path: str, root: str, cap: float | None, *, guard_platform: bool,
-               multi: bool) -> Task:
-    """Read one file (`path` is the real node path). Logs: only the last `max_bytes`."""
-    full = _q(root + path)
+               multi: bool, read: str | None = None) -> Task:
+    """Read one file (`path` is the real node path; `read`, with the root prefix, where it
+    really is, if a listing resolved it). Logs: only the last `max_bytes`."""
+    full = _q(read or root + path)
     limit = _max_bytes(spec, multi)
     is_log = spec.kind == "log"
     guards = (_platform_guard(spec, root) + _applies_guard(spec, root)) if guard_platform else ""
@@ -299,13 +305,14 @@ def _plan_spec(plan: Plan, spec: Spec, root: str, cap: float | None) -> Item | N
             allowed.append(p)
     if not allowed:
         return None
-    if len(allowed) == 1 and not _GLOB.search(allowed[0]):
-        return _file_task(spec, allowed[0], root, cap, guard_platform=True, multi=spec.multi)
+    # even one plain path is listed first: the listing resolves links, and a link into a secret
+    # place (corosync.log -> authkey) is refused before anything is read
     return _expansion(spec, allowed, root, cap)
 
 
-def parse_listing(exp: Expansion, raw: bytes, root: str) -> tuple[list[str], list[dict[str, str]]]:
-    """The instance paths (with root) to read from an expansion's output, and what was dropped."""
+def parse_listing(exp: Expansion, raw: bytes, root: str) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    """The instances to read from an expansion's output, as (path as listed, path resolved),
+    both with root, and what was dropped."""
     listed, _, resolved_raw = raw.partition(b"\0=\0")
     paths_all = [p.decode("utf-8", "surrogateescape") for p in listed.split(b"\0") if p.startswith(b"/")]
     resolved = [p.decode("utf-8", "surrogateescape") for p in resolved_raw.split(b"\0") if p]
@@ -316,21 +323,25 @@ def parse_listing(exp: Expansion, raw: bytes, root: str) -> tuple[list[str], lis
         return p[len(root):] if root and p.startswith(root + "/") else p
 
     dropped: list[dict[str, str]] = []
-    paths: list[str] = []
+    paths: list[tuple[str, str]] = []
     seen: set[str] = set()
     for path, real in zip(paths_all, resolved):
-        why = never_collect(unroot(path)) or never_collect(unroot(real))
+        why = never_collect(unroot(path)) or never_collect(unroot(real)) or _leaves_pve(unroot(path), unroot(real))
         if why:
-            dropped.append({"spec": exp.spec, "path": unroot(path), "reason": f"never collected: {why}"})
+            shown = unroot(path) if real == path else f"{unroot(path)} -> {unroot(real)}"
+            dropped.append({"spec": exp.spec, "path": unroot(path), "reason": f"never collected: {why}",
+                            "resolved": unroot(real)} if real != path else
+                           {"spec": exp.spec, "path": shown, "reason": f"never collected: {why}"})
             continue
         if real in seen:
             continue  # the same file under another name
         seen.add(real)
-        paths.append(path)
+        # /proc/mounts -> self/mounts resolves to the listing shell's own /proc/PID: read as listed
+        paths.append((path, path if unroot(real).startswith("/proc/") else real))
     if not exp.multi:
         return paths[:1], dropped
-    if any(p.rsplit("/", 1)[-1].startswith("UPID:") for p in paths):
-        paths.sort(key=_upid_start)  # PVE task logs: oldest first, by the task's start time
+    if any(p.rsplit("/", 1)[-1].startswith("UPID:") for p, _ in paths):
+        paths.sort(key=lambda pr: _upid_start(pr[0]))  # PVE task logs: oldest first, by the task's start time
     if len(paths) > exp.max_instances:
         kept = paths[-exp.max_instances:]
         dropped.append({"spec": exp.spec, "path": " ".join(exp.patterns),
@@ -338,6 +349,15 @@ def parse_listing(exp: Expansion, raw: bytes, root: str) -> tuple[list[str], lis
                                   f"(at most {exp.max_instances} are; the last ones listed were kept)"})
         paths = kept
     return paths, dropped
+
+
+def _leaves_pve(path: str, real: str) -> str | None:
+    """A path under /etc/pve that resolves outside it: pmxcfs has no such links of its own, so
+    someone made it (a guest config linked to a file elsewhere); it is not followed."""
+    inside = lambda p: p == "/etc/pve" or p.startswith("/etc/pve/")  # noqa: E731
+    if inside(path) and not inside(real):
+        return f"a link out of /etc/pve (to {real}) is not followed"
+    return None
 
 
 def _upid_start(path: str) -> tuple[int, str]:

@@ -316,8 +316,8 @@ class _NodeRun:
             else:
                 self.emit("timeout" if res.timed_out else "error", exp.spec, exp.label, "listing failed")
             return
-        for j, p in enumerate(paths):
-            task = self.plan.instance(exp, p)
+        for j, (p, real) in enumerate(paths):
+            task = self.plan.instance(exp, p, real)
             if task is None:
                 continue
             problems = check_script(task.script)

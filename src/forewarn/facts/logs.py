@@ -27,9 +27,9 @@ from forewarn.parse.logs.syslog import LogEvent, LogEvents
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
 
-# Every spec whose parser gives `LogEvents`: system logs, corosync's own log, PVE task logs and
-# container logs (docker/CRI/klog) all feed one event stream.
-LOG_SPECS = ("log.syslog", "log.corosync", "pve.task_log", "k8s.container_log")
+# Every spec whose parser gives `LogEvents`: system logs, corosync's own log, PVE task logs,
+# container logs (docker/CRI/klog) and any other text (log.text) all feed one event stream.
+LOG_SPECS = ("log.syslog", "log.corosync", "pve.task_log", "k8s.container_log", "log.text")
 # Lines of several writers can be logged a second or two out of order; a larger step back is
 # pieces of a log in the wrong order, or a clock set back (NTP step, daylight saving time).
 BACKWARDS_SECONDS = 60
@@ -168,6 +168,41 @@ def _note_backwards(ctx: "Context", f: "Fact", evs: list[NodeEvent]) -> None:
 def backwards_notes(ctx: "Context") -> list[str]:
     """What `events` found out of order (read the events first)."""
     return list(ctx.options.get("_backwards_notes", []))
+
+
+TEXT_SCAN_BYTES = 16 * 1024 * 1024  # command outputs and configs bigger than this are not line-read
+
+
+def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
+    """Events of `kinds` in every artifact that is not a log: command outputs and configuration
+    files read line by line as text, as a log is (a known error line is known whatever file
+    holds it: `zpool status`, `ceph -s`, `mdadm --detail`, `docker info`). Their own parsers and
+    rules still read them; these events only feed the findings that signatures carry."""
+    from forewarn.facts.context import Fact
+    from forewarn.model.evidence import looks_binary
+    from forewarn.parse.logs.syslog import parse_text
+
+    cache: dict[str, list[NodeEvent]] = ctx.options.setdefault("_text_events_cache", {})
+    if "all" not in cache:
+        evs: list[NodeEvent] = []
+        for rec in ctx.records:
+            if rec.spec in LOG_SPECS or rec.data is None and rec.opener is None:
+                continue
+            if rec.size is not None and rec.size > TEXT_SCAN_BYTES:
+                continue
+            try:
+                if looks_binary(rec.head()):
+                    continue
+                parsed = parse_text(rec.lines())
+            except (OSError, EOFError, ValueError):
+                continue  # unreadable evidence is reported where it is parsed
+            if parsed.value is None:
+                continue
+            fact = Fact(rec.node, rec.spec, rec, parsed.value)
+            for e in parsed.value.events:
+                evs.append(NodeEvent(rec.node, fix_year(e.ts, e.year_known, ctx.now), e, fact))
+        cache["all"] = evs
+    return [e for e in cache["all"] if e.kind in kinds]
 
 
 def by_node(evs: list[NodeEvent]) -> dict[str, list[NodeEvent]]:

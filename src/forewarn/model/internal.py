@@ -20,6 +20,7 @@ INTERNAL = {
     "FW908": ("node-unreachable", Severity.HIGH),
     "FW909": ("command-timed-out", Severity.LOW),
     "FW910": ("log-out-of-order", Severity.LOW),
+    "FW911": ("evidence-read-in-part", Severity.INFO),
 }
 
 

@@ -36,6 +36,19 @@ class SuppressionError(ValueError):
 
 
 SUPPRESSION_KEYS = {"code", "node", "reason", "expires"}
+SUPPRESS_MAX = 1 << 20  # a list of accepted findings, not a data set
+
+
+class _NoAliases(yaml.SafeLoader):
+    """Plain YAML without aliases: `*name` lets a few hundred bytes expand to gigabytes (the
+    "billion laughs"), and a list of accepted findings never needs one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted here",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def load_suppressions(path: str | Path, known_codes: Iterable[str] = ()) -> list[Suppression]:
@@ -45,12 +58,21 @@ def load_suppressions(path: str | Path, known_codes: Iterable[str] = ()) -> list
           - {code: PVE106, node: pve1, reason: "one link by design", expires: 2027-06-30}
 
     `known_codes`: an entry naming any other code is an error, as `--only PVE999` is."""
+    from forewarn.model.bounded import open_regular
+
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        with open_regular(path) as fh:  # a FIFO or a device would block or never end
+            raw = fh.read(SUPPRESS_MAX + 1)
+        if len(raw) > SUPPRESS_MAX:
+            raise SuppressionError(f"{path}: larger than 1 MiB: not a suppression file")
+        data = yaml.load(raw.decode("utf-8"), Loader=_NoAliases)  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         raise SuppressionError(f"{path}: no such file") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SuppressionError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except OSError as exc:
+        raise SuppressionError(f"{path}: cannot read: {exc.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "nested too deeply"
+        raise SuppressionError(f"{path}: not valid YAML ({first})") from None
     items = (data or {}).get("suppress") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise SuppressionError(f"{path}: expected a top-level `suppress:` list")

@@ -125,12 +125,12 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
                 c.print(line, overflow="ignore", crop=False, no_wrap=True)
         c.print()
     s = report.summary()
-    c.print(Text(
-        f"{s['rules']} rules: {s['failed']} failed, {s['passed']} passed, "
-        f"{s['not_applicable']} not applicable, {s['could_not_check']} could not check"
-        + (f"; {s['suppressed']} finding(s) suppressed" if s["suppressed"] else "")
-        + (f"; nothing checked on {', '.join(s['not_checked'])} (not collected)" if s["not_checked"] else ""),
-        style="bold"))
+    summary = (f"{s['rules']} rules: {s['failed']} failed, {s['passed']} passed, "
+               f"{s['not_applicable']} not applicable, {s['could_not_check']} could not check"
+               + (f"; {s['suppressed']} finding(s) suppressed" if s["suppressed"] else "")
+               + (f"; nothing checked on {', '.join(s['not_checked'])} (not collected)" if s["not_checked"] else ""))
+    for line in _wrap(summary, 0, c.width, "bold", hang=2):
+        c.print(line, overflow="ignore", crop=False, no_wrap=True)
     # per-node "could not check" rows (a node not collected) are said once, in the line above
     cnc = [f for f in report.by_status(Status.COULD_NOT_CHECK) if not f.nodes]
     if cnc:

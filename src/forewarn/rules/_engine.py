@@ -279,8 +279,58 @@ def run_all(ctx: "Context", codes: Iterable[str] | None = None) -> list[Finding]
         if wanted is not None and code not in wanted:
             continue
         findings.extend(run_rule(RULES[code], ctx))
+    findings.extend(signature_findings(ctx, wanted))
     findings.extend(ctx.internal_findings())
     return findings
+
+
+SIGNATURE_FINDINGS_PER_NODE = 5  # distinct messages per code and node; the rest are counted
+
+
+def signature_findings(ctx: "Context", wanted: set[str] | None = None) -> list[Finding]:
+    """The findings that knowledge-base signatures carry (forewarn/signatures, `finding:`): a
+    known error line becomes a finding without a Python rule. One finding per code, node and
+    message (the message template filled with the line's groups), with every line as evidence."""
+    from forewarn.facts import logs
+    from forewarn.signatures import findings as carried
+
+    specs = {k: f for k, f in carried().items() if wanted is None or f.code in wanted}
+    if not specs:
+        return []
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    params_of: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for e in logs.events(ctx, None, tuple(specs)) + logs.text_events(ctx, tuple(specs)):
+        spec = specs[e.kind]
+        params = {**e.attrs, "node": e.node}
+        key = (spec.code, e.node, fill(spec.message, params))
+        groups.setdefault(key, []).append(e)
+        params_of.setdefault(key, params)
+    out: list[Finding] = []
+    shown: dict[tuple[str, str], int] = {}
+    for (code, node, message), evs in groups.items():
+        n = shown[(code, node)] = shown.get((code, node), 0) + 1
+        if n > SIGNATURE_FINDINGS_PER_NODE:
+            continue
+        spec = specs[evs[0].kind]
+        params = params_of[(code, node, message)]
+        lines = f" ({len(evs)} lines)" if len(evs) > 1 else ""
+        out.append(Finding(
+            code=code, name=spec.name, title=fill(spec.title, params), severity=Severity.parse(spec.severity),
+            status=Status.FAIL, family=code[:-3],
+            message=message + lines, nodes=(node,) if node and node != "unknown" else (),
+            when=When(spec.when), cause=spec.cause, evidence=logs.refs(evs), seed=spec.source,
+            fix=render_fix([_step_of(s) for s in spec.fix], params)))
+    return out
+
+
+def _step_of(text: str) -> StepTemplate:
+    """A fix step of a signature's finding: `note: ...` is an instruction for a person,
+    `unsafe: ...` a disruptive command, anything else a command."""
+    if text.startswith("note: "):
+        return note(text[6:])
+    if text.startswith("unsafe: "):
+        return step(text[8:], safe=False)
+    return step(text)
 
 
 def iter_rules() -> Iterator[Rule]:

@@ -15,6 +15,11 @@ spec("log.syslog", "log",
      "system log (syslog, journalctl -o short-iso or -o json, or a pasted excerpt)",
      names=("syslog*", "messages*", "journal*", "*.log", "daemon.log*"), sniff=_SYSLOG,
      multi=True, timeout=60, live=False)  # collected live by the log.journal*/log.*_files specs below
+# Any text no sniffer recognises (a terraform or ansible run, kubectl output, a script's log, a
+# paste): read as a generic log, every line matched against every signature. Never sniffed:
+# collect/loose.py chooses it when nothing else fits and the file is text.
+spec("log.text", "log", "text/*", "text no sniffer recognised, read as a generic log",
+     multi=True, timeout=30, live=False)
 spec("log.corosync", "log", "/var/log/corosync/corosync.log",
      "corosync's own log file", names=("corosync.log*",),
      sniff=(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \[\d+\] \S+ corosync \w+\s+\[",), multi=True)

@@ -7,7 +7,7 @@ and error output pasted from docker, kubectl or ctr.
     {"log":"iptables-restore: line 2 failed\\n","stream":"stderr","time":"2020-11-20T03:33:33Z"}
     OCI runtime create failed: container_linux.go:349: starting container process caused ...
 
-Every line is matched against the log signatures (parse/logs/signatures.py) wherever the
+Every line is matched against the knowledge base's signatures (forewarn/signatures) wherever the
 message sits in it. klog headers give a time without a year (like traditional syslog); CRI and
 json-file wrappers give a full timestamp. The value is the `LogEvents` the syslog parser gives,
 with format "container".
@@ -23,8 +23,9 @@ from typing import Any
 
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse.logs.signatures import LITERALS, SIGNATURES
-from forewarn.parse.logs.syslog import MAX_EVENTS, PLACEHOLDER_YEAR, LogEvent, LogEvents
+from forewarn.parse.logs.match import could_match, match
+from forewarn.parse.logs.syslog import MAX_EVENTS, PLACEHOLDER_YEAR, LogEvent, LogEvents, _wrapped
+from forewarn.parse.logs.unwrap import pieces
 
 _KLOG = re.compile(r"^(?P<level>[IWEF])(?P<mon>\d\d)(?P<day>\d\d) (?P<time>\d\d:\d\d:\d\d)\.(?P<frac>\d{6})\s+(?P<pid>\d+) (?P<src>[\w.\-]+):\d+\] ")
 _CRI = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:(?:stdout|stderr) [FP] )?")
@@ -72,11 +73,11 @@ def _unwrap(line: str) -> tuple[str, datetime | None, bool]:
 
 
 def _match(text: str) -> tuple[str, dict[str, str]] | None:
-    for sig in SIGNATURES:
-        if sig.literal in text:
-            m = sig.regex.search(text)
-            if m:
-                return sig.kind, {k.rstrip("2"): v.strip() for k, v in m.groupdict().items() if v is not None}
+    """The first event of the message's pieces (unescaped, unwrapped: parse/logs/unwrap.py)."""
+    for piece in pieces(text):
+        hit = match(piece)
+        if hit is not None:
+            return hit[0].kind, hit[1]
     return None
 
 
@@ -102,15 +103,13 @@ def parse_container_log(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> 
         from forewarn.parse.logs import engine
         from forewarn.parse.logs.syslog import _pattern_set
 
-        ps = _pattern_set()
-        if not ps.every_line:
-            scan = engine.scan_log(lines, engine.matcher_for(ps), sampling=lambda: rd.nonblank < rd.sample,
-                                   sample_line=rd.line, make=_candidate, apply=rd.apply, tail=_tail_ts)
-            rd.out.lines = scan.lines
-            if scan.tail is not None:
-                rd.out.timestamped = True
-                rd.out.last_ts = scan.tail
-            return rd.result()
+        scan = engine.scan_log(lines, engine.matcher_for(_pattern_set()), sampling=lambda: rd.nonblank < rd.sample,
+                               sample_line=rd.line, make=_candidate, apply=rd.apply, tail=_tail_ts)
+        rd.out.lines = scan.lines
+        if scan.tail is not None:
+            rd.out.timestamped = True
+            rd.out.last_ts = scan.tail
+        return rd.result()
     for no, raw in enumerate(lines, 1):
         rd.out.lines = no
         rd.line(no, raw)
@@ -128,7 +127,7 @@ class _Reader:
         if not raw.strip():
             return
         self.nonblank += 1
-        interesting = maybe and any(lit in raw for lit in LITERALS)
+        interesting = maybe and (could_match(raw) or _wrapped(raw))
         if not interesting and self.nonblank > self.sample:
             return
         text, ts, year = _unwrap(raw)
@@ -167,7 +166,7 @@ class _Reader:
 def _candidate(hit: Any, _acc: dict[str, int]) -> tuple[Any, ...] | None:
     """A line the engine offers past the sample: an event record, or None (picklable)."""
     raw = hit.text
-    if not raw.strip() or not any(lit in raw for lit in LITERALS):
+    if not raw.strip() or not (could_match(raw) or _wrapped(raw)):
         return None
     text, ts, year = _unwrap(raw)
     found = _match(text)

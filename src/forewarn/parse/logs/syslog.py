@@ -1,44 +1,36 @@
-"""System logs in every shape operators paste them: one parser, one pass, bounded memory.
+"""System logs, and any text, in every shape operators paste them: one reader, one pass.
 
-Formats: traditional syslog (`Mar 21 09:12:44 host prog[pid]: msg`, no year), RFC 3339 syslog
-and `journalctl -o short-iso`, `journalctl -o json`, corosync's own logfile
-(`Nov 22 04:04:30 [8638] node4 corosync info    [KNET  ] ...`), and forum pastes with no
-timestamp at all (`corosync[3813]:   [KNET  ] ...`), often indented and mixed with the
-paster's own `// comment` lines. Only lines that match a signature are kept as events.
+Formats with a prefix (time, host, program) are those of headers.py: syslog in any locale,
+`journalctl -o short*|json`, corosync's own logfile, dmesg, klog, ISO-stamped lines and
+forum pastes with no time stamp (`corosync[3813]:   [KNET  ] ...`), often indented and mixed
+with the paster's own `// comment` lines. Lines without a prefix are read as plain text: every
+line is matched against every signature of the knowledge base (forewarn/signatures), after
+unwrap.py takes off what wraps the message (terraform's box, JSON, ansible results, kubectl
+Events rows, escapes). Only lines that match a signature are kept as events.
+
+NUL runs (what a crash or power loss leaves in a log) are skipped and counted; the text
+around them is read.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.logs import engine
-from forewarn.parse.logs.signatures import LITERALS, SIGNATURES
+from forewarn.parse.logs.headers import PLACEHOLDER_YEAR, header  # noqa: F401  (PLACEHOLDER_YEAR re-exported)
+from forewarn.parse.logs.match import clean_attrs, could_match, match  # noqa: F401  (clean_attrs re-exported)
+from forewarn.parse.logs.unwrap import event_source, outer, pieces
 
 MAX_EVENTS = 200_000  # beyond this, events are counted but not kept (bounded memory)
-PLACEHOLDER_YEAR = 2000  # a leap year, so "Feb 29" parses; facts/logs.py fixes the year
+SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-
-_TRAD = re.compile(
-    r"^(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d\d:\d\d:\d\d)(?:\.(?P<frac>\d+))? "
-    r"(?:\[(?P<cpid>\d+)\] (?P<chost>\S+) (?P<cprog>corosync) (?P<clevel>\w+)\s+(?P<cmsg>.*)$|"
-    r"(?P<host>\S+) (?P<prog>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$)")
-_ISO = re.compile(
-    r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) "
-    r"(?P<host>\S+) (?P<prog>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$")
-# dmesg: "[ 1234.567890] nfs: server ..." or, with -T, "[Sun Nov 22 05:00:00 2026] ..."
-_DMESG = re.compile(r"^\[\s*(?:(?P<up>\d+\.\d+)|(?P<wall>[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}))\] (?P<msg>.*)$")
-_BARE = re.compile(r"^\s*(?P<prog>[A-Za-z][\w\-./]*)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$")
 _JOURNAL_MARK = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot|Logs begin at .*|No entries|Journal begins at .*) --$")
 _COMMENT = re.compile(r"^\s*(//|#)")
 
@@ -58,7 +50,7 @@ class LogEvent:
 
 @dataclass(slots=True)
 class LogEvents:
-    format: str  # "syslog" | "iso" | "json" | "corosync" | "bare" | "mixed" | "unknown"
+    format: str  # "syslog" | "iso" | "json" | "corosync" | "bare" | "klog" | "stamped" | "text" | "mixed" | ...
     events: list[LogEvent]
     lines: int = 0
     timestamped: bool = False
@@ -71,123 +63,52 @@ class LogEvents:
     first_ts: datetime | None = None
     last_ts: datetime | None = None
     tz: str | None = None  # offset seen in ISO stamps, if any
+    nul_runs: int = 0  # runs of NUL bytes skipped (a crash or power loss leaves them)
+    nul_bytes: int = 0
 
 
-def _iso(ts: str) -> tuple[datetime | None, str | None]:
-    t = ts.replace(" ", "T", 1).replace(",", ".")
-    m = re.match(r"^(.*?)([+-]\d\d)(\d\d)$", t)
-    if m:  # journalctl short-iso writes +0100
-        t = f"{m.group(1)}{m.group(2)}:{m.group(3)}"
-    try:
-        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError:
-        return None, None
-    tz = dt.strftime("%z") if dt.tzinfo else None
-    if dt.tzinfo:
-        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
-    return dt, tz
+def _wrapped(line: str) -> bool:
+    """Whether the reader may unwrap a signature's text out of this line (escapes, JSON, NULs)
+    that the line's raw text does not show: such lines are always read."""
+    return "\\" in line or "\x00" in line or line.lstrip()[:1] == "{"
 
 
-def _header(line: str) -> tuple[str, dict[str, Any]] | None:
-    """Split a log line into (format, fields). None: not a log line we know."""
-    m = _TRAD.match(line)
-    if m:
-        mon = _MONTHS.get(m.group("mon"))
-        if mon:
-            h, mi, s = (int(x) for x in m.group("time").split(":"))
-            try:
-                ts = datetime(PLACEHOLDER_YEAR, mon, int(m.group("day")), h, mi, s,
-                              int((m.group("frac") or "0")[:6].ljust(6, "0")))
-            except ValueError:
-                ts = None
-            if m.group("cprog"):
-                return "corosync", {"ts": ts, "year": False, "host": m.group("chost"),
-                                    "prog": "corosync", "pid": m.group("cpid"), "msg": m.group("cmsg")}
-            return "syslog", {"ts": ts, "year": False, "host": m.group("host"),
-                              "prog": m.group("prog"), "pid": m.group("pid"), "msg": m.group("msg")}
-    m = _ISO.match(line)
-    if m:
-        ts, tz = _iso(m.group("ts"))
-        return "iso", {"ts": ts, "year": True, "tz": tz, "host": m.group("host"),
-                       "prog": m.group("prog"), "pid": m.group("pid"), "msg": m.group("msg")}
-    if line.startswith("{"):
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            return None
-        if isinstance(obj, dict) and "MESSAGE" in obj:
-            ts = None
-            us = obj.get("__REALTIME_TIMESTAMP")
-            if isinstance(us, str) and us.isdigit():
-                ts = datetime.fromtimestamp(int(us) / 1e6, tz=timezone.utc).replace(tzinfo=None)
-            msg = obj.get("MESSAGE")
-            if isinstance(msg, list):  # journald stores non-UTF-8 messages as byte arrays
-                msg = bytes(x for x in msg if isinstance(x, int) and 0 <= x < 256).decode("utf-8", "replace")
-            return "json", {"ts": ts, "year": True, "tz": "+0000", "host": obj.get("_HOSTNAME"),
-                            "prog": obj.get("SYSLOG_IDENTIFIER") or obj.get("_COMM"),
-                            "pid": obj.get("_PID") or obj.get("SYSLOG_PID"), "msg": str(msg or ""),
-                            "boot_id": obj.get("_BOOT_ID")}
-        return None
-    m = _DMESG.match(line)
-    if m:
-        ts = None
-        if m.group("wall"):
-            try:
-                ts = datetime.strptime(m.group("wall"), "%a %b %d %H:%M:%S %Y")
-            except ValueError:
-                ts = None
-        return "dmesg", {"ts": ts, "year": ts is not None, "host": None, "prog": "kernel",
-                         "pid": None, "msg": m.group("msg")}
-    m = _BARE.match(line)
-    if m and (m.group("pid") or m.group("msg").startswith("  [")):
-        return "bare", {"ts": None, "year": False, "host": None, "prog": m.group("prog"),
-                        "pid": m.group("pid"), "msg": m.group("msg")}
-    return None
+def _fields(text: str) -> tuple[str, dict[str, Any]]:
+    head = header(text)
+    if head is not None:
+        return head
+    return "text", {"ts": None, "year": False, "host": None, "prog": event_source(text), "pid": None, "msg": text}
 
 
-def clean_attrs(groups: dict[str, str | None]) -> dict[str, str]:
-    """Named groups -> attributes: `lock2` is an alternative spelling of `lock`; markdown escapes
-    (`file-replication\\_cfg` in a pasted note) and a closing quote of the sentence around a
-    quoted message are not part of the value."""
-    out: dict[str, str] = {}
-    for k, v in groups.items():
-        if v is None:
-            continue
-        out[k.rstrip("2")] = v.strip().replace("\\_", "_").rstrip('"').rstrip()
+def _found(msg: str) -> list[tuple[str, dict[str, str]]]:
+    out = []
+    for piece in pieces(msg):
+        hit = match(piece)
+        if hit is not None:
+            out.append((hit[0].kind, hit[1]))
     return out
 
 
-def _match(msg: str) -> list[tuple[str, dict[str, str]]]:
-    found: list[tuple[str, dict[str, str]]] = []
-    for sig in SIGNATURES:
-        if sig.literal in msg:
-            m = sig.regex.search(msg)
-            if m:
-                attrs = clean_attrs(m.groupdict())
-                found.append((sig.kind, attrs))
-                if sig.kind != "pmxcfs_cpg_error":
-                    break
-    # a cpg error is also a pmxcfs crit line; keep only the specific kind
-    return found[:1]
-
-
-SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
+def _evidence(raw: str) -> str:
+    return raw.replace("\x00", "").strip()
 
 
 class _Reader:
-    """The per-line state of one pass: the first SAMPLE_LINES lines all count; after that
-    only the lines that contain a signature's literal are looked at (the old prefilter)."""
+    """The per-line state of one pass: the first SAMPLE_LINES lines all count; after that only
+    the lines where a signature can match are looked at. `generic`: a file nobody recognised
+    (log.text), where lines without a log prefix are no problem to report."""
 
-    def __init__(self, sample: int = SAMPLE_LINES) -> None:
+    def __init__(self, sample: int = SAMPLE_LINES, generic: bool = False) -> None:
         self.out = LogEvents(format="unknown", events=[])
         self.formats: Counter[str] = Counter()
         self.problems: list[ParseProblem] = []
         self.sample_left = sample
         self.prev_ts: datetime | None = None
+        self.generic = generic
 
     def line(self, no: int, raw: str, maybe: bool = True) -> None:
         """One line. `maybe=False`: the engine's matcher found nothing a signature could match
-        in it, so the literal check (which only gates `_match`) is skipped."""
+        in it, so only its statistics count."""
         out = self.out
         line = raw.rstrip()
         if not line.strip():
@@ -195,35 +116,40 @@ class _Reader:
         if _COMMENT.match(line):
             out.comments += 1
             return
-        interesting = maybe and any(lit in line for lit in LITERALS)
+        interesting = maybe and (could_match(line) or _wrapped(line))
         if not interesting and self.sample_left <= 0:
             return
         self.sample_left -= 1
-        stripped = line.strip()
-        if _JOURNAL_MARK.match(stripped):
+        if "\x00" in line:
+            self.nuls(line)
+        text = outer(line)[0]
+        if not text:
+            return
+        if _JOURNAL_MARK.match(text):
             self.formats["journal"] += 1
-            if stripped.startswith(("-- Boot", "-- Reboot")):
-                kind_attrs = _match(stripped)
-                if kind_attrs:
-                    _add(out, LogEvent(no, kind_attrs[0][0], self.prev_ts, False, None, None, None,
-                                       stripped, kind_attrs[0][1]))
+            if text.startswith(("-- Boot", "-- Reboot")):
+                for kind, attrs in _found(text):
+                    _add(out, LogEvent(no, kind, self.prev_ts, False, None, None, None, text, attrs))
             return
-        head = _header(stripped if not line[:1].isalpha() else line)
-        if head is None:
+        fmt, f = _fields(text)
+        if fmt == "text":
             out.unrecognised += 1
-            if len(self.problems) < 20:
+            if len(self.problems) < 20 and not self.generic:
                 self.problems.append(ParseProblem("not a log line", no, raw[:200]))
-            return
-        fmt, f = head
         self._count(fmt, f)
         if not interesting:
             return
-        for kind, attrs in _match(f["msg"]):
+        for kind, attrs in _found(f["msg"]):
             _add(out, _event(no, kind, attrs, f, raw))
+
+    def nuls(self, line: str) -> None:
+        self.out.nul_runs += len(re.findall("\x00+", line))
+        self.out.nul_bytes += line.count("\x00")
 
     def _count(self, fmt: str, f: dict[str, Any]) -> None:
         out = self.out
-        self.formats[fmt] += 1
+        if fmt != "text":
+            self.formats[fmt] += 1
         if f.get("prog"):
             out.programs[f["prog"]] += 1
         if f.get("host"):
@@ -242,26 +168,34 @@ class _Reader:
         marker whose earlier stamped line was out of reach takes `fallback_ts`, else the time
         of the last line this pass looked at."""
         if rec[0] == "mark":
-            _tag, no, kind, attrs, stripped, ts = rec
+            _tag, no, found, text, ts = rec
             if ts is None:
                 ts = fallback_ts if fallback_ts is not None else self.prev_ts
             self.formats["journal"] += 1
-            _add(self.out, LogEvent(no + offset, kind, ts, False, None, None, None, stripped, attrs))
+            for kind, attrs in found:
+                _add(self.out, LogEvent(no + offset, kind, ts, False, None, None, None, text, attrs))
             return
-        _tag, no, fmt, f, found, text = rec
+        _tag, no, fmt, f, found, raw = rec
         self._count(fmt, f)
         for kind, attrs in found:
-            _add(self.out, _event(no + offset, kind, attrs, f, text))
+            _add(self.out, _event(no + offset, kind, attrs, f, raw))
 
     def result(self) -> Parsed[LogEvents]:
         out, formats, problems = self.out, self.formats, self.problems
         if formats:
             top = [k for k, _ in formats.most_common() if k != "journal"]
             out.format = top[0] if len(top) == 1 else ("mixed" if top else "journal")
-        if out.lines and not formats:
-            problems.insert(0, ParseProblem("no line looks like a system log"))
+        elif out.kinds:
+            out.format = "text"
+        if out.nul_runs:
+            problems.append(ParseProblem(
+                f"{out.nul_runs} run(s) of NUL bytes ({out.nul_bytes} bytes) were skipped, as a crash "
+                "or power loss leaves them; the text around them was read"))
+        if (out.lines or self.generic) and not formats and not out.kinds:
+            if not self.generic:
+                problems.insert(0, ParseProblem("no line looks like a system log"))
             return Parsed(None, problems)
-        if out.unrecognised > len(problems):
+        if out.unrecognised > len(problems) and not self.generic:
             problems.append(ParseProblem(f"{out.unrecognised} lines in all were not log lines"))
         return Parsed(out, problems)
 
@@ -270,7 +204,7 @@ def _event(no: int, kind: str, attrs: dict[str, str], f: dict[str, Any], raw: st
     pid = f.get("pid")
     return LogEvent(no, kind, f.get("ts"), bool(f.get("year")), f.get("host"), f.get("prog"),
                     int(pid) if isinstance(pid, (int, str)) and str(pid).isdigit() else None,
-                    raw.strip(), attrs)
+                    _evidence(raw), attrs)
 
 
 def line_ts(raw: str) -> datetime | None:
@@ -278,10 +212,10 @@ def line_ts(raw: str) -> datetime | None:
     line = raw.rstrip()
     if not line.strip() or _COMMENT.match(line):
         return None
-    stripped = line.strip()
-    if _JOURNAL_MARK.match(stripped):
+    text = outer(line)[0]
+    if not text or _JOURNAL_MARK.match(text):
         return None
-    head = _header(stripped if not line[:1].isalpha() else line)
+    head = header(text)
     return head[1].get("ts") if head else None
 
 
@@ -303,21 +237,22 @@ def _candidate(hit: engine.Hit, acc: dict[str, int]) -> tuple[Any, ...] | None:
     if _COMMENT.match(line):
         acc["comments"] = acc.get("comments", 0) + 1
         return None
-    if not any(lit in line for lit in LITERALS):
+    if not (could_match(line) or _wrapped(line)):
         return None
-    stripped = line.strip()
-    if _JOURNAL_MARK.match(stripped):
-        if stripped.startswith(("-- Boot", "-- Reboot")):
-            kind_attrs = _match(stripped)
-            if kind_attrs:
-                kind, attrs = kind_attrs[0]
-                return ("mark", hit.line_no, kind, attrs, stripped, _ts_before(hit.lines_before()))
+    if "\x00" in line:
+        acc["nul_runs"] = acc.get("nul_runs", 0) + len(re.findall("\x00+", line))
+        acc["nul_bytes"] = acc.get("nul_bytes", 0) + line.count("\x00")
+    text = outer(line)[0]
+    if not text:
         return None
-    head = _header(stripped if not line[:1].isalpha() else line)
-    if head is None:
+    if _JOURNAL_MARK.match(text):
+        if text.startswith(("-- Boot", "-- Reboot")):
+            found = _found(text)
+            if found:
+                return ("mark", hit.line_no, found, text, _ts_before(hit.lines_before()))
         return None
-    fmt, f = head
-    found = _match(f["msg"])
+    fmt, f = _fields(text)
+    found = _found(f["msg"])
     if not found:
         return None
     return ("event", hit.line_no, fmt, f, found, hit.text)
@@ -347,38 +282,49 @@ def parse_syslog(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[
     >>> (r.value.format, e.kind, e.attrs["host"], e.ts, r.value.comments)
     ('bare', 'knet_link_down', '8', None, 1)
     """
+    return _parse(lines, sample, generic=False)
+
+
+@parser("log.text", stream=True)
+def parse_text(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[LogEvents]:
+    """Any text no sniffer recognised, read as a generic log: every line against every signature.
+
+    >>> r = parse_text(["Jul 16 11:53:24 host kernel: [1310061.327439] CPU 0/KVM invoked oom-killer: gfp_mask=0x0",
+    ...                 "TASK ERROR: storage 'truenas-hdd' does not exist"])
+    >>> [(e.line_no, e.kind) for e in r.value.events], r.problems
+    ([(1, 'oom_invoked'), (2, 'pve_storage_missing')], [])
+    """
+    return _parse(lines, sample, generic=True)
+
+
+def _parse(lines: Iterable[str], sample: int, *, generic: bool) -> Parsed[LogEvents]:
     if hasattr(lines, "open_bytes"):
-        ps = _pattern_set()
-        if not ps.every_line:
-            return _parse_bytes(lines, sample, ps)  # type: ignore[arg-type]
-    return parse_lines(lines, sample=sample)
+        return _parse_bytes(lines, sample, generic)
+    return parse_lines(lines, sample=sample, generic=generic)
 
 
-def parse_lines(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[LogEvents]:
+def parse_lines(lines: Iterable[str], *, sample: int = SAMPLE_LINES, generic: bool = False) -> Parsed[LogEvents]:
     """The per-line path: every line through Python (the reference the engine is tested against)."""
-    rd = _Reader(sample)
+    rd = _Reader(sample, generic)
     for no, raw in enumerate(lines, 1):
         rd.out.lines = no
         rd.line(no, raw)
     return rd.result()
 
 
-@lru_cache(maxsize=4)
-def _patterns(signatures: tuple[Any, ...]) -> engine.PatternSet:
-    return engine.build_patterns(signatures)
-
-
 def _pattern_set() -> engine.PatternSet:
-    """Built from the signature table as it is when first needed (then kept)."""
-    return _patterns(SIGNATURES)
+    """The knowledge base's patterns (built when first needed, then kept)."""
+    return engine.knowledge_base_patterns()
 
 
-def _parse_bytes(src: Any, sample: int, ps: engine.PatternSet) -> Parsed[LogEvents]:
-    rd = _Reader(sample)
-    scan = engine.scan_log(src, engine.matcher_for(ps), sampling=lambda: rd.sample_left > 0,
+def _parse_bytes(src: Any, sample: int, generic: bool) -> Parsed[LogEvents]:
+    rd = _Reader(sample, generic)
+    scan = engine.scan_log(src, engine.matcher_for(_pattern_set()), sampling=lambda: rd.sample_left > 0,
                            sample_line=rd.line, make=_candidate, apply=rd.apply, tail=_tail_ts)
     rd.out.lines = scan.lines
     rd.out.comments += scan.acc.get("comments", 0)
+    rd.out.nul_runs += scan.acc.get("nul_runs", 0)
+    rd.out.nul_bytes += scan.acc.get("nul_bytes", 0)
     if scan.tail is not None:
         rd.out.last_ts = scan.tail
         rd.out.timestamped = True

@@ -7,7 +7,7 @@ or a terminal.
 
 Task logs are plain lines without a syslog header; some (replication, vzdump) start with
 `YYYY-MM-DD HH:MM:SS`. Every line is matched against the log signatures
-(parse/logs/signatures.py) wherever the message sits in it, so a message quoted inside a
+(forewarn/signatures) wherever the message sits in it, so a message quoted inside a
 sentence (a forum post, a runbook) is found too. The value is the same `LogEvents` the syslog
 parser gives, with format "task".
 """
@@ -20,8 +20,9 @@ from datetime import datetime
 
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse.logs.signatures import LITERALS, SIGNATURES
-from forewarn.parse.logs.syslog import MAX_EVENTS, clean_attrs, LogEvent, LogEvents
+from forewarn.parse.logs.match import could_match, match
+from forewarn.parse.logs.syslog import MAX_EVENTS, LogEvent, LogEvents, _wrapped
+from forewarn.parse.logs.unwrap import outer, pieces
 
 _STAMP = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)\s")
 _TASK_END = re.compile(r"^TASK (OK|ERROR|WARNINGS: \d+)")
@@ -29,11 +30,11 @@ _UPID = re.compile(r"^UPID:(?P<node>[^:]+):")
 
 
 def _match(line: str) -> tuple[str, dict[str, str]] | None:
-    for sig in SIGNATURES:
-        if sig.literal in line:
-            m = sig.regex.search(line)
-            if m:
-                return sig.kind, clean_attrs(m.groupdict())
+    """The first event of the line's pieces (unwrapped, unescaped: parse/logs/unwrap.py)."""
+    for piece in pieces(outer(line)[0]):
+        hit = match(piece)
+        if hit is not None:
+            return hit[0].kind, hit[1]
     return None
 
 
@@ -71,7 +72,7 @@ def parse_task_log(lines: Iterable[str]) -> Parsed[LogEvents]:
             out.hosts[u.group("node")] += 1
         if _TASK_END.match(line.strip()):
             out.programs["task"] += 1
-        if not any(lit in line for lit in LITERALS):
+        if not (could_match(line) or _wrapped(line)):
             continue
         hit = _match(line)
         if hit is None:

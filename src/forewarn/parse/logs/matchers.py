@@ -1,0 +1,349 @@
+"""The multi-pattern matchers of the log engine, built from the knowledge base as written.
+
+Every signature (forewarn/signatures) is in the dialect that Python's `re`, RE2 and Hyperscan
+all read the same way, so each matcher compiles the signature's own regex (its engine form:
+the edges that can match nothing dropped, see signatures/_dialect.py); nothing is translated.
+A matcher reports positions inside the lines where some signature matches; the engine adds
+the lines the parsers must see whatever the signatures say (`line_start_hits`, `mark_hits`):
+
+- comment lines (`#`, `//` after white space): the parsers count them;
+- lines that start with `{` (JSON journal and container logs): the message is JSON-escaped;
+- lines with a backslash escape (`\\"`, `\\n`, `\\\\`, `\\t`, `\\u`): the reader unescapes them, and
+  a signature may match only the unescaped text;
+- lines with a NUL byte: the reader drops NUL runs (what a crash leaves), and a signature may
+  match only once they are gone.
+
+The last two are found with memchr-speed searches, not in the matchers' sets: a set of many
+patterns gets slower with every pattern it holds.
+
+Matchers, fastest first; each finds the same lines (tests/test_log_engine.py):
+
+- Hyperscan (PyPI `hyperscan`, x86-64 only), block mode only (a block-mode and a stream-mode
+  database in one process crashed hyperscan-python 0.9.1). Compiling takes ~0.15 s, so the
+  database is kept in the user's cache directory; a loaded one gets its scratch space before
+  any scan, and a forked worker allocates its own.
+- RE2 sets (PyPI `google-re2`) over 64 KiB slices; a slice that matches is rechecked line by line.
+- Pure Python: each signature's literals found in the lower-cased block with `bytes.find`,
+  then the signature's engine form on that line.
+
+A pattern a matcher rejects (a library version that reads the dialect differently) falls back
+to its literals, which every match contains, so the result stays a superset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from forewarn.model.cachedir import cache_dir, private_file, write_private
+
+SLICE_BYTES = 64 << 10  # RE2 sets are run over slices this big
+
+# Bytes that may start a line before a comment's `#` or a JSON line's `{`: white space as Python
+# sees it (\s, which includes \x1c-\x1f) and any non-ASCII byte (Unicode spaces), a superset.
+_LEAD = bytes([9, 11, 12, 28, 29, 30, 31, 32]) + bytes(range(128, 256))
+LINE_START_MARKS = (b"#", b"{")  # found with memchr; `//` (a slow needle for bytes.find) by the matchers
+# `//` at a line start after white space (multi-line mode), and after a lone \r, which ends a
+# line too but is no line start to `^`
+SLASH_COMMENT = (r"^[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//", r"\x0d[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//")
+MARKS = SLASH_COMMENT
+_ESCAPE_NEXT = frozenset(b'\\"nrtu/')  # after a backslash: the escapes parse/logs/unwrap.py undoes
+
+
+def _escape(lit: str) -> str:
+    return "".join(c if c.isalnum() or c == " " else f"\\x{ord(c):02x}" for c in lit)
+
+
+@dataclass(frozen=True)
+class PatternSet:
+    """Byte patterns whose matches mark the lines worth a look, one per signature."""
+
+    patterns: tuple[str, ...]  # for Hyperscan and Python (bytes)
+    re2: tuple[str, ...]  # the same for RE2 (whose \s lacks the vertical tab)
+    literals: tuple[tuple[bytes, ...], ...]  # each pattern's lower-cased literals
+    plain: tuple[str, ...]  # each pattern's literals as a pattern, if a matcher rejects it
+
+    @property
+    def key(self) -> str:
+        h = hashlib.sha256()
+        for p in self.patterns + MARKS:
+            h.update(f"{p}\0".encode())
+        return h.hexdigest()[:24]
+
+
+def build_patterns(signatures: Iterable[Any]) -> PatternSet:
+    """One byte pattern per signature of the knowledge base (forewarn.signatures.Signature)."""
+    sigs = list(signatures)
+    lits = tuple(tuple(lit.encode("ascii") for lit in s.literals) for s in sigs)
+    plain = tuple("(?i)(?:" + "|".join(_escape(lit) for lit in s.literals) + ")" for s in sigs)
+    return PatternSet(tuple(s.engine_pattern for s in sigs), tuple(s.re2_pattern for s in sigs), lits, plain)
+
+
+def line_bounds(buf: bytes, pos: int, has_cr: bool, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """(start, end) of the line of buf[lo:hi] holding byte `pos`, line break excluded."""
+    hi = len(buf) if hi is None else hi
+    start = buf.rfind(b"\n", lo, pos) + 1 or lo
+    end = buf.find(b"\n", pos, hi)
+    if end < 0:
+        end = hi
+    if has_cr:
+        start = max(start, buf.rfind(b"\r", start, pos) + 1)
+        r = buf.find(b"\r", pos, end)
+        if r >= 0:
+            end = r
+    return start, end
+
+
+def line_start_hits(buf: bytes, lo: int, hi: int, out: list[int],
+                    marks: tuple[bytes, ...] = LINE_START_MARKS) -> None:
+    """Positions in buf[lo:hi] of `#` and `{` (and whatever else is in `marks`) that only white
+    space precedes on their line: comment lines (which the parsers count) and JSON lines
+    (whose message is JSON-escaped in the raw line, so only the parser's own check on the
+    decoded line is sure). `//` comments are found by the matchers (see SLASH_COMMENT)."""
+    find = buf.find
+    has_cr = find(b"\r", lo, hi) >= 0
+    for mark in marks:
+        i = find(mark, lo, hi)
+        while i >= 0:
+            start = buf.rfind(b"\n", lo, i) + 1 or lo
+            if has_cr:
+                start = max(start, buf.rfind(b"\r", start, i) + 1)
+            if not buf[start:i].translate(None, _LEAD):
+                out.append(i)
+            nl = find(b"\n", i, hi)  # a later mark on this line is not at its start
+            if has_cr:
+                r = find(b"\r", i, nl if nl >= 0 else hi)
+                nl = r if r >= 0 else nl
+            if nl < 0:
+                break
+            i = find(mark, nl, hi)
+
+
+def _line_end(buf: bytes, i: int, hi: int) -> int:
+    """The position of the line break after `i` (\\n or a lone \\r), or -1."""
+    n, r = buf.find(b"\n", i, hi), buf.find(b"\r", i, hi)
+    return n if r < 0 else r if n < 0 else min(n, r)
+
+
+def mark_hits(buf: bytes, lo: int, hi: int, out: list[int]) -> None:
+    """Positions in buf[lo:hi] of backslash escapes and NUL bytes: their lines are read whatever
+    the signatures say (see the module's docstring). Both are rare: memchr finds them, one
+    position per line."""
+    find = buf.find
+    i = find(b"\\", lo, hi)
+    while 0 <= i < hi - 1:
+        if buf[i + 1] in _ESCAPE_NEXT:
+            out.append(i)
+            i = _line_end(buf, i, hi)
+            if i < 0:
+                break
+        i = find(b"\\", i + 1, hi)
+    i = find(b"\x00", lo, hi)
+    while i >= 0:
+        out.append(i)
+        i = _line_end(buf, i, hi)
+        if i < 0:
+            break
+        i = find(b"\x00", i, hi)
+
+
+class Matcher:
+    """Finds, in a block of whole lines, positions inside every line some pattern matches."""
+
+    name = "?"
+
+    def positions(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:  # pragma: no cover
+        """Positions in buf[lo:hi] (whole lines), as offsets into `buf`."""
+        raise NotImplementedError
+
+
+class HyperscanMatcher(Matcher):
+    name = "hyperscan"
+
+    def __init__(self, ps: PatternSet) -> None:
+        import hyperscan
+
+        self._hs = hyperscan
+        self.db = self._cached_db(ps)
+        self.scratch = hyperscan.Scratch(self.db)  # set before any scan, loaded or compiled
+        self.db.scratch = self.scratch
+        self._hits: list[int] = []
+
+        def on_match(_id: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
+            self._hits.append(to - 1)
+
+        self._on_match = on_match
+
+    def _cached_db(self, ps: PatternSet) -> Any:
+        """Compiling takes ~0.15 s; a database serialized in the user's cache loads in ~0.1 ms.
+        The file is named after the patterns and the library's version, and only one this
+        user owns is loaded; any problem with it means compiling, as without a cache."""
+        hs = self._hs
+        version = str(getattr(hs, "__version__", "0")).replace("/", "_")
+        folder = cache_dir()
+        path = folder / f"hs-block-{ps.key}-{version}.db" if folder else None
+        if path is not None and private_file(path):
+            try:
+                return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
+            except (OSError, hs.error, ValueError, TypeError):
+                pass
+        db = self._compile(ps)
+        if path is not None:
+            try:
+                write_private(path, hs.dumpb(db))  # the knowledge base changes: the newest few are kept
+            except (hs.error, ValueError, TypeError):
+                pass
+        return db
+
+    def _compile(self, ps: PatternSet) -> Any:
+        hs = self._hs
+        flags = [0] * len(ps.patterns) + [hs.HS_FLAG_MULTILINE] + [0] * (len(MARKS) - 1)
+
+        def build(pats: list[str]) -> Any:
+            pats = pats + list(MARKS)
+            db = hs.Database(mode=hs.HS_MODE_BLOCK)
+            db.compile(expressions=[p.encode("ascii") for p in pats], ids=list(range(len(pats))),
+                       elements=len(pats), flags=flags)
+            return db
+
+        try:
+            return build(list(ps.patterns))
+        except hs.error:
+            pass
+        pats = list(ps.patterns)  # find the patterns it rejects; use their literals instead
+        for i, pat in enumerate(pats):
+            try:
+                one = hs.Database(mode=hs.HS_MODE_BLOCK)
+                one.compile(expressions=[pat.encode("ascii")], ids=[0], elements=1, flags=[0])
+            except hs.error:
+                pats[i] = ps.plain[i]
+        return build(pats)
+
+    def reset_after_fork(self) -> None:
+        """A forked child gets its own scratch (the parent's is not to be shared)."""
+        self.scratch = self._hs.Scratch(self.db)
+        self.db.scratch = self.scratch
+
+    def positions(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
+        self._hits = hits = []
+        hi = len(buf) if hi is None else hi
+        self.db.scan(memoryview(buf)[lo:hi], match_event_handler=self._on_match)  # no copy
+        return [p + lo for p in hits] if lo else hits
+
+
+class Re2Matcher(Matcher):
+    name = "re2"
+
+    def __init__(self, ps: PatternSet) -> None:
+        import re2
+
+        opts = re2.Options()
+        opts.encoding = re2.Options.Encoding.LATIN1
+        opts.never_capture = True
+        opts.max_mem = 256 << 20
+        self.set = re2.Set.SearchSet(opts)
+        for pat, plain in zip(ps.re2, ps.plain):
+            try:
+                self.set.Add(pat)
+            except re2.error:
+                self.set.Add(plain)
+        self.set.Add("(?m)" + MARKS[0])
+        for mark in MARKS[1:]:
+            self.set.Add(mark)
+        self.set.Compile()
+
+    def positions(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
+        block = buf[lo:hi] if lo or hi is not None else buf
+        return [p + lo for p in self._positions(block)]
+
+    def _positions(self, block: bytes) -> list[int]:
+        out: list[int] = []
+        match = self.set.Match
+        n = len(block)
+        start = 0
+        while start < n:
+            end = block.find(b"\n", min(start + SLICE_BYTES, n) - 1)
+            end = n if end < 0 else end + 1
+            if match(block[start:end]):
+                pos = start
+                for line in block[start:end].splitlines(keepends=True):
+                    # bytes.splitlines cuts at \n, \r\n and \r only: the reader's own lines
+                    if match(line):
+                        out.append(pos + max(len(line.rstrip(b"\r\n")) - 1, 0))
+                    pos += len(line)
+            start = end
+        return out
+
+
+class PythonMatcher(Matcher):
+    """No dependency: each signature's literals found in the lower-cased block with
+    `bytes.find`, then the line checked with the signature's engine form in Python's `re`."""
+
+    name = "python"
+
+    def __init__(self, ps: PatternSet) -> None:
+        checks: dict[bytes, list[re.Pattern[bytes]]] = {}
+        for lits, pat in zip(ps.literals, ps.patterns):
+            rx = re.compile(pat.encode("ascii"))
+            for lit in lits:
+                checks.setdefault(lit, []).append(rx)
+        self.checks = list(checks.items())
+
+    def positions(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
+        block = buf[lo:hi] if lo or hi is not None else buf
+        return [p + lo for p in self._positions(block)]
+
+    def _positions(self, block: bytes) -> list[int]:
+        out: list[int] = []
+        low = block.lower()  # the same length: positions carry over
+        find = low.find
+        has_cr = b"\r" in block
+        for lit, regexes in self.checks:
+            i = find(lit)
+            while i >= 0:
+                start, end = line_bounds(block, i, has_cr)
+                if any(rx.search(block, start, end) for rx in regexes):
+                    out.append(i)
+                i = find(lit, end + 1)  # one position per line is enough
+        line_start_hits(block, 0, len(block), out, (b"//",))
+        return out
+
+
+def make(ps: PatternSet, prefer: str | None) -> Matcher:
+    order = [prefer] if prefer else ["hyperscan", "re2", "python"]
+    errors = []
+    for name in order:
+        try:
+            if name == "hyperscan":
+                return HyperscanMatcher(ps)
+            if name == "re2":
+                return Re2Matcher(ps)
+            if name == "python":
+                return PythonMatcher(ps)
+        except Exception as exc:  # noqa: BLE001 - a missing or failing library: try the next one
+            errors.append(f"{name}: {exc}")
+    raise RuntimeError("no log matcher could be built: " + "; ".join(errors))
+
+
+@lru_cache(maxsize=8)
+def _cached(ps: PatternSet, prefer: str | None) -> Matcher:
+    return make(ps, prefer)
+
+
+def matcher_for(ps: PatternSet, prefer: str | None = None) -> Matcher:
+    """The fastest matcher available for `ps` (or the one named by `prefer` or $FOREWARN_MATCHER),
+    built once per process."""
+    return _cached(ps, prefer or os.environ.get("FOREWARN_MATCHER") or None)
+
+
+@lru_cache(maxsize=1)
+def knowledge_base_patterns() -> PatternSet:
+    """The pattern set of the whole knowledge base (built when first needed, then kept)."""
+    from forewarn.parse.logs.match import signatures
+
+    return build_patterns(signatures())
