@@ -35,7 +35,7 @@ from forewarn.collect.targets import BadTarget, Target, check_host
 __all__ = ["Inventory", "InventoryError", "InventoryHost", "RefusedHost", "load", "select", "hosts_of"]
 
 ANSIBLE_TIMEOUT = 60.0
-MAX_BYTES = 16 << 20  # a static inventory file larger than this is not one (-i /dev/zero)
+MAX_BYTES = 16 << 20  # a static inventory file larger than this is not one
 # Ansible's connection variables and their older spellings, the first set one wins
 HOST_KEYS = ("ansible_host", "ansible_ssh_host")
 PORT_KEYS = ("ansible_port", "ansible_ssh_port")
@@ -77,6 +77,8 @@ def load(path: str | Path, *, ansible: str | None | bool = None, timeout: float 
     p = Path(path)
     if not p.exists():
         raise InventoryError(f"{where}: no such file or directory")
+    if not p.is_dir() and not p.is_file():  # a FIFO or a device would hang or never end
+        raise InventoryError(f"{where}: not a regular file or a directory")
     exe = shutil.which("ansible-inventory") if ansible is None else (ansible or None)
     if exe:
         return from_ansible_json(_ask_ansible(str(exe), where, timeout), where)
