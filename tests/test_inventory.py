@@ -19,7 +19,8 @@ from forewarn.collect.inventory import Inventory, InventoryError, host_target, h
 ROOT = Path(__file__).resolve().parents[1]
 EVIDENCE = ROOT / "tests/evidence/inventory"
 ANSIBLE = shutil.which("ansible-inventory", path=str(Path(sys.executable).parent)) or shutil.which("ansible-inventory")
-FIXTURES = sorted(p for p in EVIDENCE.rglob("*") if p.is_file() and p.name != "SOURCE.md" and "group_vars" not in p.parts)
+FIXTURES = sorted(p for p in EVIDENCE.rglob("*")
+                  if p.is_file() and p.name != "SOURCE.md" and "group_vars" not in p.parts)
 needs_ansible = pytest.mark.skipif(ANSIBLE is None, reason="ansible-core (the test extra) is not installed")
 
 HOSTILE = "127.0.0.1:22 -oProxyCommand=touch$IFS/tmp/x"

@@ -13,7 +13,8 @@ from fuzzing import examples
 from forewarn.collect.inventory import InventoryError, from_text, hosts_of, select, split_pattern
 
 EVIDENCE = Path(__file__).resolve().parent / "evidence/inventory"
-FIXTURES = sorted(p for p in EVIDENCE.rglob("*") if p.is_file() and p.name != "SOURCE.md" and "group_vars" not in p.parts)
+FIXTURES = sorted(p for p in EVIDENCE.rglob("*")
+                  if p.is_file() and p.name != "SOURCE.md" and "group_vars" not in p.parts)
 REAL = [(p.read_text(), p.suffix in (".yml", ".yaml")) for p in FIXTURES]
 
 
