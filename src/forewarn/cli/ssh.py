@@ -1,4 +1,4 @@
-"""The SSH side of `forewarn scan` and `forewarn collect`: options, targets, `--cluster`.
+"""The SSH side of `forewarn scan` and `forewarn collect`: options, targets, `--cluster`, `-i`.
 
 Kept out of main.py so the commands only gain a decorator and a few lines: `ssh_options` adds
 the options, `wants_ssh` tells whether the arguments name nodes to reach over SSH, and
@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-SSH_KEYS = ("cluster", "parallel", "insecure_no_host_key_check", "known_hosts", "identity", "ssh_config",
-            "connect_timeout")
+SSH_KEYS = ("cluster", "inventory", "limit", "parallel", "insecure_no_host_key_check", "known_hosts", "identity",
+            "ssh_config", "connect_timeout")
 
 
 def ssh_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -21,6 +21,12 @@ def ssh_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--cluster", "cluster", metavar="[USER@]HOST",
                      help="Scan every node of the cluster: read the nodelist from HOST's corosync.conf "
                           "and reach each node by its ring0 address, as the same user."),
+        click.option("-i", "--inventory", "inventory", metavar="INVENTORY", type=click.Path(exists=True),
+                     help="Scan the hosts of an Ansible inventory (INI or YAML; any inventory when Ansible's "
+                          "ansible-inventory is installed) at their ansible_host, ansible_port, ansible_user."),
+        click.option("--limit", "limit", metavar="PATTERN",
+                     help="With -i: only the hosts this Ansible pattern selects (pve1, group, 'pve*', "
+                          "'a:b', 'a:&b', 'all:!c')."),
         click.option("--parallel", type=click.IntRange(1, 256), default=8, show_default=True,
                      help="Nodes collected at the same time over SSH."),
         click.option("--insecure-no-host-key-check", "insecure_no_host_key_check", is_flag=True,
@@ -53,9 +59,17 @@ def wants_ssh(targets: tuple[str, ...], ssh: dict[str, Any]) -> bool:
     from forewarn.cli.config import from_config
     from forewarn.collect.targets import looks_like_target
 
-    if ssh.get("cluster") and targets and from_config("cluster") and not from_config("targets"):
-        ssh["cluster"] = None  # the config file's cluster is the target when the command line names none
-    if ssh.get("cluster"):
+    for key in ("cluster", "inventory"):
+        if ssh.get(key) and targets and from_config(key) and not from_config("targets"):
+            ssh[key] = None  # the config file's cluster or inventory is the target when the command line names none
+    if ssh.get("limit") and not ssh.get("inventory"):
+        if from_config("limit"):
+            ssh["limit"] = None
+        else:
+            raise click.UsageError("--limit selects hosts of an inventory: give -i INVENTORY too")
+    if ssh.get("cluster") or ssh.get("inventory"):
+        if targets and not all(looks_like_target(t) for t in targets):
+            raise click.UsageError(f"give SSH targets or bundles/files ({', '.join(targets)}), not both")
         return True
     if not targets:
         return False
@@ -85,6 +99,7 @@ async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
     Raises SourceError (seed unreachable) or ClusterError (no nodelist) for `--cluster`.
     """
     from forewarn.collect.cluster import RefusedNode, discover
+    from forewarn.collect.inventory import RefusedHost
     from forewarn.collect.sources.ssh import SSHSource
     from forewarn.collect.targets import Target
 
@@ -107,6 +122,11 @@ async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
             refused += [RefusedNode(m, path) for m in members if m.target is None]
             parsed += [(m.target, m.name) for m in members if m.target is not None]
         parsed += [(t, None) for t in typed]
+        if ssh.get("inventory"):
+            hosts, note = _inventory(ssh["inventory"], ssh.get("limit"), echo)
+            notes.append(note)
+            refused += [RefusedHost(h, ssh["inventory"]) for h in hosts if h.target is None]
+            parsed += [(h.target, h.name) for h in hosts if h.target is not None]
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     seen: set[str] = set()
@@ -118,6 +138,20 @@ async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
         sources.append(SSHSource(target, opts, name=name))
     sources += refused
     return sources, notes
+
+
+def _inventory(path: str, limit: str | None, echo: Callable[[str], None]) -> tuple[list[Any], str]:
+    """The hosts of an inventory (after --limit), and the report's note; InventoryError is a ValueError."""
+    from forewarn.collect.inventory import hosts_of, load, select
+
+    inv = load(path)
+    names, unmatched = select(inv, limit)
+    for term in unmatched:  # as Ansible: a pattern that matches nothing is ignored, with a warning
+        echo(f"forewarn: warning: --limit: {term!r} matches no host or group of {path}")
+    hosts = hosts_of(inv, names)
+    note = (f"inventory {path} ({inv.reader}{f', --limit {limit}' if limit else ''}): {len(hosts)} host(s): "
+            + ", ".join(f"{h.name} ({h.target or 'refused'})" for h in hosts))
+    return hosts, note
 
 
 def collect_ssh(targets: tuple[str, ...], ssh: dict[str, Any], *, out_dir: Any = None, progress: Any = None,
@@ -144,8 +178,12 @@ def collect_ssh(targets: tuple[str, ...], ssh: dict[str, Any], *, out_dir: Any =
             sources, notes = await ssh_sources(targets, ssh, echo)
         except (SourceError, ClusterError) as exc:
             raise click.ClickException(str(exc)) from None
+        # a node is named by its own host name once reached: say which inventory (or nodelist) name it had
+        named = [(s, s.node) for s in sources if getattr(s, "target", None) and s.node != s.target.host]
         bundle = await acollect_nodes(sources, plan or build_plan(), out_dir=out_dir, progress=progress,
                                       node_jobs=int(ssh.get("parallel") or 8), **run_kw)
+        notes += [f"{given} answered as {s.node} (the node's own host name names it)" for s, given in named
+                  if getattr(s, "hostname", None) and s.node != given]
         bundle.notes[:0] = notes
         return bundle
 
