@@ -108,7 +108,7 @@ def test_a_refused_member_is_a_finding_naming_node_and_value() -> None:
     for node2 in every rule, nothing run anywhere."""
     import asyncio
 
-    from forewarn.collect.cluster import RefusedNode
+    from forewarn.collect.cluster import refused_member
     from forewarn.collect.outcome import uncollected_nodes
     from forewarn.collect.plan import build_plan
     from forewarn.collect.run import acollect_nodes
@@ -117,7 +117,7 @@ def test_a_refused_member_is_a_finding_naming_node_and_value() -> None:
     from forewarn.rules._engine import run_all
 
     member = members_from_conf(_hostile_conf(), Target.parse("root@10.77.0.11"))[1]
-    bundle = asyncio.run(acollect_nodes([RefusedNode(member, "/etc/pve/corosync.conf")], build_plan()))
+    bundle = asyncio.run(acollect_nodes([refused_member(member, "/etc/pve/corosync.conf")], build_plan()))
     fw = [f for f in bundle.findings if f.code == "FW908"]
     assert len(fw) == 1 and fw[0].nodes == ("node2",)
     assert repr(HOSTILE) in fw[0].message and "/etc/pve/corosync.conf" in fw[0].message

@@ -16,14 +16,31 @@ from typing import Any
 import click
 
 from forewarn import __version__
-from forewarn.cli.live import collect, collect_here, collect_remote, live_options, pop_live
-from forewarn.cli.output import (MACHINE_FORMATS, REPORT_FORMATS, Fail, Output, check_html, common, pairs, parse_now,
-                                 render_machine, report_options)
-from forewarn.cli.ssh import pop_ssh, ssh_options, wants_ssh
-from forewarn.cli.timeline import timeline
 from forewarn.cli.baseline import baseline
 from forewarn.cli.completion import completion
 from forewarn.cli.config import show_config
+from forewarn.cli.live import (
+    collect,
+    collect_here,
+    collect_remote,
+    live_options,
+    pop_live,
+)
+from forewarn.cli.output import (
+    MACHINE_FORMATS,
+    REPORT_FORMATS,
+    Fail,
+    Output,
+    check_html,
+    common,
+    load_or_fail,
+    pairs,
+    parse_now,
+    render_machine,
+    report_options,
+)
+from forewarn.cli.ssh import pop_ssh, ssh_options, wants_ssh
+from forewarn.cli.timeline import timeline
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,17 +73,6 @@ cli.add_command(timeline)
 cli.add_command(baseline)
 cli.add_command(show_config)
 cli.add_command(completion)
-
-
-def _load(targets: tuple[str, ...] | list[str], **kw: Any) -> Any:
-    from forewarn.pipeline import InputError, load
-
-    try:
-        return load(list(targets), **kw)
-    except InputError as exc:
-        raise Fail(str(exc)) from None
-    except OSError as exc:
-        raise Fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
 
 def _known_codes() -> list[str]:
@@ -140,11 +146,11 @@ def scan(targets: tuple[str, ...], **kw: Any) -> None:
         # exactly as `forewarn scan BUNDLE` reads one, so both give the same findings
         with tempfile.TemporaryDirectory(prefix="forewarn-scan-") as tmp:
             collected = collect_here(live, kw["fmt"], Path(tmp) / "bundle")
-            bundle = _load([str(Path(tmp) / "bundle")])
+            bundle = load_or_fail([str(Path(tmp) / "bundle")])
             bundle.source = collected.source
             rc = _report("scan", bundle, **kw)
         sys.exit(rc)
-    sys.exit(_report("scan", _load(targets), **kw))
+    sys.exit(_report("scan", load_or_fail(targets), **kw))
 
 
 @cli.command()
@@ -158,7 +164,7 @@ def scan(targets: tuple[str, ...], **kw: Any) -> None:
 def explain(files: tuple[str, ...], node_pairs: tuple[str, ...], as_pairs: tuple[str, ...], quiet: bool,
             **kw: Any) -> None:
     """Work out what each FILE is (or - for standard input) and run every rule they allow."""
-    bundle = _load(list(files), nodes=pairs(node_pairs, "--node"), forced=pairs(as_pairs, "--as"))
+    bundle = load_or_fail(list(files), nodes=pairs(node_pairs, "--node"), forced=pairs(as_pairs, "--as"))
     sys.exit(_report("explain", bundle, **kw))
 
 
@@ -192,7 +198,12 @@ def why(text: tuple[str, ...], limit: int, fmt: str, out: str | None, color: boo
 @common
 def rules(code: str | None, fmt: str, out: str | None, color: bool | None, quiet: bool) -> None:
     """List every rule, or document one (What it does / Why it matters / Example / Fix)."""
-    from forewarn.catalogue.docs import rule_doc_json, rule_doc_markdown, rules_table, rules_table_text
+    from forewarn.catalogue.docs import (
+        rule_doc_json,
+        rule_doc_markdown,
+        rules_table,
+        rules_table_text,
+    )
 
     output = Output(fmt, out, color)
     if code is None:

@@ -13,9 +13,9 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-import click
-
 import functools
+
+import click
 
 from forewarn.cli.bounds import max_size_option
 
@@ -221,3 +221,15 @@ def check_html(out: str | None) -> None:
 
     if problem := html_problem(out):
         raise Fail(problem)
+
+
+def load_or_fail(targets: tuple[str, ...] | list[str], **kw: Any) -> Any:
+    """The bundle or loose files of a command's arguments (pipeline.load), or a one-line Fail."""
+    from forewarn.pipeline import InputError, load
+
+    try:
+        return load(list(targets), **kw)
+    except InputError as exc:
+        raise Fail(str(exc)) from None
+    except OSError as exc:
+        raise Fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None

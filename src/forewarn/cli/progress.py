@@ -25,7 +25,13 @@ class TerminalProgress:
         self._tasks: dict[str, Any] = {}
         self._timeouts: dict[str, int] = {}
         if self.live:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bars, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as Bars
 
             self._bars = Bars(TextColumn("[bold]{task.fields[node]:<14}"), BarColumn(bar_width=24),
                               MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),

@@ -98,8 +98,8 @@ async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
 
     Raises SourceError (seed unreachable) or ClusterError (no nodelist) for `--cluster`.
     """
-    from forewarn.collect.cluster import RefusedNode, discover
-    from forewarn.collect.inventory import RefusedHost
+    from forewarn.collect.cluster import discover, refused_member
+    from forewarn.collect.inventory import refused_host
     from forewarn.collect.sources.ssh import SSHSource
     from forewarn.collect.targets import Target
 
@@ -119,13 +119,13 @@ async def ssh_sources(targets: tuple[str, ...], ssh: dict[str, Any],
             notes.append(f"--cluster {ssh['cluster']}: {len(members)} node(s) from {path}: "
                          + ", ".join(f"{m.name} ({m.target or 'refused'})" for m in members))
             # an address from the nodelist is evidence: a bad one is this node's finding only
-            refused += [RefusedNode(m, path) for m in members if m.target is None]
+            refused += [refused_member(m, path) for m in members if m.target is None]
             parsed += [(m.target, m.name) for m in members if m.target is not None]
         parsed += [(t, None) for t in typed]
         if ssh.get("inventory"):
             hosts, note = _inventory(ssh["inventory"], ssh.get("limit"), echo)
             notes.append(note)
-            refused += [RefusedHost(h, ssh["inventory"]) for h in hosts if h.target is None]
+            refused += [refused_host(h, ssh["inventory"]) for h in hosts if h.target is None]
             parsed += [(h.target, h.name) for h in hosts if h.target is not None]
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

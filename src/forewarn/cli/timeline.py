@@ -14,24 +14,30 @@ from typing import Any
 import click
 
 from forewarn.cli.bounds import max_size_option
-from forewarn.cli.output import (MACHINE_FORMATS, REPORT_FORMATS, SEVERITIES, Fail, Output, check_html, common, pairs,
-                                 parse_now, render_machine)
+from forewarn.cli.output import (
+    MACHINE_FORMATS,
+    REPORT_FORMATS,
+    SEVERITIES,
+    Fail,
+    Output,
+    check_html,
+    common,
+    load_or_fail,
+    pairs,
+    parse_now,
+    render_machine,
+)
 
 
 def _load(targets: tuple[str, ...], nodes: dict[str, str]) -> Any:
-    from forewarn.pipeline import InputError, is_bundle_path, load
+    from forewarn.pipeline import is_bundle_path
 
-    try:
-        if len(targets) == 1 and not nodes and is_bundle_path(targets[0]):
-            return load(targets)
-        # a file nobody named: its node is the host its lines carry (collect/loose.py), not the
-        # first folder of its path
-        unnamed = {t: "unknown" for t in targets if t not in nodes and Path(t).name not in nodes}
-        return load(targets, nodes={**nodes, **unnamed})
-    except InputError as exc:
-        raise Fail(str(exc)) from None
-    except OSError as exc:
-        raise Fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+    if len(targets) == 1 and not nodes and is_bundle_path(targets[0]):
+        return load_or_fail(targets)
+    # a file nobody named: its node is the host its lines carry (collect/loose.py), not the first
+    # folder of its path
+    unnamed = {t: "unknown" for t in targets if t not in nodes and Path(t).name not in nodes}
+    return load_or_fail(targets, nodes={**nodes, **unnamed})
 
 
 def _findings_text(report: Any) -> list[str]:

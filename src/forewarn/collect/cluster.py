@@ -9,7 +9,7 @@ only place collection reads a file's meaning: it needs the nodelist to know wher
 
 from __future__ import annotations
 
-from forewarn.collect.sources.base import CommandResult, SourceError
+from forewarn.collect.sources.refused import RefusedSource, shown
 from forewarn.collect.sources.ssh import SSHOptions, SSHSource
 from forewarn.collect.targets import Member, Target, members_from_conf
 
@@ -20,31 +20,10 @@ class ClusterError(Exception):
     """--cluster cannot work out the nodes (one-line message, exit 2)."""
 
 
-class RefusedNode:
-    """A nodelist member whose address was refused: a source that never connects.
-
-    It fails at `open` like an unreachable node, so the refusal is an FW908 finding naming the
-    node and the value, in the live report and in the bundle's manifest alike, and the other
-    nodes are collected.
-    """
-
-    lost: str | None = None
-
-    def __init__(self, member: Member, conf_path: str) -> None:
-        self.node = member.name
-        self.where = member.name
-        shown = member.address if len(member.address) <= 120 else member.address[:120] + "…"
-        self.reason = (f"refused the address {shown!r} that {conf_path} gives for it "
-                       f"({member.refused or 'not valid'}); it was not contacted")
-
-    async def open(self) -> None:
-        raise SourceError(self.reason)
-
-    async def run(self, script: str, *, timeout: float, max_bytes: int) -> CommandResult:
-        raise SourceError(self.reason)  # never called: open refuses
-
-    async def close(self) -> None:
-        pass
+def refused_member(member: Member, conf_path: str) -> RefusedSource:
+    """A nodelist member whose address was refused (collect/sources/refused.py)."""
+    return RefusedSource(member.name, f"refused the address {shown(member.address)} that {conf_path} gives for it "
+                                      f"({member.refused or 'not valid'}); it was not contacted")
 
 
 async def discover(seed: Target | str, options: SSHOptions) -> tuple[str, list[Member]]:

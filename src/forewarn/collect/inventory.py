@@ -29,10 +29,10 @@ from typing import Any
 
 from forewarn.collect.inventory_files import (Group, InventoryError, Tree, check_cycles, is_v6, looks_yaml, read_ini,
                                               read_vars_dirs, read_yaml)
-from forewarn.collect.sources.base import CommandResult, SourceError
+from forewarn.collect.sources.refused import RefusedSource, shown
 from forewarn.collect.targets import BadTarget, Target, check_host
 
-__all__ = ["Inventory", "InventoryError", "InventoryHost", "RefusedHost", "load", "select", "hosts_of"]
+__all__ = ["Inventory", "InventoryError", "InventoryHost", "refused_host", "load", "select", "hosts_of"]
 
 ANSIBLE_TIMEOUT = 60.0
 MAX_BYTES = 16 << 20  # a static inventory file larger than this is not one
@@ -343,48 +343,25 @@ def host_target(inv: Inventory, name: str) -> InventoryHost:
     if host is None:
         hkey, host = "the host name", name
     if not isinstance(host, str):
-        return InventoryHost(name, None, f"{hkey} {_shown(host)}, which is not a host name or address")
+        return InventoryHost(name, None, f"{hkey} {shown(host)}, which is not a host name or address")
     why = check_host(host)
     if why:
-        return InventoryHost(name, None, f"{hkey} {_shown(host)}, which is {why}")
+        return InventoryHost(name, None, f"{hkey} {shown(host)}, which is {why}")
     if isinstance(port, str) and port.isascii() and port.isdigit():
         port = int(port)
     if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
-        return InventoryHost(name, None, f"{pkey} {_shown(port)}, which is not a port (1-65535)")
+        return InventoryHost(name, None, f"{pkey} {shown(port)}, which is not a port (1-65535)")
     if isinstance(user, int) and not isinstance(user, bool):
         user = str(user)
     if user is not None and not isinstance(user, str):
-        return InventoryHost(name, None, f"{ukey} {_shown(user)}, which is not a user name")
+        return InventoryHost(name, None, f"{ukey} {shown(user)}, which is not a user name")
     try:
         return InventoryHost(name, Target(host=host, user=user, port=port))
     except BadTarget:
-        return InventoryHost(name, None, f"{ukey} {_shown(user)}, which is not a user name")
+        return InventoryHost(name, None, f"{ukey} {shown(user)}, which is not a user name")
 
 
-def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return repr(text if len(text) <= 120 else text[:120] + "…")
 
-
-class RefusedHost:
-    """An inventory host whose address, port or user was refused: a source that never connects.
-
-    It fails at `open` like an unreachable node, so the refusal is an FW908 finding naming the
-    host and the value, and the other hosts are collected.
-    """
-
-    lost: str | None = None
-
-    def __init__(self, host: InventoryHost, inventory: str) -> None:
-        self.node = host.name
-        self.where = host.name
-        self.reason = f"refused: {inventory} gives {host.refused}; it was not contacted"
-
-    async def open(self) -> None:
-        raise SourceError(self.reason)
-
-    async def run(self, script: str, *, timeout: float, max_bytes: int) -> CommandResult:
-        raise SourceError(self.reason)  # never called: open refuses
-
-    async def close(self) -> None:
-        pass
+def refused_host(host: InventoryHost, inventory: str) -> RefusedSource:
+    """An inventory host whose address, port or user was refused (collect/sources/refused.py)."""
+    return RefusedSource(host.name, f"refused: {inventory} gives {host.refused}; it was not contacted")
