@@ -150,6 +150,23 @@ def test_two_processes_give_the_same_result(tmp_path, monkeypatch, matcher):
     assert (new.lines, new.comments, new.kinds, new.last_ts) == (old.lines, old.comments, old.kinds, old.last_ts)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "\\", "\"", "n", "u", "x", "\x00", "\n", "\r", "\r\n"]), max_size=30))
+def test_every_matcher_offers_the_same_escape_and_nul_lines(chars):
+    """Hyperscan finds backslash escapes and NUL bytes with its patterns, the others with
+    `mark_hits`: the same lines either way."""
+    block = "".join(chars).encode() + b"\n"
+    has_cr = b"\r" in block
+    got = {}
+    for name in MATCHERS:
+        m = engine.matcher_for(sl._pattern_set(), name)
+        pos = m.positions(block)
+        if not m.marks_inside:
+            engine.mark_hits(block, 0, len(block), pos)
+        got[name] = {engine.line_bounds(block, p, has_cr) for p in pos}
+    assert len({frozenset(v) for v in got.values()}) == 1, got
+
+
 def test_a_pattern_a_matcher_rejects_falls_back_to_its_literals():
     """A library version that reads a pattern differently must not take the set down: the
     pattern's literals (which every match contains) stand in for it, a superset."""
@@ -166,7 +183,7 @@ def test_a_pattern_a_matcher_rejects_falls_back_to_its_literals():
 _WORDS = st.sampled_from([lit for s in signatures() for lit in s.literals] + [
     "Mar 21 09:12:44 pve5 ", "corosync[3813]: ", "[KNET  ] ", "link: host: ", "8", " link: 0 ", "is down",
     "'", "\u00e9", "\u00a0", " ", "\t", "\x0b", "(", ")", "]", "ms", "1234", "\ufffd", "x", "host: host: 3 ",
-    "VM 100 is locked (snapshot-delete)", "-", ".", "\"", "\u212a", "K"])
+    "VM 100 is locked (snapshot-delete)", "-", ".", "\"", "\u212a", "K", "\\", "\\\"", "\\n", "\x00"])
 
 
 @settings(max_examples=examples(300), deadline=None)

@@ -221,3 +221,14 @@ def test_healthy_pastes_get_no_finding_from_a_signature_at_medium_or_above():
         doc = explain(*sorted(case.iterdir()))
         loud = [f["code"] for f in doc["findings"] if f["code"] in carried and f["severity"] not in ("info", "low")]
         assert not loud, (case.name, loud)
+
+
+def test_a_bundle_reads_a_syslog_with_nul_runs(tmp_path):
+    """Bundles use the same definition of binary: the damaged syslog is parsed, not refused."""
+    node = tmp_path / "bundle" / "pve5" / "var" / "log"
+    node.mkdir(parents=True)
+    (node / "syslog").write_bytes(_crashed_syslog())
+    r = CliRunner().invoke(cli, ["scan", "--format", "json", str(tmp_path / "bundle")])
+    doc = json.loads(r.output)
+    assert not any(f["code"] == "FW903" for f in doc["findings"]), doc["findings"]
+    assert any(f["code"] == "FW905" and "NUL" in f["message"] for f in doc["findings"])

@@ -42,7 +42,7 @@ def identify_text(name: str, head: bytes) -> tuple[Spec | None, str]:
         return None, "binary"
     scored = sniff_content(name, head.decode("utf-8", errors="replace"))
     if not scored:
-        return get("log.text"), "no sniffer: read as text"
+        return get("log.text"), "elimination (no sniffer knows it: read line by line as text)"
     score, spec, why = scored[0]
     return spec, why
 

@@ -301,7 +301,7 @@ def signature_findings(ctx: "Context", wanted: set[str] | None = None) -> list[F
     params_of: dict[tuple[str, str, str], dict[str, Any]] = {}
     for e in logs.events(ctx, None, tuple(specs)) + logs.text_events(ctx, tuple(specs)):
         spec = specs[e.kind]
-        params = {**e.attrs, "node": e.node}
+        params = {**e.attrs, "node": e.node if e.node and e.node != "unknown" else "<node>"}
         key = (spec.code, e.node, fill(spec.message, params))
         groups.setdefault(key, []).append(e)
         params_of.setdefault(key, params)

@@ -313,15 +313,33 @@ def _in_line(seq: list[Item]) -> str:
     return "".join(out)
 
 
+def _from_anchor(seq: list[Item], at_least: int = 4) -> list[Item]:
+    """`seq` from its first run of `at_least` literal characters on (the whole of it if it has
+    none at its top level). Whatever comes before the run only narrows the lines a pattern
+    matches; a matcher looking for a short or case-folded prefix (`(CT|VM) `) first pays for
+    it on every line, while the literal run is what it finds fast."""
+    run = 0
+    for i, it in enumerate(seq):
+        if it.kind == "lit" and it.quant == "":
+            run += 1
+            if run >= at_least:
+                return seq[i - run + 1:]
+        else:
+            run = 0
+    return seq
+
+
 def engine_form(branches: list[list[Item]]) -> str:
     """The pattern the byte matchers run: each alternative with its edges that can match
     nothing dropped, an unbounded repeat at an edge cut to its minimum and negated classes kept
-    inside a line. Whether it matches somewhere in a line is exactly whether the signature does.
+    inside a line, each alternative starting at its first literal run (see `_from_anchor`). It
+    matches somewhere in every line the signature matches (a few more lines, at most, which the
+    reader then rechecks with the signature itself).
 
     >>> print(engine_form(parse(r"lost lock '(?P<lock>[^' ]+)'?(?: - (?P<err>.*))?")))
     lost lock '(?P<lock>[^\\n\\r' ])
     """
-    parts = [_in_line(_trim(_trim(seq, True), False)) for seq in branches]
+    parts = [_in_line(_trim(_trim(_from_anchor(seq), True), False)) for seq in branches]
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 

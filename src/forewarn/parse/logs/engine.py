@@ -144,7 +144,8 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
             continue
         positions = matcher.positions(buf, lo, hi)
         line_start_hits(buf, lo, hi, positions)
-        mark_hits(buf, lo, hi, positions)
+        if not matcher.marks_inside:
+            mark_hits(buf, lo, hi, positions)
         has_cr = buf.find(b"\r", lo, hi) >= 0
         if positions:
             positions.sort()
@@ -458,7 +459,8 @@ def _sample_piece(piece: Piece, no: int, matcher: Matcher, sampling: Callable[[]
     has_cr = buf.find(b"\r", off, n) >= 0
     pos = matcher.positions(buf, off, n)
     line_start_hits(buf, off, n, pos)
-    mark_hits(buf, off, n, pos)
+    if not matcher.marks_inside:
+        mark_hits(buf, off, n, pos)
     maybe = {line_bounds(buf, p, has_cr, off, n)[0] for p in pos}
     while off < n and sampling():
         end = buf.find(b"\n", off, n)

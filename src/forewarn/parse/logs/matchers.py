@@ -13,8 +13,8 @@ the lines the parsers must see whatever the signatures say (`line_start_hits`, `
 - lines with a NUL byte: the reader drops NUL runs (what a crash leaves), and a signature may
   match only once they are gone.
 
-The last two are found with memchr-speed searches, not in the matchers' sets: a set of many
-patterns gets slower with every pattern it holds.
+Hyperscan finds the last two with its other patterns at no cost; for RE2 and the pure-Python
+matcher (whose sets get slower with every pattern) `mark_hits` finds them with memchr.
 
 Matchers, fastest first; each finds the same lines (tests/test_log_engine.py):
 
@@ -52,6 +52,7 @@ LINE_START_MARKS = (b"#", b"{")  # found with memchr; `//` (a slow needle for by
 # line too but is no line start to `^`
 SLASH_COMMENT = (r"^[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//", r"\x0d[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//")
 MARKS = SLASH_COMMENT
+ESCAPE_MARKS = (r"\x5c[\x5c\x22nrtu\x2f]", r"\x00")  # what `mark_hits` finds, as patterns
 _ESCAPE_NEXT = frozenset(b'\\"nrtu/')  # after a backslash: the escapes parse/logs/unwrap.py undoes
 
 
@@ -71,7 +72,7 @@ class PatternSet:
     @property
     def key(self) -> str:
         h = hashlib.sha256()
-        for p in self.patterns + MARKS:
+        for p in self.patterns + MARKS + ESCAPE_MARKS:
             h.update(f"{p}\0".encode())
         return h.hexdigest()[:24]
 
@@ -156,6 +157,7 @@ class Matcher:
     """Finds, in a block of whole lines, positions inside every line some pattern matches."""
 
     name = "?"
+    marks_inside = False  # the matcher reports `mark_hits`' lines itself
 
     def positions(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:  # pragma: no cover
         """Positions in buf[lo:hi] (whole lines), as offsets into `buf`."""
@@ -164,6 +166,7 @@ class Matcher:
 
 class HyperscanMatcher(Matcher):
     name = "hyperscan"
+    marks_inside = True
 
     def __init__(self, ps: PatternSet) -> None:
         import hyperscan
@@ -202,10 +205,11 @@ class HyperscanMatcher(Matcher):
 
     def _compile(self, ps: PatternSet) -> Any:
         hs = self._hs
-        flags = [0] * len(ps.patterns) + [hs.HS_FLAG_MULTILINE] + [0] * (len(MARKS) - 1)
+        extra = list(MARKS) + list(ESCAPE_MARKS)
+        flags = [0] * len(ps.patterns) + [hs.HS_FLAG_MULTILINE] + [0] * (len(extra) - 1)
 
         def build(pats: list[str]) -> Any:
-            pats = pats + list(MARKS)
+            pats = pats + extra
             db = hs.Database(mode=hs.HS_MODE_BLOCK)
             db.compile(expressions=[p.encode("ascii") for p in pats], ids=list(range(len(pats))),
                        elements=len(pats), flags=flags)
