@@ -1,5 +1,5 @@
 """A start-up cache for what forewarn derives from its own data files (the catalogue read from
-the rules' YAML, the `why` index): JSON in the user's cache directory, keyed by the files' sizes
+the rules' YAML, the `why` index): JSON in forewarn's cache directory (model/cachedir.py), keyed by the files' sizes
 and times and forewarn's version, rebuilt when any of them changes. Best effort: a cache that
 cannot be read or written is simply rebuilt, never an error.
 """
@@ -15,11 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from forewarn import __version__
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "forewarn"
+from forewarn.model.cachedir import cache_dir, private_file
 
 
 def key_of(files: Iterable[Path], salt: str = "") -> str:
@@ -35,12 +31,14 @@ def key_of(files: Iterable[Path], salt: str = "") -> str:
 
 def cached(name: str, key: str, build: Callable[[], Any]) -> Any:
     """`build()`'s JSON-able result, from the cache when its key matches."""
-    if os.environ.get("FOREWARN_NO_CACHE"):
+    folder = cache_dir()
+    if folder is None:  # FOREWARN_CACHE=off
         return build()
-    path = cache_dir() / f"{name}-{key}.json"
+    path = folder / f"{name}-{key}.json"
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        if private_file(path):  # only what this user alone could have written
+            with open(path, encoding="utf-8") as fh:
+                return json.load(fh)
     except (OSError, ValueError):
         pass
     value = build()
