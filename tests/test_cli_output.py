@@ -148,6 +148,10 @@ def test_nothing_found_is_not_called_health(tmp_path: Path) -> None:
     assert "could not check" in out
     healthy = CliRunner().invoke(cli, ["scan", str(ROOT / "examples" / "healthy-5node")])
     assert "evidence of: Proxmox VE, Linux host" in " ".join(healthy.output.split())
+    page = tmp_path / "healthy.html"  # the HTML page says the same, not "No problems found"
+    CliRunner().invoke(cli, ["scan", str(ROOT / "examples" / "healthy-5node"), "-o", str(page)])
+    html = page.read_text(encoding="utf-8")
+    assert "No problems found" not in html and "evidence of: Proxmox VE, Linux host" in html
 
 
 def test_evidence_gutter_stays_aligned_past_six_digits() -> None:

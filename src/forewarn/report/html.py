@@ -206,6 +206,8 @@ def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, t
     alone); `timeline` the `forewarn.timeline` JSON document, `timeline_obj` the Timeline it came from."""
     require()
     import jinja2
+
+    from forewarn.report.text import nothing_found
     from plotly.offline import get_plotlyjs
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("forewarn.report", "templates"), autoescape=True,
@@ -227,6 +229,7 @@ def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, t
         version=__version__,
         worst=worst.label if worst is not None else None,
         summary=summary,
+        nothing_found=nothing_found(report) if report is not None else "",
         groups=_groups(failed),
         findings_count=len(failed),
         could_not_check=[{"code": f.code, "name": f.name, "message": f.message, "missing": list(f.missing)}
