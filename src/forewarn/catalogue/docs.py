@@ -60,7 +60,7 @@ def rule_doc_json(code: str) -> dict[str, Any]:
         "example": meta.example or None,
     }
     if r is not None:
-        doc.update(inputs=list(r.inputs), requires=list(r.requires),
+        doc.update(inputs=list(r.inputs), requires=list(r.requires), reads=list(r.reads),
                    fix=[("# " + t.text) if t.manual else (t.text + ("   # disruptive" if not t.safe else ""))
                         for t in r.fix])
     return doc
@@ -92,7 +92,7 @@ def rule_doc_markdown(code: str) -> str:
         return "\n".join(out)
     out = [f"# {d['code']} {d['name']}: {d['title']}", "",
            f"severity: {d['severity']} (the default: a finding may be raised or lowered by what the evidence "
-           f"shows, and then says why)   family: {d['family']}   reads: {', '.join(d['inputs'] + d['requires'])}",
+           f"shows, and then says why)   family: {d['family']}   reads: {', '.join(d['inputs'] + d['requires'] + d.get('reads', []))}",
            "", f"source: {cite(d['seed'])}", ""]
     for section in ("What it does", "Why it matters"):
         if d["doc"].get(section):

@@ -6,6 +6,7 @@ artifact an FW903 finding, and parse problems an FW905 note. Rules only see valu
 
 from __future__ import annotations
 
+import copy
 import tarfile
 import traceback
 import zlib
@@ -13,9 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from forewarn.model.evidence import EvidenceRecord
+from forewarn.model.keys import Key, UndeclaredRead, spec_of
 from forewarn.model.findings import EvidenceRef, Finding
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse import get_parser
@@ -25,16 +27,17 @@ _EXCERPT_MAX = 12
 _LINE_MAX = 300  # one-line JSON evidence must not paste the whole output into a report
 # Reading an artifact can fail half-way (damaged gzip member, file vanished, I/O error).
 _READ_ERRORS = (OSError, EOFError, zlib.error, tarfile.TarError)
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
-class Fact:
+class Fact(Generic[T]):
     """One parsed artifact: which node, which spec, the record it came from and its value."""
 
     node: str
     spec: str
     record: EvidenceRecord
-    value: Any
+    value: T
     problems: list[ParseProblem] = field(default_factory=list)
 
     @property
@@ -67,36 +70,68 @@ class Context:
         self._internal: list[Finding] = []
         self._unparsed: dict[str, str] = {}  # spec -> why nothing usable came out of it
         self.extra_findings: list[Finding] = []
+        self._allowed: frozenset[str] | None = None  # set on a rule's view: what it declared
+        self._who = ""
+
+    def restricted(self, allowed: Iterable[Key[Any] | str], who: str) -> "Context":
+        """A view of this context that may read only `allowed` (a rule's declared keys). It
+        shares every cache with this one; reading anything else raises UndeclaredRead."""
+        view = copy.copy(self)
+        view._allowed = frozenset(spec_of(k) for k in allowed)
+        view._who = who
+        return view
+
+    def _check(self, spec: str) -> None:
+        if self._allowed is not None and spec not in self._allowed:
+            raise UndeclaredRead(f"{self._who} read {spec} without declaring it "
+                                 "(add it to the rule's inputs, requires or reads)")
 
     # -- nodes and raw records ------------------------------------------------------------
     @property
     def nodes(self) -> list[str]:
         return sorted({r.node for r in self.records})
 
-    def raw(self, spec: str, node: str | None = None) -> list[EvidenceRecord]:
+    def raw(self, key: Key[Any] | str, node: str | None = None) -> list[EvidenceRecord]:
         """Records as collected, parsed or not (timeouts are evidence too)."""
+        spec = spec_of(key)
+        self._check(spec)
         return [r for r in self._by_spec.get(spec, []) if node is None or r.node == node]
 
     # -- parsed facts ---------------------------------------------------------------------
-    def facts(self, spec: str) -> list[Fact]:
+    @overload
+    def facts(self, key: Key[T]) -> list[Fact[T]]: ...
+    @overload
+    def facts(self, key: str) -> list[Fact[Any]]: ...
+    def facts(self, key: Key[Any] | str) -> list[Fact[Any]]:
+        spec = spec_of(key)
+        self._check(spec)
         if spec not in self._facts:
             self._facts[spec] = [f for f in (self._parse(r) for r in self._by_spec.get(spec, []))
                                  if f is not None]
         return self._facts[spec]
 
-    def by_node(self, spec: str) -> dict[str, Fact]:
-        out: dict[str, Fact] = {}
-        for f in self.facts(spec):
+    @overload
+    def by_node(self, key: Key[T]) -> dict[str, Fact[T]]: ...
+    @overload
+    def by_node(self, key: str) -> dict[str, Fact[Any]]: ...
+    def by_node(self, key: Key[Any] | str) -> dict[str, Fact[Any]]:
+        out: dict[str, Fact[Any]] = {}
+        for f in self.facts(key):
             out.setdefault(f.node, f)
         return out
 
-    def fact(self, spec: str, node: str) -> Fact | None:
-        return self.by_node(spec).get(node)
+    @overload
+    def fact(self, key: Key[T], node: str) -> Fact[T] | None: ...
+    @overload
+    def fact(self, key: str, node: str) -> Fact[Any] | None: ...
+    def fact(self, key: Key[Any] | str, node: str) -> Fact[Any] | None:
+        return self.by_node(key).get(node)
 
-    def has(self, spec: str) -> bool:
-        return bool(self.facts(spec))
+    def has(self, key: Key[Any] | str) -> bool:
+        return bool(self.facts(key))
 
-    def why_missing(self, specs: Iterable[str]) -> str:
+    def why_missing(self, keys: Iterable[Key[Any] | str]) -> str:
+        specs = [spec_of(k) for k in keys]
         reasons = [f"{s}: {self._unparsed[s]}" for s in specs if s in self._unparsed]
         return f" ({'; '.join(reasons)})" if reasons else ""
 
@@ -105,7 +140,7 @@ class Context:
 
         return platform_present(self, platform)
 
-    def _parse(self, rec: EvidenceRecord) -> Fact | None:
+    def _parse(self, rec: EvidenceRecord) -> Fact[Any] | None:
         p = get_parser(rec.spec)
         if p is None:
             return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from forewarn.model.keys import Key, spec_of
 from forewarn.model.findings import EvidenceRef, Finding, FixStep, Severity, Status, When
 from forewarn.model.internal import INTERNAL, internal_finding  # noqa: F401  (re-exported)
 from forewarn.catalogue import meta_beside
@@ -86,6 +87,12 @@ class Rule:
     module_file: str
     aliases: tuple[str, ...] = ()
     timeouts_are_evidence: bool = False
+    reads: tuple[str, ...] = ()  # read when present, needed by neither inputs nor requires
+
+    @property
+    def declared(self) -> tuple[str, ...]:
+        """Every spec the rule may read (the engine refuses any other)."""
+        return tuple(dict.fromkeys(self.inputs + self.requires + self.reads))
 
     @property
     def cases_file(self) -> Path:
@@ -98,8 +105,9 @@ RULES: dict[str, Rule] = {}
 def rule(
     *,
     code: str,
-    inputs: Iterable[str],
-    requires: Iterable[str] = (),
+    inputs: Iterable[Key[Any] | str],
+    requires: Iterable[Key[Any] | str] = (),
+    reads: Iterable[Key[Any] | str] = (),
     platform: str | None = None,
     fix: Iterable[StepTemplate | str] = (),
     when: When = When.NOW,
@@ -107,8 +115,8 @@ def rule(
     timeouts_are_evidence: bool = False,
 ) -> Callable[[Callable[["Context"], Iterable[Hit]]], Callable[["Context"], Iterable[Hit]]]:
     """Register a rule. Its name, title, severity, seed and documentation come from the YAML
-    beside its module (rules/meta.py). `inputs`: specs of which at least one is needed;
-    `requires`: all needed."""
+    beside its module. `inputs`: keys of which at least one is needed; `requires`: all needed;
+    `reads`: read when present, needed by neither. A rule may read nothing else."""
     if not _CODE.match(code):
         raise ValueError(f"bad rule code {code!r}")
 
@@ -126,8 +134,9 @@ def rule(
             severity=meta.severity,
             family=family,
             platform=plat,
-            inputs=tuple(inputs),
-            requires=tuple(requires),
+            inputs=tuple(spec_of(k) for k in inputs),
+            requires=tuple(spec_of(k) for k in requires),
+            reads=tuple(spec_of(k) for k in reads),
             seed=meta.seed,
             fix=tuple(s if isinstance(s, StepTemplate) else step(s) for s in fix),
             when=when,
@@ -226,7 +235,7 @@ def _run_rule(r: Rule, ctx: "Context") -> list[Finding]:
                          message="not checked: needs " + " and ".join(parts) + why)]
     hits: list[Hit] = []
     try:
-        for h in r.func(ctx):  # collected one by one: hits found before a raise are kept
+        for h in r.func(ctx.restricted(r.declared, r.code)):  # collected one by one: hits found before a raise are kept
             hits.append(h)
     except NotApplicable as exc:
         if not hits:

@@ -20,7 +20,7 @@ FIX = (
 )
 
 
-@rule(code="K8S104", platform="k8s", inputs=(), requires=("k8s.calico_ippool",), fix=FIX)
+@rule(code="K8S104", reads=("host.ip_addr", "host.ip_link"), platform="k8s", inputs=(), requires=("k8s.calico_ippool",), fix=FIX)
 def calico_tunl0_left_after_bgp(ctx: Context) -> Iterator[Hit]:
     pools = [f for f in ctx.facts("k8s.calico_ippool")]
     modes = [f.value.bgp_only for f in pools]

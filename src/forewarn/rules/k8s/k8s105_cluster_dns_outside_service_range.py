@@ -43,7 +43,7 @@ def _ranges(ctx: Context) -> tuple[list[ipaddress.IPv4Network | ipaddress.IPv6Ne
     return nets, refs, where
 
 
-@rule(code="K8S105", platform="k8s", inputs=("k8s.kubelet_config", "k8s.kubelet_dropin"), fix=FIX)
+@rule(code="K8S105", reads=("k8s.apiserver_manifest", "k8s.kubeadm_config"), platform="k8s", inputs=("k8s.kubelet_config", "k8s.kubelet_dropin"), fix=FIX)
 def cluster_dns_outside_service_range(ctx: Context) -> Iterator[Hit]:
     nets, range_refs, where = _ranges(ctx)
     if not nets:

@@ -21,7 +21,7 @@ FIX = (
 )
 
 
-@rule(code="K8S111", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S111", reads=("k8s.docker_info",), platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def kubelet_no_podsandbox(ctx: Context) -> Iterator[Hit]:
     for node, evs in by_node(events(ctx, ("kubelet_no_podsandbox",))).items():
         d = ctx.fact("k8s.docker_info", node)

@@ -19,7 +19,7 @@ FIX = (
 )
 
 
-@rule(code="K8S112", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S112", reads=("host.uname", "k8s.docker_info"), platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def kernel_too_old_for_kubelet(ctx: Context) -> Iterator[Hit]:
     for node, evs in by_node(events(ctx, ("kubelet_cgroup_subsystem_missing",))).items():
         evs = [e for e in evs if e.attrs.get("subsystem") == "pids"]

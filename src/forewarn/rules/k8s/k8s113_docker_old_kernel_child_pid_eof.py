@@ -18,7 +18,7 @@ FIX = (
 )
 
 
-@rule(code="K8S113", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S113", reads=("host.uname", "k8s.docker_info"), platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
 def docker_old_kernel_child_pid_eof(ctx: Context) -> Iterator[Hit]:
     for node, evs in by_node(events(ctx, ("runc_child_pid_eof",))).items():
         k = kernel_of(ctx, node)

@@ -24,7 +24,7 @@ def _csimigration_off(ctx: Context, node: str) -> bool:
     return f is not None and f.value.feature_gates.get("CSIMigration") is False
 
 
-@rule(code="K8S117", platform="k8s", inputs=("k8s.nodes",) + LOG_INPUTS, fix=FIX)
+@rule(code="K8S117", reads=("k8s.kubelet_config",), platform="k8s", inputs=("k8s.nodes",) + LOG_INPUTS, fix=FIX)
 def kube_proxy_fails_after_1_17_upgrade(ctx: Context) -> Iterator[Hit]:
     skewed: dict[str, str] = {}
     old_cp: list[str] = []

@@ -29,7 +29,7 @@ FIX = (
 )
 
 
-@rule(code="LNX104", inputs=(STATE,), fix=FIX)
+@rule(code="LNX104", reads=("host.sshd_config",), inputs=(STATE,), fix=FIX)
 def root_empty_password(ctx: Context) -> Iterator[Hit]:
     hits: list[Hit] = []
     unknown: list[str] = []

@@ -30,7 +30,7 @@ def _shown(items: tuple[str, ...] | None) -> str:
 
 
 @rule(
-    code="LVM103",
+    code="LVM103", reads=("lvm.conf",),
     inputs=("lvm.boot_files", "lvm.initramfs_conf"),
     fix=(step("update-initramfs -u -k all"),
              step("stat -c '%Y %s %n' /etc/lvm/lvm.conf /boot/initrd.img-*")),

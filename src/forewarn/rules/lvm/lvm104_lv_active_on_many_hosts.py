@@ -16,7 +16,7 @@ ONE_LINER = ("lvs | awk '$2 == \"{vg}\" && substr($3, 5, 1) == \"a\" { print $2 
              "| xargs lvchange -an")
 
 
-@rule(code="LVM104", inputs=("lvm.lvs",))
+@rule(code="LVM104", reads=("lvm.pvs", "lvm.vgs", "pve.guest_config", "pve.storage_cfg"), inputs=("lvm.lvs",))
 def lv_active_on_many_hosts(ctx: Context) -> Iterator[Hit]:
     shared = shared_vgs(ctx)
     if not shared:

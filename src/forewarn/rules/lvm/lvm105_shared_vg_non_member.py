@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
+from forewarn.facts.logs import LOG_SPECS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 from forewarn.rules.lvm._common import LVM_REPORTS, shared_vgs, vgs_by_node
@@ -13,7 +14,7 @@ from forewarn.rules.lvm._common import LVM_REPORTS, shared_vgs, vgs_by_node
 COROSYNC = ("pve.corosync_conf", "pve.corosync_conf_local")
 
 
-@rule(code="LVM105", inputs=LVM_REPORTS)
+@rule(code="LVM105", reads=(*LOG_SPECS, "host.hostname", "pve.corosync_conf", "pve.corosync_conf_local", "pve.storage_cfg"), inputs=LVM_REPORTS)
 def shared_vg_non_member(ctx: Context) -> Iterator[Hit]:
     shared = shared_vgs(ctx)
     if not shared:

@@ -11,7 +11,7 @@ from forewarn.rules.lvm._common import LOCAL_VG, shared_vgs, storage_vgs, vgs_by
 
 
 @rule(
-    code="LVM106",
+    code="LVM106", reads=("pve.storage_cfg",),
     inputs=("lvm.vgs", "lvm.lvs", "lvm.pvs"),
     requires=("lvm.conf",),
     fix=(

@@ -11,7 +11,7 @@ from forewarn.rules._engine import CouldNotCheck
 from forewarn.rules.net._netconf import Placed, config_path, ifupdown_tool, node_configs
 
 
-@rule(code="NET101", inputs=("host.interfaces",), when=When.CONFIG)
+@rule(code="NET101", reads=("host.dpkg", "pve.pveversion"), inputs=("host.interfaces",), when=When.CONFIG)
 def ifupdown2_bond_master_ignored(ctx: Context) -> Iterator[Hit]:
     undecided: list[str] = []
     found = 0

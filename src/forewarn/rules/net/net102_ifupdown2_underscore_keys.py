@@ -15,7 +15,7 @@ from forewarn.rules.net._netconf import config_path, ifupdown_tool, node_configs
 _GENERATED = "#version:"
 
 
-@rule(code="NET102", inputs=("host.interfaces",), when=When.CONFIG)
+@rule(code="NET102", reads=("host.dpkg", "pve.pveversion"), inputs=("host.interfaces",), when=When.CONFIG)
 def ifupdown2_underscore_keys(ctx: Context) -> Iterator[Hit]:
     undecided: list[str] = []
     found = 0

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from forewarn.facts.context import Context
+from forewarn.facts.logs import LOG_SPECS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 from forewarn.rules.net._netconf import ifupdown_tool
 
 
 @rule(
-    code="NET103",
+    code="NET103", reads=(*LOG_SPECS, "host.dpkg", "pve.pveversion"),
     inputs=(),
     fix=(
             note("Convert /etc/network/interfaces first (NET101: `bond-slaves` under each bond; NET102: dashed "

@@ -44,7 +44,7 @@ def _key(iface: str, what: str) -> str:
 
 
 @rule(
-    code="NET104",
+    code="NET104", reads=("host.sysctl", "host.sysctl_conf"),
     inputs=("host.ip_addr",),
     fix=(
             step("printf 'net.ipv4.conf.all.arp_ignore=1\\nnet.ipv4.conf.all.arp_announce=2\\n' > /etc/sysctl.d/arp.conf"),

@@ -60,7 +60,7 @@ def _describe(d: HostsDuplicate, hosts: HostsFile, addr: IpAddr | None) -> str:
 
 
 @rule(
-    code="NET107",
+    code="NET107", reads=("host.ip_addr",),
     inputs=("host.hosts",),
     fix=(
             note("Keep one line per host name: the address of the network the cluster should use. For Kolla/"

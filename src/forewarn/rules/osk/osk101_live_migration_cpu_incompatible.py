@@ -32,7 +32,7 @@ def _cpu_settings(conf) -> tuple[str, tuple[str, ...], list[int]]:
     return mode, tuple(names), lines
 
 
-@rule(code="OSK101", inputs=(LOG_SPEC, "osk.nova_conf"), fix=FIX)
+@rule(code="OSK101", reads=("osk.chrony_conf", "osk.neutron_conf", "osk.placement_conf", "osk.service_conf"), inputs=(LOG_SPEC, "osk.nova_conf"), fix=FIX)
 def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
     settings = {}
     for node in ctx.nodes:

@@ -20,7 +20,7 @@ FIX = (
 )
 
 
-@rule(code="OSK102", inputs=("osk.kolla_globals",), fix=FIX)
+@rule(code="OSK102", reads=("host.hosts", "host.ip_addr", "osk.chrony_conf", "osk.neutron_conf", "osk.nova_conf", "osk.placement_conf", "osk.service_conf"), inputs=("osk.kolla_globals",), fix=FIX)
 def kolla_vip_without_haproxy(ctx: Context) -> Iterator[Hit]:
     gf = globals_fact(ctx)
     if gf is None:

@@ -36,7 +36,7 @@ def _refused_text(refused: list[tuple]) -> str:
     return f"; {f.node} log line {e.line}: connection to {e.host}:{e.port} refused{more}"
 
 
-@rule(code="OSK103", inputs=CONF_SPECS, fix=FIX)
+@rule(code="OSK103", reads=("osk.kolla_globals", "osk.nova_compute_log"), inputs=CONF_SPECS, fix=FIX)
 def openstack_mixed_controller_address(ctx: Context) -> Iterator[Hit]:
     eps = endpoints(ctx)
     if not eps:

@@ -191,7 +191,7 @@ def node_summary(v: _View, name: Namer, *, listed: bool, days: bool) -> str:
     return "\n  ".join(out)
 
 
-@rule(code="PVE102", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
+@rule(code="PVE102", reads=("host.timedatectl", "host.timezone", "osk.nova_compute_log", "pve.corosync_conf", "pve.corosync_conf_local", "pve.corosync_quorumtool", "pve.pvecm_status"), inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def corosync_unstable(ctx: Context) -> Iterator[Hit]:
     if not logs.log_programs(ctx).get("corosync"):
         raise CouldNotCheck("the logs read have no corosync lines")

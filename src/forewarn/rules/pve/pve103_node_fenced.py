@@ -83,7 +83,7 @@ def fence_message(f: Fence) -> str:
     return head
 
 
-@rule(code="PVE103", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
+@rule(code="PVE103", reads=("pve.ha_resources_cfg",), inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def node_fenced(ctx: Context) -> Iterator[Hit]:
     ha_configured = bool(ctx.facts("pve.ha_resources_cfg"))
     for node, evs in by_log_host(ctx, KINDS).items():  # several hosts' logs given as one node: split

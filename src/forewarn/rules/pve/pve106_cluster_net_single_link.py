@@ -56,7 +56,7 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-@rule(code="PVE106", inputs=CONF_SPECS, fix=FIX, when=When.CONFIG)
+@rule(code="PVE106", reads=("host.ip_addr", "pve.storage_cfg"), inputs=CONF_SPECS, fix=FIX, when=When.CONFIG)
 def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
     cf = _conf(ctx)
     if cf is None:

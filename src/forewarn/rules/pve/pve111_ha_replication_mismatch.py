@@ -31,7 +31,7 @@ def _next_job_ids(jobs: list, vmid: int, count: int) -> list[str]:
     return out
 
 
-@rule(code="PVE111", inputs=("pve.ha_resources_cfg", "pve.guest_config", "pve.storage_cfg"))
+@rule(code="PVE111", reads=("pve.corosync_conf", "pve.ha_manager_status", "pve.ha_rules_cfg", "pve.replication_cfg"), inputs=("pve.ha_resources_cfg", "pve.guest_config", "pve.storage_cfg"))
 def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
     resources = ha_resources(ctx)
     if not any(r.recovered_on_failure for r in resources):

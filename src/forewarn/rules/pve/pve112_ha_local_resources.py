@@ -38,7 +38,7 @@ def _log_fix(whats: list[str], node: str) -> list[StepTemplate]:
     return out
 
 
-@rule(code="PVE112", inputs=("pve.ha_resources_cfg", "pve.guest_config") + LOG_INPUTS)
+@rule(code="PVE112", reads=("pve.storage_cfg",), inputs=("pve.ha_resources_cfg", "pve.guest_config") + LOG_INPUTS)
 def ha_local_resources(ctx: Context) -> Iterator[Hit]:
     evs = logs.events(ctx, None, ("local_resources",))
     try:

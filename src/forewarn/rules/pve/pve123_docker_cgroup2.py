@@ -49,7 +49,7 @@ def _cmdline_for(ctx: Context, node: str):
     return all_[0] if len(all_) == 1 else None
 
 
-@rule(code="PVE123", inputs=LOG_INPUTS)
+@rule(code="PVE123", reads=("host.cmdline", "pve.pveversion"), inputs=LOG_INPUTS)
 def docker_cgroup2(ctx: Context) -> Iterator[Hit]:
     evs = logs.events(ctx, None, ("cgroup_devices_missing",))
     by_node: dict[str, list[logs.NodeEvent]] = {}

@@ -33,7 +33,7 @@ def _hit_fix(stype: str | None) -> list:
 
 
 @rule(
-    code="PVE130",
+    code="PVE130", reads=("host.mounts", "pve.storage_cfg"),
     inputs=("pve.pvesm_status", "host.stat_mounts", *logs.LOG_SPECS),
     platform="linux",
     fix=FIX,

@@ -23,7 +23,7 @@ FIX = (
 
 
 @rule(
-    code="PVE131",
+    code="PVE131", reads=("pve.guest_config", "pve.replication_cfg"),
     inputs=("pve.pvesr_status", "pve.zfs_snapshots", "pve.task_log", *logs.LOG_SPECS),
     fix=FIX,
 )

@@ -9,6 +9,7 @@ from typing import Any
 from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
+from forewarn.facts.logs import LOG_SPECS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 from forewarn.rules.pve._storage_common import log_events, nodes_of, storage_cfg
@@ -40,7 +41,7 @@ def _vg_names(value: Any) -> set[str] | None:
     return names
 
 
-@rule(code="PVE132", inputs=("pve.storage_cfg",), fix=FIX)
+@rule(code="PVE132", reads=(*LOG_SPECS, "lvm.vgs", "pve.zpool_status"), inputs=("pve.storage_cfg",), fix=FIX)
 def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
     cfg_f, cfg = storage_cfg(ctx)
     if cfg is None:

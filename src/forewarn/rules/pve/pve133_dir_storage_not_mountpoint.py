@@ -31,7 +31,7 @@ def _is_mountpoint_set(value: str | None) -> bool:
     return value.strip().lower() not in ("0", "no", "false", "off", "")
 
 
-@rule(code="PVE133", inputs=("pve.storage_cfg",), fix=FIX)
+@rule(code="PVE133", reads=("host.mounts",), inputs=("pve.storage_cfg",), fix=FIX)
 def dir_storage_not_mountpoint(ctx: Context) -> Iterator[Hit]:
     cfg_f, cfg = storage_cfg(ctx)
     if cfg is None or cfg_f is None:

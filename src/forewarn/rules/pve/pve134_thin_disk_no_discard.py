@@ -23,7 +23,7 @@ FIX = (
 )
 
 
-@rule(code="PVE134", inputs=("pve.guest_config",), fix=FIX)
+@rule(code="PVE134", reads=("pve.storage_cfg",), inputs=("pve.guest_config",), fix=FIX)
 def thin_disk_no_discard(ctx: Context) -> Iterator[Hit]:
     _, cfg = storage_cfg(ctx)
     types = {s.id: s.type for s in cfg.sections} if cfg else dict(_DEFAULT_THIN)

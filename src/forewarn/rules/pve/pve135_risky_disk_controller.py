@@ -23,7 +23,7 @@ FIX = (
 )
 
 
-@rule(code="PVE135", inputs=("pve.guest_config",), fix=FIX)
+@rule(code="PVE135", reads=("pve.storage_cfg", "pve.zpool_status"), inputs=("pve.guest_config",), fix=FIX)
 def risky_disk_controller(ctx: Context) -> Iterator[Hit]:
     _, cfg = storage_cfg(ctx)
     types = {s.id: s.type for s in cfg.sections} if cfg else {"local-zfs": "zfspool"}

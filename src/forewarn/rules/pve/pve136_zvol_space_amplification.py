@@ -32,7 +32,7 @@ def _human(n: int | None) -> str:
     return f"{n} B"
 
 
-@rule(code="PVE136", inputs=("pve.zfs_volumes",), fix=FIX)
+@rule(code="PVE136", reads=("pve.storage_cfg", "pve.zpool_status"), inputs=("pve.zfs_volumes",), fix=FIX)
 def zvol_space_amplification(ctx: Context) -> Iterator[Hit]:
     zp = ctx.by_node("pve.zpool_status")
     if zp and not any(f.value.pools for f in zp.values()):

@@ -55,7 +55,7 @@ def _is_custom(f: Fact) -> bool:
     return "pveproxy-ssl" in (f.record.source or f.artifact)
 
 
-@rule(code="PVE140", inputs=("pve.proxy_cert", "pve.pbs_cert"), fix=FIX)
+@rule(code="PVE140", reads=("pve.storage_cfg",), inputs=("pve.proxy_cert", "pve.pbs_cert"), fix=FIX)
 def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
     now = ctx.now
     certs = _node_certs(ctx)

@@ -62,7 +62,7 @@ def unit_state(value: Any, unit: str) -> tuple[Any, str | None, str | None, int 
         (str(file_state) if file_state is not None else None), (line if isinstance(line, int) else None)
 
 
-@rule(code="PVE141", inputs=("pve.host_fw",), requires=(), fix=FIX)
+@rule(code="PVE141", reads=("pve.guest_config", "pve.services"), inputs=("pve.host_fw",), requires=(), fix=FIX)
 def firewall_disabled_not_masked(ctx: Context) -> Iterator[Hit]:
     disabled: dict[str, Any] = {}
     for f in ctx.facts("pve.host_fw"):
