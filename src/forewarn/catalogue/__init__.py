@@ -19,10 +19,12 @@ from typing import Any
 
 import yaml
 
+from forewarn.model.codes import FAMILIES as CODE_FAMILIES, family_of
+
 from forewarn.model.findings import Severity
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-FAMILIES = ("pve", "lvm", "net", "lnx", "osk", "k8s")
+FAMILIES = tuple(f.lower() for f in CODE_FAMILIES)  # rules/<family>/ folders
 KINDS = ("detect", "advise")
 REQUIRED = ("code", "name", "title", "severity", "kind", "seed", "cause", "advice", "words")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
@@ -55,7 +57,7 @@ class RuleMeta:
 
     @property
     def family(self) -> str:
-        return self.code[:-3]  # PVE101 -> PVE, K8S101 -> K8S
+        return family_of(self.code)  # PVE101 -> PVE, K8S101 -> K8S
 
     def row(self) -> dict[str, Any]:
         """As `forewarn why` and `rules --format json` show a catalogue row."""

@@ -32,6 +32,17 @@ def platform_present(ctx: "Context", platform: str) -> bool:
 
         progs = log_programs(ctx)
         return any(p.startswith(_LOG_PROGRAMS[platform]) for p in progs)
+    if platform == "zfs":
+        # zpool/zfs output is the evidence; PVE collects zpool status under its own spec
+        if any(r.spec in ("pve.zpool_status", "pve.zfs_volumes") for r in ctx.records):
+            return True
+        from forewarn.facts.logs import log_programs
+
+        return any(p in ("zed", "zpool", "zfs") for p in log_programs(ctx))
+    if platform == "ceph":
+        from forewarn.facts.logs import log_programs
+
+        return any(p.startswith("ceph-") for p in log_programs(ctx))
     if platform == "lvm":
         from forewarn.facts.logs import events
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from forewarn.model.codes import CODE as _CODE, FAMILIES, family_of
 from forewarn.model.keys import Key, spec_of
 from forewarn.model.findings import EvidenceRef, Finding, FixStep, Severity, Status, When
 from forewarn.model.internal import INTERNAL, internal_finding  # noqa: F401  (re-exported)
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from forewarn.facts.context import Context
 
 DOC_SECTIONS = ("What it does", "Why it matters", "How to fix")
-_CODE = re.compile(r"^(PVE|LVM|NET|LNX|OSK|K8S|FW)\d{3}$")
 
 
 class NotApplicable(Exception):
@@ -124,7 +124,7 @@ def rule(
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
         family = _CODE.match(code).group(1)  # type: ignore[union-attr]
-        plat = platform or {"PVE": "pve", "LVM": "lvm", "OSK": "osk", "K8S": "k8s"}.get(family, "linux")
+        plat = platform or FAMILIES.get(family, "linux")
         module_file = sys.modules[func.__module__].__file__ or ""
         meta = meta_beside(module_file, code)
         RULES[code] = Rule(
@@ -325,7 +325,7 @@ def signature_findings(ctx: "Context", wanted: set[str] | None = None) -> list[F
         lines = f" ({len(evs)} lines)" if len(evs) > 1 else ""
         out.append(Finding(
             code=code, name=spec.name, title=fill(spec.title, params), severity=Severity.parse(spec.severity),
-            status=Status.FAIL, family=code[:-3],
+            status=Status.FAIL, family=family_of(code),
             message=message + lines, nodes=(node,) if node and node != "unknown" else (),
             when=When(spec.when), cause=spec.cause, evidence=logs.refs(evs), seed=spec.source,
             fix=render_fix([_step_of(s) for s in spec.fix], params)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from forewarn.model.codes import CODE_IN_TEXT
 from forewarn.why.tuning import MAX_TEXT
 
 # ------------------------------------------------------------------------------ normalising
@@ -14,7 +15,7 @@ _RE_CJK_CHAR = re.compile(f"[{_CJK}]")
 _RE_SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
 _RE_TOKEN = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<cyr>[а-яё]+)|(?P<lat>[a-z0-9_]+)")
 
-RE_CODE = re.compile(r"\b(PVE|LVM|NET|LNX|OSK|K8S)[ -]?(\d{3})\b", re.IGNORECASE)
+RE_CODE = CODE_IN_TEXT
 
 _LINE_PREFIXES = (
     re.compile(r"^\s*\d+\s*\|\s*"),                                        # "1 | " pasted table rows
