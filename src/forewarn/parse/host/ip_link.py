@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -105,6 +106,9 @@ def _link(item: dict[str, Any], line: int, span: tuple[int, int]) -> Link:
         line=line,
         span=span,
     )
+
+
+IP_LINK = Key("host.ip_link", IpLink)
 
 
 @parser("host.ip_link")

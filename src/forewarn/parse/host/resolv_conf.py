@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -69,6 +70,9 @@ def _valid(address: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+RESOLV_CONF = Key("host.resolv_conf", ResolvConf)
 
 
 @parser("host.resolv_conf")
