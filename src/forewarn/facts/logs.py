@@ -22,14 +22,18 @@ from typing import TYPE_CHECKING
 
 from forewarn.model.findings import EvidenceRef
 from forewarn.model.internal import internal_finding
-from forewarn.parse.logs.syslog import LogEvent, LogEvents
+from forewarn.model.keys import Key
+from forewarn.parse.k8s.container_log import CONTAINER_LOG
+from forewarn.parse.logs.syslog import COROSYNC, SYSLOG, TEXT, LogEvent, LogEvents
+from forewarn.parse.pve.task_log import TASK_LOG
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
 
 # Every spec whose parser gives `LogEvents`: system logs, corosync's own log, PVE task logs,
 # container logs (docker/CRI/klog) and any other text (log.text) all feed one event stream.
-LOG_SPECS = ("log.syslog", "log.corosync", "pve.task_log", "k8s.container_log", "log.text")
+LOG_SPECS: tuple[Key[LogEvents], ...] = (SYSLOG, COROSYNC, TASK_LOG, CONTAINER_LOG, TEXT)
+_LOG_ORDER = [k.spec for k in LOG_SPECS]
 # Lines of several writers can be logged a second or two out of order; a larger step back is
 # pieces of a log in the wrong order, or a clock set back (NTP step, daylight saving time).
 BACKWARDS_SECONDS = 60
@@ -109,10 +113,10 @@ def _rotation_key(f: "Fact") -> tuple[int, str, str, int, str]:
     m = _ROTATED.match(name)
     base = m.group("base") if m else name
     if m and m.group("n"):
-        return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, -int(m.group("n")), "")
+        return (_LOG_ORDER.index(f.spec) if f.spec in _LOG_ORDER else 99, f.node, base, -int(m.group("n")), "")
     if m and m.group("date"):
-        return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, -1, m.group("date"))
-    return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, 0, "")
+        return (_LOG_ORDER.index(f.spec) if f.spec in _LOG_ORDER else 99, f.node, base, -1, m.group("date"))
+    return (_LOG_ORDER.index(f.spec) if f.spec in _LOG_ORDER else 99, f.node, base, 0, "")
 
 
 def _in_time_order(pieces: list[list[NodeEvent]]) -> list[NodeEvent]:
@@ -186,7 +190,7 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
     if "all" not in cache:
         evs: list[NodeEvent] = []
         for rec in ctx.records:
-            if rec.spec in LOG_SPECS or rec.data is None and rec.opener is None:
+            if rec.spec in _LOG_ORDER or rec.data is None and rec.opener is None:
                 continue
             if rec.size is not None and rec.size > TEXT_SCAN_BYTES:
                 continue

@@ -48,6 +48,7 @@ class Interface:
     flags: tuple[str, ...]
     kind: str | None  # linkinfo.info_kind with `ip -d`: bridge, bond, vlan, veth, ...
     addrs: tuple[IfAddr, ...]
+    line: int = 0  # the header line of `ip addr` text (JSON: 0, the whole output is cited)
 
 
 @dataclass(slots=True)
@@ -77,22 +78,22 @@ _TEXT_WORD = re.compile(r"\b(?P<key>master|state)\s+(?P<value>\S+)")
 
 def _parse_text(text: str) -> IpAddr | None:
     """`ip addr` text: None when no line looks like an interface header."""
-    heads: list[tuple[re.Match[str], list[IfAddr]]] = []
-    for line in text.splitlines():
+    heads: list[tuple[int, re.Match[str], list[IfAddr]]] = []
+    for no, line in enumerate(text.splitlines(), 1):
         m = _TEXT_HEADER.match(line)
         if m:
-            heads.append((m, []))
+            heads.append((no, m, []))
             continue
         a = _TEXT_ADDR.match(line + " ")
         if a and heads:
             plen = a.group("plen")
-            heads[-1][1].append(IfAddr(a.group("family"), a.group("address"), int(plen) if plen else None))
+            heads[-1][2].append(IfAddr(a.group("family"), a.group("address"), int(plen) if plen else None))
     out = IpAddr()
-    for m, addrs in heads:
+    for no, m, addrs in heads:
         words = {w.group("key"): w.group("value") for w in _TEXT_WORD.finditer(m.group("rest"))}
         out.interfaces.append(Interface(m.group("name"), int(m.group("index")), words.get("master"),
                                         words.get("state"), tuple(f for f in m.group("flags").split(",") if f),
-                                        None, tuple(addrs)))
+                                        None, tuple(addrs), no))
     return out if out.interfaces else None
 
 
