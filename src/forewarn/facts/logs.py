@@ -24,7 +24,7 @@ from forewarn.model.findings import EvidenceRef
 from forewarn.model.internal import internal_finding
 from forewarn.model.keys import Key
 from forewarn.parse.k8s.container_log import CONTAINER_LOG
-from forewarn.parse.logs.syslog import COROSYNC, SYSLOG, TEXT, LogEvent, LogEvents
+from forewarn.parse.logs.syslog import COROSYNC, LOG_TEXT, SYSLOG, LogEvent, LogEvents
 from forewarn.parse.pve.task_log import TASK_LOG
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # Every spec whose parser gives `LogEvents`: system logs, corosync's own log, PVE task logs,
 # container logs (docker/CRI/klog) and any other text (log.text) all feed one event stream.
-LOG_SPECS: tuple[Key[LogEvents], ...] = (SYSLOG, COROSYNC, TASK_LOG, CONTAINER_LOG, TEXT)
+LOG_SPECS: tuple[Key[LogEvents], ...] = (SYSLOG, COROSYNC, TASK_LOG, CONTAINER_LOG, LOG_TEXT)
 _LOG_ORDER = [k.spec for k in LOG_SPECS]
 # Lines of several writers can be logged a second or two out of order; a larger step back is
 # pieces of a log in the wrong order, or a clock set back (NTP step, daylight saving time).

@@ -43,7 +43,7 @@ class Nodes:
     nodes: list[Node] = field(default_factory=list)
 
 
-NODES = Key("k8s.nodes", Nodes)
+K8S_NODES = Key("k8s.nodes", Nodes)
 
 
 @parser("k8s.nodes")

@@ -290,7 +290,7 @@ def parse_syslog(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[
     return _parse(lines, sample, generic=False)
 
 
-TEXT = Key("log.text", LogEvents)
+LOG_TEXT = Key("log.text", LogEvents)
 
 
 @parser("log.text", stream=True)

@@ -164,7 +164,7 @@ def _number(word: str) -> int | float | str:
     return word
 
 
-CONF = Key("lvm.conf", LvmConf)
+LVM_CONF = Key("lvm.conf", LvmConf)
 INITRAMFS_CONF = Key("lvm.initramfs_conf", LvmConf)
 
 

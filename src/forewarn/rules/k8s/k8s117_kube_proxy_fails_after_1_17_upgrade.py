@@ -9,7 +9,7 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import Severity
 from forewarn.rules import Hit, note, rule, step
 from forewarn.parse.k8s.kubelet_config import KUBELET_CONFIG
-from forewarn.parse.k8s.nodes import NODES
+from forewarn.parse.k8s.nodes import K8S_NODES
 
 FIX = (
     note("Add to the kubelet configuration (/var/lib/kubelet/config.yaml) of the 1.17 nodes:\n"
@@ -25,12 +25,12 @@ def _csimigration_off(ctx: Context, node: str) -> bool:
     return f is not None and f.value.feature_gates.get("CSIMigration") is False
 
 
-@rule(code="K8S117", reads=(KUBELET_CONFIG,), platform="k8s", inputs=(NODES,) + logs.LOG_SPECS, fix=FIX)
+@rule(code="K8S117", reads=(KUBELET_CONFIG,), platform="k8s", inputs=(K8S_NODES,) + logs.LOG_SPECS, fix=FIX)
 def kube_proxy_fails_after_1_17_upgrade(ctx: Context) -> Iterator[Hit]:
     skewed: dict[str, str] = {}
     old_cp: list[str] = []
     nodes_fact = None
-    for f in ctx.facts(NODES):
+    for f in ctx.facts(K8S_NODES):
         nodes_fact = f
         nodes = f.value.nodes
         cps = [n for n in nodes if n.control_plane] or nodes
