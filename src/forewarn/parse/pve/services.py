@@ -82,7 +82,7 @@ def _unit(props: dict[str, str], lines: list[int], index: int) -> UnitState:
                      props.get("UnitFileState"), lines[0] if lines else 0, tuple(lines))
 
 
-SERVICES = Key("pve.services", Services)
+PVE_SERVICES = Key("pve.services", Services)
 
 
 @parser("pve.services")

@@ -9,10 +9,13 @@ from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.parse.pve.corosync_conf import Block, CorosyncConf
 from forewarn.rules import Hit, note, rule, step
+from forewarn.parse.pve.corosync_conf import COROSYNC_CONF, COROSYNC_CONF_LOCAL
+from forewarn.parse.pve.quorum_status import COROSYNC_QUORUMTOOL, PVECM_STATUS
+from forewarn.parse.pve.services import PVE_SERVICES
 
-CONF = "pve.corosync_conf"  # /etc/pve/corosync.conf (pmxcfs copy)
-LOCAL = "pve.corosync_conf_local"  # /etc/corosync/corosync.conf (what corosync reads)
-QUORUM_SPECS = ("pve.pvecm_status", "pve.corosync_quorumtool")
+CONF = COROSYNC_CONF  # /etc/pve/corosync.conf (pmxcfs copy)
+LOCAL = COROSYNC_CONF_LOCAL  # /etc/corosync/corosync.conf (what corosync reads)
+QUORUM_SPECS = (PVECM_STATUS, COROSYNC_QUORUMTOOL)
 
 FIX = (
     step("grep config_version /etc/corosync/corosync.conf /etc/pve/corosync.conf"),
@@ -87,7 +90,7 @@ def _version_line(f: Fact) -> list[int]:
     return [f.value.config_version_line or 0]
 
 
-@rule(code="PVE104", inputs=(CONF, LOCAL, *QUORUM_SPECS, "pve.services", *logs.LOG_SPECS), fix=FIX)
+@rule(code="PVE104", inputs=(CONF, LOCAL, *QUORUM_SPECS, PVE_SERVICES, *logs.LOG_SPECS), fix=FIX)
 def config_drift(ctx: Context) -> Iterator[Hit]:
     local = ctx.by_node(LOCAL)
     pve = ctx.by_node(CONF)
@@ -159,10 +162,10 @@ def config_drift(ctx: Context) -> Iterator[Hit]:
             if f.value.standalone:
                 continue  # a node that was never joined to a cluster: no corosync to answer
             if f.value.service_error and "CMAP" in f.value.service_error:
-                tool = "pvecm status" if spec == "pve.pvecm_status" else "corosync-quorumtool -s"
+                tool = "pvecm status" if spec == PVECM_STATUS else "corosync-quorumtool -s"
                 add(node, f"`{tool}` prints '{f.value.service_error}' (corosync is not running)",
                     [f.ref([f.value.lines.get("service_error", 0)])])
-    for node, f in ctx.by_node("pve.services").items():
+    for node, f in ctx.by_node(PVE_SERVICES).items():
         unit = f.value.get("corosync")
         if unit is not None and unit.exists and not unit.active:
             add(node, f"corosync.service is {unit.describe()}", [f.ref(unit.lines)])

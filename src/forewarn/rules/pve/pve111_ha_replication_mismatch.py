@@ -9,10 +9,12 @@ from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable, StepTemplate
-from forewarn.rules.pve._ha_common import (
-    cluster_nodes, first_fact, guest_map, ha_resources, is_shared, placement, shared_storages, storage_desc,
-    storage_type,
-)
+from forewarn.facts.cluster import NODES_KEYS, cluster_nodes, first_fact
+from forewarn.facts.guests import guest_map
+from forewarn.facts.ha import HA_KEYS, ha_resources, placement
+from forewarn.facts.storage import is_shared, shared_storages, storage_desc, storage_type
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
+from forewarn.parse.pve.section_config import HA_RESOURCES_CFG, HA_RULES_CFG, REPLICATION_CFG, STORAGE_CFG
 
 
 def _jobs(rep: Fact | None, vmid: int) -> list:
@@ -31,19 +33,19 @@ def _next_job_ids(jobs: list, vmid: int, count: int) -> list[str]:
     return out
 
 
-@rule(code="PVE111", reads=("pve.corosync_conf", "pve.ha_manager_status", "pve.ha_rules_cfg", "pve.replication_cfg"), inputs=("pve.ha_resources_cfg", "pve.guest_config", "pve.storage_cfg"))
+@rule(code="PVE111", reads=(*NODES_KEYS, *HA_KEYS, REPLICATION_CFG), inputs=(HA_RESOURCES_CFG, GUEST_CONFIG, STORAGE_CFG))
 def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
     resources = ha_resources(ctx)
     if not any(r.recovered_on_failure for r in resources):
         raise NotApplicable("every HA resource is `disabled` or `ignored`: HA recovers none of them")
-    for spec, what in (("pve.guest_config", "guest configs"), ("pve.storage_cfg", "/etc/pve/storage.cfg")):
+    for spec, what in ((GUEST_CONFIG, "guest configs"), (STORAGE_CFG, "/etc/pve/storage.cfg")):
         if not ctx.has(spec):
             raise CouldNotCheck(f"HA resources are configured but the evidence has no {what}"
                                 + ctx.why_missing([spec]))
-    storage_fact = first_fact(ctx, "pve.storage_cfg")
+    storage_fact = first_fact(ctx, STORAGE_CFG)
     scfg = storage_fact.value if storage_fact else None
-    rep = first_fact(ctx, "pve.replication_cfg")
-    rules_present = first_fact(ctx, "pve.ha_rules_cfg") is not None
+    rep = first_fact(ctx, REPLICATION_CFG)
+    rules_present = first_fact(ctx, HA_RULES_CFG) is not None
     gmap = guest_map(ctx)
     all_nodes, nodes_from = cluster_nodes(ctx)
 

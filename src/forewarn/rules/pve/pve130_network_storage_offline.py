@@ -9,8 +9,11 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import (MOUNTED_TYPES, NETWORK_TYPES, content_severity,
+from forewarn.facts.storage import (MOUNTED_TYPES, NETWORK_TYPES, content_severity,
                                                 mountpoint, storage_cfg)
+from forewarn.parse.host.mounts import MOUNTS, STAT_MOUNTS
+from forewarn.parse.pve.pvesm_status import PVESM_STATUS
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
 FIX = (
     note("Check the storage server {server} first: is it up, does it export {what} to this node, "
@@ -33,8 +36,8 @@ def _hit_fix(stype: str | None) -> list:
 
 
 @rule(
-    code="PVE130", reads=("host.mounts", "pve.storage_cfg"),
-    inputs=("pve.pvesm_status", "host.stat_mounts", *logs.LOG_SPECS),
+    code="PVE130", reads=(MOUNTS, STORAGE_CFG),
+    inputs=(PVESM_STATUS, STAT_MOUNTS, *logs.LOG_SPECS),
     platform="linux",
     fix=FIX,
 )
@@ -64,7 +67,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
         return (f" (content {content})" if content else ""), sev
 
     # 1. pvesm status: inactive rows and "is not online" messages
-    for node, f in ctx.by_node("pve.pvesm_status").items():
+    for node, f in ctx.by_node(PVESM_STATUS).items():
         st = f.value
         for row in st.storages:
             sec = sections.get(row.name)
@@ -103,10 +106,10 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
 
     # 2. stat -f on the network mount points timed out (or failed)
     for node in ctx.nodes:
-        for rec in ctx.raw("host.stat_mounts", node):
-            sm = ctx.fact("host.stat_mounts", node)
+        for rec in ctx.raw(STAT_MOUNTS, node):
+            sm = ctx.fact(STAT_MOUNTS, node)
             answered = sm.value.answered_paths() if sm else set()
-            mounts_f = ctx.fact("host.mounts", node)
+            mounts_f = ctx.fact(MOUNTS, node)
             network = [m for m in (mounts_f.value.network() if mounts_f else [])]
             if network:
                 found_any = True
@@ -126,7 +129,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
             found_any = True
             hung = [m for m in network if m.mountpoint not in answered]
             secs = f" after {rec.duration:.0f} s" if rec.duration else ""
-            ev = [EvidenceRef(spec="host.stat_mounts", node=node, artifact=rec.artifact,
+            ev = [EvidenceRef(spec=STAT_MOUNTS.spec, node=node, artifact=rec.artifact,
                               excerpt=(f"timed out{secs}",))]
             if hung:
                 m = hung[0]

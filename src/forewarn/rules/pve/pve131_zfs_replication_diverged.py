@@ -11,7 +11,11 @@ from forewarn.facts.guests import guests
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import log_events
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
+from forewarn.parse.pve.pvesr_status import PVESR_STATUS
+from forewarn.parse.pve.section_config import REPLICATION_CFG
+from forewarn.parse.pve.task_log import TASK_LOG
+from forewarn.parse.pve.zfs import ZFS_SNAPSHOTS
 
 FIX = (
     note("Only the target's copy is deleted: the source keeps the guest's disks. Make sure the "
@@ -23,12 +27,12 @@ FIX = (
 
 
 @rule(
-    code="PVE131", reads=("pve.guest_config", "pve.replication_cfg"),
-    inputs=("pve.pvesr_status", "pve.zfs_snapshots", "pve.task_log", *logs.LOG_SPECS),
+    code="PVE131", reads=(GUEST_CONFIG, REPLICATION_CFG),
+    inputs=(PVESR_STATUS, ZFS_SNAPSHOTS, TASK_LOG, *logs.LOG_SPECS),
     fix=FIX,
 )
 def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
-    repl_cfg = next(iter(ctx.facts("pve.replication_cfg")), None)
+    repl_cfg = next(iter(ctx.facts(REPLICATION_CFG)), None)
     targets: dict[str, str] = {}
     if repl_cfg is not None:
         for s in repl_cfg.value.sections:
@@ -39,7 +43,7 @@ def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
     reported: set[tuple[str, str]] = set()
 
     # 1. pvesr status
-    for node, f in ctx.by_node("pve.pvesr_status").items():
+    for node, f in ctx.by_node(PVESR_STATUS).items():
         for job in f.value.jobs:
             any_evidence = True
             if not job.failing:
@@ -55,7 +59,7 @@ def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
 
     # 2. logs: most recent snapshot of X does not match incremental source
     for node in ctx.nodes:
-        evs = log_events(ctx, node, ("replication_snapshot_mismatch",))
+        evs = logs.events(ctx, node, ("replication_snapshot_mismatch",))
         if not evs:
             continue
         any_evidence = True
@@ -74,7 +78,7 @@ def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
                       params={"job": jid, "target": target, "dataset": vol})
 
     # 3. compare __replicate_ snapshots between source and target
-    snaps = ctx.by_node("pve.zfs_snapshots")
+    snaps = ctx.by_node(ZFS_SNAPSHOTS)
     if snaps:
         any_evidence = True
     jobs_seen: set[str] = set()

@@ -10,7 +10,10 @@ from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import owner_node, storage_cfg
+from forewarn.facts.cluster import owner_node
+from forewarn.facts.storage import storage_cfg
+from forewarn.parse.pve.certificate import PBS_CERT, PROXY_CERT
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
 WARN_DAYS = 30
 
@@ -40,7 +43,7 @@ PBS_RENEW_FIX = (
 def _node_certs(ctx: Context) -> dict[str, Fact]:
     """Per owner node, the certificate pveproxy serves: pveproxy-ssl.pem, else pve-ssl.pem."""
     out: dict[str, Fact] = {}
-    for f in ctx.facts("pve.proxy_cert"):
+    for f in ctx.facts(PROXY_CERT):
         if not f.value.certificates:
             continue
         node = owner_node(f)
@@ -55,7 +58,7 @@ def _is_custom(f: Fact) -> bool:
     return "pveproxy-ssl" in (f.record.source or f.artifact)
 
 
-@rule(code="PVE140", reads=("pve.storage_cfg",), inputs=("pve.proxy_cert", "pve.pbs_cert"), fix=FIX)
+@rule(code="PVE140", reads=(STORAGE_CFG,), inputs=(PROXY_CERT, PBS_CERT), fix=FIX)
 def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
     now = ctx.now
     certs = _node_certs(ctx)
@@ -79,7 +82,7 @@ def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
                   nodes=sorted(custom), evidence=[f.ref([f.value.leaf.line]) for _, f in sorted(custom.items())],
                   severity=Severity.INFO, when=When.NOW, details={"fingerprints": fps})
 
-    pbs_certs = {f.node: f for f in ctx.facts("pve.pbs_cert") if f.value.certificates}
+    pbs_certs = {f.node: f for f in ctx.facts(PBS_CERT) if f.value.certificates}
     for node, f in sorted(pbs_certs.items()):
         c = f.value.leaf
         left = c.not_after - now
