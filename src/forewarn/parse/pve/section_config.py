@@ -36,12 +36,12 @@ class Section:
     def flag(self, key: str) -> bool:
         return self.props.get(key, "0") not in ("0", "", "no", "false")
 
-    def list(self, key: str) -> list[str]:
-        raw = self.props.get(key, "")
-        return [p.strip() for p in re.split(r"[,;\s]+", raw) if p.strip()]
-
     def lines(self) -> list[int]:
         return [self.line, *self.prop_lines.values()]
+
+    def list(self, key: str) -> list[str]:  # defined last: below it, `list` in this class is this method
+        raw = self.props.get(key, "")
+        return [p.strip() for p in re.split(r"[,;\s]+", raw) if p.strip()]
 
 
 @dataclass(slots=True)

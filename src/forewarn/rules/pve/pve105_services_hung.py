@@ -8,7 +8,7 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.specs import SPECS
+from forewarn.specs._base import SPECS
 from forewarn.parse.pve.ha_manager_status import HA_MANAGER_STATUS
 from forewarn.parse.pve.pvesm_status import PVESM_STATUS
 from forewarn.parse.pve.pvesr_status import PVESR_STATUS

@@ -8,12 +8,12 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import NotApplicable
+from forewarn.rules._engine import NotApplicable, StepTemplate
 from forewarn.facts.storage import (MOUNTED_TYPES, NETWORK_TYPES, content_severity,
                                                 mountpoint, storage_cfg)
 from forewarn.parse.host.mounts import MOUNTS, STAT_MOUNTS
 from forewarn.parse.pve.pvesm_status import PVESM_STATUS
-from forewarn.parse.pve.section_config import STORAGE_CFG
+from forewarn.parse.pve.section_config import STORAGE_CFG, Section
 
 FIX = (
     note("Check the storage server {server} first: is it up, does it export {what} to this node, "
@@ -31,7 +31,7 @@ PBS_FIX = (
 )
 
 
-def _hit_fix(stype: str | None) -> list:
+def _hit_fix(stype: str | None) -> list[StepTemplate]:
     return list(PBS_FIX if stype == "pbs" else FIX)
 
 
@@ -44,7 +44,7 @@ def _hit_fix(stype: str | None) -> list:
 def network_storage_offline(ctx: Context) -> Iterator[Hit]:
     _, cfg = storage_cfg(ctx)
     sections = {s.id: s for s in cfg.sections} if cfg else {}
-    by_server: dict[str, list] = {}
+    by_server: dict[str, list[Section]] = {}
     for s in sections.values():
         if s.get("server"):
             by_server.setdefault(s.get("server") or "", []).append(s)
@@ -52,7 +52,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
     found_any = False
     seen: set[tuple[str, str]] = set()
 
-    def params(sid: str, stype: str | None, node: str) -> dict:
+    def params(sid: str, stype: str | None, node: str) -> dict[str, str]:
         sec = sections.get(sid)
         server = (sec.get("server") if sec else None) or "<server>"
         what = (sec.get("export") or sec.get("share") or sec.get("datastore") or sid) if sec else sid
@@ -166,15 +166,15 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
                 continue
             last = group[-1]
             recovered = last.kind == "nfs_ok"
-            secs = [s for s in by_server.get(server, []) if s.type in NETWORK_TYPES]
-            sec = secs[0] if secs else None
-            sid = sec.id if sec else "<storage>"
-            content, sev = describe(sid, None) if sec else ("", None)
+            matching = [s for s in by_server.get(server, []) if s.type in NETWORK_TYPES]
+            first = matching[0] if matching else None
+            sid = first.id if first else "<storage>"
+            content, sev = describe(sid, None) if first else ("", None)
             p = params(sid, "nfs", node)
             p["server"] = server
             state = (f"recovered (`nfs: server {server} OK` at {logs.when(last)})" if recovered
                      else "no `OK` after it: still unreachable at the end of the log")
-            storages = f" — storage '{sid}'{content}" if sec else ""
+            storages = f" — storage '{sid}'{content}" if first else ""
             if recovered and sev is not None:
                 sev = Severity.MEDIUM if sev >= Severity.MEDIUM else sev
             elif recovered:
@@ -190,7 +190,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
         raise NotApplicable("no network storage (nfs, cifs, glusterfs, cephfs, pbs) is configured or mounted")
 
 
-def _storage_at(sections: dict, path: str | None) -> str | None:
+def _storage_at(sections: dict[str, Section], path: str | None) -> str | None:
     if not path:
         return None
     for s in sections.values():

@@ -35,7 +35,7 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
     if not local:
         raise NotApplicable("no zfspool, lvm or lvmthin storage in storage.cfg")
     pools = ctx.by_node(ZPOOL_STATUS)
-    vgs = {n: (f, set(f.value.names())) for n, f in ctx.by_node(VGS).items()}
+    vgs = {n: (f, set(f.value.names)) for n, f in ctx.by_node(VGS).items()}
     no_pool_events = {n: logs.events(ctx, n, ("zfs_no_pool",)) for n in ctx.nodes}
     checked = False
     for s in local:

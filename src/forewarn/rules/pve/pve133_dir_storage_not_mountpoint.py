@@ -73,7 +73,8 @@ def dir_storage_not_mountpoint(ctx: Context) -> Iterator[Hit]:
         elif now_mounted:
             f = mounts[now_mounted[0]]
             m = f.value.at(path)
-            yield Hit(f"{base}; it is a mount point now ({m.fstype} from {m.device} on "
+            where = f"{m.fstype} from {m.device} on " if m is not None else ""
+            yield Hit(f"{base}; it is a mount point now ({where}"
                       f"{', '.join(now_mounted)}), and nothing stops writes to the root filesystem if "
                       "that mount is ever missing",
                       nodes=now_mounted, evidence=ev + ([f.ref([m.line])] if m else []),
