@@ -20,7 +20,7 @@ from forewarn.model.evidence import EvidenceRecord
 from forewarn.model.keys import Key, UndeclaredRead, spec_of
 from forewarn.model.findings import EvidenceRef, Finding
 from forewarn.model.problems import Parsed, ParseProblem
-from forewarn.parse import get_parser
+from forewarn.parse._registry import get_parser
 from forewarn.model.internal import internal_finding
 
 _EXCERPT_MAX = 12
@@ -66,7 +66,7 @@ class Context:
         self._by_spec: dict[str, list[EvidenceRecord]] = defaultdict(list)
         for rec in self.records:
             self._by_spec[rec.spec].append(rec)
-        self._facts: dict[str, list[Fact]] = {}
+        self._facts: dict[str, list[Fact[Any]]] = {}
         self._internal: list[Finding] = []
         self._unparsed: dict[str, str] = {}  # spec -> why nothing usable came out of it
         self.extra_findings: list[Finding] = []

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from forewarn.model.findings import EvidenceRef
 from forewarn.model.internal import internal_finding
@@ -45,7 +45,7 @@ class NodeEvent:
     node: str
     ts: datetime | None
     ev: LogEvent
-    fact: "Fact"
+    fact: "Fact[Any]"
 
     @property
     def kind(self) -> str:
@@ -72,8 +72,8 @@ def fix_year(ts: datetime | None, year_known: bool, now: datetime) -> datetime |
     return fixed
 
 
-def log_facts(ctx: "Context", node: str | None = None) -> list["Fact"]:
-    out: list[Fact] = []
+def log_facts(ctx: "Context", node: str | None = None) -> list["Fact[LogEvents]"]:
+    out: list[Fact[LogEvents]] = []
     for spec in LOG_SPECS:
         out.extend(f for f in ctx.facts(spec) if node is None or f.node == node)
     return out
@@ -106,7 +106,7 @@ def events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | Non
     return evs
 
 
-def _rotation_key(f: "Fact") -> tuple[int, str, str, int, str]:
+def _rotation_key(f: "Fact[Any]") -> tuple[int, str, str, int, str]:
     """Rotated pieces of one log oldest first: `syslog.2.gz`, `syslog.1`, `syslog`
     (`syslog-20240101`, `syslog`); other files keep the order they came in."""
     name = PurePosixPath(f.artifact).name
@@ -137,7 +137,7 @@ def _in_time_order(pieces: list[list[NodeEvent]]) -> list[NodeEvent]:
     return [x[3] for x in keyed] + untimed
 
 
-def _note_backwards(ctx: "Context", f: "Fact", evs: list[NodeEvent]) -> None:
+def _note_backwards(ctx: "Context", f: "Fact[Any]", evs: list[NodeEvent]) -> None:
     """Say once per file when its times go back by more than BACKWARDS_SECONDS."""
     seen: set[int] = ctx.options.setdefault("_backwards_seen", set())
     if id(f) in seen:
