@@ -182,7 +182,7 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
     files read line by line as text, as a log is (a known error line is known whatever file
     holds it: `zpool status`, `ceph -s`, `mdadm --detail`, `docker info`). Their own parsers and
     rules still read them; these events only feed the findings that signatures carry."""
-    from forewarn.facts.context import Fact
+    from forewarn.facts.fact import Fact
     from forewarn.model.evidence import looks_binary
     from forewarn.parse.logs.syslog import parse_text
 
