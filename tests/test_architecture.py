@@ -199,3 +199,40 @@ def test_the_same_read_declared_runs() -> None:
     findings = run_rule(_probe_rule(declared=(UNAME,)), _hostname_context())
     assert [f.code for f in findings] == ["FW999"], [(f.code, f.message) for f in findings]
     assert "kernel unknown" in findings[0].message
+
+
+# -- rules read keys, not spec names ---------------------------------------------------------
+
+# PVE106 is being rewritten on another branch; it moves to keys with that change
+STRING_READS_ALLOWED = {"rules/pve/pve106_cluster_net_single_link.py"}
+_READS = {"facts", "by_node", "fact", "has", "raw"}
+_DECLARES = {"inputs", "requires", "reads"}
+
+
+def _spec_literals(node: ast.AST, parsed: set[str]) -> list[str]:
+    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and n.value in parsed]
+
+
+def test_rules_declare_and_read_typed_keys() -> None:
+    """A rule names what it reads by its parser's Key (`ctx.by_node(SYSCTL)`), never by a spec name
+    string, so a rule and its parser cannot drift apart unseen (mypy checks the value's type)."""
+    import forewarn.parse  # noqa: F401  (registers every parser)
+    from forewarn.parse._registry import PARSERS
+
+    parsed = set(PARSERS)
+    found: list[str] = []
+    for path in sorted((SRC / "rules").rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if rel in STRING_READS_ALLOWED:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _READS and node.args:
+                found += [f"{rel}:{node.lineno}: {func.attr}({s!r})" for s in _spec_literals(node.args[0], parsed)]
+            if isinstance(func, ast.Name) and func.id == "rule":
+                for kw in node.keywords:
+                    if kw.arg in _DECLARES:
+                        found += [f"{rel}:{node.lineno}: {kw.arg}={s!r}" for s in _spec_literals(kw.value, parsed)]
+    assert not found, "spec names where a Key belongs (import it from the parser's module):\n" + "\n".join(found)
