@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -43,6 +44,9 @@ class DockerInfo:
     warnings: list[str] = field(default_factory=list)
     server_error: str | None = None  # "Cannot connect to the Docker daemon ..."
     lines: dict[str, int] = field(default_factory=dict)
+
+
+DOCKER_INFO = Key("k8s.docker_info", DockerInfo)
 
 
 @parser("k8s.docker_info")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._yaml import find_kind
@@ -34,6 +35,9 @@ class KubeletConfig:
     runtime_endpoint: str | None = None
     kind: str | None = None
     lines: dict[str, int] = field(default_factory=dict)  # top-level key (or "clusterDNS.0", "featureGates.X") -> line
+
+
+KUBELET_CONFIG = Key("k8s.kubelet_config", KubeletConfig)
 
 
 @parser("k8s.kubelet_config")

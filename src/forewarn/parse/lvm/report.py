@@ -26,6 +26,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.lvm.lv_attr import LvAttr
@@ -335,6 +336,9 @@ def _not_report(kind: str) -> ParseProblem:
     return ParseProblem(f"no `{kind}s` report (JSON or table) and no LVM message in it")
 
 
+LVS = Key("lvm.lvs", Lvs)
+
+
 @parser("lvm.lvs")
 def parse_lvs(text: str) -> Parsed[Lvs]:
     """`lvs` (JSON or table): logical volumes with their decoded attributes.
@@ -354,6 +358,9 @@ def parse_lvs(text: str) -> Parsed[Lvs]:
     return Parsed(Lvs(fmt, lvs, messages), problems)
 
 
+VGS = Key("lvm.vgs", Vgs)
+
+
 @parser("lvm.vgs")
 def parse_vgs(text: str) -> Parsed[Vgs]:
     """`vgs` (JSON or table): volume groups.
@@ -369,6 +376,9 @@ def parse_vgs(text: str) -> Parsed[Vgs]:
         return Parsed(None, [_not_report("vg")])
     fmt, rows, messages, problems = got
     return Parsed(Vgs(fmt, [_vg(f, no) for f, no in rows if f.get("vg_name")], messages), problems)
+
+
+PVS = Key("lvm.pvs", Pvs)
 
 
 @parser("lvm.pvs")

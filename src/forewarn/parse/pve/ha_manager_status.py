@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -103,6 +104,9 @@ def _service(rest: str, no: int) -> HaService | None:
     node = parts[0] or None
     vmid = int(sm.group("name")) if sm.group("name").isdigit() else None
     return HaService(sid, sm.group("kind"), vmid, node, parts[1], no)
+
+
+HA_MANAGER_STATUS = Key("pve.ha_manager_status", HaManagerStatus)
 
 
 @parser("pve.ha_manager_status")

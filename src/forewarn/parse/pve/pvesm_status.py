@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -80,6 +81,9 @@ def _num(text: str) -> int | None:
         return int(text)
     except ValueError:
         return None
+
+
+PVESM_STATUS = Key("pve.pvesm_status", PvesmStatus)
 
 
 @parser("pve.pvesm_status")

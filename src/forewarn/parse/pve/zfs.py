@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -70,6 +71,9 @@ class ZfsSnapshots:
 
     def replication(self, job: str | None = None) -> list[Snapshot]:
         return [s for s in self.snapshots if s.replication_job and (job is None or s.replication_job == job)]
+
+
+ZFS_SNAPSHOTS = Key("pve.zfs_snapshots", ZfsSnapshots)
 
 
 @parser("pve.zfs_snapshots")
@@ -157,6 +161,9 @@ class ZfsVolumes:
 
     def get(self, name: str) -> Zvol | None:
         return next((v for v in self.volumes if v.name == name), None)
+
+
+ZFS_VOLUMES = Key("pve.zfs_volumes", ZfsVolumes)
 
 
 @parser("pve.zfs_volumes")
@@ -267,6 +274,9 @@ def _kind(name: str) -> str:
         return "disk"
     k = m.group("kind")
     return {"raidz": "raidz1", "draid": "draid1"}.get(k, k)
+
+
+ZPOOL_STATUS = Key("pve.zpool_status", ZpoolStatus)
 
 
 @parser("pve.zpool_status")

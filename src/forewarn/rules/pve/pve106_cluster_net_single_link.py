@@ -30,7 +30,7 @@ FIX = (
 )
 
 
-def _conf(ctx: Context) -> Fact | None:
+def _conf(ctx: Context) -> Fact[CorosyncConf] | None:
     """The cluster's corosync.conf: the pmxcfs copy if any, the newest config_version first."""
     for spec in CONF_SPECS:
         facts = [f for f in ctx.facts(spec) if f.value.nodes]

@@ -1,5 +1,6 @@
-"""What the OSK rules share: the endpoints every service config points at, grouped by service,
-and the controller addresses they imply.
+"""OpenStack across nodes: the endpoints every service config points at, grouped by service, and
+the controller addresses they imply. A rule that calls `endpoints` declares CONF_KEYS;
+`mixed_address_summary`, CONF_KEYS and NOVA_COMPUTE_LOG; `compute_conf`, NOVA_CONF.
 
 Kolla renders API endpoints (keystone, placement, glance, neutron, nova, the database, chrony) at
 `kolla_internal_fqdn` (the internal VIP), and RabbitMQ and memcached at each control host's own
@@ -14,13 +15,17 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef
+from forewarn.parse.openstack.chrony_conf import CHRONY_CONF
+from forewarn.parse.openstack.kolla_globals import KOLLA_GLOBALS, KollaGlobals
+from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG, NovaComputeLog, NovaEvent
+from forewarn.parse.openstack.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF, OsloConf
 
-INI_SPECS = ("osk.nova_conf", "osk.neutron_conf", "osk.placement_conf", "osk.service_conf")
-CONF_SPECS = INI_SPECS + ("osk.chrony_conf",)
-LOG_SPEC = "osk.nova_compute_log"
+INI_KEYS = (NOVA_CONF, NEUTRON_CONF, PLACEMENT_CONF, SERVICE_CONF)
+CONF_KEYS = (*INI_KEYS, CHRONY_CONF)
 
 SERVICE_BY_PORT = {
     5000: "keystone", 35357: "keystone", 8780: "placement", 8778: "placement", 9292: "glance",
@@ -43,7 +48,7 @@ _HOSTPORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+)(?::(?P<p
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     node: str
-    fact: Fact
+    fact: Fact[Any]  # an oslo config or Kolla's chrony.conf
     section: str
     key: str
     line: int
@@ -80,8 +85,8 @@ def _split_hostport(token: str) -> tuple[str, int | None] | None:
 
 
 def _service(port: int | None, scheme: str, key: str) -> str:
-    if port in SERVICE_BY_PORT:
-        return SERVICE_BY_PORT[port]  # type: ignore[index]
+    if port is not None and port in SERVICE_BY_PORT:
+        return SERVICE_BY_PORT[port]
     if scheme.startswith("mysql"):
         return "mariadb"
     if scheme in ("rabbit", "amqp"):
@@ -99,7 +104,7 @@ def url_endpoints(value: str, key: str = "") -> list[tuple[str, int | None, tupl
     >>> url_endpoints("mysql+pymysql://nova:pw@192.168.56.120:3306/nova")
     [('mariadb', 3306, ('192.168.56.120',), 'mysql+pymysql')]
     """
-    out = []
+    out: list[tuple[str, int | None, tuple[str, ...], str]] = []
     for m in _URL.finditer(value):
         scheme = m.group("scheme").lower()
         if scheme.startswith(_LOCAL_SCHEMES):
@@ -122,13 +127,13 @@ def url_endpoints(value: str, key: str = "") -> list[tuple[str, int | None, tupl
 
 def endpoints(ctx: Context, nodes: Iterable[str] | None = None) -> list[Endpoint]:
     """Every remote endpoint the service configs (and Kolla's chrony.conf) point at."""
-    cache = ctx.options.setdefault("_osk_endpoints", {})
+    cache: dict[tuple[str, ...] | None, list[Endpoint]] = ctx.options.setdefault("_osk_endpoints", {})
     key = tuple(sorted(nodes)) if nodes is not None else None
     if key in cache:
         return cache[key]
     wanted = set(nodes) if nodes is not None else None
     out: list[Endpoint] = []
-    for spec in INI_SPECS:
+    for spec in INI_KEYS:
         for f in ctx.facts(spec):
             if wanted is not None and f.node not in wanted:
                 continue
@@ -136,23 +141,22 @@ def endpoints(ctx: Context, nodes: Iterable[str] | None = None) -> list[Endpoint
                 k = v.key.lower().replace("-", "_")
                 public = bool(_PUBLIC_KEYS.search(k))
                 if k in ("memcached_servers", "memcache_servers"):
-                    hosts = [hp for hp in (_split_hostport(t) for t in v.value.split(",")) if hp]
-                    if hosts:
-                        port = hosts[0][1] or 11211
-                        out.append(Endpoint(f.node, f, v.section, v.key, v.line, "memcached", port,
-                                            tuple(dict.fromkeys(h for h, _ in hosts))))
+                    servers = [hp for hp in (_split_hostport(t) for t in v.value.split(",")) if hp]
+                    if servers:
+                        out.append(Endpoint(f.node, f, v.section, v.key, v.line, "memcached", servers[0][1] or 11211,
+                                            tuple(dict.fromkeys(h for h, _ in servers))))
                     continue
                 for service, port, hosts, _scheme in url_endpoints(v.value, k):
                     out.append(Endpoint(f.node, f, v.section, v.key, v.line,
                                         service + (" (public)" if public else ""), port, hosts, public))
-    for f in ctx.facts("osk.chrony_conf"):
-        if wanted is not None and f.node not in wanted:
+    for cf in ctx.facts(CHRONY_CONF):
+        if wanted is not None and cf.node not in wanted:
             continue
-        for d in f.value.sources():
+        for d in cf.value.sources():
             host = d.args[0]
             if host.endswith(("pool.ntp.org", "ntp.org")):
                 continue
-            out.append(Endpoint(f.node, f, "", d.name, d.line, "chrony", 123, (host,)))
+            out.append(Endpoint(cf.node, cf, "", d.name, d.line, "chrony", 123, (host,)))
     cache[key] = out
     return out
 
@@ -191,37 +195,37 @@ def services_of(eps: Iterable[Endpoint]) -> str:
 
 def first_refs(eps: Iterable[Endpoint], limit: int = 6) -> list[EvidenceRef]:
     """One evidence reference per artifact, with the cited lines merged."""
-    by_art: dict[tuple[str, str, str], tuple[Fact, list[int]]] = {}
+    by_art: dict[tuple[str, str, str], tuple[Fact[Any], list[int]]] = {}
     for e in eps:
         k = (e.node, e.fact.spec, e.fact.artifact)
         by_art.setdefault(k, (e.fact, []))[1].append(e.line)
     return [f.ref(lines) for f, lines in list(by_art.values())[:limit]]
 
 
-def globals_fact(ctx: Context) -> Fact | None:
-    facts = ctx.facts("osk.kolla_globals")
+def globals_fact(ctx: Context) -> Fact[KollaGlobals] | None:
+    facts = ctx.facts(KOLLA_GLOBALS)
     return facts[0] if facts else None
 
 
-def refused_events(ctx: Context) -> list[tuple[Fact, object]]:
+def refused_events(ctx: Context) -> list[tuple[Fact[NovaComputeLog], NovaEvent]]:
     """(fact, event) for every refused or failed connection in the nova-compute logs."""
-    out = []
-    for f in ctx.facts(LOG_SPEC):
+    out: list[tuple[Fact[NovaComputeLog], NovaEvent]] = []
+    for f in ctx.facts(NOVA_COMPUTE_LOG):
         for e in f.value.of("connection_refused", "connect_failed"):
             out.append((f, e))
     return out
 
 
-def log_ref(f: Fact, events: list) -> EvidenceRef:
+def log_ref(f: Fact[NovaComputeLog], events: list[NovaEvent]) -> EvidenceRef:
     shown = events[:12]
     return EvidenceRef(spec=f.spec, node=f.node, artifact=f.artifact,
                        lines=tuple(e.line for e in shown), excerpt=tuple(e.text for e in shown))
 
 
-def compute_conf(ctx: Context, node: str) -> Fact | None:
+def compute_conf(ctx: Context, node: str) -> Fact[OsloConf] | None:
     """The nova.conf of nova-compute on `node`: the one at the nova-compute path, else the one
     with a [libvirt] section, else the only one."""
-    facts = [f for f in ctx.facts("osk.nova_conf") if f.node == node]
+    facts = [f for f in ctx.facts(NOVA_CONF) if f.node == node]
     if not facts:
         return None
     for f in facts:
@@ -252,7 +256,7 @@ def mixed_address_summary(ctx: Context) -> str | None:
     if len(ctl) == 1:
         c = next(iter(ctl))
         others = [a for a in api if a != c and is_ip(a)]
-        refused = {str(getattr(e, "host", "")) for _f, e in refused_events(ctx)}
+        refused = {e.host for _f, e in refused_events(ctx) if e.host}
         if others and (refused & set(others)):
             return (f"the configs reach the controller at {c} and at {', '.join(others)}, and "
                     f"{', '.join(sorted(refused & set(others)))} refused connections (see OSK103)")

@@ -1,12 +1,15 @@
-"""What the NET rules share: a node's interfaces files taken together, and which ifupdown runs there."""
+"""A node's network configuration: its interfaces files taken together, and which ifupdown reads
+them. A rule that calls `node_configs` declares INTERFACES; `ifupdown_tool`, TOOL_KEYS."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from forewarn.model.findings import EvidenceRef
-from forewarn.parse.host.interfaces import Interfaces, Option, Stanza
+from forewarn.parse.host.dpkg import DPKG
+from forewarn.parse.host.interfaces import INTERFACES, Interfaces, Option, Stanza
+from forewarn.parse.pve.pveversion import PVEVERSION
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
@@ -14,13 +17,14 @@ if TYPE_CHECKING:
 DEFAULT_MTU = 1500  # what Linux gives an Ethernet, bond, bridge or veth device unless told otherwise
 VXLAN_OVERHEAD = 50  # IPv4 outer header + UDP + VXLAN + inner Ethernet (70 over IPv6)
 GRETAP_DEFAULT_MTU = 1462  # 1500 - 38 (outer IPv4 20 + GRE 4 + inner Ethernet 14)
+TOOL_KEYS = (DPKG, PVEVERSION)
 
 
 @dataclass(frozen=True, slots=True)
 class Placed:
     """A stanza and the interfaces-file instance it was read from."""
 
-    fact: "Fact"
+    fact: "Fact[Interfaces]"
     stanza: Stanza
 
     def ref(self, *lines: int) -> EvidenceRef:
@@ -32,7 +36,7 @@ class NodeConfig:
     """Every interfaces file of one node, read together (the main file and what it sources)."""
 
     node: str
-    facts: list["Fact"]
+    facts: list["Fact[Interfaces]"]
     stanzas: list[Placed] = field(default_factory=list)
 
     def named(self, name: str) -> list[Placed]:
@@ -40,7 +44,7 @@ class NodeConfig:
 
     def options(self, name: str, key: str) -> list[tuple[Placed, Option]]:
         """Every `key` option of every stanza called `name` (inet and inet6 stanzas merge, as in ifupdown2)."""
-        out = []
+        out: list[tuple[Placed, Option]] = []
         for p in self.named(name):
             for o in p.stanza.options:
                 if o.key == key.replace("_", "-"):
@@ -67,7 +71,7 @@ class NodeConfig:
 
 def node_configs(ctx: "Context") -> list[NodeConfig]:
     by_node: dict[str, NodeConfig] = {}
-    for f in ctx.facts("host.interfaces"):
+    for f in ctx.facts(INTERFACES):
         nc = by_node.setdefault(f.node, NodeConfig(f.node, []))
         nc.facts.append(f)
         value: Interfaces = f.value
@@ -90,10 +94,10 @@ def ifupdown_tool(ctx: "Context", node: str) -> Tool:
     """From `dpkg -l` first, then `pveversion -v`; a Proxmox VE 7 or later node without a package
     list counts as ifupdown2 (its installer and upgrade path install it)."""
     pve_major = None
-    pv = ctx.fact("pve.pveversion", node)
+    pv = ctx.fact(PVEVERSION, node)
     if pv is not None:
         pve_major = pv.value.major
-    dp = ctx.fact("host.dpkg", node)
+    dp = ctx.fact(DPKG, node)
     if dp is not None:
         pkgs = dp.value.packages
         i2, i1 = pkgs.get("ifupdown2"), pkgs.get("ifupdown")
@@ -115,7 +119,7 @@ def ifupdown_tool(ctx: "Context", node: str) -> Tool:
                         ifupdown2_missing=True)
     if pv is not None:
         v = pv.value
-        line = v.lines.get("ifupdown2")
+        line = v.lines.get("ifupdown2", 0)
         if v.installed("ifupdown2"):
             return Tool("ifupdown2", f"pveversion: ifupdown2 {v.version('ifupdown2')}",
                         (pv.ref([line]),), pve_major)
@@ -132,10 +136,10 @@ def ifupdown_tool(ctx: "Context", node: str) -> Tool:
                 (), pve_major)
 
 
-def config_path(fact: "Fact") -> str:
+def config_path(fact: "Fact[Any]") -> str:
     """The file on the node a fix should edit (a loose file's own name says nothing about that)."""
     art = (fact.record.source or fact.artifact).replace("\\", "/")
-    if fact.spec == "host.interfaces":
+    if fact.spec == INTERFACES.spec:
         if "interfaces.d/" in art:
             return "/etc/network/interfaces.d/" + art.rsplit("/", 1)[-1]
         return "/etc/network/interfaces"

@@ -1,17 +1,22 @@
-"""What the LVM rules share: which VGs are shared between nodes, and lvm.conf filter helpers."""
+"""LVM across nodes: which VGs each node sees and which are shared between nodes (a rule that
+calls `vgs_by_node` declares LVM_REPORTS; `shared_vgs`, SHARED_KEYS), and lvm.conf filter helpers."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from forewarn.model.findings import EvidenceRef
+from forewarn.parse.lvm.report import LVS, PVS, VGS
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context
 
-LVM_REPORTS = ("lvm.lvs", "lvm.vgs", "lvm.pvs")
+LVM_REPORTS = (LVS, VGS, PVS)
+SHARED_KEYS = (*LVM_REPORTS, STORAGE_CFG)
 LOCAL_VG = "pve"  # the VG the PVE installer creates on every node's own disk
 # what pve-manager's postinst writes (debian/postinst, set_lvm_conf): zvols and Ceph rbds are not scanned
 PVE_DEFAULT_REJECTS = ("r|/dev/zd.*|", "r|/dev/rbd.*|")
@@ -29,26 +34,31 @@ class SharedVG:
 def vgs_by_node(ctx: "Context") -> dict[str, dict[str, EvidenceRef]]:
     """node -> {vg name -> evidence line}, from `vgs`, else from the VGs `lvs`/`pvs` name."""
     out: dict[str, dict[str, EvidenceRef]] = {}
-    for node, f in ctx.by_node("lvm.vgs").items():
+    for node, f in ctx.by_node(VGS).items():
         out[node] = {vg.name: f.ref([vg.line]) for vg in f.value.vgs}
-    for spec, attr in (("lvm.lvs", "lvs"), ("lvm.pvs", "pvs")):
-        for node, f in ctx.by_node(spec).items():
-            if node in out:
-                continue
-            seen: dict[str, EvidenceRef] = {}
-            for row in getattr(f.value, attr):
-                vg = row.vg
-                if vg and vg not in seen:
-                    seen[vg] = f.ref([row.line])
-            out[node] = seen
+    for node, lf in ctx.by_node(LVS).items():
+        if node not in out:
+            out[node] = _first_line_of_vg(lf.ref, [(lv.vg, lv.line) for lv in lf.value.lvs])
+    for node, pf in ctx.by_node(PVS).items():
+        if node not in out:
+            out[node] = _first_line_of_vg(pf.ref, [(pv.vg, pv.line) for pv in pf.value.pvs])
     return out
+
+
+def _first_line_of_vg(ref: Callable[[list[int]], EvidenceRef],
+                      rows: list[tuple[str | None, int]]) -> dict[str, EvidenceRef]:
+    seen: dict[str, EvidenceRef] = {}
+    for vg, line in rows:
+        if vg and vg not in seen:
+            seen[vg] = ref([line])
+    return seen
 
 
 def storage_vgs(ctx: "Context") -> tuple[dict[str, tuple[str, EvidenceRef]], set[str]]:
     """From storage.cfg: {vg: (why it is shared, evidence)} and the VGs of lvmthin storages."""
     shared: dict[str, tuple[str, EvidenceRef]] = {}
     thin: set[str] = set()
-    for f in ctx.facts("pve.storage_cfg"):
+    for f in ctx.facts(STORAGE_CFG):
         sections = f.value.sections
         iscsi = {s.id for s in sections if s.type in ("iscsi", "iscsidirect")}
         for s in sections:
@@ -87,7 +97,7 @@ def shared_vgs(ctx: "Context") -> dict[str, SharedVG]:
             seen.setdefault(vg, []).append(node)
     # the same name with different sizes (compared in the same units) is each node's own VG
     sizes: dict[tuple[str, bool], set[str]] = {}
-    for f in ctx.facts("lvm.vgs"):
+    for f in ctx.facts(VGS):
         for v in f.value.vgs:
             if v.size:
                 sizes.setdefault((v.name, bool(re.fullmatch(r"\d+B?", v.size))), set()).add(v.size)
