@@ -1,0 +1,11 @@
+"""Local storage health: Linux software RAID (and, with the ZFS and LVM specs, the storage rules)."""
+
+from forewarn.specs._base import spec
+
+spec("host.mdstat", "file", "/proc/mdstat", "Linux software RAID arrays and their state",
+     names=("mdstat*", "proc-mdstat*"),
+     sniff=(r"^Personalities : ", r"^md\d+ : (?:in)?active ", r"^\s+\d+ blocks .*\[\d+/\d+\] \[[U_]+\]"))
+# A glob that matches nothing stays literal: mdadm then says `cannot open`, which is an answer too.
+spec("host.mdadm_detail", "command", "mdadm --detail /dev/md[0-9]*",
+     "each md array's state and members (mdadm --detail)", names=("mdadm-detail*", "mdadm_detail*"),
+     sniff=(r"^\s*Raid Level : ", r"^\s*Number\s+Major\s+Minor\s+RaidDevice\s+State"))
