@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from forewarn.collect.plan import build_plan
 from forewarn.collect.readonly import check_script
 
-STORAGE_SPECS = ("pve.zpool_status", "lvm.lvs", "host.mdstat", "host.mdadm_detail")
+STORAGE_SPECS = ("pve.zpool_status", "lvm.lvs", "host.mdstat", "host.mdadm_detail", "host.df")
 
 
 def test_storage_specs_are_planned_and_read_only() -> None:
@@ -28,6 +28,7 @@ def test_show_plan_lists_the_storage_commands() -> None:
     assert "mdadm --detail /dev/md[0-9]*" in out
     assert "data_percent,metadata_percent" in out
     assert "zpool status -P" in out
+    assert "df -P -k -l" in out
 
 
 @pytest.mark.parametrize("script", [

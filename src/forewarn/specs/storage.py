@@ -9,3 +9,6 @@ spec("host.mdstat", "file", "/proc/mdstat", "Linux software RAID arrays and thei
 spec("host.mdadm_detail", "command", "mdadm --detail /dev/md[0-9]*",
      "each md array's state and members (mdadm --detail)", names=("mdadm-detail*", "mdadm_detail*"),
      sniff=(r"^\s*Raid Level : ", r"^\s*Number\s+Major\s+Minor\s+RaidDevice\s+State"))
+# -l: local filesystems only, so a dead NFS mount cannot hang df (PRODUCT.md: hang-proof)
+spec("host.df", "command", "df -P -k -l", "filesystem usage (local filesystems)", names=("df*",),
+     sniff=(r"^Filesystem\s+(?:1024|1K)-blocks\s+Used\s+Avail", r"^Filesystem\s+Size\s+Used\s+Avail\s+Use% Mounted on"))
