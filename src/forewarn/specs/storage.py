@@ -12,3 +12,5 @@ spec("host.mdadm_detail", "command", "mdadm --detail /dev/md[0-9]*",
 # -l: local filesystems only, so a dead NFS mount cannot hang df (PRODUCT.md: hang-proof)
 spec("host.df", "command", "df -P -k -l", "filesystem usage (local filesystems)", names=("df*",),
      sniff=(r"^Filesystem\s+(?:1024|1K)-blocks\s+Used\s+Avail", r"^Filesystem\s+Size\s+Used\s+Avail\s+Use% Mounted on"))
+spec("host.swaps", "file", "/proc/swaps", "active swap areas", names=("swaps*", "proc-swaps*"),
+     sniff=(r"^Filename\s+Type\s+Size\s+Used\s+Priority",))
