@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from forewarn.collect.plan import build_plan
 from forewarn.collect.readonly import check_script
 
-STORAGE_SPECS = ("pve.zpool_status", "lvm.lvs", "host.mdstat", "host.mdadm_detail", "host.df", "host.swaps")
+STORAGE_SPECS = ("pve.zpool_status", "lvm.lvs", "host.mdstat", "host.mdadm_detail", "host.df", "host.swaps", "zfs.zpool_list")
 
 
 def test_storage_specs_are_planned_and_read_only() -> None:

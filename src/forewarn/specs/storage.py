@@ -14,3 +14,6 @@ spec("host.df", "command", "df -P -k -l", "filesystem usage (local filesystems)"
      sniff=(r"^Filesystem\s+(?:1024|1K)-blocks\s+Used\s+Avail", r"^Filesystem\s+Size\s+Used\s+Avail\s+Use% Mounted on"))
 spec("host.swaps", "file", "/proc/swaps", "active swap areas", names=("swaps*", "proc-swaps*"),
      sniff=(r"^Filename\s+Type\s+Size\s+Used\s+Priority",))
+spec("zfs.zpool_list", "command", "zpool list -o name,size,allocated,free,fragmentation,capacity,health",
+     "ZFS pool capacity and fragmentation", names=("zpool-list*", "zpool_list*", "zpool-get*", "zpool_get*"),
+     sniff=(r"^NAME\s+SIZE\s+ALLOC\s+FREE\s+", r"^\S+\s+capacity\s+\d+%\s+-\s*$"))
