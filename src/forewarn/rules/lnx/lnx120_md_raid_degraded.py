@@ -10,6 +10,7 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.parse.host.mdstat import MDADM_DETAIL, MDSTAT, MdArray, MdDetail
 from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck
 
 KINDS = ("md_degraded",)  # `State : ... degraded` or `[2/1] [_U]` in pasted text (signatures/linux.yaml)
 FIX = (
@@ -76,18 +77,18 @@ def md_raid_degraded(ctx: Context) -> Iterator[Hit]:
                     s.refs.append(st.ref([a.line, a.status_line or 0, a.sync_line or 0]))
         if det is not None:
             judged.add(node)
-            for a in det.value.arrays:
-                if a.degraded or a.failed:
-                    s = arrays.setdefault(_short(a.device), _Seen())
-                    _from_detail(a, s)
-                    rows = [d.line for d in a.devices if d.state != "active sync"]
-                    s.refs.append(det.ref([a.line, a.lines.get("State", 0), *rows]))
-        for md, s in sorted(arrays.items()):
+            for md in det.value.arrays:
+                if md.degraded or md.failed:
+                    s = arrays.setdefault(_short(md.device), _Seen())
+                    _from_detail(md, s)
+                    rows = [d.line for d in md.devices if d.state != "active sync"]
+                    s.refs.append(det.ref([md.line, md.lines.get("State", 0), *rows]))
+        for name, s in sorted(arrays.items()):
             what = [f"{d} failed" for d in s.failed]
             if s.removed and not s.failed:
                 what.append(f"{s.removed} slot(s) empty (removed)")
             detail = f" {s.slots}" if s.slots else ""
-            msg = f"{node}: md array {md} ({s.level or 'raid'}) is {'FAILED' if s.array_failed else 'degraded'}{detail}"
+            msg = f"{node}: md array {name} ({s.level or 'raid'}) is {'FAILED' if s.array_failed else 'degraded'}{detail}"
             if what:
                 msg += ": " + ", ".join(what)
             if s.array_failed:
@@ -97,10 +98,12 @@ def md_raid_degraded(ctx: Context) -> Iterator[Hit]:
             else:
                 sev, tail = Severity.HIGH, " — no rebuild running: one more disk failure loses the array"
             yield Hit(msg + tail, nodes=node, evidence=s.refs, severity=sev, when=When.NOW,
-                      params={"md": md, "member": f"/dev/{s.failed[0]}" if s.failed else "<failed-member>"},
-                      details={"array": md, "failed": s.failed, "removed": s.removed, "rebuilding": s.rebuilding})
+                      params={"md": name, "member": f"/dev/{s.failed[0]}" if s.failed else "<failed-member>"},
+                      details={"array": name, "failed": s.failed, "removed": s.removed, "rebuilding": s.rebuilding})
     for node, evs in logs.by_node(logs.events(ctx, None, KINDS)).items():
         if node not in judged:
             yield Hit(f"{node}: an md RAID array is reported degraded (`{evs[-1].ev.text.strip()[:80]}`)",
                       nodes=node, evidence=logs.refs(evs), severity=Severity.HIGH, when=When.PAST,
                       params={"md": "<mdN>", "member": "<failed-member>"})
+    if not judged and not logs.events(ctx, None, KINDS):
+        raise CouldNotCheck("needs /proc/mdstat or `mdadm --detail` (only logs were given)")

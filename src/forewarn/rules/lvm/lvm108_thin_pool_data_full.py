@@ -57,8 +57,8 @@ def thin_pool_data_full(ctx: Context) -> Iterator[Hit]:
                       params={"vg": lv.vg, "pool": lv.full_name},
                       details={"pool": lv.full_name, "data_percent": pct, "metadata_percent": lv.metadata_percent,
                                "out_of_data_space": out})
-    for node, f in sorted(ctx.by_node(DOCKER).items()):
-        d = f.value
+    for node, df in sorted(ctx.by_node(DOCKER).items()):
+        d = df.value
         if node in judged or d.data_space_available is None:
             continue
         judged.add(node)
@@ -66,7 +66,7 @@ def thin_pool_data_full(ctx: Context) -> Iterator[Hit]:
             lines = [d.lines.get("data_space_available", 0), d.lines.get("data_space_total", 0)]
             yield Hit(f"{node}: Docker's devicemapper thin pool has no data space left (`Data Space Available: "
                       f"{d.data_space_available}` of {d.data_space_total or '?'}): new layers and container writes "
-                      "fail", nodes=node, evidence=[f.ref(lines)], severity=Severity.CRITICAL, when=When.NOW,
+                      "fail", nodes=node, evidence=[df.ref(lines)], severity=Severity.CRITICAL, when=When.NOW,
                       params={"vg": "<vg>", "pool": "<vg>/<thin-pool>"})
     for node, evs in logs.by_node(logs.events(ctx, None, KINDS)).items():
         if node not in judged:
@@ -74,6 +74,8 @@ def thin_pool_data_full(ctx: Context) -> Iterator[Hit]:
             yield Hit(f"{node}: a thin pool reports no data space left (`{evs[-1].ev.text.strip()[:80]}`)",
                       nodes=node, evidence=logs.refs(evs), severity=Severity.CRITICAL, when=When.PAST,
                       params={"vg": "<vg>", "pool": "<vg>/<thin-pool>"})
+    if not judged and not unknown and not ctx.by_node(LVS):
+        raise CouldNotCheck("needs `lvs` with data_percent (or devicemapper's `docker info`); only logs were given")
     if unknown and not judged:
         raise CouldNotCheck("lvs did not report data_percent for " + ", ".join(unknown[:4])
                             + " (collect `lvs -o +data_percent,metadata_percent`)")

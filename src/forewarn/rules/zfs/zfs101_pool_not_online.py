@@ -10,7 +10,7 @@ from forewarn.facts.zpools import BAD_POOL, DOWN, describe, no_pools, node_pools
 from forewarn.model.findings import Severity, When
 from forewarn.parse.pve.zpool import ZPOOL_STATUS
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import NotApplicable
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
 
 KINDS = ("zfs_pool_degraded",)  # the `status:` line in pasted text (signatures/zfs.yaml)
 FIX = (
@@ -33,10 +33,9 @@ def _severity(state: str | None) -> Severity:
 def pool_not_online(ctx: Context) -> Iterator[Hit]:
     if no_pools(ctx) and not logs.events(ctx, None, KINDS):
         raise NotApplicable("zpool status: no pools available")
-    seen: set[str] = set()
+    seen: set[str] = set(ctx.by_node(ZPOOL_STATUS))  # `all pools are healthy` lists no pool, yet it is an answer
     for np in node_pools(ctx):
         p, f = np.pool, np.fact
-        seen.add(np.node)
         bad = [m for m in p.members if m.state and m.state not in ("ONLINE", "AVAIL", "INUSE")]
         if (p.state or "ONLINE") == "ONLINE" and not bad:
             continue
@@ -70,3 +69,5 @@ def pool_not_online(ctx: Context) -> Iterator[Hit]:
                   f"({len(evs)} time(s), last at {logs.when(e)}): the pool runs degraded or not at all",
                   nodes=node, evidence=logs.refs(evs), severity=Severity.HIGH, when=When.PAST,
                   params={"pool": "<pool>", "device": "<failed-device>"})
+    if not seen and not logs.events(ctx, None, KINDS):
+        raise CouldNotCheck("needs `zpool status` (only logs were given, and they say nothing about pools)")

@@ -10,7 +10,7 @@ from forewarn.facts.zpools import no_pools, node_pools
 from forewarn.model.findings import Severity, When
 from forewarn.parse.pve.zpool import ZPOOL_STATUS
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import NotApplicable
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
 
 KINDS = ("zfs_device_errors",)  # the `status:` line in pasted text (signatures/zfs.yaml)
 ERROR_IDS = ("ZFS-8000-9P", "ZFS-8000-8A")  # openzfs: device errors repaired / data corrupted
@@ -29,10 +29,9 @@ FIX = (
 def device_errors(ctx: Context) -> Iterator[Hit]:
     if no_pools(ctx) and not logs.events(ctx, None, KINDS):
         raise NotApplicable("zpool status: no pools available")
-    seen: set[str] = set()
+    seen: set[str] = set(ctx.by_node(ZPOOL_STATUS))  # `all pools are healthy` lists no pool, yet it is an answer
     for np in node_pools(ctx):
         p, f = np.pool, np.fact
-        seen.add(np.node)
         counted = [m for m in p.members if m.kind == "disk" and m.errors]
         if not counted and not p.permanent_errors and p.msg_id not in ERROR_IDS:
             continue
@@ -61,3 +60,5 @@ def device_errors(ctx: Context) -> Iterator[Hit]:
                   f"{e.attrs.get('what', 'errors')} ({len(evs)} time(s), last at {logs.when(e)})",
                   nodes=node, evidence=logs.refs(evs), severity=Severity.MEDIUM, when=When.PAST,
                   params={"pool": "<pool>", "device": "<device>"})
+    if not seen and not logs.events(ctx, None, KINDS):
+        raise CouldNotCheck("needs `zpool status` (only logs were given, and they say nothing about pools)")

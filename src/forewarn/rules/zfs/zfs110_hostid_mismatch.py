@@ -11,7 +11,7 @@ from forewarn.facts.zpools import no_pools, node_pools
 from forewarn.model.findings import When
 from forewarn.parse.pve.zpool import ZPOOL_STATUS
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import NotApplicable
+from forewarn.rules._engine import CouldNotCheck, NotApplicable
 
 KINDS = ("zfs_hostid_mismatch",)
 MSG_ID = "ZFS-8000-EY"
@@ -30,10 +30,9 @@ FIX = (
 def hostid_mismatch(ctx: Context) -> Iterator[Hit]:
     if no_pools(ctx) and not logs.events(ctx, None, KINDS):
         raise NotApplicable("zpool status: no pools available")
-    seen: set[str] = set()
+    seen: set[str] = set(ctx.by_node(ZPOOL_STATUS))  # `all pools are healthy` lists no pool, yet it is an answer
     for np in node_pools(ctx):
         p = np.pool
-        seen.add(np.node)
         if p.msg_id != MSG_ID and not _TEXT.search(p.status):
             continue
         yield Hit(f"{np.node}: pool {p.name} was imported with another hostid than this system's ({MSG_ID}): "
@@ -44,3 +43,5 @@ def hostid_mismatch(ctx: Context) -> Iterator[Hit]:
         if node not in seen:
             yield Hit(f"{node}: zpool status reports a mismatch between pool hostid and system hostid ({MSG_ID})",
                       nodes=node, evidence=logs.refs(evs), when=When.PAST, params={"pool": "<pool>"})
+    if not seen and not logs.events(ctx, None, KINDS):
+        raise CouldNotCheck("needs `zpool status` (only logs were given, and they say nothing about pools)")
