@@ -72,7 +72,7 @@ SUMMARIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, re.compile(p, re.
     ("AUTH_INSECURE_GLOBAL_ID_RECLAIM", r"(?:client|clients) (?:is|are) using insecure global_id reclaim"),
     ("MON_DISK_CRIT", r"(?:is|are) very low on available space"),
     ("MON_DISK_LOW", r"(?:is|are) low on available space"),
-    ("MON_CLOCK_SKEW", r"clock skew detected"),
+    ("MON_CLOCK_SKEW", r"clock skew detected"),  # also the old `Monitor clock skew detected`
     ("MGR_DOWN", r"no active mgr"),
     ("MON_DOWN", r"\d+/\d+ mons down"),
     ("OSD_HOST_DOWN", r"\d+ hosts? \(\d+ osds\) down"),
@@ -90,7 +90,8 @@ SUMMARIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, re.compile(p, re.
     ("OLD_CRUSH_STRAW_CALC_VERSION", r"crush map has straw_calc_version=0"),
 ))
 
-_STATUS = re.compile(r"^(?:health:\s*)?(?P<s>HEALTH_(?:OK|WARN|ERR))\b\s*(?P<rest>.*)$")
+# `health: HEALTH_WARN` (Luminous on), `health HEALTH_WARN` (before), `HEALTH_WARN a; b` (ceph health)
+_STATUS = re.compile(r"^(?:health:?\s*)?(?P<s>HEALTH_(?:OK|WARN|ERR))\b\s*(?P<rest>.*)$")
 _DETAIL = re.compile(r"^(?:\[(?P<sev>WRN|ERR|INF)\]\s+)?(?P<code>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+):?\s+(?P<summary>\S.*)$")
 _KEYED = re.compile(r"^\s*[a-z][\w ]*:(\s|$)")  # `services:`, `mon: 3 daemons`: not a wrapped summary
 _PGS_FIRST = re.compile(r"^\s*pgs:\s+(?P<rest>.*)$")
@@ -174,7 +175,7 @@ def _parse_text(text: str) -> Parsed[CephHealth]:
             seen = True
             if not out.status:
                 out.status, out.status_line = m.group("s"), no
-            if s.startswith("health:"):
+            if s.startswith("health"):
                 in_health, health_indent = True, indent
             for summary in filter(None, (x.strip() for x in m.group("rest").split("; "))):
                 _add(out, HealthCheck(code_of(summary), m.group("s") if m.group("s") != "HEALTH_OK" else "",
