@@ -41,9 +41,12 @@ def platform_present(ctx: "Context", platform: str) -> bool:
 
         return any(p in ("zed", "zpool", "zfs") for p in log_programs(ctx))
     if platform == "ceph":
-        from forewarn.facts.logs import log_programs
+        from forewarn.facts.logs import events, log_programs
 
-        return any(p.startswith("ceph-") for p in log_programs(ctx))
+        if any(p.startswith("ceph-") for p in log_programs(ctx)):
+            return True
+        # a pasted `ceph -s` or `ceph health` read as text: its health lines name the platform
+        return any(e.kind.startswith("ceph_") for e in events(ctx))
     if platform == "lvm":
         from forewarn.facts.logs import events
 
