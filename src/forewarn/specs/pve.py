@@ -81,3 +81,7 @@ spec("pve.task_log", "log", "/var/log/pve/tasks/*/UPID:*",
      names=("task-log*", "task_log*", "UPID:*"),
      sniff=(r"^TASK (OK|ERROR)", r"^Requesting HA (start|stop|migration|relocation) for ",
             r"^ERROR: migration aborted "), multi=True, timeout=30)
+
+# -- backups (BAK rules) -------------------------------------------------------------------------
+spec("pve.jobs_cfg", "file", "/etc/pve/jobs.cfg", "scheduled jobs (vzdump backup jobs)",
+     names=("jobs.cfg*", "jobs_cfg*"), sniff=(r"^(vzdump|realm-sync):\s+\S+",))
