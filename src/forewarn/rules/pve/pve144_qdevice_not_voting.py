@@ -9,6 +9,7 @@ from forewarn.facts import logs
 from forewarn.facts.cluster_votes import QUORUM_KEYS, qdevice_in_status, quorum_by_node
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
+from forewarn.parse.pve.qdevice_status import QDEVICE_STATUS
 from forewarn.parse.pve.quorum_status import Member, QuorumStatus
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
@@ -40,10 +41,17 @@ def _device_row(st: QuorumStatus) -> Member | None:
     return next((m for m in st.members if m.is_qdevice), None)
 
 
-@rule(code="PVE144", inputs=QUORUM_KEYS + logs.LOG_SPECS, fix=FIX, when=When.NOW)
+@rule(code="PVE144", inputs=QUORUM_KEYS + (QDEVICE_STATUS,) + logs.LOG_SPECS, fix=FIX, when=When.NOW)
 def qdevice_not_voting(ctx: Context) -> Iterator[Hit]:
     statuses = {n: f for n, f in quorum_by_node(ctx).items() if qdevice_in_status(f.value)}
     seen_any = False
+    for node, qf in sorted(ctx.by_node(QDEVICE_STATUS).items()):
+        seen_any = True
+        if qf.value.connected is False:
+            yield Hit(f"{node}: corosync-qdevice is not connected to QNetd {qf.value.qnetd_host or ''} "
+                      f"(State: {qf.value.state}): this node gets no QDevice vote (high: the cluster has one "
+                      f"failure less in reserve)", nodes=node, evidence=[qf.ref([qf.value.lines.get("State", 0)])],
+                      severity=Severity.HIGH, details={"state": qf.value.state})
     for node, f in sorted(statuses.items()):
         st = f.value
         seen_any = True
