@@ -1,0 +1,20 @@
+"""Kubernetes node evidence for the node-level rules (CNI, flannel, etcd, node conditions, swap).
+
+Kept apart from k8s.py so that several people can add specs at once without merge conflicts.
+"""
+
+from forewarn.specs._base import spec
+
+spec("k8s.flannel_subnet_env", "file", "/run/flannel/subnet.env",
+     "flannel's network and this node's subnet lease (FLANNEL_NETWORK, FLANNEL_SUBNET)",
+     names=("subnet.env*", "flannel-subnet*", "flannel_subnet*"),
+     sniff=(r"^FLANNEL_NETWORK=\S+$", r"^FLANNEL_SUBNET=\S+$"), sniff_weight=10)
+spec("k8s.cni_conf", "file", "/etc/cni/net.d/*.conf|/etc/cni/net.d/*.conflist",
+     "CNI network configurations (the plugin executables each one chains)",
+     names=("*.conflist",),
+     sniff=(r'"cniVersion"\s*:\s*"[\d.]+"',), sniff_weight=8, multi=True)
+spec("k8s.cni_bin", "command", "ls -l /opt/cni/bin",
+     "CNI plugin executables present on the node",
+     names=("ls-opt-cni-bin*", "opt-cni-bin*", "cni-bin*", "cni_bin*"),
+     sniff=(r"^-rwx\S*\s+\d+\s+\S+\s+\S+\s+\d+\s.*\s(?:portmap|loopback|host-local|calico-ipam|bridge|flannel)$",),
+     sniff_weight=6)
