@@ -18,3 +18,14 @@ spec("k8s.cni_bin", "command", "ls -l /opt/cni/bin",
      names=("ls-opt-cni-bin*", "opt-cni-bin*", "cni-bin*", "cni_bin*"),
      sniff=(r"^-rwx\S*\s+\d+\s+\S+\s+\S+\s+\d+\s.*\s(?:portmap|loopback|host-local|calico-ipam|bridge|flannel)$",),
      sniff_weight=6)
+# etcdctl needs the etcd client certificates of a kubeadm control-plane node; elsewhere it is skipped
+_ETCD_PKI = "/etc/kubernetes/pki/etcd"
+spec("k8s.etcd_endpoint_status", "command", "etcdctl endpoint status -w table",
+     "etcd members' database size, leader and alarms (`etcdctl endpoint status`, table or simple format)",
+     names=("etcdctl-endpoint-status*", "etcd-endpoint-status*", "etcd_endpoint_status*", "etcd-status*"),
+     sniff=(r"^\|\s+ENDPOINT\s+\|\s+ID\s+\|\s+VERSION\s+\|\s+DB SIZE\s+\|",
+            r"^\S+:\d+, [0-9a-f]{12,16}, \d+\.\d+\.\d+, \d+(?:\.\d+)? [kMGT]?B, (?:true|false), "),
+     collect=(f"etcdctl --endpoints=https://127.0.0.1:2379 --cacert={_ETCD_PKI}/ca.crt "
+              f"--cert={_ETCD_PKI}/healthcheck-client.crt --key={_ETCD_PKI}/healthcheck-client.key "
+              "--command-timeout=10s endpoint status -w table"),
+     applies_if=f"command -v etcdctl && [ -r {_ETCD_PKI}/healthcheck-client.crt ]  # not a kubeadm etcd member")
