@@ -29,3 +29,10 @@ spec("k8s.etcd_endpoint_status", "command", "etcdctl endpoint status -w table",
               f"--cert={_ETCD_PKI}/healthcheck-client.crt --key={_ETCD_PKI}/healthcheck-client.key "
               "--command-timeout=10s endpoint status -w table"),
      applies_if=f"command -v etcdctl && [ -r {_ETCD_PKI}/healthcheck-client.crt ]  # not a kubeadm etcd member")
+spec("k8s.describe_node", "command", "kubectl describe node",
+     "node conditions (Ready, DiskPressure, MemoryPressure, PIDPressure), taints, allocatable and events",
+     names=("*describe-node*", "*describe_node*", "*describe-nodes*", "*describe_nodes*"),
+     sniff=(r"^\s+Type\s+Status\s+LastHeartbeatTime\s+LastTransitionTime\s+Reason\s+Message",
+            r"^Taints:\s+\S", r"^Allocatable:\s*$", r"^\s+(?:Memory|Disk|PID)Pressure\s+(?:True|False|Unknown)\s"),
+     sniff_weight=10, timeout=60,
+     applies_if="command -v kubectl && kubectl version --request-timeout=5s >/dev/null 2>&1  # kubectl cannot reach the API server")

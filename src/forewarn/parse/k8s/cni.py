@@ -50,7 +50,8 @@ def _line_of(lines: list[str], kind: str, start: int) -> tuple[int, int]:
 
 def _plugins(conf: dict[str, Any]) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
-    entries = conf.get("plugins") if isinstance(conf.get("plugins"), list) else [conf]
+    plugins = conf.get("plugins")
+    entries: list[Any] = plugins if isinstance(plugins, list) else [conf]
     for p in entries:
         if not isinstance(p, dict):
             continue

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.model.findings import When
+from forewarn.model.findings import Severity, When
 from forewarn.parse.k8s.cni import CNI_BIN, CNI_CONF
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
@@ -72,6 +72,23 @@ def cni_plugin_missing(ctx: Context) -> Iterator[Hit]:
         yield Hit(f"{node}: the container runtime could not find the CNI plugin(s) {', '.join(names)} in {path} "
                   f"({len(evs)} time(s)): pod network setup fails", nodes=node, evidence=logs.refs(evs, limit=3),
                   when=When.PAST, details={"missing": names})
+    # kubelet's own status line: no usable CNI configuration at all (normal for a minute during installs)
+    hit_nodes = {n for n in confs_nodes if ctx.fact(CNI_BIN, n) is not None}
+    for node, evs in _by_node(logs.events(ctx, None, ("cni_not_ready",))).items():
+        checked = True
+        if node in hit_nodes:
+            continue
+        yield Hit(f"{node}: kubelet reported the pod network not ready {len(evs)} time(s) "
+                  f"(`{evs[-1].attrs.get('detail', '')}`): no CNI configuration could be loaded, so the node stays "
+                  "NotReady and pods stay in ContainerCreating. A minute of this while the network add-on starts is "
+                  "normal; lasting, the add-on is not deployed or its configuration never reached /etc/cni/net.d",
+                  nodes=node, evidence=logs.refs(evs, limit=3), when=When.PAST, severity=Severity.MEDIUM,
+                  fix=[step("ls -l /etc/cni/net.d /opt/cni/bin"),
+                       step("kubectl get pods -A -o wide | grep -i -e calico -e flannel -e cilium -e weave", on=None),
+                       note("Deploy the network add-on (or repair its DaemonSet on this node) so it writes its "
+                            "configuration into /etc/cni/net.d; with containerd < 1.7, restart containerd if the "
+                            "configuration appeared after it started (containerd/containerd#8419).")],
+                  details={"detail": evs[-1].attrs.get("detail", "")})
     if not checked and not confs_nodes:
         raise NotApplicable("no CNI configuration and no CNI error here")
     if not checked:
