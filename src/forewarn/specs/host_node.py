@@ -20,3 +20,8 @@ spec("host.systemctl_status", "command", f"systemctl status --no-pager {_TIME_UN
             r"^\s+Active: (?:active|inactive|failed|activating|deactivating) "),
      sniff_weight=8,
      applies_if="[ -d /run/systemd/system ]  # systemd is not running here")
+spec("host.proc_net_bonding", "file", "/proc/net/bonding/*",
+     "state of each Linux bond and its slaves (mode, MII status, LACP aggregators)",
+     names=("*net-bonding*", "*net_bonding*", "bonding-*", "bond[0-9]*"),
+     sniff=(r"^Ethernet Channel Bonding Driver: v", r"^Bonding Mode: ", r"^Slave Interface: \S+"),
+     sniff_weight=10, multi=True)
