@@ -99,10 +99,10 @@ def test_every_command_takes_format_and_output(tmp_path: Path) -> None:
     specs = CliRunner().invoke(cli, ["specs", "--format", "json"])
     assert specs.exit_code == 0 and {s["name"] for s in json.loads(specs.output)} >= {"pve.pvecm_status"}
     table = CliRunner().invoke(cli, ["rules", "--format", "markdown"])
-    assert table.output.startswith("| CODE | SEVERITY | KIND | NAME | TITLE |")
+    assert table.output.startswith("| CODE | SEVERITY | KIND | BY | NAME | TITLE |")
     listing = CliRunner().invoke(cli, ["rules"]).output.splitlines()
-    assert listing[0].split() == ["CODE", "SEVERITY", "KIND", "NAME", "TITLE"]
-    assert listing[1].index("high") == listing[0].index("SEVERITY")  # aligned columns
+    assert listing[0].split() == ["CODE", "SEVERITY", "KIND", "BY", "NAME", "TITLE"]
+    assert listing[1].index(listing[1].split()[1]) == listing[0].index("SEVERITY")  # aligned columns
     out = tmp_path / "t.html"
     r = CliRunner().invoke(cli, ["timeline", EXAMPLE, "-o", str(out)])
     assert r.exit_code == 1 and "PVE101" in out.read_text(encoding="utf-8")
