@@ -84,3 +84,21 @@ def collect(ctx: "Context", findings: list["Finding"], top: int = TOP) -> Unexpl
                 g.last = last
     ranked = sorted(merged.values(), key=lambda g: (-g.count, g.template))
     return UnexplainedErrors(ranked[:top], len(merged), total, top)
+
+
+def sample_notes(ctx: "Context") -> list[str]:
+    """Say where a sample limit applied while reading logs (the counts stay exact)."""
+    from forewarn.facts import logs
+    from forewarn.parse.logs.syslog import MAX_EVENTS
+
+    out = []
+    for f in logs.log_facts(ctx):
+        dropped = getattr(f.value, "dropped_events", 0)
+        if dropped:
+            out.append(f"{f.node}: {f.artifact}: {dropped} of {sum(f.value.kinds.values())} events were "
+                       f"counted but not kept (at most {MAX_EVENTS:,} per log are kept); every count is exact")
+        u = f.value.unexplained
+        if u.other:
+            out.append(f"{f.node}: {f.artifact}: {u.other} error-looking lines beyond the first "
+                       f"{len(u.templates)} templates were counted, not grouped")
+    return out
