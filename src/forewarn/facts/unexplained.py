@@ -95,8 +95,10 @@ def sample_notes(ctx: "Context") -> list[str]:
     for f in logs.log_facts(ctx):
         dropped = getattr(f.value, "dropped_events", 0)
         if dropped:
-            out.append(f"{f.node}: {f.artifact}: {dropped} of {sum(f.value.kinds.values())} events were "
-                       f"counted but not kept (at most {MAX_EVENTS:,} per log are kept); every count is exact")
+            flooded = ", ".join(k for k, n in f.value.kinds.most_common() if n > MAX_EVENTS)
+            out.append(f"{f.node}: {f.artifact}: {dropped:,} of {sum(f.value.kinds.values()):,} events were "
+                       f"counted but not kept: of a kind seen more than {MAX_EVENTS:,} times ({flooded}) the "
+                       f"first and last {MAX_EVENTS // 2:,} are kept; every count is exact")
         u = f.value.unexplained
         if u.other:
             out.append(f"{f.node}: {f.artifact}: {u.other} error-looking lines beyond the first "

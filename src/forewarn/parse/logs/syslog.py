@@ -29,7 +29,7 @@ from forewarn.parse.logs.match import clean_attrs, could_match, match  # noqa: F
 from forewarn.parse.logs.unexplained import Unexplained, could_be_error, looks_error
 from forewarn.parse.logs.unwrap import event_source, outer, pieces
 
-MAX_EVENTS = 200_000  # beyond this, events are counted but not kept (bounded memory)
+MAX_EVENTS = 200_000  # events kept of one kind, the first and the last halves (bounded memory)
 SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
 
 _JOURNAL_MARK = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot|Logs begin at .*|No entries|Journal begins at .*) --$")
@@ -57,7 +57,7 @@ class LogEvents:
     timestamped: bool = False
     comments: int = 0
     unrecognised: int = 0
-    dropped_events: int = 0
+    dropped_events: int = 0  # events of a kind beyond MAX_EVENTS between its first and last halves
     kinds: Counter[str] = field(default_factory=Counter)
     programs: Counter[str] = field(default_factory=Counter)
     hosts: Counter[str] = field(default_factory=Counter)
@@ -67,6 +67,7 @@ class LogEvents:
     nul_runs: int = 0  # runs of NUL bytes skipped (a crash or power loss leaves them)
     nul_bytes: int = 0
     unexplained: Unexplained = field(default_factory=Unexplained)  # error-looking lines no signature named
+    tails: dict[str, Any] = field(default_factory=dict, repr=False)  # kind -> its last events past the cap
 
 
 def _wrapped(line: str) -> bool:
@@ -191,6 +192,7 @@ class _Reader:
 
     def result(self) -> Parsed[LogEvents]:
         out, formats, problems = self.out, self.formats, self.problems
+        _close_tails(out)
         if formats:
             top = [k for k, _ in formats.most_common() if k != "journal"]
             out.format = top[0] if len(top) == 1 else ("mixed" if top else "journal")
@@ -344,11 +346,31 @@ def _parse_bytes(src: Any, sample: int, generic: bool, keep: bool = False) -> Pa
 
 
 def _add(out: LogEvents, ev: LogEvent) -> None:
-    out.kinds[ev.kind] += 1
-    if len(out.events) < MAX_EVENTS:
+    """Keep an event. A kind seen more than MAX_EVENTS times keeps its first and its last
+    MAX_EVENTS // 2 events and counts the rest: a flood of one state line never pushes another
+    kind's events out, and what a rule asks of a flood (that it happened, when it began, how it
+    ended, how many: `kinds`) stays exact."""
+    n = out.kinds[ev.kind] = out.kinds[ev.kind] + 1
+    if n <= MAX_EVENTS // 2:
         out.events.append(ev)
-    else:
+        return
+    from collections import deque
+
+    tail = out.tails.get(ev.kind)
+    if tail is None:
+        tail = out.tails[ev.kind] = deque(maxlen=MAX_EVENTS - MAX_EVENTS // 2)
+    if len(tail) == tail.maxlen:
         out.dropped_events += 1
+    tail.append(ev)
+
+
+def _close_tails(out: LogEvents) -> None:
+    """Put the kept last events of the flooded kinds back among the others, in line order."""
+    if out.tails:
+        for tail in out.tails.values():
+            out.events.extend(tail)
+        out.tails = {}
+        out.events.sort(key=lambda e: e.line_no)
 
 
 def shift(ts: datetime | None, seconds: float) -> datetime | None:
