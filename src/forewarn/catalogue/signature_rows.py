@@ -53,6 +53,8 @@ def signature_metas(taken: set[str]) -> dict[str, "RuleMeta"]:
     from forewarn.model.findings import Severity
     from forewarn.signatures import HERE, load
 
+    stems = {p.stem for p in HERE.glob("*.yaml")}
+
     by_code: dict[str, list[Signature]] = {}
     for s in load():
         if s.finding is not None and s.finding.code not in taken:
@@ -70,7 +72,7 @@ def signature_metas(taken: set[str]) -> dict[str, "RuleMeta"]:
         cause = " ".join(f.cause.split())
         out[code] = RuleMeta(
             code=code, name=f.name, title=f.title, severity=Severity.parse(f.severity), kind="detect",
-            seed=f.source or sigs[0].examples[0].source, path=HERE / f"{_file_of(sigs[0])}.yaml",
+            seed=f.source or sigs[0].examples[0].source, path=HERE / f"{_file_of(sigs[0], stems)}.yaml",
             what=what, why=cause, how=_steps(f.fix), cause=cause, advice=_steps(f.fix),
             evidence="a log or text line: " + f.title,
             symptoms=tuple(dict.fromkeys(ex["line"] for ex in examples)),
@@ -80,13 +82,12 @@ def signature_metas(taken: set[str]) -> dict[str, "RuleMeta"]:
     return out
 
 
-def _file_of(sig: "Signature") -> str:
+def _file_of(sig: "Signature", stems: set[str]) -> str:
     """The YAML file a signature is written in (its family is named in the file, or is its stem)."""
+    if sig.family in stems:
+        return sig.family
     from forewarn.signatures import files, load_file
 
-    for p in files():
-        if p.stem == sig.family:
-            return p.stem
     for p in files():  # a file whose `family:` differs from its name
         if any(s.id == sig.id for s in load_file(p)):
             return p.stem
