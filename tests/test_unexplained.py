@@ -73,3 +73,21 @@ def test_known_noise_is_not_shown() -> None:
     assert len(noise) >= 3
     for line in noise:
         assert not looks_error(line), line
+
+
+def test_html_and_text_show_the_section_after_the_findings() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from forewarn.report.html import render_html
+    from forewarn.report.text import render_text
+
+    report = diagnose(load([str(LAB)]), command="explain").report
+    page = render_html(report)
+    assert 'id="unexplained"' in page and "Denied connection" in page
+    assert page.index('id="findings"') < page.index('id="unexplained"')
+    buf = StringIO()
+    render_text(report, Console(file=buf, width=120, color_system=None))
+    text = buf.getvalue()
+    assert "Unexplained errors:" in text and text.index("Unexplained errors:") < text.index(" rules: ")
