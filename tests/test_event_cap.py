@@ -1,4 +1,4 @@
-"""The event cap (parse/logs/syslog.py MAX_EVENTS) bounds memory and never changes findings: a
+"""The event cap (parse/logs/syslog.py MAX_PER_KIND) bounds memory and never changes findings: a
 kind seen more often keeps its first and last events and its exact count. Checked on a large
 real-shaped log (benchmarks/gen_syslog.py: real lines of public pastes and of the corosync lab,
 problem lines among much noise) and on the independent corpus of ../shared/bench (state lines by
@@ -52,7 +52,7 @@ def _verdicts(path: Path) -> tuple[set[tuple[str, str, str, tuple[str, ...]]], l
 def test_same_findings_with_and_without_the_cap(big_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     full, notes, dropped = _verdicts(big_log)
     assert dropped == 0 and not notes
-    monkeypatch.setattr(syslog, "MAX_EVENTS", 40)
+    monkeypatch.setattr(syslog, "MAX_PER_KIND", 40)
     capped, notes_capped, dropped_capped = _verdicts(big_log)
     assert capped == full
     assert sum(1 for r in full if r[1] == "fail") >= 2  # a log with problems in it
@@ -68,6 +68,6 @@ def test_the_cap_applies_on_the_independent_corpus(monkeypatch: pytest.MonkeyPat
     out = tmp_path / "syslog"
     subprocess.run([sys.executable, str(BENCH), "--size", "4M", "--out", str(out)], check=True,
                    stdout=subprocess.DEVNULL)
-    monkeypatch.setattr(syslog, "MAX_EVENTS", 40)
+    monkeypatch.setattr(syslog, "MAX_PER_KIND", 40)
     _rows, notes, dropped = _verdicts(out)
     assert dropped > 0 and any("counted but not kept" in n for n in notes)

@@ -29,7 +29,10 @@ from forewarn.parse.logs.match import clean_attrs, could_match, match  # noqa: F
 from forewarn.parse.logs.unexplained import Unexplained, could_be_error, looks_error
 from forewarn.parse.logs.unwrap import event_source, outer, pieces
 
-MAX_EVENTS = 200_000  # events kept of one kind, the first and the last halves (bounded memory)
+# Events kept of one kind in one log: its first and last halves (a flood of one state line keeps
+# memory flat; its count stays exact). tests/test_event_cap.py: a cap of 40 changes no finding.
+MAX_PER_KIND = 20_000
+MAX_EVENTS = 200_000  # the task-log and container-log parsers' own bound (all kinds together)
 SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
 
 _JOURNAL_MARK = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot|Logs begin at .*|No entries|Journal begins at .*) --$")
@@ -57,7 +60,7 @@ class LogEvents:
     timestamped: bool = False
     comments: int = 0
     unrecognised: int = 0
-    dropped_events: int = 0  # events of a kind beyond MAX_EVENTS between its first and last halves
+    dropped_events: int = 0  # events of a kind beyond MAX_PER_KIND between its first and last halves
     kinds: Counter[str] = field(default_factory=Counter)
     programs: Counter[str] = field(default_factory=Counter)
     hosts: Counter[str] = field(default_factory=Counter)
@@ -248,7 +251,8 @@ def _candidate(hit: engine.Hit, acc: dict[str, int]) -> tuple[Any, ...] | None:
     if _COMMENT.match(line):
         acc["comments"] = acc.get("comments", 0) + 1
         return None
-    if not (could_match(line) or _wrapped(line) or could_be_error(line)):
+    named = could_match(line) or _wrapped(line)  # else no signature can name it: only an error it may be
+    if not named and not could_be_error(line):
         return None
     if "\x00" in line:
         acc["nul_runs"] = acc.get("nul_runs", 0) + len(re.findall("\x00+", line))
@@ -263,7 +267,7 @@ def _candidate(hit: engine.Hit, acc: dict[str, int]) -> tuple[Any, ...] | None:
                 return ("mark", hit.line_no, found, text, _ts_before(hit.lines_before()))
         return None
     fmt, f = _fields(text)
-    found = _found(f["msg"])
+    found = _found(f["msg"]) if named else []
     if not found:
         if looks_error(f["msg"]):
             return ("unexplained", hit.line_no, f["msg"], f.get("ts"), hit.text, bool(f.get("year")))
@@ -346,19 +350,19 @@ def _parse_bytes(src: Any, sample: int, generic: bool, keep: bool = False) -> Pa
 
 
 def _add(out: LogEvents, ev: LogEvent) -> None:
-    """Keep an event. A kind seen more than MAX_EVENTS times keeps its first and its last
-    MAX_EVENTS // 2 events and counts the rest: a flood of one state line never pushes another
+    """Keep an event. A kind seen more than MAX_PER_KIND times keeps its first and its last
+    MAX_PER_KIND // 2 events and counts the rest: a flood of one state line never pushes another
     kind's events out, and what a rule asks of a flood (that it happened, when it began, how it
     ended, how many: `kinds`) stays exact."""
     n = out.kinds[ev.kind] = out.kinds[ev.kind] + 1
-    if n <= MAX_EVENTS // 2:
+    if n <= MAX_PER_KIND // 2:
         out.events.append(ev)
         return
     from collections import deque
 
     tail = out.tails.get(ev.kind)
     if tail is None:
-        tail = out.tails[ev.kind] = deque(maxlen=MAX_EVENTS - MAX_EVENTS // 2)
+        tail = out.tails[ev.kind] = deque(maxlen=MAX_PER_KIND - MAX_PER_KIND // 2)
     if len(tail) == tail.maxlen:
         out.dropped_events += 1
     tail.append(ev)
