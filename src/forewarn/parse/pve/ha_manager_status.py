@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -77,6 +78,10 @@ class HaManagerStatus:
 
     def lrm(self, node: str) -> HaDaemon | None:
         return next((d for d in self.lrms if d.node == node), None)
+
+
+# the API's /cluster/ha/status/current (parse/pve/api_ha_status.py) gives the same HaManagerStatus
+HA_MANAGER_STATUS = Key("pve.ha_manager_status", HaManagerStatus, alternatives=("pve.api_ha_status",))
 
 
 def _daemon(role: str, rest: str, no: int) -> HaDaemon | None:

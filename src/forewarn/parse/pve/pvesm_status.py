@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -73,6 +74,10 @@ class PvesmStatus:
 
     def messages_for(self, name: str) -> list[PvesmMessage]:
         return [m for m in self.messages if m.storage == name]
+
+
+# the API's storage rows (parse/pve/api_storage_status.py) give the same PvesmStatus
+PVESM_STATUS = Key("pve.pvesm_status", PvesmStatus, alternatives=("pve.api_storage_status",))
 
 
 def _num(text: str) -> int | None:
