@@ -40,14 +40,14 @@ class Spec:
         if self.kind == "command":
             return (f"cmd/{self.tail}.txt",)
         if self.kind == "api":
-            return (f"api/{self.tail}.json",)
+            return (f"api/{self.tail.removeprefix('api_')}.json",)
         return tuple(p.lstrip("/") for p in self.source.split("|"))
 
     def bundle_path_for(self, node_path: str | None = None) -> str:
         if self.kind == "command":
             return f"cmd/{self.tail}.txt"
         if self.kind == "api":
-            return f"api/{self.tail}.json"
+            return f"api/{self.tail.removeprefix('api_')}.json"
         return (node_path or self.source.split("|")[0]).lstrip("/")
 
 
