@@ -132,8 +132,8 @@ def _destination(out: str | None, remote: bool) -> tuple[Path, bool]:
 @live_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
 def collect(targets: tuple[str, ...], out: str | None, show_plan: bool, **kw: Any) -> None:
-    """Collect this host (or [USER@]HOST ... / --cluster over SSH) into a bundle for offline
-    analysis: `forewarn scan BUNDLE` later. Read-only; secrets are redacted before anything is
+    """Collect this host (or [USER@]HOST ... / --cluster over SSH, or a cluster through its API with
+    --api https://HOST:8006) into a bundle for offline analysis: `forewarn scan BUNDLE` later. Read-only; secrets are redacted before anything is
     written; the manifest records every command's exit code, timing, timeout and truncation.
 
     Exit code: 0 collected, 1 some nodes could not be collected, 2 nothing could be collected.
