@@ -44,7 +44,8 @@ def render() -> str:
             rel = m.path.relative_to(ROOT / "src" / "forewarn").as_posix()
             title_ = m.title.replace("|", "\\|")
             kind = m.kind if m.code in RULES or m.kind == "advise" else "planned"
-            out.append(f"| {m.code} | {kind} | {m.severity.label} | {title_} | `{rel}` |")
+            # the anchor is each rule's help URI in SARIF (report/sarif.py)
+            out.append(f"| <a id=\"{m.code.lower()}\"></a>{m.code} | {kind} | {m.severity.label} | {title_} | `{rel}` |")
         out.append("")
     return "\n".join(out)
 
