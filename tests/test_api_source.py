@@ -170,3 +170,16 @@ def test_bad_api_input_is_one_line(args: tuple[str, ...], needle: str, tmp_path:
 def test_no_token_says_where_to_put_it(tmp_path: Path) -> None:
     res = run("scan", "--api", "https://127.0.0.1:1", token=None, cwd=tmp_path)
     assert res.returncode == 2 and "FOREWARN_PVE_TOKEN" in res.stderr and "never on the command line" in res.stderr
+
+
+def test_the_readme_api_example_is_real_output(pve: Replay, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_readme import readme_block, shown_in_order
+
+    shown = readme_block("forewarn scan --api https://pve1:8006")
+    monkeypatch.setenv("COLUMNS", "100")  # the README's width
+    monkeypatch.setenv("NO_COLOR", "1")
+    res = run("scan", "--api", pve.url, "--fingerprint", pve.fingerprint, cwd=tmp_path)
+    real = res.stdout.replace(pve.url, "https://pve1:8006")
+    missing = shown_in_order(shown, real)
+    assert not missing, "README lines not in the real output:\n" + "\n".join(missing) + "\n---\n" + real
