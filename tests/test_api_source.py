@@ -183,3 +183,16 @@ def test_the_readme_api_example_is_real_output(pve: Replay, tmp_path: Path,
     real = res.stdout.replace(pve.url, "https://pve1:8006")
     missing = shown_in_order(shown, real)
     assert not missing, "README lines not in the real output:\n" + "\n".join(missing) + "\n---\n" + real
+
+
+def test_api_fingerprint_and_token_file_from_forewarn_toml(pve: Replay, tmp_path: Path) -> None:
+    (tmp_path / "pve-token").write_text(TOKEN + "\n")
+    (tmp_path / "forewarn.toml").write_text(f'api = "{pve.url}"\nfingerprint = "{pve.fingerprint}"\n'
+                                            'token-file = "pve-token"\n')
+    report, res = scan_json(token=None, cwd=tmp_path)
+    assert "/cluster/status" in pve.asked and not by_code(report, "FW908"), res.stderr
+    # a target on the command line wins over the config's api
+    bundle = Path(__file__).resolve().parents[1] / "examples" / "seed001-quorum-flap"
+    asked = len(pve.asked)
+    report, res = scan_json(str(bundle), token=None, cwd=tmp_path)
+    assert len(pve.asked) == asked and by_code(report, "PVE101"), res.stderr

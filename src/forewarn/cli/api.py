@@ -40,7 +40,15 @@ def pop_api(kw: dict[str, Any]) -> dict[str, Any]:
 
 
 def wants_api(api: dict[str, Any], targets: tuple[str, ...], ssh: dict[str, Any]) -> bool:
-    """True when the command reads through the API; raises click.UsageError for mixed sources."""
+    """True when the command reads through the API; raises click.UsageError for mixed sources.
+
+    An `api` from the config file gives way to targets, --cluster or -i on the command line."""
+    from forewarn.cli.config import from_config
+
+    if api.get("api") and from_config("api") and (
+            (targets and not from_config("targets")) or any(ssh.get(k) and not from_config(k)
+                                                            for k in ("cluster", "inventory"))):
+        api["api"] = None
     if not api.get("api"):
         stray = [f"--{k.replace('_', '-')}" for k in ("token_file", "fingerprint", "ca_file") if api.get(k)
                  and click.get_current_context().get_parameter_source(k) is click.core.ParameterSource.COMMANDLINE]
