@@ -68,6 +68,7 @@ def test_pinned_scan_reads_the_api_into_the_same_facts_and_rules(pve: Replay, tm
     pve130 = by_code(report, "PVE130")
     assert pve130 and all(f["status"] == "pass" for f in pve130), pve130
     assert not by_code(report, "FW908") and not by_code(report, "FW901")
+    assert "Warning" not in res.stderr, res.stderr  # a pinned connection is a verified one
 
 
 def test_a_could_not_check_names_the_api_form(pve: Replay, tmp_path: Path) -> None:
@@ -90,6 +91,9 @@ def test_a_wrong_fingerprint_is_refused_before_the_token_is_sent(pve: Replay, tm
     report, res = scan_json("--api", pve.url, "--fingerprint", wrong, cwd=tmp_path)
     fw908 = by_code(report, "FW908")
     assert fw908 and "fingerprint is not the one given" in fw908[0]["message"], fw908
+    assert pve.auth_seen == []
+    res = run("collect", "--api", pve.url, "--fingerprint", wrong, "-o", str(tmp_path / "b"), cwd=tmp_path)
+    assert res.returncode == 2 and "FW908" in res.stderr, res.stdout + res.stderr  # nothing collected
     assert pve.auth_seen == []
 
 

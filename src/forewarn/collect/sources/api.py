@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -69,7 +68,7 @@ class ApiToken:
         return f"{self.user}!{self.name}"
 
 
-def token_from(env: dict[str, str] | os._Environ[str], token_file: str | None) -> ApiToken:
+def token_from(env: Mapping[str, str], token_file: str | None) -> ApiToken:
     """The token from `--token-file` (first non-empty line) or the environment."""
     if token_file:
         try:
@@ -194,11 +193,9 @@ class ApiClient:
 
 def _pin(api: Any, fingerprint: str) -> None:
     """Mount an adapter that checks the server certificate's SHA-256 on every connection
-    (urllib3's assert_fingerprint) on proxmoxer's session; a mismatch fails the handshake."""
-    import warnings
-
+    (urllib3's assert_fingerprint) on proxmoxer's session; a mismatch fails the handshake. urllib3
+    counts a pinned connection as verified, so no InsecureRequestWarning is due."""
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import InsecureRequestWarning
 
     class Pinned(HTTPAdapter):
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -208,7 +205,6 @@ def _pin(api: Any, fingerprint: str) -> None:
 
     session = api._store["session"]  # proxmoxer's requests.Session (no public accessor)
     session.mount("https://", Pinned())
-    warnings.filterwarnings("ignore", category=InsecureRequestWarning)
 
 
 def _root_reason(exc: BaseException) -> str:

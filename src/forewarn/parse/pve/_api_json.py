@@ -44,7 +44,7 @@ def json_rows(text: str) -> tuple[list[tuple[int, dict[str, Any]]] | None, list[
     ([(3, {'a': 1}), (4, {'a': 2})], [])
     >>> json_rows('{"data": [{"a": 1}]}')
     ([(1, {'a': 1})], [])
-    >>> json_rows('[kate@pve:~]$ pvesh get /x --output-format json\n[{"a": 1}]')
+    >>> json_rows('[kate@pve:~]$ pvesh get /x --output-format json\\n[{"a": 1}]')
     ([(2, {'a': 1})], [])
     >>> json_rows('no json here')[1][0].reason
     'no JSON array or object found'
