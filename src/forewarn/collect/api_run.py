@@ -23,7 +23,8 @@ from forewarn.model.evidence import EvidenceRecord
 
 CLUSTER_WIDE = (("pve.api_cluster_status", "/cluster/status"), ("pve.api_cluster_resources", "/cluster/resources"),
                 ("pve.api_ha_status", "/cluster/ha/status/current"), ("pve.api_storage_config", "/storage"),
-                ("pve.api_corosync_nodes", "/cluster/config/nodes"))
+                ("pve.api_corosync_nodes", "/cluster/config/nodes"),
+                ("pve.api_corosync_totem", "/cluster/config/totem"))
 _SAFE = re.compile(r"[^A-Za-z0-9._@-]")
 
 
@@ -70,6 +71,7 @@ class _Api:
                                                               started=resources.started, ended=resources.ended),
                         data=rows)
         self.record(out, "pve.api_version", c.get(f"/nodes/{node}/version"))
+        self.record(out, "pve.api_apt_versions", c.get(f"/nodes/{node}/apt/versions"))
         self.record(out, "pve.api_replication_status", c.get(f"/nodes/{node}/replication"))
         tasks = c.get(f"/nodes/{node}/tasks", errors=1, limit=MAX_FAILED_TASKS)
         self.record(out, "pve.api_tasks_failed", tasks)
@@ -96,7 +98,7 @@ def collect_api(client: ApiClient, where: str, *, out_dir: Path | None = None,
     started = _now()
     first = client.get("/cluster/status")
     specs = [s for s, _ in CLUSTER_WIDE] + ["pve.api_node_status", "pve.api_storage_status", "pve.api_version",
-                                            "pve.api_replication_status", "pve.api_tasks_failed",
+                                            "pve.api_apt_versions", "pve.api_replication_status", "pve.api_tasks_failed",
                                             "pve.api_task_log", "pve.api_guest_config"]
     kw: dict[str, Any] = dict(out_dir=out_dir, budget=0.0, jobs=1, label=f"api: {where}", mode="api", specs=specs)
     if first.error is not None:

@@ -110,3 +110,7 @@ spec("pve.api_guest_config", "api", "GET /nodes/{node}/qemu|lxc/{vmid}/config",
      "guest configuration (API)", live=False, multi=True)
 spec("pve.api_corosync_nodes", "api", "GET /cluster/config/nodes",
      "corosync nodelist (API; needs Sys.Audit on /)", live=False)
+spec("pve.api_corosync_totem", "api", "GET /cluster/config/totem",
+     "corosync totem settings (API; needs Sys.Audit on /)", live=False)
+spec("pve.api_apt_versions", "api", "GET /nodes/{node}/apt/versions",
+     "package versions of this node, as `pveversion -v` lists them (API)", live=False)

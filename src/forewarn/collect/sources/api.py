@@ -11,9 +11,9 @@ self-signed certificates, `--fingerprint` pins the certificate itself (SHA-256, 
 `pvenode cert info` show it): any other certificate is refused before the token is sent.
 
 What is read: from the node answering (cluster-wide): cluster status and resources, HA status,
-storage config, the corosync nodelist when the token may read it; from each node the cluster
-reports online: its storage rows, status, version, replication jobs, recent failed tasks and
-their logs, and its guests' configs. A node the cluster reports offline, or that stops
+storage config, corosync's nodelist and totem when the token may read them; from each node the
+cluster reports online: its storage rows, status, version and package versions, replication
+jobs, recent failed tasks and their logs, and its guests' configs. A node the cluster reports offline, or that stops
 answering, is recorded as not collected (FW908) and the rest goes on; a request refused (403,
 a path older releases lack) is that artifact's error, which the report shows as "could not check".
 The token's secret never reaches a file, a message or an error: every text that leaves this
