@@ -146,7 +146,7 @@ class ApiClient:
 
     def __init__(self, target: ApiTarget, token: ApiToken, *, fingerprint: str | None = None,
                  ca_file: str | None = None, timeout: float = TIMEOUT) -> None:
-        from proxmoxer import ProxmoxAPI
+        from proxmoxer import ProxmoxAPI  # type: ignore[import-untyped]
 
         self._secret = token.secret
         verify: bool | str = ca_file if ca_file else True
@@ -161,7 +161,7 @@ class ApiClient:
         return text.replace(self._secret, "<token>") if self._secret else text
 
     def get(self, path: str, **params: Any) -> Answer:
-        from proxmoxer.core import AuthenticationError, ResourceException
+        from proxmoxer.core import AuthenticationError, ResourceException  # type: ignore[import-untyped]
         from requests import exceptions as rex
 
         ans = Answer(path)
