@@ -35,8 +35,8 @@ out.write(json.dumps(sorted(sys.modules)))
 """
 
 SSH_STACK = ("asyncssh", "forewarn.collect.sources.ssh", "forewarn.collect.cluster")
-COLLECTOR = ("forewarn.collect.run", "forewarn.collect.plan", "forewarn.collect.sources.local",
-             "forewarn.collect.readonly", *SSH_STACK)
+COLLECTOR = ("forewarn.collect.run", "forewarn.collect.node_run", "forewarn.collect.plan",
+             "forewarn.collect.sources.local", "forewarn.collect.readonly", *SSH_STACK)
 PLOTLY = ("plotly",)
 
 

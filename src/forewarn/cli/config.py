@@ -135,7 +135,7 @@ def _check(path: Path, key: str) -> None:
 
 def apply(ctx: click.Context) -> None:
     """Give the command about to run its defaults from the config file (the group's callback)."""
-    from forewarn.cli.output import Fail
+    from forewarn.cli.fail import Fail
 
     try:
         found = find()
@@ -156,7 +156,7 @@ def from_config(param: str) -> bool:
 def show_config() -> None:
     """Show which config file is read (forewarn.toml, pyproject.toml's [tool.forewarn]) and the
     defaults it gives each command."""
-    from forewarn.cli.output import Fail
+    from forewarn.cli.fail import Fail
 
     try:
         found = find()

@@ -18,6 +18,7 @@ import functools
 import click
 
 from forewarn.cli.bounds import max_size_option
+from forewarn.cli.fail import Fail as Fail  # re-exported: the commands import it from here
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # model.findings.Severity, without importing it
 FORMATS = ("text", "json", "markdown")
@@ -29,15 +30,6 @@ BY_EXTENSION = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".h
                 ".txt": "text", ".log": "text", ".sarif": "sarif", ".sarif.json": "sarif", ".xml": "junit",
                 ".junit.xml": "junit", ".prom": "prometheus"}
 STARTED = "forewarn.started"  # click context meta: when the command began (Unix time)
-
-
-class Fail(click.ClickException):
-    """A problem with what the user gave: `forewarn: MESSAGE` on stderr, exit code 2."""
-
-    exit_code = 2
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"forewarn: {self.format_message()}", err=True)
 
 
 class Output:

@@ -26,7 +26,7 @@ from forewarn.model.bounded import LIMITS, human, open_regular
 from forewarn.model.evidence import EvidenceRecord
 from forewarn.model.findings import Finding
 from forewarn.model.internal import internal_finding
-from forewarn.specs import identify_by_path
+from forewarn.specs import identify_by_path, identify_text
 
 __all__ = ["MANIFEST", "Bundle", "BundleError", "build_manifest", "load_bundle", "looks_like_tarball", "pack",
            "sha256_stream", "write_manifest"]
@@ -230,7 +230,6 @@ def _check_sum(bundle: Bundle, tree: Tree, rel: str, rec: EvidenceRecord) -> Non
 
 def _from_tree(p: Path, tree: Tree, files: list[str]) -> Bundle:
     """A folder of node folders (`pve1/etc/pve/storage.cfg`, `pve3/syslog.txt`) without manifest."""
-    from forewarn.collect.loose import identify_text
 
     bundle = Bundle(source=str(p), records=[], _tar=tree.tar)
     bundle.notes.append(f"{p}: no manifest.json: files were identified by their path and content")
@@ -271,7 +270,6 @@ def _report_unused(bundle: Bundle) -> None:
 # -- writing ----------------------------------------------------------------------------------
 def build_manifest(root: Path, *, created: datetime | None = None) -> dict[str, Any]:
     """Identify every file under `root` (node folders) and describe it in a manifest."""
-    from forewarn.collect.loose import identify_text
 
     artifacts = []
     for full in walk_files(root):

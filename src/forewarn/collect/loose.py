@@ -21,30 +21,13 @@ from typing import IO
 
 from forewarn.collect.bundle import Bundle, BundleError
 from forewarn.model.bounded import open_regular
-from forewarn.model.evidence import GZIP_MAGIC, EvidenceRecord, gunzip_head, looks_binary
+from forewarn.model.evidence import GZIP_MAGIC, EvidenceRecord, gunzip_head
 from forewarn.model.internal import internal_finding
-from forewarn.specs import Spec, get, sniff_content
+from forewarn.specs import get, identify_text
 
 HEAD = 65536
 SNIFF = 8192
 STDIN_LIMIT = 256 * 1024 * 1024
-
-
-def identify_text(name: str, head: bytes) -> tuple[Spec | None, str]:
-    """What a file is, from its name and first bytes (a gzip-compressed file, such as a rotated
-    `syslog.2.gz`, by what it decompresses to: EvidenceRecord reads it decompressed)."""
-    if head.startswith(GZIP_MAGIC):
-        head = gunzip_head(head)
-        name = name[:-3] if name.endswith(".gz") else name
-    if not head.strip():
-        return None, "empty"
-    if looks_binary(head[:8192]):
-        return None, "binary"
-    scored = sniff_content(name, head.decode("utf-8", errors="replace"))
-    if not scored:
-        return get("log.text"), "elimination (no sniffer knows it: read line by line as text)"
-    score, spec, why = scored[0]
-    return spec, why
 
 
 # What pmxcfs keeps under /etc/pve/nodes/NODE/: such a path names its node even in a copy of

@@ -12,47 +12,20 @@ import traceback
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, TypeVar, overload
 
+from forewarn.facts.fact import Fact as Fact  # re-exported: rules import Fact from here
 from forewarn.model.evidence import EvidenceRecord
 from forewarn.model.keys import Key, UndeclaredRead, forms, spec_of
-from forewarn.model.findings import EvidenceRef, Finding
-from forewarn.model.problems import Parsed, ParseProblem
-from forewarn.parse import get_parser
+from forewarn.model.findings import Finding
+from forewarn.model.problems import Parsed
+from forewarn.parse._registry import get_parser
 from forewarn.model.internal import internal_finding
 
-_EXCERPT_MAX = 12
-_LINE_MAX = 300  # one-line JSON evidence must not paste the whole output into a report
 # Reading an artifact can fail half-way (damaged gzip member, file vanished, I/O error).
 _READ_ERRORS = (OSError, EOFError, zlib.error, tarfile.TarError)
 T = TypeVar("T")
-
-
-@dataclass(slots=True)
-class Fact(Generic[T]):
-    """One parsed artifact: which node, which spec, the record it came from and its value."""
-
-    node: str
-    spec: str
-    record: EvidenceRecord
-    value: T
-    problems: list[ParseProblem] = field(default_factory=list)
-
-    @property
-    def artifact(self) -> str:
-        return self.record.artifact
-
-    def ref(self, lines: Iterable[int] = (), excerpt: Iterable[str] | None = None) -> EvidenceRef:
-        """Evidence reference to some lines of this artifact (the excerpt is read if not given)."""
-        nums = tuple(sorted({n for n in lines if n}))
-        if excerpt is None and nums and self.record.kind != "log":
-            all_lines = self.record.text().splitlines()
-            excerpt = [all_lines[n - 1] for n in nums[:_EXCERPT_MAX] if 0 < n <= len(all_lines)]
-        shown = tuple(ln if len(ln) <= _LINE_MAX else ln[:_LINE_MAX] + "…" for ln in (excerpt or ()))
-        return EvidenceRef(spec=self.spec, node=self.node, artifact=self.artifact, lines=nums,
-                           excerpt=shown[:_EXCERPT_MAX])
 
 
 class Context:
@@ -66,8 +39,8 @@ class Context:
         self._by_spec: dict[str, list[EvidenceRecord]] = defaultdict(list)
         for rec in self.records:
             self._by_spec[rec.spec].append(rec)
-        self._facts: dict[str, list[Fact]] = {}  # one spec's own facts
-        self._merged: dict[str, list[Fact]] = {}  # a key's facts, its alternatives merged in
+        self._facts: dict[str, list[Fact[Any]]] = {}  # one spec's own facts
+        self._merged: dict[str, list[Fact[Any]]] = {}  # a key's facts, its alternatives merged in
         self._internal: list[Finding] = []
         self._unparsed: dict[str, str] = {}  # spec -> why nothing usable came out of it
         self.extra_findings: list[Finding] = []

@@ -209,12 +209,12 @@ def analyse(node: str, evs: list[logs.NodeEvent], full_size: int) -> NodeStory:
             cur.left_failed.update(ids)
             cur.left_at = cur.left_at or last_membership
         elif k == "quorum_members":
-            ids = tuple(_ids(a.get("ids")))
-            st.member_lists.append((e, ids))
-            n = int(a.get("n", len(ids)) or len(ids))
+            members = tuple(_ids(a.get("ids")))
+            st.member_lists.append((e, members))
+            n = int(a.get("n", len(members)) or len(members))
             partial = bool(st.full_size) and n < st.full_size
-            if ep is not None and (ep.min_members is None or len(ids) < len(ep.min_members)):
-                ep.min_members = ids
+            if ep is not None and (ep.min_members is None or len(members) < len(ep.min_members)):
+                ep.min_members = members
             maybe_close(e)
         elif k == "non_primary":
             cur = ep or open_ep(e)

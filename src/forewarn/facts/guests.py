@@ -1,4 +1,5 @@
-"""Guests of the cluster: each config with its vmid, type and owning node taken from its path."""
+"""Guests of the cluster: each config with its vmid, type and owning node taken from its path.
+A rule that calls `guests` or `guest_map` declares GUEST_CONFIG."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from forewarn.parse.pve.guest_config import GuestConfig
+from forewarn.parse.pve.guest_config import GUEST_CONFIG, GuestConfig
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
@@ -21,7 +22,7 @@ class Guest:
     kind: str  # "qemu" | "lxc" | "unknown"
     owner: str | None  # node whose directory holds the config (where the guest lives)
     config: GuestConfig
-    fact: "Fact"
+    fact: "Fact[GuestConfig]"
 
     @property
     def sid(self) -> str:
@@ -37,7 +38,7 @@ def guests(ctx: "Context") -> list[Guest]:
     """Every guest config seen, once per vmid (/etc/pve is shared: the same file from several
     nodes' bundles counts once)."""
     seen: dict[int, Guest] = {}
-    for f in ctx.facts("pve.guest_config"):
+    for f in ctx.facts(GUEST_CONFIG):
         path = f.record.source or f.record.artifact
         m = _PATH.search(path) or _PATH.search(f.record.artifact)
         if m:
@@ -52,3 +53,7 @@ def guests(ctx: "Context") -> list[Guest]:
         if vmid not in seen:
             seen[vmid] = Guest(vmid, kind, owner or (f.node if f.node != "unknown" else None), f.value, f)
     return [seen[k] for k in sorted(seen)]
+
+
+def guest_map(ctx: "Context") -> dict[int, Guest]:
+    return {g.vmid: g for g in guests(ctx)}

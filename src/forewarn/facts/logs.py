@@ -18,18 +18,22 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from forewarn.model.findings import EvidenceRef
 from forewarn.model.internal import internal_finding
-from forewarn.parse.logs.syslog import LogEvent, LogEvents
+from forewarn.model.keys import Key
+from forewarn.parse.k8s.container_log import CONTAINER_LOG
+from forewarn.parse.logs.syslog import COROSYNC, LOG_TEXT, SYSLOG, LogEvent, LogEvents
+from forewarn.parse.pve.task_log import TASK_LOG
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact
 
 # Every spec whose parser gives `LogEvents`: system logs, corosync's own log, PVE task logs,
 # container logs (docker/CRI/klog) and any other text (log.text) all feed one event stream.
-LOG_SPECS = ("log.syslog", "log.corosync", "pve.task_log", "k8s.container_log", "log.text")
+LOG_SPECS: tuple[Key[LogEvents], ...] = (SYSLOG, COROSYNC, TASK_LOG, CONTAINER_LOG, LOG_TEXT)
+_LOG_ORDER = [k.spec for k in LOG_SPECS]
 # Lines of several writers can be logged a second or two out of order; a larger step back is
 # pieces of a log in the wrong order, or a clock set back (NTP step, daylight saving time).
 BACKWARDS_SECONDS = 60
@@ -41,7 +45,7 @@ class NodeEvent:
     node: str
     ts: datetime | None
     ev: LogEvent
-    fact: "Fact"
+    fact: "Fact[Any]"
 
     @property
     def kind(self) -> str:
@@ -68,8 +72,8 @@ def fix_year(ts: datetime | None, year_known: bool, now: datetime) -> datetime |
     return fixed
 
 
-def log_facts(ctx: "Context", node: str | None = None) -> list["Fact"]:
-    out: list[Fact] = []
+def log_facts(ctx: "Context", node: str | None = None) -> list["Fact[LogEvents]"]:
+    out: list[Fact[LogEvents]] = []
     for spec in LOG_SPECS:
         out.extend(f for f in ctx.facts(spec) if node is None or f.node == node)
     return out
@@ -102,17 +106,17 @@ def events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | Non
     return evs
 
 
-def _rotation_key(f: "Fact") -> tuple[int, str, str, int, str]:
+def _rotation_key(f: "Fact[Any]") -> tuple[int, str, str, int, str]:
     """Rotated pieces of one log oldest first: `syslog.2.gz`, `syslog.1`, `syslog`
     (`syslog-20240101`, `syslog`); other files keep the order they came in."""
     name = PurePosixPath(f.artifact).name
     m = _ROTATED.match(name)
     base = m.group("base") if m else name
     if m and m.group("n"):
-        return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, -int(m.group("n")), "")
+        return (_LOG_ORDER.index(f.spec) if f.spec in _LOG_ORDER else 99, f.node, base, -int(m.group("n")), "")
     if m and m.group("date"):
-        return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, -1, m.group("date"))
-    return (LOG_SPECS.index(f.spec) if f.spec in LOG_SPECS else 99, f.node, base, 0, "")
+        return (_LOG_ORDER.index(f.spec) if f.spec in _LOG_ORDER else 99, f.node, base, -1, m.group("date"))
+    return (_LOG_ORDER.index(f.spec) if f.spec in _LOG_ORDER else 99, f.node, base, 0, "")
 
 
 def _in_time_order(pieces: list[list[NodeEvent]]) -> list[NodeEvent]:
@@ -133,7 +137,7 @@ def _in_time_order(pieces: list[list[NodeEvent]]) -> list[NodeEvent]:
     return [x[3] for x in keyed] + untimed
 
 
-def _note_backwards(ctx: "Context", f: "Fact", evs: list[NodeEvent]) -> None:
+def _note_backwards(ctx: "Context", f: "Fact[Any]", evs: list[NodeEvent]) -> None:
     """Say once per file when its times go back by more than BACKWARDS_SECONDS."""
     seen: set[int] = ctx.options.setdefault("_backwards_seen", set())
     if id(f) in seen:
@@ -178,7 +182,7 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
     files read line by line as text, as a log is (a known error line is known whatever file
     holds it: `zpool status`, `ceph -s`, `mdadm --detail`, `docker info`). Their own parsers and
     rules still read them; these events only feed the findings that signatures carry."""
-    from forewarn.facts.context import Fact
+    from forewarn.facts.fact import Fact
     from forewarn.model.evidence import looks_binary
     from forewarn.parse.logs.syslog import parse_text
 
@@ -186,7 +190,7 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
     if "all" not in cache:
         evs: list[NodeEvent] = []
         for rec in ctx.records:
-            if rec.spec in LOG_SPECS or rec.data is None and rec.opener is None:
+            if rec.spec in _LOG_ORDER or rec.data is None and rec.opener is None:
                 continue
             if rec.size is not None and rec.size > TEXT_SCAN_BYTES:
                 continue

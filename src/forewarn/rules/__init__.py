@@ -6,7 +6,9 @@ Importing this package imports every rule module below it (no registry to edit).
 import importlib
 import pkgutil
 
-from forewarn.rules._engine import RULES, Hit, Rule, note, rule, step  # noqa: F401
+from forewarn.rules._engine import RULES, Hit, Rule, note, rule, step
+
+__all__ = ["RULES", "Hit", "Rule", "note", "rule", "step"]
 
 
 def _load_all() -> None:

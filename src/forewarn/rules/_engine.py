@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from forewarn.model.codes import CODE as _CODE, FAMILIES, family_of
 from forewarn.model.keys import Key, forms, needs_text, spec_of
+from forewarn.model.outcomes import CouldNotCheck as CouldNotCheck, NotApplicable as NotApplicable  # re-exported
 from forewarn.model.findings import EvidenceRef, Finding, FixStep, Severity, Status, When
 from forewarn.model.internal import INTERNAL, internal_finding  # noqa: F401  (re-exported)
 from forewarn.catalogue import meta_beside
@@ -26,14 +27,6 @@ if TYPE_CHECKING:
     from forewarn.facts.context import Context
 
 DOC_SECTIONS = ("What it does", "Why it matters", "How to fix")
-
-
-class NotApplicable(Exception):
-    """Raised by a rule when what it checks does not exist here (no HA, no ZFS, ...)."""
-
-
-class CouldNotCheck(Exception):
-    """Raised by a rule when its evidence is there but does not let it decide."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ nothing here runs a command or opens a file.
 """
 
 from forewarn.specs._base import SPECS, Spec, all_specs, get, identify_by_path, sniff_content  # noqa: F401
+from forewarn.specs._identify import identify_text  # noqa: F401
 
 import importlib
 import pkgutil

@@ -127,7 +127,8 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     for ln in lane_names:
         evs = [t for t in events if t.node == ln]
         facts = {id(e.fact): e.fact for e in placed[ln]}
-        starts, ends = [], []
+        starts: list[datetime] = []
+        ends: list[datetime] = []
         for f in facts.values():
             for attr, acc in (("first_ts", starts), ("last_ts", ends)):
                 v = getattr(f.value, attr, None)
@@ -141,8 +142,8 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
             exact = has_zone(ref_ev)
 
             def fix(v: datetime) -> datetime | None:
-                v = logs.fix_year(v, v.year != 2000, ctx.now)  # the same year rule as the events
-                p = place_time(v, exact, zone, display)
+                y = logs.fix_year(v, v.year != 2000, ctx.now)  # the same year rule as the events
+                p = place_time(y, exact, zone, display)
                 return p - timedelta(seconds=off) if p is not None else None
 
             start = min([t for t in (fix(v) for v in starts) if t] + [t.ts for t in evs if t.ts], default=None)
@@ -174,14 +175,14 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     boots: list[BootMark] = []
     misses: list[fencing.NearMiss] = []
     for ln, res in fence_res.items():
-        for f in res.fences:
-            tr = [tev(e) for e in f.trigger]
+        for fence in res.fences:
+            tr = [tev(e) for e in fence.trigger]
             fences.append(FenceMark(
-                ln, f,
+                ln, fence,
                 next((t for t in tr if t and t.kind in fencing.LOST_QUORUM), None),
                 next((t for t in tr if t and fencing.lock_lost(t.ne)), None),
                 next((t for t in tr if t and t.kind in fencing.WATCHDOG_FIRED), None),
-                tev(f.boot)))
+                tev(fence.boot)))
         for b in res.boots:
             t = tev(b.event)
             if t is not None:
@@ -190,10 +191,10 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
 
     # 7. states
     intervals: list[Interval] = []
-    for lane in lanes:
-        intervals.extend(node_states(lane, [t for t in events if t.node == lane.name], full,
-                                 [c for c in crashes if c.node == lane.name],
-                                 [f for f in fences if f.node == lane.name]))
+    for row in lanes:
+        intervals.extend(node_states(row, [t for t in events if t.node == row.name], full,
+                                     [c for c in crashes if c.node == row.name],
+                                     [fm for fm in fences if fm.node == row.name]))
 
     tl = Timeline(lanes, events, intervals, [], skews, fences, misses, boots, crashes, names,
                   zone_name(display), zone_note, bool(timed_lanes), corrected, notes, full, display,

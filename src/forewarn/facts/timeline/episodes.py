@@ -35,7 +35,7 @@ def find_episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Name
         still = any(ep.end is None for ep in group)
         spans.append((w0, w1, still))
     timed_evs = [t for t in tl.events if t.ts is not None]  # in time order
-    times = [t.ts for t in timed_evs]
+    times = [t.ts for t in timed_evs if t.ts is not None]  # the same length: timed_evs all have a time
     for i, (w0, w1, still) in enumerate(spans):
         nxt = spans[i + 1][0] if i + 1 < len(spans) else None
         lo, hi = bisect_left(times, w0), bisect_right(times, w1)
@@ -55,28 +55,37 @@ def find_episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Name
             eps.append(_new_episode(core, after, w0, w1, True, still, corosync=True))
     # everything else that matters: bursts of the remaining events
     rest = [t for t in timed_evs if t.episode is None]
-    for group in _bursts(rest, lambda a, b: (b.ts - a.ts).total_seconds() <= BURST_GAP_SECONDS):  # type: ignore[operator]
-        if any(t.kind not in QUIET for t in group):
-            eps.append(_new_episode(group, [], group[0].ts, group[-1].ts, True, False))
+    for burst in _bursts(rest, lambda a, b: (b.ts - a.ts).total_seconds() <= BURST_GAP_SECONDS):
+        if any(t.kind not in QUIET for t in burst):
+            eps.append(_new_episode(burst, [], burst[0].ts, burst[-1].ts, True, False))
     # logs without times: the node's own episodes, by line
     for ln in [x.name for x in tl.lanes if not x.timed]:
         st = stories.get(ln)
         lane_evs = [t for t in tl.events if t.node == ln]
-        pos = {t.line: t for t in lane_evs}
+        # by line, so each episode takes its slice instead of scanning the lane (a long log has
+        # thousands of episodes: a scan per episode was quadratic)
+        by_line = sorted(range(len(lane_evs)), key=lambda i: lane_evs[i].line)
+        lines = [lane_evs[i].line for i in by_line]
         node_eps = st.episodes if st is not None else []
+
+        def between(first: int, last: int | None, *, after_first: bool) -> list[TEvent]:
+            a = bisect_right(lines, first) if after_first else bisect_left(lines, first)
+            b = len(lines) if last is None else bisect_right(lines, last)
+            return [lane_evs[i] for i in sorted(by_line[a:b]) if lane_evs[i].episode is None]
+
         for j, nep in enumerate(node_eps):
             lo = nep.start.ev.line_no
-            hi = nep.end.ev.line_no if nep.end is not None else max(pos, default=lo)
+            hi = nep.end.ev.line_no if nep.end is not None else max(lines, default=lo)
             nlo = node_eps[j + 1].start.ev.line_no if j + 1 < len(node_eps) else None
-            core = [t for t in lane_evs if t.episode is None and lo <= t.line <= hi]
-            after = [t for t in lane_evs if t.episode is None and t.line > hi and (nlo is None or t.line < nlo)
-                     and t.category in CONSEQUENCE]
+            core = between(lo, hi, after_first=False)
+            after = [t for t in between(hi, None if nlo is None else nlo - 1, after_first=True)
+                     if t.category in CONSEQUENCE]
             if core:
                 eps.append(_new_episode(core, after, None, None, False, nep.end is None, corosync=True))
         rest_u = [t for t in lane_evs if t.episode is None]
-        for group in _bursts(rest_u, lambda a, b: b.line - a.line <= BURST_GAP_LINES):
-            if any(t.kind not in QUIET for t in group):
-                eps.append(_new_episode(group, [], None, None, False, False))
+        for burst in _bursts(rest_u, lambda a, b: b.line - a.line <= BURST_GAP_LINES):
+            if any(t.kind not in QUIET for t in burst):
+                eps.append(_new_episode(burst, [], None, None, False, False))
     # number them in time (or line) order
     eps.sort(key=lambda e: (0 if e.timed else 1, e.start or datetime.min,
                             min((t.seq for t in e.events), default=0)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import PurePosixPath
 
 from forewarn.facts import corosync_episodes as ce
@@ -49,7 +50,7 @@ def lanes_events(ctx: Context) -> dict[str, list[logs.NodeEvent]]:
         timed = {k for k, v in by_fact.items() if any(e.ts is not None for e in v)}
         for k, v in by_fact.items():
             if k in timed:
-                last = next(e.ts for e in v if e.ts is not None)
+                last: datetime | None = next(e.ts for e in v if e.ts is not None)
                 fixed = []
                 for e in v:
                     if e.ts is None:

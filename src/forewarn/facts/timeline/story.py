@@ -92,7 +92,7 @@ def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]
     healed: dict[str, Any] | None = None
     by_seq = {t.seq: t for t in core}
     for i, step in enumerate(steps):
-        words: list[str] = []
+        formed: list[str] = []
         said: dict[tuple[Any, ...], list[str]] = {}
         for r in step:
             members = r["members"]
@@ -115,23 +115,23 @@ def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]
         for (who_t, alone, mem, qs, left), rs in said.items():
             ring_s = f"ring {rs[0]}" if len(rs) == 1 else f"rings {join_list(rs)}"
             if alone:
-                words.append(f"{who_t[0]} was alone in {ring_s} ({qs.strip('()')})")
+                formed.append(f"{who_t[0]} was alone in {ring_s} ({qs.strip('()')})")
             else:
-                words.append(f"{join_list(list(who_t))} formed {ring_s}{mem} {qs}{left}")
-        if words:
-            t = by_seq.get(step[0]["seq"])
-            if t is not None:
-                beats.append((t.seq, "\0LATER\0" + " and ".join(words)))
+                formed.append(f"{join_list(list(who_t))} formed {ring_s}{mem} {qs}{left}")
+        if formed:
+            step_t = by_seq.get(step[0]["seq"])
+            if step_t is not None:
+                beats.append((step_t.seq, "\0LATER\0" + " and ".join(formed)))
     told: set[tuple[str, str]] = set()
     for t in ep.lock_losses:
         prog = t.ne.ev.prog or "HA"
         if (t.node, prog) in told:
             continue
         told.add((t.node, prog))
-        who = {"pve-ha-lrm": "HA agent (pve-ha-lrm)", "pve-ha-crm": "HA manager (pve-ha-crm)"}.get(prog, prog)
+        agent = {"pve-ha-lrm": "HA agent (pve-ha-lrm)", "pve-ha-crm": "HA manager (pve-ha-crm)"}.get(prog, prog)
         what = f"lost its lock {t.attrs['lock']}" if t.attrs.get("lock") else \
             f"went {t.attrs.get('from')} => {t.attrs.get('to')}"
-        beats.append((t.seq, f"{at(t)} {t.node}'s {who} {what}"))
+        beats.append((t.seq, f"{at(t)} {t.node}'s {agent} {what}"))
     for f in ep.fences:
         parts = []
         if f.lost_quorum is not None:
@@ -147,8 +147,8 @@ def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]
             parts.append(f"rebooted without a shutdown {at(f.boot)}{gap}")
         else:
             parts.append("its next boot is not in the log")
-        key = (f.boot or f.watchdog or f.first)
-        beats.append((key.seq if key is not None else 0, f"{f.node} was FENCED: " + ", ".join(parts)))
+        mark = (f.boot or f.watchdog or f.first)
+        beats.append((mark.seq if mark is not None else 0, f"{f.node} was FENCED: " + ", ".join(parts)))
     for b in ep.boots:
         if b.how != "fence":
             how = {"clean": "after a clean shutdown", "unclean": "with no shutdown before it (crash, power loss "
@@ -158,20 +158,20 @@ def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]
         if t.category in ("host", "k8s", "openstack") and t.kind != "nfs_ok":
             beats.append((t.seq, f"{at(t)} {t.node}: {t.summary}"))
     if healed is not None:
-        t = by_seq.get(healed["seq"])
-        beats.append((healed["seq"], f"whole again {at(t)} (ring {healed['ring']}, all {full} nodes)"))
+        whole_t = by_seq.get(healed["seq"])
+        beats.append((healed["seq"], f"whole again {at(whole_t)} (ring {healed['ring']}, all {full} nodes)"))
     elif ep.open:
         beats.append((10 ** 12, "not healed by the end of the logs"))
     beats.sort(key=lambda b: b[0])
     out: list[str] = []
     prev: TEvent | None = None
     for seq, w in beats:
-        t = tl.events[seq] if 0 <= seq < len(tl.events) else None
+        beat_t = tl.events[seq] if 0 <= seq < len(tl.events) else None
         if w.startswith("\0LATER\0"):  # told relative to the step before it
-            w = (later(prev, t) if t is not None else "then") + " " + w[len("\0LATER\0"):]
+            w = (later(prev, beat_t) if beat_t is not None else "then") + " " + w[len("\0LATER\0"):]
         if w not in out:
             out.append(w)
-        prev = t or prev
+        prev = beat_t or prev
     text = "; ".join(out)
     return text[:1].upper() + text[1:] + "." if text else ""
 

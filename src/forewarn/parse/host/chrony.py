@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -75,6 +76,9 @@ class ChronySources:
     @property
     def all_unreachable(self) -> bool:
         return bool(self.sources) and not any(s.reachable for s in self.sources)
+
+
+CHRONY_SOURCES = Key("host.chrony_sources", ChronySources)
 
 
 @parser("host.chrony_sources")
@@ -144,6 +148,9 @@ class ChronyTracking:
 _KEYS = {"reference id": "reference_id", "stratum": "stratum", "ref time (utc)": "ref_time",
          "system time": "system_time", "last offset": "last_offset", "rms offset": "rms_offset",
          "leap status": "leap_status"}
+
+
+CHRONY_TRACKING = Key("host.chrony_tracking", ChronyTracking)
 
 
 @parser("host.chrony_tracking")

@@ -12,6 +12,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -50,6 +51,9 @@ class KernelCmdline:
             return None
         v = (self.params["systemd.unified_cgroup_hierarchy"] or "1").strip('"').lower()
         return v not in _FALSE
+
+
+CMDLINE = Key("host.cmdline", KernelCmdline)
 
 
 @parser("host.cmdline")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -53,6 +54,9 @@ class Dpkg:
         """The installed version of a package, None when it is not installed."""
         p = self.packages.get(name)
         return p.version if p is not None and p.installed else None
+
+
+DPKG = Key("host.dpkg", Dpkg)
 
 
 @parser("host.dpkg")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -29,6 +30,9 @@ class Hostname:
     @property
     def has_upper(self) -> bool:
         return self.name != self.name.lower()
+
+
+HOSTNAME = Key("host.hostname", Hostname)
 
 
 @parser("host.hostname")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -78,6 +79,9 @@ def _is_ip(token: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+HOSTS = Key("host.hosts", HostsFile)
 
 
 @parser("host.hosts")

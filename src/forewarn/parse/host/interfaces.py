@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.host.link_commands import LinkCommand, link_commands
@@ -203,6 +204,9 @@ def _close(stanza: Stanza | None) -> None:
         expanded.append(Command(c.phase, c.text, text, c.line))
         stanza.links.extend(link_commands(text, c.text, c.line))
     stanza.commands[:] = expanded
+
+
+INTERFACES = Key("host.interfaces", Interfaces)
 
 
 @parser("host.interfaces")

@@ -5,6 +5,10 @@
      {"ifindex":3,"ifname":"vmbr0",...,"addr_info":[{"family":"inet","local":"10.77.0.11",
       "prefixlen":24,"scope":"global","label":"vmbr0",...}]}]
 
+`ip addr` text (`ip a`, often pasted in place of the JSON) is read too: a header line per interface
+(`4: tunl0@NONE: <NOARP,UP,LOWER_UP> mtu 1440 qdisc noqueue state UNKNOWN`) and its `inet`/`inet6`
+lines, indented or not.
+
 `ip -j addr` does not say which interfaces are bridges; an interface that is another's `master`
 is one, and so is one that `ip -j -d addr` reports with `linkinfo.info_kind: bridge`.
 """
@@ -13,8 +17,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -42,6 +48,7 @@ class Interface:
     flags: tuple[str, ...]
     kind: str | None  # linkinfo.info_kind with `ip -d`: bridge, bond, vlan, veth, ...
     addrs: tuple[IfAddr, ...]
+    line: int = 0  # the header line of `ip addr` text (JSON: 0, the whole output is cited)
 
 
 @dataclass(slots=True)
@@ -64,6 +71,35 @@ class IpAddr:
                                            or (iface.kind is None and name.startswith("vmbr"))))
 
 
+_TEXT_HEADER = re.compile(r"^\s*(?P<index>\d+):\s+(?P<name>[^\s:@]+)(?:@\S+)?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
+_TEXT_ADDR = re.compile(r"^\s*(?P<family>inet6?)\s+(?P<address>[0-9A-Fa-f.:]+)(?:/(?P<plen>\d+))?\s")
+_TEXT_WORD = re.compile(r"\b(?P<key>master|state)\s+(?P<value>\S+)")
+
+
+def _parse_text(text: str) -> IpAddr | None:
+    """`ip addr` text: None when no line looks like an interface header."""
+    heads: list[tuple[int, re.Match[str], list[IfAddr]]] = []
+    for no, line in enumerate(text.splitlines(), 1):
+        m = _TEXT_HEADER.match(line)
+        if m:
+            heads.append((no, m, []))
+            continue
+        a = _TEXT_ADDR.match(line + " ")
+        if a and heads:
+            plen = a.group("plen")
+            heads[-1][2].append(IfAddr(a.group("family"), a.group("address"), int(plen) if plen else None))
+    out = IpAddr()
+    for no, m, addrs in heads:
+        words = {w.group("key"): w.group("value") for w in _TEXT_WORD.finditer(m.group("rest"))}
+        out.interfaces.append(Interface(m.group("name"), int(m.group("index")), words.get("master"),
+                                        words.get("state"), tuple(f for f in m.group("flags").split(",") if f),
+                                        None, tuple(addrs), no))
+    return out if out.interfaces else None
+
+
+IP_ADDR = Key("host.ip_addr", IpAddr)
+
+
 @parser("host.ip_addr")
 def parse_ip_addr(text: str) -> Parsed[IpAddr]:
     """Parse `ip -j addr` (or `ip -j -d addr`).
@@ -74,8 +110,20 @@ def parse_ip_addr(text: str) -> Parsed[IpAddr]:
     >>> v = r.value
     >>> (v.with_address("10.77.0.11").name, v.is_bridge("vmbr0"), v.ports_of("vmbr0"))
     ('vmbr0', True, ['eth0'])
+
+    `ip addr` text as pasted (projectcalico/node issue 12, indentation lost):
+
+    >>> t = parse_ip_addr("[root@10-110-25-205 ~]# ip a\\n"
+    ...     "4: tunl0@NONE: <NOARP,UP,LOWER_UP> mtu 1440 qdisc noqueue state UNKNOWN\\n"
+    ...     "link/ipip 0.0.0.0 brd 0.0.0.0\\n"
+    ...     "inet 10.253.252.128/32 scope global tunl0\\n").value
+    >>> i = t.get("tunl0"); (i.flags, i.operstate, i.addrs[0].address, i.addrs[0].prefixlen)
+    (('NOARP', 'UP', 'LOWER_UP'), 'UNKNOWN', '10.253.252.128', 32)
     """
     problems: list[ParseProblem] = []
+    as_text = _parse_text(text)
+    if as_text is not None:
+        return Parsed(as_text, [])
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:

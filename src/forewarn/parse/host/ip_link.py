@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -48,13 +49,7 @@ class Link:
     remote: str | None  # vxlan/gre remote, or the vxlan multicast group
     bond_mode: str | None
     line: int  # line of the text where this device's object starts
-    span: tuple[int, int] = (0, 0)  # character offsets of the object in the text
-
-    def excerpt(self, text: str, limit: int = 240) -> str:
-        """The start of this device's JSON object as printed (for evidence)."""
-        raw = text[self.span[0]:self.span[1]]
-        raw = " ".join(raw.split()) if "\n" in raw else raw
-        return raw if len(raw) <= limit else raw[:limit] + " …"
+    shown: str = ""  # the start of this device's JSON object as printed, on one line (for evidence)
 
 
 @dataclass(slots=True)
@@ -79,7 +74,12 @@ def _str(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
 
-def _link(item: dict[str, Any], line: int, span: tuple[int, int]) -> Link:
+def _shown(raw: str, limit: int = 240) -> str:
+    raw = " ".join(raw.split()) if "\n" in raw else raw
+    return raw if len(raw) <= limit else raw[:limit] + " …"
+
+
+def _link(item: dict[str, Any], line: int, raw: str) -> Link:
     info = item.get("linkinfo") if isinstance(item.get("linkinfo"), dict) else {}
     data = info.get("info_data") if isinstance(info.get("info_data"), dict) else {}
     flags = item.get("flags")
@@ -103,8 +103,11 @@ def _link(item: dict[str, Any], line: int, span: tuple[int, int]) -> Link:
         remote=remote,
         bond_mode=_str(data.get("mode")) if info.get("info_kind") == "bond" else None,
         line=line,
-        span=span,
+        shown=_shown(raw),
     )
+
+
+IP_LINK = Key("host.ip_link", IpLink)
 
 
 @parser("host.ip_link")
@@ -140,7 +143,7 @@ def parse_ip_link(text: str) -> Parsed[IpLink]:
         if not isinstance(obj, dict) or not isinstance(obj.get("ifname"), str):
             problems.append(ParseProblem("object without an `ifname`", line))
             continue
-        out.links.append(_link(obj, line, (start, end)))
+        out.links.append(_link(obj, line, text[start:end]))
         if "addr_info" in obj and not addr_output:
             addr_output = True
             if "linkinfo" not in obj:

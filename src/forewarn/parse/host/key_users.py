@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -49,6 +50,9 @@ class KeyUsers:
 
     def get(self, uid: int) -> KeyUser | None:
         return next((u for u in self.users if u.uid == uid), None)
+
+
+KEY_USERS = Key("host.key_users", KeyUsers)
 
 
 @parser("host.key_users")

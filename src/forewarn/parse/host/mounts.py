@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -74,6 +75,9 @@ class Mounts:
         return [m for m in self.entries if m.is_network]
 
 
+MOUNTS = Key("host.mounts", Mounts)
+
+
 @parser("host.mounts")
 def parse_mounts(text: str) -> Parsed[Mounts]:
     """Parse `/proc/mounts` (or pasted `mount` output).
@@ -134,6 +138,9 @@ class StatMounts:
 _STAT_ERR = re.compile(r"^stat: (?:cannot (?:read file system information for|statfs) )?"
                        r"['‘\"]?(?P<path>/[^'’\"]*?)['’\"]?: (?P<msg>.*)$")
 _STAT_OK = re.compile(r"^(?P<type>[\w.\-/]+)\s+(?P<path>/.*)$")
+
+
+STAT_MOUNTS = Key("host.stat_mounts", StatMounts)
 
 
 @parser("host.stat_mounts")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -42,6 +43,7 @@ class ResolvConf:
     lines: dict[str, int] = field(default_factory=dict)  # keyword -> line of its last use
     generator: str | None = None  # "NetworkManager", "systemd-resolved", "resolvconf", "dhclient", ...
     generator_line: int = 0
+    empty: bool = True  # the file has nothing but blank space
 
     @property
     def used(self) -> list[Nameserver]:
@@ -71,6 +73,9 @@ def _valid(address: str) -> bool:
         return False
 
 
+RESOLV_CONF = Key("host.resolv_conf", ResolvConf)
+
+
 @parser("host.resolv_conf")
 def parse_resolv_conf(text: str) -> Parsed[ResolvConf]:
     """Parse `/etc/resolv.conf` (or `cat /etc/resolv.conf`, `grep nameserver /etc/resolv.conf`).
@@ -82,6 +87,8 @@ def parse_resolv_conf(text: str) -> Parsed[ResolvConf]:
     (['100.64.11.3', '114.114.114.114', '119.29.29.29'], [('1.2.4.8', 5)], 'NetworkManager', [])
     >>> parse_resolv_conf("").value.nameservers   # an empty file is a real state: no nameserver
     []
+    >>> parse_resolv_conf("").value.empty, v.empty
+    (True, False)
     """
     out = ResolvConf()
     problems: list[ParseProblem] = []
@@ -91,6 +98,7 @@ def parse_resolv_conf(text: str) -> Parsed[ResolvConf]:
         line = raw.strip()
         if not line:
             continue
+        out.empty = False
         if line[0] in "#;":
             if out.generator is None:
                 for marker, name in _GENERATORS:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -62,6 +63,9 @@ def _shadow_state(pw: str) -> str:
     if pw[0] in "!*":
         return "locked"
     return "set"
+
+
+ROOT_PASSWORD_STATE = Key("host.root_password_state", PasswordStates)
 
 
 @parser("host.root_password_state")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -76,6 +77,9 @@ class SshdConfig:
         """Does PermitRootLogin let root log in with a password (`yes`)?"""
         v = self.get("permitrootlogin")
         return None if v is None else v.lower() == "yes"
+
+
+SSHD_CONFIG = Key("host.sshd_config", SshdConfig)
 
 
 @parser("host.sshd_config")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -41,6 +42,10 @@ class Sysctl:
             return int(v) if v is not None else None
         except ValueError:
             return None
+
+
+SYSCTL = Key("host.sysctl", Sysctl)
+SYSCTL_CONF = Key("host.sysctl_conf", Sysctl)
 
 
 @parser("host.sysctl", "host.sysctl_conf")

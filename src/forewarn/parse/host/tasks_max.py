@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -71,6 +72,9 @@ class SystemdTasks:
 
     def get(self, unit: str) -> UnitTasks | None:
         return next((u for u in self.units if u.id == unit), None)
+
+
+SYSTEMD_TASKS = Key("host.systemd_tasks", SystemdTasks)
 
 
 @parser("host.systemd_tasks")

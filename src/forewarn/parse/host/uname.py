@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -33,6 +34,9 @@ class Uname:
         if not m:
             return (0, 0, 0)
         return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
+
+
+UNAME = Key("host.uname", Uname)
 
 
 @parser("host.uname")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -44,6 +45,9 @@ class XfsInfo:
 
 def _int(v: str | None) -> int | None:
     return int(v) if v is not None and v.isdigit() else None
+
+
+XFS_INFO = Key("host.xfs_info", XfsInfo)
 
 
 @parser("host.xfs_info")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._flags import flags_in
@@ -37,6 +38,9 @@ class ApiserverFlags:
     def version(self) -> str | None:
         m = _VERSION.search(self.image or "")
         return m.group("v") if m else None
+
+
+APISERVER_MANIFEST = Key("k8s.apiserver_manifest", ApiserverFlags)
 
 
 @parser("k8s.apiserver_manifest")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._yaml import documents
@@ -125,6 +126,9 @@ def _from_lines(text: str, out: CalicoPools) -> None:
         m = _ENV.search(raw)
         if m and m.group("what") == "IPIP" and "value:" not in raw.split("CALICO_IPV4POOL_IPIP")[0]:
             out.pools.append(Pool(None, _mode(m.group("value")), None, "calico-node-env", no))
+
+
+CALICO_IPPOOL = Key("k8s.calico_ippool", CalicoPools)
 
 
 @parser("k8s.calico_ippool")

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.logs.match import could_match, match
@@ -82,6 +83,9 @@ def _match(text: str) -> tuple[str, dict[str, str]] | None:
 
 
 SAMPLE_LINES = 2000  # time stamps are read from this many non-blank lines; after that, event lines only
+
+
+CONTAINER_LOG = Key("k8s.container_log", LogEvents)
 
 
 @parser("k8s.container_log", stream=True)

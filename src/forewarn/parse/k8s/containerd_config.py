@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -53,6 +54,9 @@ def _scalar(raw: str) -> str | bool | int:
     if raw.isdigit():
         return int(raw)
     return raw.strip('"').strip("'")
+
+
+CONTAINERD_CONFIG = Key("k8s.containerd_config", ContainerdConfig)
 
 
 @parser("k8s.containerd_config")

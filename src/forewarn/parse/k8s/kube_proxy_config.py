@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._yaml import find_kind
@@ -30,6 +31,9 @@ class KubeProxyConfig:
     feature_gates: dict[str, bool] = field(default_factory=dict)
     kind: str | None = None
     lines: dict[str, int] = field(default_factory=dict)
+
+
+KUBE_PROXY_CONFIG = Key("k8s.kube_proxy_config", KubeProxyConfig)
 
 
 @parser("k8s.kube_proxy_config")

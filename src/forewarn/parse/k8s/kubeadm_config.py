@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._yaml import find_kind
@@ -30,6 +31,9 @@ class ClusterConfig:
     @property
     def service_cidrs(self) -> list[str]:
         return [x.strip() for x in (self.service_subnet or "").split(",") if x.strip()]
+
+
+KUBEADM_CONFIG = Key("k8s.kubeadm_config", ClusterConfig)
 
 
 @parser("k8s.kubeadm_config")

@@ -16,6 +16,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._flags import flags_in
@@ -55,6 +56,9 @@ def _env_pairs(value: str) -> list[tuple[str, str]]:
         if sep and re.match(r"^[A-Za-z_]\w*$", k):
             out.append((k, v))
     return out
+
+
+KUBELET_DROPIN = Key("k8s.kubelet_dropin", KubeletDropin)
 
 
 @parser("k8s.kubelet_dropin")

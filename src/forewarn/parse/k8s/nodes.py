@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -40,6 +41,9 @@ class Node:
 @dataclass(slots=True)
 class Nodes:
     nodes: list[Node] = field(default_factory=list)
+
+
+K8S_NODES = Key("k8s.nodes", Nodes)
 
 
 @parser("k8s.nodes")

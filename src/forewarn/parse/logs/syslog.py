@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.logs import engine
@@ -262,6 +263,10 @@ def _tail_ts(last_lines: Iterable[str]) -> datetime | None:
     return _ts_before(last_lines)
 
 
+SYSLOG = Key("log.syslog", LogEvents)
+COROSYNC = Key("log.corosync", LogEvents)
+
+
 @parser("log.syslog", "log.corosync", stream=True)
 def parse_syslog(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[LogEvents]:
     """Parse any system log into typed events, in one pass.
@@ -283,6 +288,9 @@ def parse_syslog(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[
     ('bare', 'knet_link_down', '8', None, 1)
     """
     return _parse(lines, sample, generic=False)
+
+
+LOG_TEXT = Key("log.text", LogEvents)
 
 
 @parser("log.text", stream=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -51,6 +52,9 @@ class BootFiles:
     @property
     def newest_initrd(self) -> BootFile | None:
         return max(self.initrds, key=lambda f: f.mtime, default=None)
+
+
+BOOT_FILES = Key("lvm.boot_files", BootFiles)
 
 
 @parser("lvm.boot_files")

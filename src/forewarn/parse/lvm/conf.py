@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -161,6 +162,10 @@ def _number(word: str) -> int | float | str:
     if re.fullmatch(r"-?\d+\.\d+", word):
         return float(word)
     return word
+
+
+LVM_CONF = Key("lvm.conf", LvmConf)
+INITRAMFS_CONF = Key("lvm.initramfs_conf", LvmConf)
 
 
 @parser("lvm.conf", "lvm.initramfs_conf")

@@ -26,6 +26,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.lvm.lv_attr import LvAttr
@@ -82,6 +83,20 @@ class LogicalVolume:
     @property
     def open(self) -> bool | None:
         return self.attr.open if self.attr else None
+
+    @property
+    def data_percent(self) -> float | None:
+        """Data% of a thin pool (or thin volume, snapshot): None when not reported."""
+        return _percent(self.fields.get("data_percent"))
+
+    @property
+    def metadata_percent(self) -> float | None:
+        """Meta% of a thin pool: None when not reported."""
+        return _percent(self.fields.get("metadata_percent"))
+
+    @property
+    def is_thin_pool(self) -> bool:
+        return self.attr is not None and self.attr.type == "thin pool"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +193,15 @@ def _header_columns(line: str, kind: str) -> list[tuple[int, int, str]] | None:
     if known * 2 < len(merged) + 1 or merged[0][2] not in HEADERS:
         return None
     # unknown header words are kept as they are (lower-cased): only known names are templates
-    return [(s, e, HEADERS[t].format(kind=kind) if t in HEADERS else t.lower()) for s, e, t in merged]
+    cols = [(s, e, HEADERS[t].format(kind=kind) if t in HEADERS else t.lower()) for s, e, t in merged]
+    # `-o+lv_size,data_percent` repeats default columns: the repeat is named `<field>#2`, so the
+    # row still lines up and the first column keeps its name
+    seen: dict[str, int] = {}
+    out = []
+    for s, e, name in cols:
+        seen[name] = seen.get(name, 0) + 1
+        out.append((s, e, name if seen[name] == 1 else f"{name}#{seen[name]}"))
+    return out
 
 
 def _row(line: str, cols: list[tuple[int, int, str]]) -> dict[str, str] | None:
@@ -288,6 +311,12 @@ def _parse_report(text: str, kind: str) -> tuple[str, list[tuple[dict[str, str],
     return ("text" if seen_header else "messages"), rows, messages, problems
 
 
+def _percent(v: str | None) -> float | None:
+    """`97.33` (or `97,33` in a comma locale) -> 97.33; empty or anything else -> None."""
+    m = re.fullmatch(r"\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*", v or "")
+    return float(m.group(1).replace(",", ".")) if m else None
+
+
 def _tags(v: str | None) -> tuple[str, ...]:
     return tuple(t for t in (v or "").split(",") if t)
 
@@ -335,6 +364,9 @@ def _not_report(kind: str) -> ParseProblem:
     return ParseProblem(f"no `{kind}s` report (JSON or table) and no LVM message in it")
 
 
+LVS = Key("lvm.lvs", Lvs)
+
+
 @parser("lvm.lvs")
 def parse_lvs(text: str) -> Parsed[Lvs]:
     """`lvs` (JSON or table): logical volumes with their decoded attributes.
@@ -354,6 +386,9 @@ def parse_lvs(text: str) -> Parsed[Lvs]:
     return Parsed(Lvs(fmt, lvs, messages), problems)
 
 
+VGS = Key("lvm.vgs", Vgs)
+
+
 @parser("lvm.vgs")
 def parse_vgs(text: str) -> Parsed[Vgs]:
     """`vgs` (JSON or table): volume groups.
@@ -369,6 +404,9 @@ def parse_vgs(text: str) -> Parsed[Vgs]:
         return Parsed(None, [_not_report("vg")])
     fmt, rows, messages, problems = got
     return Parsed(Vgs(fmt, [_vg(f, no) for f, no in rows if f.get("vg_name")], messages), problems)
+
+
+PVS = Key("lvm.pvs", Pvs)
 
 
 @parser("lvm.pvs")

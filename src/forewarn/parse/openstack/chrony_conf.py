@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -47,6 +48,9 @@ class ChronyConf:
 
     def get(self, name: str) -> list[ChronyDirective]:
         return [d for d in self.directives if d.name == name]
+
+
+CHRONY_CONF = Key("osk.chrony_conf", ChronyConf)
 
 
 @parser("osk.chrony_conf")

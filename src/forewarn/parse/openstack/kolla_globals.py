@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -90,6 +91,9 @@ def _top_level_lines(node: Any) -> dict[str, int]:
             if isinstance(k, yaml.ScalarNode):
                 out.setdefault(str(k.value), k.start_mark.line + 1)
     return out
+
+
+KOLLA_GLOBALS = Key("osk.kolla_globals", KollaGlobals)
 
 
 @parser("osk.kolla_globals")

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -125,6 +126,9 @@ def classify(msg: str) -> tuple[str, dict[str, object]] | None:
     if _MIGRATION.search(msg):
         return "migration_error", {"detail": msg.strip()[:300]}
     return None
+
+
+NOVA_COMPUTE_LOG = Key("osk.nova_compute_log", NovaComputeLog)
 
 
 @parser("osk.nova_compute_log", stream=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -132,6 +133,12 @@ def read_ini(text: str) -> Parsed[OsloConf]:
     return Parsed(conf, problems)
 
 
+NOVA_CONF = Key("osk.nova_conf", OsloConf)
+NEUTRON_CONF = Key("osk.neutron_conf", OsloConf)
+PLACEMENT_CONF = Key("osk.placement_conf", OsloConf)
+SERVICE_CONF = Key("osk.service_conf", OsloConf)
+
+
 @parser("osk.nova_conf", "osk.neutron_conf", "osk.placement_conf", "osk.service_conf")
 def parse_oslo_conf(text: str) -> Parsed[OsloConf]:
     """An oslo.config file such as `/etc/kolla/nova-compute/nova.conf` (`cat` of the file).
@@ -163,6 +170,9 @@ class LibvirtdConf:
             return int(v, 0) != 0
         except ValueError:
             return None
+
+
+LIBVIRTD_CONF = Key("osk.libvirtd_conf", LibvirtdConf)
 
 
 @parser("osk.libvirtd_conf")

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -77,6 +78,10 @@ def _load(der: bytes, line: int) -> Certificate:
     na = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=timezone.utc)
     return Certificate(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), nb, na,
                        fingerprint(der), sans, format(cert.serial_number, "X"), line)
+
+
+PROXY_CERT = Key("pve.proxy_cert", Certificates)
+PBS_CERT = Key("pve.pbs_cert", Certificates)
 
 
 @parser("pve.proxy_cert", "pve.pbs_cert")

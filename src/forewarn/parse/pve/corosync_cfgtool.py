@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -103,6 +104,9 @@ def _peer(nodeid: int, status: str, no: int, addr: str | None = None, mtu: int |
     connected = "connected" in tokens and "disconnected" not in tokens
     enabled = True if "enabled" in tokens else (False if "disabled" in tokens else None)
     return PeerLink(nodeid, status, connected, enabled, addr, mtu, no)
+
+
+COROSYNC_CFGTOOL = Key("pve.corosync_cfgtool", CfgtoolStatus)
 
 
 @parser("pve.corosync_cfgtool")

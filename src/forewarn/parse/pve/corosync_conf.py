@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse._text import strip_comment, to_int
@@ -100,6 +101,10 @@ def parse_blocks(text: str) -> tuple[Block, list[ParseProblem]]:
     if len(stack) > 1:
         problems.append(ParseProblem(f"{len(stack) - 1} block(s) not closed (truncated file?)"))
     return root, problems
+
+
+COROSYNC_CONF = Key("pve.corosync_conf", CorosyncConf)
+COROSYNC_CONF_LOCAL = Key("pve.corosync_conf_local", CorosyncConf)
 
 
 @parser("pve.corosync_conf", "pve.corosync_conf_local")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -82,6 +83,9 @@ class GuestConfig:
     @property
     def features(self) -> dict[str, str]:
         return property_string(self.options.get("features", ""), first_key="_")
+
+
+GUEST_CONFIG = Key("pve.guest_config", GuestConfig)
 
 
 @parser("pve.guest_config")

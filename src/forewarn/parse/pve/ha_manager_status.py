@@ -80,10 +80,6 @@ class HaManagerStatus:
         return next((d for d in self.lrms if d.node == node), None)
 
 
-# the API's /cluster/ha/status/current (parse/pve/api_ha_status.py) gives the same HaManagerStatus
-HA_MANAGER_STATUS = Key("pve.ha_manager_status", HaManagerStatus, alternatives=("pve.api_ha_status",))
-
-
 def _daemon(role: str, rest: str, no: int) -> HaDaemon | None:
     m = _NODE_PAREN.match(rest)
     if not m:
@@ -108,6 +104,10 @@ def _service(rest: str, no: int) -> HaService | None:
     node = parts[0] or None
     vmid = int(sm.group("name")) if sm.group("name").isdigit() else None
     return HaService(sid, sm.group("kind"), vmid, node, parts[1], no)
+
+
+# the API's /cluster/ha/status/current (parse/pve/api_ha_status.py) gives the same HaManagerStatus
+HA_MANAGER_STATUS = Key("pve.ha_manager_status", HaManagerStatus, alternatives=("pve.api_ha_status",))
 
 
 @parser("pve.ha_manager_status")

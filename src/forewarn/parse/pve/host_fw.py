@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -40,6 +41,9 @@ class FirewallFile:
     @property
     def rules(self) -> list[tuple[int, str]]:
         return self.sections.get("RULES", [])
+
+
+HOST_FW = Key("pve.host_fw", FirewallFile)
 
 
 @parser("pve.host_fw")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.pve.quorum_status import _SERVICE_ERROR, Member, parse_member
@@ -39,6 +40,9 @@ class PvecmNodes:
 
 
 _HEADER = re.compile(r"^Nodeid\s+Votes\s+(?:Qdevice\s+)?Name$")
+
+
+PVECM_NODES = Key("pve.pvecm_nodes", PvecmNodes)
 
 
 @parser("pve.pvecm_nodes")

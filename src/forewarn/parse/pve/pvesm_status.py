@@ -76,15 +76,15 @@ class PvesmStatus:
         return [m for m in self.messages if m.storage == name]
 
 
-# the API's storage rows (parse/pve/api_storage_status.py) give the same PvesmStatus
-PVESM_STATUS = Key("pve.pvesm_status", PvesmStatus, alternatives=("pve.api_storage_status",))
-
-
 def _num(text: str) -> int | None:
     try:
         return int(text)
     except ValueError:
         return None
+
+
+# the API's storage rows (parse/pve/api_storage_status.py) give the same PvesmStatus
+PVESM_STATUS = Key("pve.pvesm_status", PvesmStatus, alternatives=("pve.api_storage_status",))
 
 
 @parser("pve.pvesm_status")

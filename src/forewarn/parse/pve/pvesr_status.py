@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -76,6 +77,9 @@ def _float(v: str) -> float | None:
         return float(v)
     except ValueError:
         return None
+
+
+PVESR_STATUS = Key("pve.pvesr_status", PvesrStatus)
 
 
 @parser("pve.pvesr_status")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -56,6 +57,9 @@ class PveVersion:
 
     def installed(self, package: str) -> bool:
         return self.version(package) is not None
+
+
+PVEVERSION = Key("pve.pveversion", PveVersion)
 
 
 @parser("pve.pveversion")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse._text import to_int
@@ -105,6 +106,10 @@ def parse_member(raw: str) -> Member | None:
     if not name:
         return None
     return Member(_nodeid(mm.group(1)) or 0, to_int(mm.group(2)), name, local, flags)
+
+
+PVECM_STATUS = Key("pve.pvecm_status", QuorumStatus)
+COROSYNC_QUORUMTOOL = Key("pve.corosync_quorumtool", QuorumStatus)
 
 
 @parser("pve.pvecm_status", "pve.corosync_quorumtool")

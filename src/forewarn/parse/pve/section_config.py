@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -35,12 +36,12 @@ class Section:
     def flag(self, key: str) -> bool:
         return self.props.get(key, "0") not in ("0", "", "no", "false")
 
-    def list(self, key: str) -> list[str]:
-        raw = self.props.get(key, "")
-        return [p.strip() for p in re.split(r"[,;\s]+", raw) if p.strip()]
-
     def lines(self) -> list[int]:
         return [self.line, *self.prop_lines.values()]
+
+    def list(self, key: str) -> list[str]:  # defined last: below it, `list` in this class is this method
+        raw = self.props.get(key, "")
+        return [p.strip() for p in re.split(r"[,;\s]+", raw) if p.strip()]
 
 
 @dataclass(slots=True)
@@ -52,6 +53,13 @@ class SectionConfig:
 
     def get(self, sid: str, type_: str | None = None) -> Section | None:
         return next((s for s in self.sections if s.id == sid and (type_ is None or s.type == type_)), None)
+
+
+STORAGE_CFG = Key("pve.storage_cfg", SectionConfig)
+HA_RESOURCES_CFG = Key("pve.ha_resources_cfg", SectionConfig)
+HA_GROUPS_CFG = Key("pve.ha_groups_cfg", SectionConfig)
+HA_RULES_CFG = Key("pve.ha_rules_cfg", SectionConfig)
+REPLICATION_CFG = Key("pve.replication_cfg", SectionConfig)
 
 
 @parser("pve.storage_cfg", "pve.ha_resources_cfg", "pve.ha_groups_cfg", "pve.ha_rules_cfg",

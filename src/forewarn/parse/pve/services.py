@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -79,6 +80,9 @@ def _unit(props: dict[str, str], lines: list[int], index: int) -> UnitState:
     uid = props.get("Id") or props.get("Names", "").split(" ")[0] or f"unit#{index}"
     return UnitState(uid, props.get("LoadState"), props.get("ActiveState"), props.get("SubState"),
                      props.get("UnitFileState"), lines[0] if lines else 0, tuple(lines))
+
+
+PVE_SERVICES = Key("pve.services", Services)
 
 
 @parser("pve.services")

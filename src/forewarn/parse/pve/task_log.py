@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.logs.match import could_match, match
@@ -36,6 +37,9 @@ def _match(line: str) -> tuple[str, dict[str, str]] | None:
         if hit is not None:
             return hit[0].kind, hit[1]
     return None
+
+
+TASK_LOG = Key("pve.task_log", LogEvents)
 
 
 @parser("pve.task_log", stream=True)

@@ -5,8 +5,7 @@
 - `zfs get -H -p -t volume -o name,property,value volblocksize,used,logicalused,refreservation`
   (pve.zfs_volumes). Pasted `zfs get` / `zfs get all` tables with human sizes (`20.3G`, `8K`) are
   read too; sizes become bytes.
-- `zpool status -P` (pve.zpool_status): each pool, its state and its vdev tree (raidz1/2/3,
-  mirror, draid, or plain disks), by indentation. `no pools available` is a valid, empty answer.
+- `zpool status` (pve.zpool_status): parsed in zpool.py (re-exported here).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 
@@ -70,6 +70,9 @@ class ZfsSnapshots:
 
     def replication(self, job: str | None = None) -> list[Snapshot]:
         return [s for s in self.snapshots if s.replication_job and (job is None or s.replication_job == job)]
+
+
+ZFS_SNAPSHOTS = Key("pve.zfs_snapshots", ZfsSnapshots)
 
 
 @parser("pve.zfs_snapshots")
@@ -159,6 +162,9 @@ class ZfsVolumes:
         return next((v for v in self.volumes if v.name == name), None)
 
 
+ZFS_VOLUMES = Key("pve.zfs_volumes", ZfsVolumes)
+
+
 @parser("pve.zfs_volumes")
 def parse_zfs_volumes(text: str) -> Parsed[ZfsVolumes]:
     """Parse `zfs get -H -p -o name,property,value volblocksize,used,logicalused,refreservation`
@@ -206,174 +212,7 @@ def parse_zfs_volumes(text: str) -> Parsed[ZfsVolumes]:
     return Parsed(ZfsVolumes(list(vols.values())), problems)
 
 
-# -- pools ------------------------------------------------------------------------------------
-_GROUP = re.compile(r"^(?P<kind>raidz[123]?|mirror|draid[123]?|replacing|spare|indirect)(?:[-:].*)?$")
-_CLASSES = ("logs", "cache", "spares", "special", "dedup")
-_DEV_LINE = re.compile(r"^(?P<indent>\s*)(?P<name>\S+)(?:\s+(?P<state>[A-Z]+)(?:\s+(?P<rest>.*))?)?\s*$")
-
-
-@dataclass(slots=True)
-class Vdev:
-    name: str
-    kind: str  # raidz1 | raidz2 | raidz3 | mirror | draid1.. | disk | replacing | spare
-    state: str | None
-    line: int
-    devices: list[str] = field(default_factory=list)
-    vclass: str = "data"  # data | logs | cache | spares | special | dedup
-
-
-@dataclass(slots=True)
-class Pool:
-    name: str
-    state: str | None
-    line: int
-    vdevs: list[Vdev] = field(default_factory=list)
-    state_line: int | None = None
-    status: str = ""
-    errors: str | None = None
-
-    @property
-    def data_vdevs(self) -> list[Vdev]:
-        return [v for v in self.vdevs if v.vclass == "data"]
-
-    @property
-    def layout(self) -> str:
-        """`raidz2`, `mirror`, `disk` (a stripe of plain disks), or `raidz1+mirror` when mixed."""
-        kinds = sorted({v.kind for v in self.data_vdevs})
-        return "+".join(kinds) if kinds else "unknown"
-
-    @property
-    def is_raidz(self) -> bool:
-        return any(v.kind.startswith(("raidz", "draid")) for v in self.data_vdevs)
-
-
-@dataclass(slots=True)
-class ZpoolStatus:
-    pools: list[Pool]
-    no_pools: bool = False  # the command said `no pools available`
-    no_pools_line: int | None = None
-
-    def get(self, name: str) -> Pool | None:
-        return next((p for p in self.pools if p.name == name), None)
-
-    @property
-    def names(self) -> list[str]:
-        return [p.name for p in self.pools]
-
-
-def _kind(name: str) -> str:
-    m = _GROUP.match(name)
-    if not m:
-        return "disk"
-    k = m.group("kind")
-    return {"raidz": "raidz1", "draid": "draid1"}.get(k, k)
-
-
-@parser("pve.zpool_status")
-def parse_zpool_status(text: str) -> Parsed[ZpoolStatus]:
-    """Parse `zpool status -P`.
-
-    >>> out = ("  pool: tank\\n state: ONLINE\\nconfig:\\n\\n"
-    ...        "\\tNAME        STATE     READ WRITE CKSUM\\n\\ttank        ONLINE       0     0     0\\n"
-    ...        "\\t  raidz2-0  ONLINE       0     0     0\\n\\t    /dev/sda1  ONLINE   0 0 0\\n"
-    ...        "\\t    /dev/sdb1  ONLINE   0 0 0\\n\\nerrors: No known data errors\\n")
-    >>> p = parse_zpool_status(out).value.pools[0]
-    >>> (p.name, p.state, p.layout, p.is_raidz, p.vdevs[0].devices, p.errors)
-    ('tank', 'ONLINE', 'raidz2', True, ['/dev/sda1', '/dev/sdb1'], 'No known data errors')
-    """
-    pools: list[Pool] = []
-    problems: list[ParseProblem] = []
-    cur: Pool | None = None
-    in_config = False
-    pool_indent: int | None = None
-    vclass = "data"
-    group: Vdev | None = None
-    group_indent = -1
-    no_pools_line: int | None = None
-    last_key: str | None = None
-    pending_config = False
-    for no, raw in enumerate(text.splitlines(), 1):
-        expanded = raw.expandtabs(8)
-        line = expanded.strip()
-        if not line:
-            continue
-        if line == "no pools available":
-            no_pools_line = no
-            continue
-        m = re.match(r"^(pool|state|status|action|see|scan|remove|config|errors):\s*(.*)$", line)
-        if m and not (in_config and m.group(1) not in ("errors", "pool")):
-            key, value = m.group(1), m.group(2)
-            last_key = key
-            if key == "pool":
-                cur = Pool(value, None, no)
-                pools.append(cur)
-                in_config, pool_indent, vclass, group = False, None, "data", None
-            elif cur is None:
-                problems.append(ParseProblem(f"`{key}:` before any `pool:` line", no, raw))
-            elif key == "state":
-                cur.state, cur.state_line = value or None, no
-            elif key == "status":
-                cur.status = value
-            elif key == "config":
-                in_config = True
-            elif key == "errors":
-                cur.errors = value
-                in_config = False
-            continue
-        if cur is None and re.match(r"^NAME\s+STATE\s+READ\s+WRITE\s+CKSUM", line):
-            # a pasted config section without its `pool:` lines: the next line names the pool
-            pending_config = True
-            continue
-        if cur is None and pending_config:
-            dm = _DEV_LINE.match(expanded)
-            if dm:
-                cur = Pool(dm.group("name"), dm.group("state"), no)
-                pools.append(cur)
-                in_config, pool_indent, vclass, group = True, len(dm.group("indent")), "data", None
-                continue
-        if cur is None:
-            problems.append(ParseProblem("not part of a `zpool status` pool", no, raw))
-            continue
-        if not in_config:
-            if last_key in ("status", "action", "scan", "see") and expanded[:1].isspace():
-                if last_key == "status":
-                    cur.status = (cur.status + " " + line).strip()
-                continue  # continuation of a multi-line field
-            problems.append(ParseProblem("unexpected line outside the config section", no, raw))
-            continue
-        dm = _DEV_LINE.match(expanded)
-        if not dm:
-            problems.append(ParseProblem("not a vdev line", no, raw))
-            continue
-        name, indent = dm.group("name"), len(dm.group("indent"))
-        if name == "NAME":
-            continue
-        if pool_indent is None:
-            if name != cur.name:
-                problems.append(ParseProblem(f"expected the pool's own line ({cur.name})", no, raw))
-            pool_indent = indent
-            if dm.group("state") and cur.state is None:
-                cur.state = dm.group("state")
-            continue
-        if indent <= pool_indent:
-            if name in _CLASSES:
-                vclass, group = name, None
-            else:
-                problems.append(ParseProblem("vdev line at the pool's indentation", no, raw))
-            continue
-        if group is not None and indent > group_indent:
-            group.devices.append(name)
-            continue
-        kind = _kind(name)
-        v = Vdev(name, kind, dm.group("state"), no, vclass=vclass)
-        cur.vdevs.append(v)
-        if kind != "disk":
-            group, group_indent = v, indent
-        else:
-            v.devices.append(name)
-            group = None
-    if not pools and no_pools_line is None:
-        problems.insert(0, ParseProblem("no pool found"))
-        return Parsed(None, problems)
-    return Parsed(ZpoolStatus(pools, no_pools=no_pools_line is not None and not pools,
-                              no_pools_line=no_pools_line), problems)
+# -- pools: `zpool status` lives in zpool.py; these names stay importable from here -----------
+from forewarn.parse.pve.zpool import (  # noqa: E402,F401
+    ZPOOL_STATUS, Member, Pool, Vdev, ZpoolStatus, parse_zpool_status,
+)

@@ -6,9 +6,11 @@ import ipaddress
 from collections.abc import Iterator
 
 from forewarn.facts.context import Context
+from forewarn.facts.host import global_addresses
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.k8s._common import node_addresses
+from forewarn.parse.host.ip_addr import IP_ADDR
+from forewarn.parse.k8s.kube_proxy_config import KUBE_PROXY_CONFIG
 
 FIX = (
     step("kubectl -n kube-system get configmap kube-proxy -o yaml | grep -A3 nodePortAddresses"),
@@ -22,25 +24,25 @@ FIX = (
 @rule(
     code="K8S102",
     platform="k8s",
-    inputs=("host.ip_addr",),
-    requires=("k8s.kube_proxy_config",),
+    inputs=(IP_ADDR,),
+    requires=(KUBE_PROXY_CONFIG,),
     fix=FIX,
 )
 def nodeport_addresses_exclude_node(ctx: Context) -> Iterator[Hit]:
-    configs = ctx.facts("k8s.kube_proxy_config")
+    configs = ctx.facts(KUBE_PROXY_CONFIG)
     lists = [c for c in configs if c.value.node_port_addresses]
     if not lists:
         raise NotApplicable("nodePortAddresses is not set: NodePorts are served on every address")
     checked = 0
     for node in ctx.nodes:
-        addrs, af = node_addresses(ctx, node)
+        addrs, af = global_addresses(ctx, node)
         if af is None:
             continue
-        cfg = ctx.fact("k8s.kube_proxy_config", node) or lists[0]
+        cfg = ctx.fact(KUBE_PROXY_CONFIG, node) or lists[0]
         ranges = cfg.value.node_port_addresses or []
         if any(r.lower() == "primary" for r in ranges):
             continue
-        nets = []
+        nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for r in ranges:
             try:
                 nets.append(ipaddress.ip_network(r, strict=False))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from forewarn.facts.context import Context
+from forewarn.facts.host import LINK_KEYS, link_named
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.k8s._common import tunl0
+from forewarn.parse.k8s.calico_ippool import CALICO_IPPOOL
 
 FIX = (
     step("ip -d link show tunl0"),
@@ -20,9 +21,9 @@ FIX = (
 )
 
 
-@rule(code="K8S104", reads=("host.ip_addr", "host.ip_link"), platform="k8s", inputs=(), requires=("k8s.calico_ippool",), fix=FIX)
+@rule(code="K8S104", reads=LINK_KEYS, platform="k8s", inputs=(), requires=(CALICO_IPPOOL,), fix=FIX)
 def calico_tunl0_left_after_bgp(ctx: Context) -> Iterator[Hit]:
-    pools = [f for f in ctx.facts("k8s.calico_ippool")]
+    pools = [f for f in ctx.facts(CALICO_IPPOOL)]
     modes = [f.value.bgp_only for f in pools]
     if any(m is False for m in modes):
         raise NotApplicable("a Calico pool still uses IPIP or VXLAN: tunl0 is expected")
@@ -32,7 +33,7 @@ def calico_tunl0_left_after_bgp(ctx: Context) -> Iterator[Hit]:
     lines = [p.line for p in pool_fact.value.pools]
     checked = 0
     for node in ctx.nodes:
-        found = tunl0(ctx, node)
+        found = link_named(ctx, node, "tunl0")
         if found is None:
             continue
         checked += 1
@@ -45,7 +46,7 @@ def calico_tunl0_left_after_bgp(ctx: Context) -> Iterator[Hit]:
             f"{node}: Calico pools ({cidrs}) use BGP without IPIP, but tunl0 still exists"
             + (" and is UP" if up else "") + " — remove it so the old tunnel routes do not conflict",
             nodes=node, evidence=[pool_fact.ref(lines)] + ([ref] if ref is not None else []),
-            details={"tunl0_flags": flags},
+            details={"tunl0_flags": list(flags)},
         )
     if not checked:
         raise CouldNotCheck("no `ip -j addr` / `ip -j -d link` of any node to look for tunl0")

@@ -9,7 +9,6 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule
-from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
 
 FIX = (
     note("Nothing to fix: these lines are health checks (kubelet or a load balancer's TCP probe) that "
@@ -18,11 +17,11 @@ FIX = (
 )
 
 
-@rule(code="K8S107", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S107", platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def apiserver_tls_handshake_noise(ctx: Context) -> Iterator[Hit]:
-    evs = [e for e in events(ctx, ("apiserver_tls_handshake_error",))
+    evs = [e for e in logs.events(ctx, None, ("apiserver_tls_handshake_error",))
            if "connection reset by peer" in e.attrs.get("err", "")]
-    for node, group in by_node(evs).items():
+    for node, group in logs.by_node(evs).items():
         clients = Counter(e.attrs.get("client", "?").rsplit(":", 1)[0] for e in group)
         top = ", ".join(f"{c} ({n})" for c, n in clients.most_common(3))
         yield Hit(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.k8s._common import LOG_INPUTS, events
+from forewarn.parse.host.hostname import HOSTNAME
 
 FIX = (
     step("hostnamectl set-hostname {lower}", safe=False),
@@ -21,15 +21,15 @@ _KUBELET_KINDS = ("kubelet_node_registered", "kubelet_register_failed", "kubelet
                   "kubelet_cgroup_subsystem_missing", "kubelet_csinode_init_failed")
 
 
-@rule(code="K8S108", platform="k8s", inputs=("host.hostname",) + LOG_INPUTS, fix=FIX)
+@rule(code="K8S108", platform="k8s", inputs=(HOSTNAME,) + logs.LOG_SPECS, fix=FIX)
 def hostname_uppercase(ctx: Context) -> Iterator[Hit]:
     done: set[str] = set()
-    for f in ctx.facts("host.hostname"):
+    for f in ctx.facts(HOSTNAME):
         h = f.value
         if not h.has_upper:
             continue
         done.add(f.node)
-        reg = [e for e in events(ctx, ("kubelet_node_registered", "kubelet_register_failed"), f.node)]
+        reg = [e for e in logs.events(ctx, f.node, ("kubelet_node_registered", "kubelet_register_failed"))]
         extra = f"; kubelet registered it as {reg[0].attrs.get('node')}" if reg and reg[0].kind == "kubelet_node_registered" else ""
         yield Hit(
             f"{f.node}: host name {h.name} has upper-case letters{extra}",
@@ -37,7 +37,7 @@ def hostname_uppercase(ctx: Context) -> Iterator[Hit]:
             params={"lower": h.name.lower()}, details={"hostname": h.name},
         )
     seen_hosts: dict[tuple[str, str], list[logs.NodeEvent]] = {}
-    for e in events(ctx, _KUBELET_KINDS):
+    for e in logs.events(ctx, None, _KUBELET_KINDS):
         host = e.ev.host
         if e.node in done or not host or host == host.lower():
             continue

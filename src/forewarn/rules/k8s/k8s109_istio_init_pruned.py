@@ -8,7 +8,6 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
 
 FIX = (
     note("Find the prune job (crontab -l, /etc/cron.*, systemd timers) that runs `docker system prune` "
@@ -19,9 +18,9 @@ FIX = (
 )
 
 
-@rule(code="K8S109", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S109", platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def istio_init_pruned(ctx: Context) -> Iterator[Hit]:
-    for node, evs in by_node(events(ctx, ("istio_iptables_restore_failed",))).items():
+    for node, evs in logs.by_node(logs.events(ctx, None, ("istio_iptables_restore_failed",))).items():
         lines = sorted({e.attrs.get("line", "?") for e in evs})
         yield Hit(
             f"{node}: istio-init failed {len(evs)} time(s): `iptables-restore: line {', '.join(lines)} failed` "

@@ -8,7 +8,6 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
 
 FIX = (
     step("kubectl get svc -A -o wide | grep {port}", on=None),
@@ -20,9 +19,9 @@ FIX = (
 )
 
 
-@rule(code="K8S110", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S110", platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def istio_gateway_no_endpoints(ctx: Context) -> Iterator[Hit]:
-    for node, evs in by_node(events(ctx, ("ipvs_no_destination",))).items():
+    for node, evs in logs.by_node(logs.events(ctx, None, ("ipvs_no_destination",))).items():
         groups: dict[str, list[logs.NodeEvent]] = {}
         for e in evs:
             groups.setdefault(f"{e.attrs.get('proto')} {e.attrs.get('vip')}:{e.attrs.get('port')}", []).append(e)

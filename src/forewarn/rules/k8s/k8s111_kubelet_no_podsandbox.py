@@ -9,7 +9,7 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
+from forewarn.parse.k8s.docker_info import DOCKER_INFO
 
 FIX = (
     step("docker info | grep -A3 'Storage Driver'"),
@@ -21,15 +21,15 @@ FIX = (
 )
 
 
-@rule(code="K8S111", reads=("k8s.docker_info",), platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S111", reads=(DOCKER_INFO,), platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def kubelet_no_podsandbox(ctx: Context) -> Iterator[Hit]:
-    for node, evs in by_node(events(ctx, ("kubelet_no_podsandbox",))).items():
-        d = ctx.fact("k8s.docker_info", node)
+    for node, evs in logs.by_node(logs.events(ctx, None, ("kubelet_no_podsandbox",))).items():
+        d = ctx.fact(DOCKER_INFO, node)
         driver = d.value.storage_driver if d is not None else None
         if driver == "overlay2":
             continue
         ev = logs.refs(evs, limit=3)
-        if driver:
+        if d is not None and driver:
             yield Hit(
                 f"{node}: kubelet failed to start ({len(evs)} time(s)): no PodsandBox found with Id "
                 f"{evs[0].attrs.get('sandbox', '?')[:12]}…, and Docker uses the {driver} storage driver, not overlay2",

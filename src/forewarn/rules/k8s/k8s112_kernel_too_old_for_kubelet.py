@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
+from forewarn.facts.host import KERNEL_KEYS, kernel_of
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events, kernel_of
 
 FIX = (
     step("uname -r"),
@@ -19,9 +19,9 @@ FIX = (
 )
 
 
-@rule(code="K8S112", reads=("host.uname", "k8s.docker_info"), platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S112", reads=KERNEL_KEYS, platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def kernel_too_old_for_kubelet(ctx: Context) -> Iterator[Hit]:
-    for node, evs in by_node(events(ctx, ("kubelet_cgroup_subsystem_missing",))).items():
+    for node, evs in logs.by_node(logs.events(ctx, None, ("kubelet_cgroup_subsystem_missing",))).items():
         evs = [e for e in evs if e.attrs.get("subsystem") == "pids"]
         if not evs:
             continue

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
+from forewarn.facts.host import KERNEL_KEYS, kernel_of
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events, kernel_of
 
 FIX = (
     step("uname -r"),
@@ -18,9 +18,9 @@ FIX = (
 )
 
 
-@rule(code="K8S113", reads=("host.uname", "k8s.docker_info"), platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S113", reads=KERNEL_KEYS, platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def docker_old_kernel_child_pid_eof(ctx: Context) -> Iterator[Hit]:
-    for node, evs in by_node(events(ctx, ("runc_child_pid_eof",))).items():
+    for node, evs in logs.by_node(logs.events(ctx, None, ("runc_child_pid_eof",))).items():
         k = kernel_of(ctx, node)
         base = f"{node}: runc could not start a container ({len(evs)} time(s)): getting the final child's pid from pipe caused EOF"
         if k is not None and k[1] < (4, 0, 0):

@@ -8,7 +8,6 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
 
 FIX = (
     step("grep -E 'Normal|DMA32' /proc/buddyinfo"),
@@ -19,9 +18,9 @@ FIX = (
 )
 
 
-@rule(code="K8S114", platform="k8s", inputs=LOG_INPUTS, fix=FIX, when=When.PAST)
+@rule(code="K8S114", platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def docker_setns_exit_40(ctx: Context) -> Iterator[Hit]:
-    for node, evs in by_node(events(ctx, ("runc_setns_exit",))).items():
+    for node, evs in logs.by_node(logs.events(ctx, None, ("runc_setns_exit",))).items():
         evs = [e for e in evs if e.attrs.get("status") == "40"]
         if not evs:
             continue

@@ -8,7 +8,8 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.k8s._common import LOG_INPUTS, by_node, events
+from forewarn.parse.k8s.kubelet_config import KUBELET_CONFIG
+from forewarn.parse.k8s.nodes import K8S_NODES
 
 FIX = (
     note("Add to the kubelet configuration (/var/lib/kubelet/config.yaml) of the 1.17 nodes:\n"
@@ -20,16 +21,16 @@ FIX = (
 
 
 def _csimigration_off(ctx: Context, node: str) -> bool:
-    f = ctx.fact("k8s.kubelet_config", node)
+    f = ctx.fact(KUBELET_CONFIG, node)
     return f is not None and f.value.feature_gates.get("CSIMigration") is False
 
 
-@rule(code="K8S117", reads=("k8s.kubelet_config",), platform="k8s", inputs=("k8s.nodes",) + LOG_INPUTS, fix=FIX)
+@rule(code="K8S117", reads=(KUBELET_CONFIG,), platform="k8s", inputs=(K8S_NODES,) + logs.LOG_SPECS, fix=FIX)
 def kube_proxy_fails_after_1_17_upgrade(ctx: Context) -> Iterator[Hit]:
     skewed: dict[str, str] = {}
     old_cp: list[str] = []
     nodes_fact = None
-    for f in ctx.facts("k8s.nodes"):
+    for f in ctx.facts(K8S_NODES):
         nodes_fact = f
         nodes = f.value.nodes
         cps = [n for n in nodes if n.control_plane] or nodes
@@ -38,9 +39,9 @@ def kube_proxy_fails_after_1_17_upgrade(ctx: Context) -> Iterator[Hit]:
             for n in nodes:
                 if n.minor is not None and n.minor >= (1, 17):
                     skewed[n.name] = n.version
-    csi = [e for e in events(ctx, ("kubelet_csinode_init_failed",)) if "forbidden" not in e.attrs.get("err", "")]
+    csi = [e for e in logs.events(ctx, None, ("kubelet_csinode_init_failed",)) if "forbidden" not in e.attrs.get("err", "")]
     reported: set[str] = set()
-    for node, evs in by_node(csi).items():
+    for node, evs in logs.by_node(csi).items():
         if _csimigration_off(ctx, node):
             continue
         reported.add(node)

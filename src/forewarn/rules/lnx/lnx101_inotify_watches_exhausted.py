@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.model.findings import Severity, When
+from forewarn.model.findings import EvidenceRef, Severity, When
+from forewarn.parse.host.sysctl import SYSCTL
 from forewarn.rules import Hit, note, rule, step
 
 KEY = "fs.inotify.max_user_watches"
@@ -30,7 +31,7 @@ def _what(e: logs.NodeEvent) -> str:
 
 @rule(
     code="LNX101",
-    inputs=(*logs.LOG_SPECS, "host.sysctl"),
+    inputs=(*logs.LOG_SPECS, SYSCTL),
     fix=(
             step(f"echo '{KEY} = {TARGET}' > /etc/sysctl.d/60-inotify-watches.conf"),
             step(f"sysctl -w {KEY}={TARGET}"),
@@ -45,13 +46,13 @@ def inotify_watches_exhausted(ctx: Context) -> Iterator[Hit]:
     logged: dict[str, list[logs.NodeEvent]] = {}
     for e in logs.events(ctx, None, KINDS):
         logged.setdefault(e.node, []).append(e)
-    limits = {node: f for node, f in ctx.by_node("host.sysctl").items()}
+    limits = ctx.by_node(SYSCTL)
     for node in ctx.nodes:
         evs = logged.get(node, [])
         sf = limits.get(node)
         limit = sf.value.int(KEY) if sf is not None else None
         limit_txt = f"; {KEY} = {limit}" if limit is not None else ""
-        evidence = []
+        evidence: list[EvidenceRef] = []
         if sf is not None and limit is not None:
             evidence.append(sf.ref([sf.value.lines.get(KEY, 0)]))
         if evs:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from forewarn.facts import logs
 from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef, When
-from forewarn.parse.host.tasks_max import SystemdTasks, UnitTasks
+from forewarn.parse.host.tasks_max import SYSTEMD_TASKS, SystemdTasks, UnitTasks
 from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import StepTemplate
 
-SPEC = "host.systemd_tasks"
 KINDS = ("pids_fork_rejected",)
 NEAR = 0.9  # TasksCurrent at or above 90% of TasksMax
 
@@ -27,7 +27,7 @@ def _unit_of(cgroup: str) -> str:
     return cgroup.rstrip("/").rsplit("/", 1)[-1].replace("\\x2d", "-") or cgroup
 
 
-def _fix(unit: str, new: int | None, lightdm: bool) -> list:  # noqa: ANN001
+def _fix(unit: str, new: int | None, lightdm: bool) -> list[StepTemplate]:
     if new is None:  # the limit is not known: never risk lowering it
         return [
             step(f"systemctl show -p TasksMax,TasksCurrent {unit}"),
@@ -50,7 +50,7 @@ def _fix(unit: str, new: int | None, lightdm: bool) -> list:  # noqa: ANN001
 
 @rule(
     code="LNX102",
-    inputs=(SPEC, *logs.LOG_SPECS),
+    inputs=(SYSTEMD_TASKS, *logs.LOG_SPECS),
     fix=(step("systemctl set-property {unit} TasksMax={new}"), step("systemctl show -p TasksMax,TasksCurrent {unit}")),
 )
 def unit_tasksmax_limit(ctx: Context) -> Iterator[Hit]:
@@ -58,7 +58,7 @@ def unit_tasksmax_limit(ctx: Context) -> Iterator[Hit]:
     for e in logs.events(ctx, None, KINDS):
         logged.setdefault(e.node, []).append(e)
     for node in ctx.nodes:
-        f: Fact | None = ctx.fact(SPEC, node)
+        f: Fact[SystemdTasks] | None = ctx.fact(SYSTEMD_TASKS, node)
         st: SystemdTasks | None = f.value if f is not None else None
         default = st.default_tasks_max if st else None
         by_unit: dict[str, list[logs.NodeEvent]] = {}
@@ -71,7 +71,7 @@ def unit_tasksmax_limit(ctx: Context) -> Iterator[Hit]:
         for unit in names:
             u = st.get(unit) if st else None
             evs = by_unit.get(unit, [])
-            parts = []
+            parts: list[str] = []
             evidence: list[EvidenceRef] = []
             if u is not None and f is not None:
                 evidence.append(f.ref(u.lines))

@@ -6,12 +6,11 @@ from collections.abc import Iterator
 
 from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, Severity
+from forewarn.parse.host.chrony import CHRONY_SOURCES as SOURCES, CHRONY_TRACKING as TRACKING
 from forewarn.parse.host.chrony import ChronySources, ChronyTracking
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
 
-SOURCES = "host.chrony_sources"
-TRACKING = "host.chrony_tracking"
 SKEW = 0.5  # seconds: clocks further apart than this (Ceph warns at 0.05 s; TLS and logs suffer at seconds)
 
 
@@ -72,7 +71,7 @@ def time_not_synchronised(ctx: Context) -> Iterator[Hit]:
         bad = False
         src: ChronySources | None = sf.value if sf else None
         trk: ChronyTracking | None = tf.value if tf else None
-        if src is not None:
+        if sf is not None and src is not None:
             if src.daemon_error:
                 parts.append(f"chronyc got no answer from chronyd (`{src.daemon_error}`)")
                 evidence.append(sf.ref([src.error_line]))
@@ -86,7 +85,7 @@ def time_not_synchronised(ctx: Context) -> Iterator[Hit]:
                 parts.append(f"none of its {len(src.sources)} time source(s) answered (reach 0): {names}")
                 evidence.append(sf.ref([s.line for s in src.sources]))
                 bad = True
-        if trk is not None:
+        if tf is not None and trk is not None:
             if trk.synchronised is False:
                 ref = f"reference {trk.reference_id}" if trk.reference_id else "no reference"
                 parts.append(f"chronyc tracking says `Leap status : {trk.leap_status}` ({ref}, stratum {trk.stratum})")
@@ -123,8 +122,8 @@ def time_not_synchronised(ctx: Context) -> Iterator[Hit]:
                 details={"spread": spread, "offsets": {n: v for n, (v, _) in offsets.items()}},
             )
             return
-    for node, (v, ref) in sorted(far.items()):
+    for node, (v, at) in sorted(far.items()):
         yield Hit(f"{node}: the system clock is {_offset(v)} of NTP time (chronyc tracking); chrony is still "
-                  "correcting it", nodes=node, evidence=[ref], severity=Severity.MEDIUM,
+                  "correcting it", nodes=node, evidence=[at], severity=Severity.MEDIUM,
                   fix=[step("chronyc makestep", safe=False), step("chronyc tracking")],
                   details={"offset": v})

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from forewarn.facts.context import Context
-from forewarn.parse.host.root_password import PasswordStates
-from forewarn.parse.host.sshd import SshdConfig
+from forewarn.parse.host.root_password import ROOT_PASSWORD_STATE as STATE, PasswordStates
+from forewarn.parse.host.sshd import SSHD_CONFIG as SSHD, SshdConfig
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 
-STATE = "host.root_password_state"
-SSHD = "host.sshd_config"
 DROPIN = "/etc/ssh/sshd_config.d/00-no-empty-passwords.conf"
 
 FIX = (
@@ -29,7 +27,7 @@ FIX = (
 )
 
 
-@rule(code="LNX104", reads=("host.sshd_config",), inputs=(STATE,), fix=FIX)
+@rule(code="LNX104", reads=(SSHD,), inputs=(STATE,), fix=FIX)
 def root_empty_password(ctx: Context) -> Iterator[Hit]:
     hits: list[Hit] = []
     unknown: list[str] = []

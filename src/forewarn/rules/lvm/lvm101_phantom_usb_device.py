@@ -8,7 +8,8 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.lvm._common import LVM_REPORTS, PVE_DEFAULT_REJECTS, USB_REJECT, filter_line, rejects_usb, with_rejects
+from forewarn.facts.lvm import LVM_REPORTS, PVE_DEFAULT_REJECTS, USB_REJECT, filter_line, rejects_usb, with_rejects
+from forewarn.parse.lvm.conf import LVM_CONF
 
 FIX = (
     step("lvmconfig devices/global_filter devices/scan_lvs"),
@@ -19,7 +20,7 @@ FIX = (
 )
 
 
-@rule(code="LVM101", inputs=LVM_REPORTS + ("lvm.conf",) + logs.LOG_SPECS, fix=FIX)
+@rule(code="LVM101", inputs=LVM_REPORTS + (LVM_CONF,) + logs.LOG_SPECS, fix=FIX)
 def phantom_usb_device(ctx: Context) -> Iterator[Hit]:
     seen: dict[str, tuple[list[str], list[EvidenceRef], bool]] = {}
     for spec in LVM_REPORTS:
@@ -38,7 +39,7 @@ def phantom_usb_device(ctx: Context) -> Iterator[Hit]:
         devs.extend(d for e in evs if (d := e.attrs.get("dev")) and d not in devs)
         refs.extend(logs.refs(evs))
     for node, (devs, refs, now) in sorted(seen.items()):
-        conf = ctx.fact("lvm.conf", node)
+        conf = ctx.fact(LVM_CONF, node)
         gf = conf.value.global_filter if conf else None
         items = gf.items if gf else ()
         if conf and rejects_usb(items):

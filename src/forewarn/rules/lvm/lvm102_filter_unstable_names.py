@@ -6,14 +6,15 @@ from collections.abc import Iterator
 
 from forewarn.facts.context import Context
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.lvm._common import PVE_DEFAULT_REJECTS, USB_REJECT, filter_line, kernel_device, split_pattern
+from forewarn.facts.lvm import PVE_DEFAULT_REJECTS, USB_REJECT, filter_line, kernel_device, split_pattern
+from forewarn.parse.lvm.conf import LVM_CONF, INITRAMFS_CONF
 
-WHERE = {"lvm.conf": "/etc/lvm/lvm.conf", "lvm.initramfs_conf": "the lvm.conf inside the initramfs"}
+WHERE = {LVM_CONF: "/etc/lvm/lvm.conf", INITRAMFS_CONF: "the lvm.conf inside the initramfs"}
 
 
 @rule(
     code="LVM102",
-    inputs=("lvm.conf", "lvm.initramfs_conf"),
+    inputs=(LVM_CONF, INITRAMFS_CONF),
     fix=(
             step("ls -l /dev/disk/by-id/ | grep -w -e {devices_grep}"),
             note("In /etc/lvm/lvm.conf replace the line with `{new_line}` (if {devices} is not the USB / "

@@ -9,6 +9,8 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef
 from forewarn.rules import Hit, rule, step
 from forewarn.rules._engine import CouldNotCheck
+from forewarn.parse.lvm.boot_files import BOOT_FILES
+from forewarn.parse.lvm.conf import LVM_CONF, INITRAMFS_CONF
 
 COMPARED = ("devices/filter", "devices/global_filter", "activation/auto_activation_volume_list")
 
@@ -30,18 +32,18 @@ def _shown(items: tuple[str, ...] | None) -> str:
 
 
 @rule(
-    code="LVM103", reads=("lvm.conf",),
-    inputs=("lvm.boot_files", "lvm.initramfs_conf"),
+    code="LVM103", reads=(LVM_CONF,),
+    inputs=(BOOT_FILES, INITRAMFS_CONF),
     fix=(step("update-initramfs -u -k all"),
              step("stat -c '%Y %s %n' /etc/lvm/lvm.conf /boot/initrd.img-*")),
 )
 def initramfs_stale(ctx: Context) -> Iterator[Hit]:
     checked = False
-    nodes = sorted({f.node for spec in ("lvm.boot_files", "lvm.initramfs_conf") for f in ctx.facts(spec)})
+    nodes = sorted({f.node for spec in (BOOT_FILES, INITRAMFS_CONF) for f in ctx.facts(spec)})
     for node in nodes:
         reasons: list[str] = []
         refs: list[EvidenceRef] = []
-        bf = ctx.fact("lvm.boot_files", node)
+        bf = ctx.fact(BOOT_FILES, node)
         if bf is not None:
             conf, initrd = bf.value.lvm_conf, bf.value.newest_initrd
             if conf is not None and initrd is not None:
@@ -51,7 +53,7 @@ def initramfs_stale(ctx: Context) -> Iterator[Hit]:
                     reasons.append(f"/etc/lvm/lvm.conf ({when}) is {_ago(conf.mtime - initrd.mtime)} newer "
                                    f"than the newest initramfs {initrd.path}")
                     refs.append(bf.ref([conf.line, initrd.line]))
-        inner, outer = ctx.fact("lvm.initramfs_conf", node), ctx.fact("lvm.conf", node)
+        inner, outer = ctx.fact(INITRAMFS_CONF, node), ctx.fact(LVM_CONF, node)
         if inner is not None and outer is not None:
             checked = True
             for path in COMPARED:

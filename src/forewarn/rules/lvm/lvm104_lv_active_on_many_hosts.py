@@ -9,14 +9,17 @@ from forewarn.facts.context import Context
 from forewarn.facts.guests import guests
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.lvm._common import shared_vgs
+from forewarn.facts.lvm import shared_vgs
+from forewarn.parse.lvm.report import LVS, PVS, VGS
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
 _GUEST_VOLUME = re.compile(r"^(?:vm|base)-(?P<vmid>\d+)-")
 ONE_LINER = ("lvs | awk '$2 == \"{vg}\" && substr($3, 5, 1) == \"a\" { print $2 \"/\" $1 }' "
              "| xargs lvchange -an")
 
 
-@rule(code="LVM104", reads=("lvm.pvs", "lvm.vgs", "pve.guest_config", "pve.storage_cfg"), inputs=("lvm.lvs",))
+@rule(code="LVM104", reads=(PVS, VGS, GUEST_CONFIG, STORAGE_CFG), inputs=(LVS,))
 def lv_active_on_many_hosts(ctx: Context) -> Iterator[Hit]:
     shared = shared_vgs(ctx)
     if not shared:
@@ -24,7 +27,7 @@ def lv_active_on_many_hosts(ctx: Context) -> Iterator[Hit]:
                             "more than one node")
     owners = {g.vmid: g for g in guests(ctx)}
     active: dict[tuple[str, str], dict[str, tuple[bool | None, object, int]]] = {}
-    for f in ctx.facts("lvm.lvs"):
+    for f in ctx.facts(LVS):
         for lv in f.value.lvs:
             if lv.vg not in shared or lv.name.startswith("[") or not lv.active:
                 continue

@@ -9,12 +9,15 @@ from forewarn.facts.context import Context
 from forewarn.facts.logs import LOG_SPECS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.lvm._common import LVM_REPORTS, shared_vgs, vgs_by_node
+from forewarn.facts.lvm import LVM_REPORTS, shared_vgs, vgs_by_node
+from forewarn.parse.host.hostname import HOSTNAME
+from forewarn.parse.pve.corosync_conf import COROSYNC_CONF, COROSYNC_CONF_LOCAL
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
-COROSYNC = ("pve.corosync_conf", "pve.corosync_conf_local")
+COROSYNC = (COROSYNC_CONF, COROSYNC_CONF_LOCAL)
 
 
-@rule(code="LVM105", reads=(*LOG_SPECS, "host.hostname", "pve.corosync_conf", "pve.corosync_conf_local", "pve.storage_cfg"), inputs=LVM_REPORTS)
+@rule(code="LVM105", reads=(*LOG_SPECS, HOSTNAME, COROSYNC_CONF, COROSYNC_CONF_LOCAL, STORAGE_CFG), inputs=LVM_REPORTS)
 def shared_vg_non_member(ctx: Context) -> Iterator[Hit]:
     shared = shared_vgs(ctx)
     if not shared:
@@ -37,7 +40,7 @@ def shared_vg_non_member(ctx: Context) -> Iterator[Hit]:
         vgs = [vg for vg in by_node[node] if vg in shared]
         if not vgs:
             continue
-        hn = ctx.fact("host.hostname", node)
+        hn = ctx.fact(HOSTNAME, node)
         names = {node}
         if hn is not None:
             names.update({hn.value.name, hn.value.short})

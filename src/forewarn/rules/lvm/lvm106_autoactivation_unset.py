@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from forewarn.facts.context import Context
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.lvm._common import LOCAL_VG, shared_vgs, storage_vgs, vgs_by_node
+from forewarn.facts.lvm import LOCAL_VG, shared_vgs, storage_vgs, vgs_by_node
+from forewarn.parse.lvm.conf import LVM_CONF
+from forewarn.parse.lvm.report import LVS, PVS, VGS
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
 
 @rule(
-    code="LVM106", reads=("pve.storage_cfg",),
-    inputs=("lvm.vgs", "lvm.lvs", "lvm.pvs"),
-    requires=("lvm.conf",),
+    code="LVM106", reads=(STORAGE_CFG,),
+    inputs=(VGS, LVS, PVS),
+    requires=(LVM_CONF,),
     fix=(
             note("In /etc/lvm/lvm.conf, section `activation`, set `{aavl_line}` (the VGs on this node's own "
                  "disks; shared VGs are activated volume by volume by Proxmox)."),
@@ -27,7 +30,7 @@ def autoactivation_unset(ctx: Context) -> Iterator[Hit]:
     by_node = vgs_by_node(ctx)
     applicable = False
     for node in sorted(by_node):
-        conf = ctx.fact("lvm.conf", node)
+        conf = ctx.fact(LVM_CONF, node)
         vgs = by_node[node]
         known = [vg for vg in vgs if vg in shared]
         guessed = [] if shared else [vg for vg in vgs if vg != LOCAL_VG and vg not in thin]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.rules.net._netconf import Placed, config_path, ifupdown_tool, node_configs
+from forewarn.facts.netconf import Placed, config_path, ifupdown_tool, node_configs
+from forewarn.parse.host.dpkg import DPKG
+from forewarn.parse.host.interfaces import INTERFACES, Interfaces
+from forewarn.parse.pve.pveversion import PVEVERSION
 
 
-@rule(code="NET101", reads=("host.dpkg", "pve.pveversion"), inputs=("host.interfaces",), when=When.CONFIG)
+@rule(code="NET101", reads=(DPKG, PVEVERSION), inputs=(INTERFACES,), when=When.CONFIG)
 def ifupdown2_bond_master_ignored(ctx: Context) -> Iterator[Hit]:
     undecided: list[str] = []
     found = 0
@@ -41,17 +44,17 @@ def ifupdown2_bond_master_ignored(ctx: Context) -> Iterator[Hit]:
             if tool.name is None:
                 undecided.append(f"{nc.node}: {bond} ({tool.why})")
                 continue
-            refs = {}
+            refs: dict[int, tuple[Fact[Interfaces], list[int]]] = {}
             for p, line in masters.get(bond, []):
                 if p.stanza.name in missing:
-                    refs.setdefault(id(p.fact), [p.fact, []])[1].append(line)
+                    refs.setdefault(id(p.fact), (p.fact, []))[1].append(line)
             for p, o in legacy:
                 if p.stanza.name == bond:
-                    refs.setdefault(id(p.fact), [p.fact, []])[1].append(o.line)
+                    refs.setdefault(id(p.fact), (p.fact, []))[1].append(o.line)
             for bp in bond_stanzas:
-                refs.setdefault(id(bp.fact), [bp.fact, []])[1].append(bp.stanza.line)
+                refs.setdefault(id(bp.fact), (bp.fact, []))[1].append(bp.stanza.line)
             evidence = [f.ref(lines) for f, lines in refs.values()] + list(tool.evidence)
-            where = bond_stanzas[0] if bond_stanzas else (masters.get(bond) or [(None, 0)])[0][0]
+            where = bond_stanzas[0] if bond_stanzas else masters[bond][0][0] if masters.get(bond) else None
             path = config_path(where.fact) if where is not None else "/etc/network/interfaces"
             all_ports = " ".join(dict.fromkeys(listed + missing))
             lines_of = ", ".join(f"{p.stanza.name} line {line}" for p, line in masters.get(bond, [])

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.rules.net._netconf import config_path, ifupdown_tool, node_configs
+from forewarn.facts.netconf import config_path, ifupdown_tool, node_configs
+from forewarn.parse.host.dpkg import DPKG
+from forewarn.parse.host.interfaces import INTERFACES, Interfaces
+from forewarn.parse.pve.pveversion import PVEVERSION
 
 # Files that Proxmox VE's SDN writes itself (`#version:N` header): its own generator uses
 # `bridge_ports` and `vxlan_remoteip` under ifupdown2 and rewrites the file on every apply.
 _GENERATED = "#version:"
 
 
-@rule(code="NET102", reads=("host.dpkg", "pve.pveversion"), inputs=("host.interfaces",), when=When.CONFIG)
+@rule(code="NET102", reads=(DPKG, PVEVERSION), inputs=(INTERFACES,), when=When.CONFIG)
 def ifupdown2_underscore_keys(ctx: Context) -> Iterator[Hit]:
     undecided: list[str] = []
     found = 0
@@ -34,9 +37,9 @@ def ifupdown2_underscore_keys(ctx: Context) -> Iterator[Hit]:
         if tool.name is None:
             undecided.append(f"{nc.node}: {', '.join(names)} ({tool.why})")
             continue
-        by_fact: dict[int, list] = {}
+        by_fact: dict[int, tuple[Fact[Interfaces], list[int]]] = {}
         for p, o in uses:
-            by_fact.setdefault(id(p.fact), [p.fact, []])[1].append(o.line)
+            by_fact.setdefault(id(p.fact), (p.fact, []))[1].append(o.line)
         shown = "; ".join(
             f"{stanza}: " + ", ".join(f"{o.name} (line {o.line})" for p, o in uses if p.stanza.name == stanza)
             for stanza in dict.fromkeys(p.stanza.name for p, _ in uses))

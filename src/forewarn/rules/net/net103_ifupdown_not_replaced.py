@@ -8,11 +8,13 @@ from forewarn.facts.context import Context
 from forewarn.facts.logs import LOG_SPECS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.net._netconf import ifupdown_tool
+from forewarn.facts.netconf import ifupdown_tool
+from forewarn.parse.host.dpkg import DPKG
+from forewarn.parse.pve.pveversion import PVEVERSION
 
 
 @rule(
-    code="NET103", reads=(*LOG_SPECS, "host.dpkg", "pve.pveversion"),
+    code="NET103", reads=(*LOG_SPECS, DPKG, PVEVERSION),
     inputs=(),
     fix=(
             note("Convert /etc/network/interfaces first (NET101: `bond-slaves` under each bond; NET102: dashed "
@@ -25,7 +27,7 @@ from forewarn.rules.net._netconf import ifupdown_tool
         ),
 )
 def ifupdown_not_replaced(ctx: Context) -> Iterator[Hit]:
-    nodes = sorted({f.node for f in ctx.facts("pve.pveversion")} | {f.node for f in ctx.facts("host.dpkg")})
+    nodes = sorted({f.node for f in ctx.facts(PVEVERSION)} | {f.node for f in ctx.facts(DPKG)})
     pve_nodes = 0
     undecided: list[str] = []
     found = 0

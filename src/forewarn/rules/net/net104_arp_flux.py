@@ -10,17 +10,19 @@ from forewarn.model.findings import Severity
 from forewarn.parse.host.sysctl import Sysctl
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
+from forewarn.parse.host.ip_addr import IP_ADDR
+from forewarn.parse.host.sysctl import SYSCTL, SYSCTL_CONF
 
 KEYS = ("arp_ignore", "arp_announce")
 # sysctl --system reads these directories; a file name in an earlier one hides the same name later
 _DIR_ORDER = ("/etc/sysctl.d/", "/run/sysctl.d/", "/usr/local/lib/sysctl.d/", "/usr/lib/sysctl.d/", "/lib/sysctl.d/")
 
 
-def _conf_merged(facts: list[Fact]) -> tuple[dict[str, tuple[str, Fact, int]], list[Fact]]:
+def _conf_merged(facts: list[Fact[Sysctl]]) -> tuple[dict[str, tuple[str, Fact[Sysctl], int]], list[Fact[Sysctl]]]:
     """The sysctl.d files as `sysctl --system` applies them: by file name, /etc first among equal names,
     /etc/sysctl.conf last. Returns key -> (value, fact, line) and the files used."""
-    chosen: dict[str, tuple[int, Fact]] = {}
-    main: list[Fact] = []
+    chosen: dict[str, tuple[int, Fact[Sysctl]]] = {}
+    main: list[Fact[Sysctl]] = []
     for f in facts:
         path = "/" + (f.record.source or f.artifact).lstrip("/")
         base = path.rsplit("/", 1)[-1]
@@ -31,7 +33,7 @@ def _conf_merged(facts: list[Fact]) -> tuple[dict[str, tuple[str, Fact, int]], l
         if base not in chosen or prio < chosen[base][0]:
             chosen[base] = (prio, f)
     used = [chosen[b][1] for b in sorted(chosen)] + main
-    merged: dict[str, tuple[str, Fact, int]] = {}
+    merged: dict[str, tuple[str, Fact[Sysctl], int]] = {}
     for f in used:
         sc: Sysctl = f.value
         for k, v in sc.values.items():
@@ -44,8 +46,8 @@ def _key(iface: str, what: str) -> str:
 
 
 @rule(
-    code="NET104", reads=("host.sysctl", "host.sysctl_conf"),
-    inputs=("host.ip_addr",),
+    code="NET104", reads=(SYSCTL, SYSCTL_CONF),
+    inputs=(IP_ADDR,),
     fix=(
             step("printf 'net.ipv4.conf.all.arp_ignore=1\\nnet.ipv4.conf.all.arp_announce=2\\n' > /etc/sysctl.d/arp.conf"),
             step("sysctl --system", safe=False),
@@ -57,7 +59,7 @@ def _key(iface: str, what: str) -> str:
 def arp_flux(ctx: Context) -> Iterator[Hit]:
     undecided: list[str] = []
     found = 0
-    for ipf in ctx.facts("host.ip_addr"):
+    for ipf in ctx.facts(IP_ADDR):
         node = ipf.node
         cands = []
         for i in ipf.value.interfaces:
@@ -78,14 +80,14 @@ def arp_flux(ctx: Context) -> Iterator[Hit]:
                 cands.append((i, addrs))
         if len(cands) < 2:
             continue
-        run = ctx.fact("host.sysctl", node)
-        confs = [f for f in ctx.facts("host.sysctl_conf") if f.node == node]
+        run = ctx.fact(SYSCTL, node)
+        confs = [f for f in ctx.facts(SYSCTL_CONF) if f.node == node]
         merged, used = _conf_merged(confs) if confs else ({}, [])
         if run is None and not confs:
             undecided.append(f"{node}: {len(cands)} addressed interfaces, no `sysctl -a` or sysctl.d files")
             continue
 
-        def value(key: str) -> tuple[int | None, Fact | None, int]:
+        def value(key: str) -> tuple[int | None, Fact[Sysctl] | None, int]:
             if run is not None:
                 return run.value.int(key), run, run.value.lines.get(key, 0)
             if key in merged:
@@ -97,13 +99,13 @@ def arp_flux(ctx: Context) -> Iterator[Hit]:
             return None, None, 0
 
         bad: dict[str, list[str]] = {}
-        cited: dict[int, list] = {}
+        cited: dict[int, tuple[Fact[Sysctl], list[int]]] = {}
         all_vals = {}
         for what in KEYS:
             v, f, line = value(f"net.ipv4.conf.all.{what}")
             all_vals[what] = v
             if f is not None:
-                cited.setdefault(id(f), [f, []])[1].append(line)
+                cited.setdefault(id(f), (f, []))[1].append(line)
         if run is not None and any(v is None for v in all_vals.values()):
             undecided.append(f"{node}: `sysctl -a` has no net.ipv4.conf.all.arp_ignore/arp_announce")
             continue
@@ -112,7 +114,7 @@ def arp_flux(ctx: Context) -> Iterator[Hit]:
                 own, f, line = value(_key(i.name, what))
                 eff = max(v for v in (all_vals[what] or 0, own or 0))
                 if own is not None and f is not None and own > 0:
-                    cited.setdefault(id(f), [f, []])[1].append(line)
+                    cited.setdefault(id(f), (f, []))[1].append(line)
                 if eff == 0:
                     bad.setdefault(i.name, []).append(what)
         if not bad:
@@ -138,7 +140,7 @@ def arp_flux(ctx: Context) -> Iterator[Hit]:
                 pending = (f"; {f.artifact} sets {', '.join(f'{k}={merged[k][0]}' for k in want)} but the running "
                            "kernel does not have it: `sysctl --system` was not run since")
                 for k in want:
-                    cited.setdefault(id(f), [f, []])[1].append(merged[k][2])
+                    cited.setdefault(id(f), (f, []))[1].append(merged[k][2])
         excerpt = [f"{i.name}: inet {', '.join(f'{a.address}/{a.prefixlen}' for a in addrs)}" for i, addrs in cands]
         found += 1
         yield Hit(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.parse.host.ip_link import IpLink, Link
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
-from forewarn.rules.net._netconf import (
+from forewarn.rules._engine import CouldNotCheck, StepTemplate
+from forewarn.facts.netconf import (
     DEFAULT_MTU,
     VXLAN_OVERHEAD,
     NodeConfig,
@@ -16,10 +16,13 @@ from forewarn.rules.net._netconf import (
     config_path,
     node_configs,
 )
+from forewarn.parse.host.interfaces import INTERFACES, Interfaces
+from forewarn.parse.host.link_commands import LinkCommand
+from forewarn.parse.host.ip_link import IP_LINK
 
 
-def _fix(vx: str, underlay: str | None, need: int, bridge: str, overlay_mtu: int, path: str) -> list:
-    steps = []
+def _fix(vx: str, underlay: str | None, need: int, bridge: str, overlay_mtu: int, path: str) -> list[StepTemplate]:
+    steps: list[StepTemplate] = []
     if underlay:
         steps += [
             step(f"ip link set dev {underlay} mtu {need + VXLAN_OVERHEAD}", safe=False),
@@ -44,9 +47,8 @@ def _fix(vx: str, underlay: str | None, need: int, bridge: str, overlay_mtu: int
 def _live(ctx: Context) -> tuple[list[Hit], set[tuple[str, str]]]:
     hits: list[Hit] = []
     seen: set[tuple[str, str]] = set()
-    for f in ctx.facts("host.ip_link"):
+    for f in ctx.facts(IP_LINK):
         links: IpLink = f.value
-        text = f.record.text()
         for vx in links.of_kind("vxlan"):
             seen.add((f.node, vx.name))
             if vx.mtu is None or not vx.master:
@@ -60,20 +62,21 @@ def _live(ctx: Context) -> tuple[list[Hit], set[tuple[str, str]]]:
             why = (f" because its underlay {under.name} has MTU {under.mtu} (VXLAN takes {VXLAN_OVERHEAD} bytes)"
                    if under is not None and under.mtu is not None and under.mtu - VXLAN_OVERHEAD == vx.mtu else
                    f" on underlay {under.name} (MTU {under.mtu})" if under is not None else "")
-            parts = []
-            if br_big:
+            parts: list[str] = []
+            if br_big and br is not None:
                 parts.append(f"{br.name} itself is set to {br.mtu}")
             if bigger:
                 parts.append("larger port(s) sit beside it: " + ", ".join(
                     f"{p.name} ({p.kind or 'device'}, MTU {p.mtu})" for p in bigger))
-            need = max([p.mtu for p in bigger] + ([br.mtu] if br_big and br is not None else []))
+            need = max([p.mtu for p in bigger if p.mtu is not None]
+                       + ([br.mtu] if br_big and br is not None and br.mtu is not None else []))
             shown: list[Link] = [vx] + ([br] if br is not None else []) + ([under] if under else []) + bigger
             hits.append(Hit(
                 f"{f.node}: {vx.name} (vxlan id {vx.vxlan_id}) has MTU {vx.mtu}{why} and is a port of bridge "
                 f"{vx.master}, where {' and '.join(parts)}: frames over {vx.mtu} bytes from those ports are "
                 f"dropped silently (small packets pass, large transfers hang)",
                 nodes=f.node,
-                evidence=[f.ref([link.line for link in shown], excerpt=[link.excerpt(text) for link in shown])],
+                evidence=[f.ref([link.line for link in shown], excerpt=[link.shown for link in shown])],
                 fix=_fix(vx.name, under.name if under else None, need, vx.master, vx.mtu, "/etc/network/interfaces"),
                 details={"vxlan": vx.name, "vxlan_mtu": vx.mtu, "underlay": vx.underlay,
                          "underlay_mtu": under.mtu if under else None, "bridge": vx.master,
@@ -86,8 +89,9 @@ def _underlay(nc: NodeConfig, placed: Placed, dev: str | None) -> str | None:
     if dev:
         return dev
     st = placed.stanza
-    if st.get("vxlan-physdev"):
-        return st.get("vxlan-physdev").split()[0]
+    physdev = st.get("vxlan-physdev")
+    if physdev:
+        return physdev.split()[0]
     local = st.get("vxlan-local-tunnelip")
     if local:
         for p in nc.stanzas:
@@ -104,13 +108,13 @@ def _from_config(ctx: Context, skip: set[tuple[str, str]]) -> tuple[list[Hit], l
     hits: list[Hit] = []
     undecided: list[str] = []
     for nc in node_configs(ctx):
-        vxlans: dict[str, tuple[Placed, object]] = {}
+        vxlans: dict[str, tuple[Placed, LinkCommand | None]] = {}
         for p in nc.stanzas:
             if p.stanza.get("vxlan-id") is not None:
                 vxlans.setdefault(p.stanza.name, (p, None))
-            for lc in p.stanza.links:
-                if lc.action == "add" and lc.kind == "vxlan":
-                    vxlans.setdefault(lc.name, (p, lc))
+            for cmd in p.stanza.links:
+                if cmd.action == "add" and cmd.kind == "vxlan":
+                    vxlans.setdefault(cmd.name, (p, cmd))
         for name, (p, lc) in vxlans.items():
             if (nc.node, name) in skip:
                 continue
@@ -119,17 +123,17 @@ def _from_config(ctx: Context, skip: set[tuple[str, str]]) -> tuple[list[Hit], l
                 continue
             own = nc.named(name)
             home = own[0] if own else p
-            under = _underlay(nc, home, getattr(lc, "dev", None))
-            lines = {id(home.fact): [home.fact, [home.stanza.line]]}
+            under = _underlay(nc, home, lc.dev if lc is not None else None)
+            lines: dict[int, tuple[Fact[Interfaces], list[int]]] = {id(home.fact): (home.fact, [home.stanza.line])}
             if lc is not None:
-                lines.setdefault(id(p.fact), [p.fact, []])[1].append(lc.line)
+                lines.setdefault(id(p.fact), (p.fact, []))[1].append(lc.line)
             u_mtu = None
             u_note = ""
             if under:
                 m = nc.mtu(under)
                 if m is not None:
                     u_mtu = m[0]
-                    lines.setdefault(id(m[1].fact), [m[1].fact, []])[1].append(m[2].line)
+                    lines.setdefault(id(m[1].fact), (m[1].fact, []))[1].append(m[2].line)
                     u_note = f"underlay {under} has `mtu {u_mtu}`"
                 elif nc.named(under) and nc.named(under)[0].stanza.kind in ("bond", "bridge") and any(
                         nc.mtu(port) for port in _ports(nc, under)):
@@ -141,24 +145,27 @@ def _from_config(ctx: Context, skip: set[tuple[str, str]]) -> tuple[list[Hit], l
                     u_note = f"underlay {under} sets no MTU (so {DEFAULT_MTU})"
                     if nc.named(under):
                         st = nc.named(under)[0]
-                        lines.setdefault(id(st.fact), [st.fact, []])[1].append(st.stanza.line)
+                        lines.setdefault(id(st.fact), (st.fact, []))[1].append(st.stanza.line)
             explicit = nc.mtu(name)
             if explicit is not None:
-                lines.setdefault(id(explicit[1].fact), [explicit[1].fact, []])[1].append(explicit[2].line)
-            v_set = explicit[0] if explicit else (getattr(lc, "mtu", None))
-            if u_mtu is None and v_set is None:
+                lines.setdefault(id(explicit[1].fact), (explicit[1].fact, []))[1].append(explicit[2].line)
+            v_set = explicit[0] if explicit else (lc.mtu if lc is not None else None)
+            if u_mtu is not None:
+                ceiling = u_mtu - VXLAN_OVERHEAD
+            elif v_set is not None:
+                ceiling = v_set
+            else:
                 undecided.append(f"{nc.node}: {name} names no underlay device and no MTU: the kernel gives it "
                                  f"{DEFAULT_MTU}, which fits only an underlay of {DEFAULT_MTU + VXLAN_OVERHEAD} or more, "
                                  "and the routed underlay's MTU is not in the file")
                 continue
-            ceiling = (u_mtu - VXLAN_OVERHEAD) if u_mtu is not None else v_set
             v_eff = min(v_set, ceiling) if v_set is not None else ceiling
-            problems = []
+            problems: list[str] = []
             if v_set is not None and u_mtu is not None and v_set > ceiling:
                 problems.append(f"{name} asks for `mtu {v_set}` but {u_note}, which carries at most {ceiling}: "
                                 f"the kernel refuses the larger MTU and {name} stays at {ceiling}")
             for bp, bo in bridges:
-                lines.setdefault(id(bp.fact), [bp.fact, []])[1].append(bo.line)
+                lines.setdefault(id(bp.fact), (bp.fact, []))[1].append(bo.line)
                 b_mtu = nc.mtu(bp.stanza.name)
                 if b_mtu is not None and b_mtu[0] > v_eff:
                     lines[id(bp.fact)][1].append(b_mtu[2].line)
@@ -189,7 +196,7 @@ def _ports(nc: NodeConfig, name: str) -> list[str]:
     return list(dict.fromkeys(ports))
 
 
-@rule(code="NET105", inputs=("host.ip_link", "host.interfaces"))
+@rule(code="NET105", inputs=(IP_LINK, INTERFACES))
 def vxlan_underlay_mtu(ctx: Context) -> Iterator[Hit]:
     live, seen = _live(ctx)
     yield from live

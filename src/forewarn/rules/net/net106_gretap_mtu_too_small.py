@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.parse.host.ip_link import IpLink
 from forewarn.parse.host.link_commands import LinkCommand
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.net._netconf import (
+from forewarn.rules._engine import StepTemplate
+from forewarn.facts.netconf import (
     DEFAULT_MTU,
     GRETAP_DEFAULT_MTU,
     Placed,
     config_path,
     node_configs,
 )
+from forewarn.parse.host.interfaces import INTERFACES, Interfaces
+from forewarn.parse.host.ip_link import IP_LINK
 
 GRETAP_KINDS = ("gretap", "ip6gretap")
 
 
-def _fix(name: str, bridge: str, path: str, want: int) -> list:
+def _fix(name: str, bridge: str, path: str, want: int) -> list[StepTemplate]:
     return [
         note(f"In {path}, under `iface {name}`: create it with the stanza's MTU (`pre-up ip link add name $IFACE "
              f"mtu $IF_MTU type gretap local ... remote ...`) and add `mtu {want}` (seed 002's fix; GRE "
@@ -34,9 +37,8 @@ def _fix(name: str, bridge: str, path: str, want: int) -> list:
 def _live(ctx: Context) -> tuple[list[Hit], set[tuple[str, str]]]:
     hits: list[Hit] = []
     seen: set[tuple[str, str]] = set()
-    for f in ctx.facts("host.ip_link"):
+    for f in ctx.facts(IP_LINK):
         links: IpLink = f.value
-        text = f.record.text()
         for g in links.of_kind(*GRETAP_KINDS):
             seen.add((f.node, g.name))
             if g.mtu is None or not g.master:
@@ -61,7 +63,7 @@ def _live(ctx: Context) -> tuple[list[Hit], set[tuple[str, str]]]:
                 f"{f.node}: {g.name} ({g.kind}, remote {g.remote or '?'}) has MTU {g.mtu}{default} and is a port "
                 f"of {what}: {effect}",
                 nodes=f.node,
-                evidence=[f.ref([link.line for link in shown], excerpt=[link.excerpt(text) for link in shown])],
+                evidence=[f.ref([link.line for link in shown], excerpt=[link.shown for link in shown])],
                 fix=_fix(g.name, g.master, "/etc/network/interfaces", DEFAULT_MTU),
                 details={"gretap": g.name, "mtu": g.mtu, "bridge": g.master, "bridge_mtu": br_mtu},
             ))
@@ -99,11 +101,11 @@ def _from_config(ctx: Context, skip: set[tuple[str, str]]) -> list[Hit]:
             st = p.stanza
             if st.method == "tunnel" and (st.get("mode") or st.get("tunnel-mode") or "") in GRETAP_KINDS:
                 created.setdefault(st.name, (p, None))
-            for lc in st.links:
-                if lc.action == "add" and lc.kind in GRETAP_KINDS:
-                    created[lc.name] = (p, lc)
-                elif lc.action == "set" and lc.mtu is not None:
-                    sets.setdefault(lc.name, []).append((p, lc))
+            for cmd in st.links:
+                if cmd.action == "add" and cmd.kind in GRETAP_KINDS:
+                    created[cmd.name] = (p, cmd)
+                elif cmd.action == "set" and cmd.mtu is not None:
+                    sets.setdefault(cmd.name, []).append((p, cmd))
         for name, (p, lc) in created.items():
             if (nc.node, name) in skip:
                 continue
@@ -111,17 +113,17 @@ def _from_config(ctx: Context, skip: set[tuple[str, str]]) -> list[Hit]:
             if not bridges:
                 continue
             own = nc.named(name)
-            mtu, how, cited = _final_mtu(name, (p, lc) if lc is not None else None, own, sets.get(name, []))
+            mtu, how, cited = _final_mtu(name, None if lc is None else (p, lc), own, sets.get(name, []))
             for bp, bo in bridges:
                 b = nc.mtu(bp.stanza.name)
                 b_mtu = b[0] if b else DEFAULT_MTU
                 if mtu >= b_mtu:
                     continue
-                lines: dict[int, list] = {}
+                lines: dict[int, tuple[Fact[Interfaces], list[int]]] = {}
                 for cp, line in cited + [(bp, bo.line)] + ([(b[1], b[2].line)] if b else []):
-                    lines.setdefault(id(cp.fact), [cp.fact, []])[1].append(line)
+                    lines.setdefault(id(cp.fact), (cp.fact, []))[1].append(line)
                 for o in own:
-                    lines.setdefault(id(o.fact), [o.fact, []])[1].append(o.stanza.line)
+                    lines.setdefault(id(o.fact), (o.fact, []))[1].append(o.stanza.line)
                 b_how = f"`mtu {b_mtu}`" if b else f"no MTU set, so {DEFAULT_MTU} like the guests on it"
                 hits.append(Hit(
                     f"{nc.node}: GRETAP {name} is {how} and is a port of {bp.stanza.name} (`{bo.name} {bo.value}`, "
@@ -135,7 +137,7 @@ def _from_config(ctx: Context, skip: set[tuple[str, str]]) -> list[Hit]:
     return hits
 
 
-@rule(code="NET106", inputs=("host.ip_link", "host.interfaces"))
+@rule(code="NET106", inputs=(IP_LINK, INTERFACES))
 def gretap_mtu_too_small(ctx: Context) -> Iterator[Hit]:
     live, seen = _live(ctx)
     yield from live

@@ -8,7 +8,11 @@ from collections.abc import Iterator
 from forewarn.facts.context import Context, Fact
 from forewarn.parse.host.hosts import HostsDuplicate, HostsFile
 from forewarn.parse.host.ip_addr import IpAddr
+from forewarn.model.findings import EvidenceRef
 from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import StepTemplate
+from forewarn.parse.host.hosts import HOSTS
+from forewarn.parse.host.ip_addr import IP_ADDR
 
 MARKER = "ANSIBLE GENERATED HOSTS"
 
@@ -60,8 +64,8 @@ def _describe(d: HostsDuplicate, hosts: HostsFile, addr: IpAddr | None) -> str:
 
 
 @rule(
-    code="NET107", reads=("host.ip_addr",),
-    inputs=("host.hosts",),
+    code="NET107", reads=(IP_ADDR,),
+    inputs=(HOSTS,),
     fix=(
             note("Keep one line per host name: the address of the network the cluster should use. For Kolla/"
                  "OpenStack that is the one Ansible writes from `network_interface` (between the `# BEGIN/END "
@@ -70,12 +74,12 @@ def _describe(d: HostsDuplicate, hosts: HostsFile, addr: IpAddr | None) -> str:
         ),
 )
 def hosts_duplicate_name(ctx: Context) -> Iterator[Hit]:
-    for node, f in sorted(ctx.by_node("host.hosts").items()):
+    for node, f in sorted(ctx.by_node(HOSTS).items()):
         hosts: HostsFile = f.value
         dups = hosts.duplicates()
         if not dups:
             continue
-        a = ctx.fact("host.ip_addr", node)
+        a = ctx.fact(IP_ADDR, node)
         addr: IpAddr | None = a.value if a is not None else None
         shown = "; ".join(_describe(d, hosts, addr) for d in dups[:3])
         more = f"; … {len(dups) - 3} more name(s)" if len(dups) > 3 else ""
@@ -94,7 +98,7 @@ def hosts_duplicate_name(ctx: Context) -> Iterator[Hit]:
         )
 
 
-def ctx_fix(hosts: HostsFile, dups: list[HostsDuplicate], has_block: bool):  # noqa: ANN201
+def ctx_fix(hosts: HostsFile, dups: list[HostsDuplicate], has_block: bool) -> Iterator[StepTemplate]:
     """Fix steps with the real line numbers: drop the hand-written lines when Ansible wrote a block."""
     if has_block:
         stale = sorted({e.line for d in dups for e in d.entries if not hosts.in_block(e, MARKER)
@@ -114,7 +118,7 @@ def ctx_fix(hosts: HostsFile, dups: list[HostsDuplicate], has_block: bool):  # n
                "/etc/corosync/corosync.conf uses the intended addresses.")
 
 
-def _addr_ref(a: Fact, ips: list[str]):  # noqa: ANN202
+def _addr_ref(a: Fact[IpAddr], ips: list[str]) -> EvidenceRef:
     addr: IpAddr = a.value
     names = []
     for ip in ips:

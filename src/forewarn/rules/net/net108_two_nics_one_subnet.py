@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from forewarn.facts.context import Context
 from forewarn.parse.host.ip_addr import IfAddr, Interface, IpAddr
 from forewarn.rules import Hit, note, rule, step
+from forewarn.parse.host.ip_addr import IP_ADDR
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -41,7 +42,7 @@ def shared_subnets(addr: IpAddr) -> list[tuple[Network, list[tuple[Interface, li
 
 @rule(
     code="NET108",
-    inputs=("host.ip_addr",),
+    inputs=(IP_ADDR,),
     fix=(
             note("Give each NIC its own subnet, or keep the address on one of them only (then also in "
                  "/etc/network/interfaces, netplan or NetworkManager, or it comes back at boot)."),
@@ -54,7 +55,7 @@ def shared_subnets(addr: IpAddr) -> list[tuple[Network, list[tuple[Interface, li
         ),
 )
 def two_nics_one_subnet(ctx: Context) -> Iterator[Hit]:
-    for node, f in sorted(ctx.by_node("host.ip_addr").items()):
+    for node, f in sorted(ctx.by_node(IP_ADDR).items()):
         addr: IpAddr = f.value
         for net, members in shared_subnets(addr):
             desc = " and ".join(

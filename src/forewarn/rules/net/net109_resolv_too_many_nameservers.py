@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
+from forewarn.facts.dns import path_of, resolv_files
 from forewarn.model.findings import When
-from forewarn.parse.host.resolv_conf import MAXNS, ResolvConf
+from forewarn.parse.host.resolv_conf import RESOLV_CONF as RESOLV, MAXNS, ResolvConf
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
-from forewarn.rules.net._dns import LOG_INPUTS, RESOLV, events, path_of, resolv_files
 
 KINDS = ("dns_nameserver_limit",)
 
@@ -40,12 +40,12 @@ def _fix(path: str, rc: ResolvConf | None) -> list[StepTemplate]:
 
 @rule(
     code="NET109",
-    inputs=(RESOLV, *LOG_INPUTS),
+    inputs=(RESOLV, *logs.LOG_SPECS),
     fix=(note("Keep at most three `nameserver` lines in /etc/resolv.conf (or in the file kubelet's resolvConf names)."),
              step("grep -c '^nameserver' /etc/resolv.conf")),
 )
 def resolv_too_many_nameservers(ctx: Context) -> Iterator[Hit]:
-    logged = events(ctx, KINDS)
+    logged = logs.by_node(logs.events(ctx, None, KINDS))
     for node in ctx.nodes:
         evs = logged.get(node, [])
         reported = False

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
+from forewarn.facts.dns import path_of, resolv_files
 from forewarn.model.findings import When
-from forewarn.parse.host.resolv_conf import ResolvConf
+from forewarn.parse.host.resolv_conf import RESOLV_CONF as RESOLV, ResolvConf
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
-from forewarn.rules.net._dns import LOG_INPUTS, RESOLV, events, path_of, resolv_files
 
 KINDS = ("coredns_no_nameservers",)
 
@@ -48,12 +48,12 @@ def _fix(ctx: Context, node: str, path: str, coredns: bool) -> list[StepTemplate
 
 @rule(
     code="NET110",
-    inputs=(RESOLV, *LOG_INPUTS),
+    inputs=(RESOLV, *logs.LOG_SPECS),
     fix=(note("Add a `nameserver` line for a DNS server this host can reach."),
              step("grep '^nameserver' /etc/resolv.conf")),
 )
 def resolv_no_nameserver(ctx: Context) -> Iterator[Hit]:
-    logged = events(ctx, KINDS)
+    logged = logs.by_node(logs.events(ctx, None, KINDS))
     for node in ctx.nodes:
         evs = logged.get(node, [])
         reported = False
@@ -62,7 +62,7 @@ def resolv_no_nameserver(ctx: Context) -> Iterator[Hit]:
             if rc.nameservers:
                 continue
             path = path_of(f)
-            why = "is empty" if not f.record.text().strip() else "has no valid `nameserver` line"
+            why = "is empty" if rc.empty else "has no valid `nameserver` line"
             if rc.invalid:
                 why = "has only invalid nameserver lines (" + ", ".join(
                     f"`{n.address or '(none)'}` line {n.line}" for n in rc.invalid) + ")"

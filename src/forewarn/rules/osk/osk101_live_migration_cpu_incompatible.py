@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.rules.osk._common import LOG_SPEC, compute_conf, log_ref, mixed_address_summary, seed_note
+from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG
+from forewarn.facts.openstack import compute_conf, log_ref, mixed_address_summary, seed_note
+from forewarn.parse.openstack.chrony_conf import CHRONY_CONF
+from forewarn.parse.openstack.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF, OsloConf
 
 FIX = (
     note("Before touching CPUs: check that every compute reaches the controller at one address "
@@ -21,7 +24,7 @@ FIX = (
 )
 
 
-def _cpu_settings(conf) -> tuple[str, tuple[str, ...], list[int]]:
+def _cpu_settings(conf: OsloConf) -> tuple[str, tuple[str, ...], list[int]]:
     mode_e = conf.entry("libvirt", "cpu_mode")
     models = [v for v in conf.all("libvirt", "cpu_models")] or [v for v in conf.all("libvirt", "cpu_model")]
     names: list[str] = []
@@ -32,9 +35,9 @@ def _cpu_settings(conf) -> tuple[str, tuple[str, ...], list[int]]:
     return mode, tuple(names), lines
 
 
-@rule(code="OSK101", reads=("osk.chrony_conf", "osk.neutron_conf", "osk.placement_conf", "osk.service_conf"), inputs=(LOG_SPEC, "osk.nova_conf"), fix=FIX)
+@rule(code="OSK101", reads=(CHRONY_CONF, NEUTRON_CONF, PLACEMENT_CONF, SERVICE_CONF), inputs=(NOVA_COMPUTE_LOG, NOVA_CONF), fix=FIX)
 def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
-    settings = {}
+    settings: dict[str, tuple[Fact[OsloConf], str, tuple[str, ...], list[int]]] = {}
     for node in ctx.nodes:
         f = compute_conf(ctx, node)
         if f is not None and f.value.has_section("libvirt"):
@@ -52,23 +55,22 @@ def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
     else:
         compare = ""
     mixed = mixed_address_summary(ctx)
-    logs = ctx.facts(LOG_SPEC)
     seen_event = False
-    for f in logs:
-        evs = f.value.of("cpu_incompatible")
+    for lf in ctx.facts(NOVA_COMPUTE_LOG):
+        evs = lf.value.of("cpu_incompatible")
         if not evs:
             continue
         seen_event = True
         first = evs[0]
         when = f" at {first.ts:%Y-%m-%d %H:%M:%S}" if first.ts else f" (line {first.line})"
         reason = (first.detail or "CPU doesn't have compatibility").rstrip(". ")
-        parts = [f"{f.node}: live migration refused {len(evs)} time(s){when}: Unacceptable CPU info: {reason}"]
+        parts = [f"{lf.node}: live migration refused {len(evs)} time(s){when}: Unacceptable CPU info: {reason}"]
         if compare:
             parts.append(compare)
         parts.append(f"here too, {mixed}" if mixed else seed_note())
-        evidence = [log_ref(f, evs)]
+        evidence = [log_ref(lf, evs)]
         evidence += [sf.ref(lines) for sf, _m, _md, lines in settings.values() if lines][:4]
-        yield Hit("; ".join(parts), nodes=f.node, evidence=evidence, when=When.PAST,
+        yield Hit("; ".join(parts), nodes=lf.node, evidence=evidence, when=When.PAST,
                   details={"events": len(evs), "cpu_settings": {n: [m, list(md)] for n, (_f, m, md, _l)
                                                                   in settings.items()}})
     if not seen_event and len(settings) >= 2 and len(distinct) > 1:
@@ -76,6 +78,6 @@ def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
                   nodes=sorted(settings), severity=Severity.MEDIUM, when=When.NOW,
                   evidence=[sf.ref(lines) for sf, _m, _md, lines in settings.values() if lines][:6])
         return
-    if not seen_event and not logs and len(settings) < 2:
+    if not seen_event and not ctx.facts(NOVA_COMPUTE_LOG) and len(settings) < 2:
         raise CouldNotCheck("no nova-compute log and fewer than two computes' nova.conf with a [libvirt] "
                             "section: nothing to compare")

@@ -6,9 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from forewarn.facts.context import Context
+from forewarn.model.findings import EvidenceRef
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.osk._common import controller_hosts, endpoints, first_refs, globals_fact
+from forewarn.facts.openstack import controller_hosts, endpoints, first_refs, globals_fact
+from forewarn.parse.host.hosts import HOSTS
+from forewarn.parse.host.ip_addr import IP_ADDR
+from forewarn.parse.openstack.chrony_conf import CHRONY_CONF
+from forewarn.parse.openstack.kolla_globals import KOLLA_GLOBALS
+from forewarn.parse.openstack.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF
 
 FIX = (
     note("Without haproxy/keepalived there is no VIP: in /etc/kolla/globals.yml set "
@@ -20,7 +26,7 @@ FIX = (
 )
 
 
-@rule(code="OSK102", reads=("host.hosts", "host.ip_addr", "osk.chrony_conf", "osk.neutron_conf", "osk.nova_conf", "osk.placement_conf", "osk.service_conf"), inputs=("osk.kolla_globals",), fix=FIX)
+@rule(code="OSK102", reads=(HOSTS, IP_ADDR, CHRONY_CONF, NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF), inputs=(KOLLA_GLOBALS,), fix=FIX)
 def kolla_vip_without_haproxy(ctx: Context) -> Iterator[Hit]:
     gf = globals_fact(ctx)
     if gf is None:
@@ -43,27 +49,27 @@ def kolla_vip_without_haproxy(ctx: Context) -> Iterator[Hit]:
     # where the controller really is
     nic_addrs: dict[str, str] = {}  # address -> "node iface"
     all_addrs: dict[str, str] = {}
-    ip_evidence = []
-    for f in ctx.facts("host.ip_addr"):
+    ip_evidence: list[EvidenceRef] = []
+    for f in ctx.facts(IP_ADDR):
         for i in f.value.interfaces:
-            for a in i.addrs:
-                if a.family != "inet":
+            for addr in i.addrs:
+                if addr.family != "inet":
                     continue
-                all_addrs[a.address] = f"{f.node} {i.name}"
+                all_addrs[addr.address] = f"{f.node} {i.name}"
                 if i.name == iface:
-                    nic_addrs[a.address] = f"{f.node} {i.name}"
+                    nic_addrs[addr.address] = f"{f.node} {i.name}"
         ip_evidence.append(f.ref())
     ctl = controller_hosts(endpoints(ctx))
     hosts_block: dict[str, str] = {}
     hosts_any: set[str] = set()
-    hosts_evidence = []
-    for f in ctx.facts("host.hosts"):
-        hosts_any.update(e.ip for e in f.value.entries)
-        block = [e for e in f.value.entries if f.value.in_block(e)]
+    hosts_evidence: list[EvidenceRef] = []
+    for hf in ctx.facts(HOSTS):
+        hosts_any.update(e.ip for e in hf.value.entries)
+        block = [e for e in hf.value.entries if hf.value.in_block(e)]
         for e in block:
             hosts_block[e.ip] = f"{' '.join(e.names)} (/etc/hosts line {e.line})"
         if block:
-            hosts_evidence.append(f.ref([e.line for e in block]))
+            hosts_evidence.append(hf.ref([e.line for e in block]))
 
     if haproxy and not keepalived:
         # haproxy without Kolla's keepalived: something else must hold the VIP; only `ip addr` tells

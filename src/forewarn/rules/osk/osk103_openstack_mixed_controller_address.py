@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.rules.osk._common import (CONF_SPECS, HOST_SERVICES, VIP_SERVICES, api_hosts, by_service,
+from forewarn.facts.openstack import (CONF_KEYS, Endpoint, HOST_SERVICES, VIP_SERVICES, api_hosts, by_service,
                                         controller_hosts, endpoints, first_refs, globals_fact, is_ip,
                                         log_ref, refused_events, services_of)
+from forewarn.parse.openstack.kolla_globals import KOLLA_GLOBALS
+from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG, NovaComputeLog, NovaEvent
 
 FIX = (
     step("grep -rnE '{wrong}' /etc/kolla"),
@@ -20,15 +22,15 @@ FIX = (
 )
 
 
-def _refused_at(ctx: Context, hosts: set[str]) -> list[tuple]:
-    out = []
+def _refused_at(ctx: Context, hosts: set[str]) -> list[tuple[Fact[NovaComputeLog], NovaEvent]]:
+    out: list[tuple[Fact[NovaComputeLog], NovaEvent]] = []
     for f, e in refused_events(ctx):
         if e.host in hosts and e.kind == "connection_refused":
             out.append((f, e))
     return out
 
 
-def _refused_text(refused: list[tuple]) -> str:
+def _refused_text(refused: list[tuple[Fact[NovaComputeLog], NovaEvent]]) -> str:
     if not refused:
         return ""
     f, e = refused[0]
@@ -36,7 +38,7 @@ def _refused_text(refused: list[tuple]) -> str:
     return f"; {f.node} log line {e.line}: connection to {e.host}:{e.port} refused{more}"
 
 
-@rule(code="OSK103", reads=("osk.kolla_globals", "osk.nova_compute_log"), inputs=CONF_SPECS, fix=FIX)
+@rule(code="OSK103", reads=(KOLLA_GLOBALS, NOVA_COMPUTE_LOG), inputs=CONF_KEYS, fix=FIX)
 def openstack_mixed_controller_address(ctx: Context) -> Iterator[Hit]:
     eps = endpoints(ctx)
     if not eps:
@@ -47,7 +49,7 @@ def openstack_mixed_controller_address(ctx: Context) -> Iterator[Hit]:
     for service, group in sorted(by_service(eps).items()):
         if service not in VIP_SERVICES | HOST_SERVICES:
             continue
-        by_hosts: dict[tuple[str, ...], list] = {}
+        by_hosts: dict[tuple[str, ...], list[Endpoint]] = {}
         for e in group:
             by_hosts.setdefault(tuple(sorted(e.hosts)), []).append(e)
         if len(by_hosts) < 2:

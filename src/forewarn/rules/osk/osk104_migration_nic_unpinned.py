@@ -5,10 +5,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.rules.osk._common import compute_conf, globals_fact
+from forewarn.facts.openstack import compute_conf, globals_fact
+from forewarn.parse.host.hosts import HOSTS, HostsFile
+from forewarn.parse.host.ip_addr import IP_ADDR, IpAddr
+from forewarn.parse.openstack.kolla_globals import KOLLA_GLOBALS
+from forewarn.parse.openstack.oslo_conf import NOVA_CONF, OsloConf
 
 FIX = (
     note("Pin the migration network: `[libvirt] live_migration_inbound_addr = <this compute's address "
@@ -19,7 +23,7 @@ FIX = (
 )
 
 
-def _same_subnet_nics(ipf) -> list[tuple[str, list[tuple[str, str]]]]:
+def _same_subnet_nics(ipf: Fact[IpAddr]) -> list[tuple[str, list[tuple[str, str]]]]:
     """[(network, [(iface, address)...])] for IPv4 networks that more than one interface is on."""
     nets: dict[str, list[tuple[str, str]]] = {}
     for i in ipf.value.interfaces:
@@ -38,9 +42,39 @@ def _same_subnet_nics(ipf) -> list[tuple[str, list[tuple[str, str]]]]:
     return [(n, m) for n, m in nets.items() if len({iface for iface, _ in m}) > 1]
 
 
+def _duplicate_names(node: str, unset: str, hosts: Fact[HostsFile], conf: Fact[OsloConf] | None,
+                     computes: set[str]) -> Iterator[Hit]:
+    for dup in hosts.value.duplicates():
+        first, rest = dup.entries[0], [e for e in dup.entries[1:] if e.ip != dup.entries[0].ip]
+        gen = [e for e in rest if hosts.value.in_block(e)]
+        why = " (the later one is Kolla's Ansible-generated entry)" if gen else ""
+        yield Hit(f"{node}: {unset}, and /etc/hosts gives {dup.name} two addresses: {first.ip} (line "
+                  f"{first.line}, the one the resolver uses) and "
+                  + ", ".join(f"{e.ip} (line {e.line})" for e in rest) + why
+                  + f": migrations to {dup.name} go to {first.ip}, not necessarily over the migration network",
+                  nodes=node, evidence=[hosts.ref([e.line for e in dup.entries])]
+                  + ([conf.ref([])] if conf is not None else []),
+                  params={"name": dup.name,
+                          "hosts_fix": f"Delete /etc/hosts line {first.line} ({first.ip} {dup.name}) on {node} "
+                                       f"so {dup.name} resolves to {rest[0].ip}" if rest else ""},
+                  details={"name": dup.name, "addresses": list(dup.ips), "node_is_compute": node in computes})
+
+
+def _shared_subnets(node: str, unset: str, ipf: Fact[IpAddr], conf: Fact[OsloConf] | None,
+                    iface: str | None) -> Iterator[Hit]:
+    for net, members in _same_subnet_nics(ipf):
+        listed = ", ".join(f"{i} {a}" for i, a in members)
+        pinned = f"; network_interface is {iface}" if iface else ""
+        yield Hit(f"{node}: {unset}, and {len({i for i, _ in members})} interfaces are in {net} ({listed}): "
+                  f"traffic to that subnet, migrations included, may leave by any of them{pinned}",
+                  nodes=node, evidence=[ipf.ref()] + ([conf.ref([])] if conf is not None else []),
+                  params={"name": node, "hosts_fix": f"Keep one interface per subnet on {node} (NET108)."},
+                  details={"network": net, "interfaces": [i for i, _ in members]})
+
+
 @rule(
     code="OSK104",
-    inputs=("osk.nova_conf", "osk.kolla_globals", "host.hosts", "host.ip_addr"),
+    inputs=(NOVA_CONF, KOLLA_GLOBALS, HOSTS, IP_ADDR),
     fix=FIX,
 )
 def migration_nic_unpinned(ctx: Context) -> Iterator[Hit]:
@@ -50,12 +84,12 @@ def migration_nic_unpinned(ctx: Context) -> Iterator[Hit]:
     checked = False
     for node in ctx.nodes:
         conf = compute_conf(ctx, node)
-        hosts = ctx.fact("host.hosts", node)
-        ipf = ctx.fact("host.ip_addr", node)
+        hosts = ctx.fact(HOSTS, node)
+        ipf = ctx.fact(IP_ADDR, node)
         if conf is None and hosts is None and ipf is None:
             continue
         inbound = conf.value.entry("libvirt", "live_migration_inbound_addr") if conf is not None else None
-        if inbound is not None and inbound.value.strip():
+        if conf is not None and inbound is not None and inbound.value.strip():
             checked = True
             addr = inbound.value.strip()
             if ipf is not None and ipf.value.with_address(addr) is None and not addr.startswith("{"):
@@ -70,28 +104,10 @@ def migration_nic_unpinned(ctx: Context) -> Iterator[Hit]:
         checked = True
         unknown = "" if conf is not None else " (no nova.conf of this node was given, so it may be set there)"
         unset = "live_migration_inbound_addr is not set" + unknown
-        for dup in hosts.value.duplicates() if hosts is not None else []:
-            first, rest = dup.entries[0], [e for e in dup.entries[1:] if e.ip != dup.entries[0].ip]
-            gen = [e for e in rest if hosts.value.in_block(e)]
-            why = " (the later one is Kolla's Ansible-generated entry)" if gen else ""
-            yield Hit(f"{node}: {unset}, and /etc/hosts gives {dup.name} two addresses: {first.ip} (line "
-                      f"{first.line}, the one the resolver uses) and "
-                      + ", ".join(f"{e.ip} (line {e.line})" for e in rest) + why
-                      + f": migrations to {dup.name} go to {first.ip}, not necessarily over the migration network",
-                      nodes=node, evidence=[hosts.ref([e.line for e in dup.entries])]
-                      + ([conf.ref([])] if conf is not None else []),
-                      params={"name": dup.name,
-                              "hosts_fix": f"Delete /etc/hosts line {first.line} ({first.ip} {dup.name}) on {node} "
-                                           f"so {dup.name} resolves to {rest[0].ip}" if rest else ""},
-                      details={"name": dup.name, "addresses": list(dup.ips), "node_is_compute": node in computes})
-        for net, members in (_same_subnet_nics(ipf) if ipf is not None else []):
-            listed = ", ".join(f"{i} {a}" for i, a in members)
-            pinned = f"; network_interface is {iface}" if iface else ""
-            yield Hit(f"{node}: {unset}, and {len({i for i, _ in members})} interfaces are in {net} ({listed}): "
-                      f"traffic to that subnet, migrations included, may leave by any of them{pinned}",
-                      nodes=node, evidence=[ipf.ref()] + ([conf.ref([])] if conf is not None else []),
-                      params={"name": node, "hosts_fix": f"Keep one interface per subnet on {node} (NET108)."},
-                      details={"network": net, "interfaces": [i for i, _ in members]})
+        if hosts is not None:
+            yield from _duplicate_names(node, unset, hosts, conf, computes)
+        if ipf is not None:
+            yield from _shared_subnets(node, unset, ipf, conf, iface)
     if not checked:
         raise CouldNotCheck("needs /etc/hosts or `ip -j addr` of the computes, or their nova.conf with "
                             "live_migration_inbound_addr")

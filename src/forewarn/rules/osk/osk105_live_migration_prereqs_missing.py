@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from forewarn.facts.context import Context
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.rules.osk._common import compute_conf
+from forewarn.facts.openstack import compute_conf
+from forewarn.parse.host.mounts import MOUNTS
+from forewarn.parse.openstack.oslo_conf import LIBVIRTD_CONF, NOVA_CONF, OsloConf
 
 INSTANCE_PATHS = ("/var/lib/docker/volumes/nova_compute/_data/instances", "/var/lib/nova/instances")
 
@@ -27,7 +29,7 @@ MOUNT_FIX = (
 )
 
 
-def _tcp_migration(conf) -> tuple[bool, int | None, str]:
+def _tcp_migration(conf: OsloConf) -> tuple[bool, int | None, str]:
     """Whether nova migrates over plain TCP, with the line that says so."""
     for key in ("live_migration_uri", "connection_uri"):
         e = conf.entry("libvirt", key)
@@ -43,7 +45,7 @@ def _tcp_migration(conf) -> tuple[bool, int | None, str]:
     return False, None, ""
 
 
-def _expects_shared(conf) -> tuple[bool, int | None]:
+def _expects_shared(conf: OsloConf) -> tuple[bool, int | None]:
     """nova.conf asks for shared-storage migration: a live_migration_flag without NON_SHARED."""
     for section in ("libvirt", "DEFAULT"):
         e = conf.entry(section, "live_migration_flag")
@@ -52,20 +54,20 @@ def _expects_shared(conf) -> tuple[bool, int | None]:
     return False, None
 
 
-@rule(code="OSK105", inputs=("osk.libvirtd_conf", "osk.nova_conf", "host.mounts"), fix=LISTEN_FIX)
+@rule(code="OSK105", inputs=(LIBVIRTD_CONF, NOVA_CONF, MOUNTS), fix=LISTEN_FIX)
 def live_migration_prereqs_missing(ctx: Context) -> Iterator[Hit]:
     checked = False
     shared_on: dict[str, str] = {}  # node -> "device on path" of computes that have the NFS share
-    mounts_by_node = ctx.by_node("host.mounts")
-    for node, mf in mounts_by_node.items():
+    mounts_by_node = ctx.by_node(MOUNTS)
+    for node, mounted in mounts_by_node.items():
         for p in INSTANCE_PATHS:
-            m = mf.value.containing(p)
+            m = mounted.value.containing(p)
             if m is not None and m.is_network and m.mountpoint != "/":
                 shared_on[node] = f"{m.device} ({m.fstype}) on {m.mountpoint}"
                 break
     for node in ctx.nodes:
         conf = compute_conf(ctx, node)
-        lv = ctx.fact("osk.libvirtd_conf", node)
+        lv = ctx.fact(LIBVIRTD_CONF, node)
         if conf is not None and lv is not None:
             checked = True
             tcp, line, why = _tcp_migration(conf.value)

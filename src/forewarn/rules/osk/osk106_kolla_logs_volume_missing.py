@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.osk._common import LOG_SPEC, log_ref
+from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG
+from forewarn.facts.openstack import log_ref
 
 # Named volumes Kolla-Ansible creates on a compute or controller.
 KOLLA_VOLUMES = frozenset({
@@ -25,13 +26,13 @@ FIX = (
 )
 
 
-@rule(code="OSK106", inputs=(LOG_SPEC,), fix=FIX, when=When.PAST)
+@rule(code="OSK106", inputs=(NOVA_COMPUTE_LOG,), fix=FIX, when=When.PAST)
 def kolla_logs_volume_missing(ctx: Context) -> Iterator[Hit]:
-    for f in ctx.facts(LOG_SPEC):
+    for f in ctx.facts(NOVA_COMPUTE_LOG):
         evs = [e for e in f.value.of("volume_missing") if e.detail in KOLLA_VOLUMES]
         if not evs:
             continue
-        vols = list(dict.fromkeys(e.detail for e in evs))
+        vols = list(dict.fromkeys(e.detail for e in evs if e.detail))
         first = evs[0]
         when = f" at {first.ts:%Y-%m-%d %H:%M:%S}" if first.ts else f" (line {first.line})"
         yield Hit(f"{f.node}: Docker volume {', '.join(vols)} is missing{when}: "

@@ -8,8 +8,9 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
+from forewarn.parse.pve.quorum_status import COROSYNC_QUORUMTOOL, PVECM_STATUS
 
-QUORUM_SPECS = ("pve.pvecm_status", "pve.corosync_quorumtool")
+QUORUM_SPECS = (PVECM_STATUS, COROSYNC_QUORUMTOOL)
 
 FIX = (
     step("pvecm status"),

@@ -31,6 +31,9 @@ from forewarn.model.findings import Severity, When
 from forewarn.model.nodes import named
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
+from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG
+from forewarn.parse.pve.corosync_conf import COROSYNC_CONF, COROSYNC_CONF_LOCAL
+from forewarn.parse.pve.quorum_status import COROSYNC_QUORUMTOOL, PVECM_STATUS
 
 FIX = (
     step("corosync-cfgtool -n"),
@@ -191,7 +194,7 @@ def node_summary(v: _View, name: Namer, *, listed: bool, days: bool) -> str:
     return "\n  ".join(out)
 
 
-@rule(code="PVE102", reads=("host.timedatectl", "host.timezone", "osk.nova_compute_log", "pve.corosync_conf", "pve.corosync_conf_local", "pve.corosync_quorumtool", "pve.pvecm_status"), inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
+@rule(code="PVE102", reads=("host.timedatectl", "host.timezone", NOVA_COMPUTE_LOG, COROSYNC_CONF, COROSYNC_CONF_LOCAL, COROSYNC_QUORUMTOOL, PVECM_STATUS), inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def corosync_unstable(ctx: Context) -> Iterator[Hit]:
     if not logs.log_programs(ctx).get("corosync"):
         raise CouldNotCheck("the logs read have no corosync lines")
@@ -270,7 +273,7 @@ def corosync_unstable(ctx: Context) -> Iterator[Hit]:
     for st in troubled.values():
         for (h, _), c in st.downs.items():
             lost_hosts[h] += c
-    for f in ctx.facts("pve.corosync_conf")[:1]:
+    for f in ctx.facts(COROSYNC_CONF)[:1]:
         for h, _ in lost_hosts.most_common():
             cn = f.value.node_by_id(int(h)) if h.isdigit() else None
             if cn is not None and cn.addrs:

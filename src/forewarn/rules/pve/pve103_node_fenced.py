@@ -21,6 +21,7 @@ from forewarn.facts.fencing import KINDS, LOST_QUORUM, WATCHDOG_FIRED, Fence, an
 from forewarn.facts.fencing import lock_lost as _lock_lost
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
+from forewarn.parse.pve.section_config import HA_RESOURCES_CFG
 
 FIX = (
     step("journalctl -b -1 -n 60 --no-pager"),
@@ -83,9 +84,9 @@ def fence_message(f: Fence) -> str:
     return head
 
 
-@rule(code="PVE103", reads=("pve.ha_resources_cfg",), inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
+@rule(code="PVE103", reads=(HA_RESOURCES_CFG,), inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def node_fenced(ctx: Context) -> Iterator[Hit]:
-    ha_configured = bool(ctx.facts("pve.ha_resources_cfg"))
+    ha_configured = bool(ctx.facts(HA_RESOURCES_CFG))
     for node, evs in by_log_host(ctx, KINDS).items():  # several hosts' logs given as one node: split
         found = analyse(node, evs)
         fences, misses = found.fences, found.misses

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.parse.pve.corosync_conf import Block, CorosyncConf
 from forewarn.rules import Hit, note, rule, step
+from forewarn.parse.pve.corosync_conf import COROSYNC_CONF, COROSYNC_CONF_LOCAL
+from forewarn.parse.pve.quorum_status import COROSYNC_QUORUMTOOL, PVECM_STATUS
+from forewarn.parse.pve.services import PVE_SERVICES
 
-CONF = "pve.corosync_conf"  # /etc/pve/corosync.conf (pmxcfs copy)
-LOCAL = "pve.corosync_conf_local"  # /etc/corosync/corosync.conf (what corosync reads)
-QUORUM_SPECS = ("pve.pvecm_status", "pve.corosync_quorumtool")
+CONF = COROSYNC_CONF  # /etc/pve/corosync.conf (pmxcfs copy)
+LOCAL = COROSYNC_CONF_LOCAL  # /etc/corosync/corosync.conf (what corosync reads)
+QUORUM_SPECS = (PVECM_STATUS, COROSYNC_QUORUMTOOL)
 
 FIX = (
     step("grep config_version /etc/corosync/corosync.conf /etc/pve/corosync.conf"),
@@ -83,30 +87,41 @@ def conf_diff(ours: CorosyncConf, theirs: CorosyncConf, limit: int = 6) -> list[
     return out
 
 
-def _version_line(f: Fact) -> list[int]:
+def _version_line(f: Fact[CorosyncConf]) -> list[int]:
     return [f.value.config_version_line or 0]
 
 
-@rule(code="PVE104", inputs=(CONF, LOCAL, *QUORUM_SPECS, "pve.services", *logs.LOG_SPECS), fix=FIX)
+@dataclass(slots=True)
+class _Drift:
+    """What is wrong on one node: the parts of its message, their evidence, whether the cause
+    (a stale or differing corosync.conf) is seen, and whether it is true now."""
+
+    parts: list[str] = field(default_factory=list)
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    cause: bool = False
+    now: bool = False
+
+
+@rule(code="PVE104", inputs=(CONF, LOCAL, *QUORUM_SPECS, PVE_SERVICES, *logs.LOG_SPECS), fix=FIX)
 def config_drift(ctx: Context) -> Iterator[Hit]:
     local = ctx.by_node(LOCAL)
     pve = ctx.by_node(CONF)
     # the cluster's newest config: the highest config_version any node has, in either copy
-    best: tuple[int, str, Fact] | None = None
+    best: tuple[int, str, Fact[CorosyncConf]] | None = None
     for spec_facts in (local, pve):
         for node, f in spec_facts.items():
             v = f.value.config_version
             if v is not None and (best is None or v > best[0]):
                 best = (v, node, f)
 
-    findings: dict[str, dict] = {}  # node -> {"parts": [...], "evidence": [...], "cause": bool, "past": bool}
+    findings: dict[str, _Drift] = {}
 
     def add(node: str, text: str, ev: list[EvidenceRef], cause: bool = False, past: bool = False) -> None:
-        entry = findings.setdefault(node, {"parts": [], "evidence": [], "cause": False, "now": False})
-        entry["parts"].append(text)
-        entry["evidence"].extend(ev)
-        entry["cause"] = entry["cause"] or cause
-        entry["now"] = entry["now"] or not past
+        entry = findings.setdefault(node, _Drift())
+        entry.parts.append(text)
+        entry.evidence.extend(ev)
+        entry.cause = entry.cause or cause
+        entry.now = entry.now or not past
 
     # 1. a node whose corosync.conf is behind the cluster's newest one
     if best is not None:
@@ -143,29 +158,29 @@ def config_drift(ctx: Context) -> Iterator[Hit]:
         lf, pf = local[node], pve[node]
         diff = conf_diff(lf.value, pf.value)
         if diff:
-            already = node in findings and findings[node]["cause"] and \
+            already = node in findings and findings[node].cause and \
                 lf.value.config_version is not None and pf.value.config_version is not None and \
                 lf.value.config_version < pf.value.config_version and best is not None and \
                 pf.value.config_version == best[0]
             if already:
-                findings[node]["evidence"].append(pf.ref(_version_line(pf)))
+                findings[node].evidence.append(pf.ref(_version_line(pf)))
                 continue
             add(node, f"/etc/corosync/corosync.conf differs from /etc/pve/corosync.conf: {'; '.join(diff)}",
                 [lf.ref(_version_line(lf)), pf.ref(_version_line(pf))], cause=True)
 
     # 3. what a node with a stale config shows: corosync not answering, service down, logs
     for spec in QUORUM_SPECS:
-        for node, f in ctx.by_node(spec).items():
-            if f.value.standalone:
+        for node, qf in ctx.by_node(spec).items():
+            if qf.value.standalone:
                 continue  # a node that was never joined to a cluster: no corosync to answer
-            if f.value.service_error and "CMAP" in f.value.service_error:
-                tool = "pvecm status" if spec == "pve.pvecm_status" else "corosync-quorumtool -s"
-                add(node, f"`{tool}` prints '{f.value.service_error}' (corosync is not running)",
-                    [f.ref([f.value.lines.get("service_error", 0)])])
-    for node, f in ctx.by_node("pve.services").items():
-        unit = f.value.get("corosync")
+            if qf.value.service_error and "CMAP" in qf.value.service_error:
+                tool = "pvecm status" if spec == PVECM_STATUS else "corosync-quorumtool -s"
+                add(node, f"`{tool}` prints '{qf.value.service_error}' (corosync is not running)",
+                    [qf.ref([qf.value.lines.get("service_error", 0)])])
+    for node, sf in ctx.by_node(PVE_SERVICES).items():
+        unit = sf.value.get("corosync")
         if unit is not None and unit.exists and not unit.active:
-            add(node, f"corosync.service is {unit.describe()}", [f.ref(unit.lines)])
+            add(node, f"corosync.service is {unit.describe()}", [sf.ref(unit.lines)])
     for node in ctx.nodes:
         evs = logs.events(ctx, node, ("config_version_mismatch", "cfs_lock_error"))
         mism = [e for e in evs if e.kind == "config_version_mismatch"]
@@ -185,22 +200,22 @@ def config_drift(ctx: Context) -> Iterator[Hit]:
         return
     healthy = _healthy_node(ctx, set(findings), best)
     for node, entry in sorted(findings.items()):
-        confirmed = entry["cause"]
-        entry["evidence"] = list(dict.fromkeys(entry["evidence"]))
-        msg = f"{node}: " + "; ".join(entry["parts"])
+        confirmed = entry.cause
+        entry.evidence = list(dict.fromkeys(entry.evidence))
+        msg = f"{node}: " + "; ".join(entry.parts)
         if not confirmed:
             msg += (" — a node that missed a cluster change looks like this; compare its config_version "
                     "with a healthy node's")
-        yield Hit(msg, nodes=node, evidence=entry["evidence"],
+        yield Hit(msg, nodes=node, evidence=entry.evidence,
                   params={"healthy": healthy or "<healthy-node>"},
                   fix=None if confirmed else list(UNCONFIRMED_FIX),
                   severity=None if confirmed else Severity.MEDIUM,
-                  when=When.NOW if entry["now"] else When.PAST,
+                  when=When.NOW if entry.now else When.PAST,
                   details={"confirmed": confirmed, "healthy_node": healthy,
                            "cluster_config_version": best[0] if best else None})
 
 
-def _healthy_node(ctx: Context, broken: set[str], best: tuple[int, str, Fact] | None) -> str | None:
+def _healthy_node(ctx: Context, broken: set[str], best: tuple[int, str, Fact[CorosyncConf]] | None) -> str | None:
     """A node to copy the config from: not broken, with the newest config, quorate if we know."""
     candidates = [n for n in ctx.nodes if n not in broken]
     if best is not None:
@@ -209,7 +224,7 @@ def _healthy_node(ctx: Context, broken: set[str], best: tuple[int, str, Fact] | 
                   if (f := ctx.fact(spec, n)) is not None and f.value.config_version == best[0]]
         candidates = list(dict.fromkeys(newest)) or candidates
     for spec in QUORUM_SPECS:
-        quorate = [n for n in candidates if (f := ctx.fact(spec, n)) is not None and f.value.quorate]
+        quorate = [n for n in candidates if (q := ctx.fact(spec, n)) is not None and q.value.quorate]
         if quorate:
             return quorate[0]
     if best is not None and best[1] not in broken:

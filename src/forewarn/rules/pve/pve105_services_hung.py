@@ -8,11 +8,17 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.specs import SPECS
+from forewarn.specs._base import SPECS
+from forewarn.parse.pve.ha_manager_status import HA_MANAGER_STATUS
+from forewarn.parse.pve.pvesm_status import PVESM_STATUS
+from forewarn.parse.pve.pvesr_status import PVESR_STATUS
+from forewarn.parse.pve.pveversion import PVEVERSION
+from forewarn.parse.pve.quorum_status import PVECM_STATUS
+from forewarn.parse.pve.services import PVE_SERVICES
 
 # pve CLI commands that hang when pmxcfs, pvestatd or a storage hangs: a timeout is evidence
-CLI_SPECS = ("pve.pvecm_status", "pve.ha_manager_status", "pve.pvesm_status", "pve.pvesr_status",
-             "pve.pveversion")
+CLI_SPECS = (PVECM_STATUS, HA_MANAGER_STATUS, PVESM_STATUS, PVESR_STATUS,
+             PVEVERSION)
 # the services the seed restarts, minus corosync (PVE104 reports a stopped corosync)
 SERVICES = ("pve-cluster", "pvestatd", "pveproxy", "pvedaemon", "pvescheduler")
 
@@ -30,7 +36,7 @@ FIX = (
 )
 
 
-@rule(code="PVE105", inputs=("pve.services", *CLI_SPECS), fix=FIX, timeouts_are_evidence=True)
+@rule(code="PVE105", inputs=(PVE_SERVICES, *CLI_SPECS), fix=FIX, timeouts_are_evidence=True)
 def services_hung(ctx: Context) -> Iterator[Hit]:
     any_units = False
     no_systemd: list[str] = []
@@ -49,7 +55,7 @@ def services_hung(ctx: Context) -> Iterator[Hit]:
             parts.append(f"`{cmd}` timed out{secs}" + (" with no output" if not shown else ""))
             evidence.append(EvidenceRef(spec=rec.spec, node=node, artifact=rec.artifact,
                                         excerpt=(f"timed out{secs}",) + tuple(shown.splitlines()[-2:])))
-        f = ctx.fact("pve.services", node)
+        f = ctx.fact(PVE_SERVICES, node)
         if f is not None:
             if f.value.error and not f.value.units:
                 no_systemd.append(node)
@@ -75,5 +81,5 @@ def services_hung(ctx: Context) -> Iterator[Hit]:
     if not any_units:
         if no_systemd:
             raise CouldNotCheck(f"systemctl could not answer on {', '.join(no_systemd)}")
-        if ctx.has("pve.services"):
+        if ctx.has(PVE_SERVICES):
             raise NotApplicable("none of the Proxmox services is installed here")

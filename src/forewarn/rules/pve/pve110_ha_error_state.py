@@ -9,7 +9,9 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.pve._ha_common import LOG_INPUTS, first_fact
+from forewarn.facts.cluster import first_fact
+from forewarn.parse.pve.ha_manager_status import HA_MANAGER_STATUS
+from forewarn.parse.pve.section_config import HA_RESOURCES_CFG
 
 FIX = (
     step("ha-manager set {sid} --state disabled"),
@@ -21,11 +23,11 @@ FIX = (
 )
 
 
-@rule(code="PVE110", inputs=("pve.ha_manager_status", "pve.ha_resources_cfg") + LOG_INPUTS, fix=FIX)
+@rule(code="PVE110", inputs=(HA_MANAGER_STATUS, HA_RESOURCES_CFG) + logs.LOG_SPECS, fix=FIX)
 def ha_error_state(ctx: Context) -> Iterator[Hit]:
     reported: set[str] = set()
     status_seen = False
-    for f in ctx.facts("pve.ha_manager_status"):
+    for f in ctx.facts(HA_MANAGER_STATUS):
         status_seen = True
         for s in f.value.in_state("error"):
             if s.sid in reported:
@@ -58,12 +60,12 @@ def ha_error_state(ctx: Context) -> Iterator[Hit]:
 
     if reported or status_seen:
         return
-    res = first_fact(ctx, "pve.ha_resources_cfg")
+    res = first_fact(ctx, HA_RESOURCES_CFG)
     if res is not None and not res.value.sections:
         raise NotApplicable("no HA resources: /etc/pve/ha/resources.cfg is empty")
     if res is not None:
         raise CouldNotCheck("HA resources are configured but there is no `ha-manager status` to read "
                             "their state" + ("; the logs show no `in error state` line" if evs == [] and
-                                             any(ctx.has(s) for s in LOG_INPUTS) else ""))
+                                             any(ctx.has(s) for s in logs.LOG_SPECS) else ""))
     raise CouldNotCheck("no `ha-manager status` and no HA configuration in the evidence; the logs show "
                         "no `in error state` line")

@@ -9,21 +9,24 @@ from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable, StepTemplate
-from forewarn.rules.pve._ha_common import (
-    cluster_nodes, first_fact, guest_map, ha_resources, is_shared, placement, shared_storages, storage_desc,
-    storage_type,
-)
+from forewarn.facts.cluster import NODES_KEYS, cluster_nodes, first_fact
+from forewarn.facts.guests import guest_map
+from forewarn.facts.ha import HA_KEYS, ha_resources, placement
+from forewarn.facts.storage import is_shared, shared_storages, storage_desc, storage_type
+from forewarn.parse.pve.guest_config import GUEST_CONFIG, Volume
+from forewarn.parse.pve.section_config import HA_RESOURCES_CFG, HA_RULES_CFG, REPLICATION_CFG, STORAGE_CFG, Section, SectionConfig
 
 
-def _jobs(rep: Fact | None, vmid: int) -> list:
+def _jobs(rep: Fact[SectionConfig] | None, vmid: int) -> list[Section]:
     if rep is None:
         return []
     return [s for s in rep.value.by_type("local") if s.id.split("-", 1)[0] == str(vmid)]
 
 
-def _next_job_ids(jobs: list, vmid: int, count: int) -> list[str]:
+def _next_job_ids(jobs: list[Section], vmid: int, count: int) -> list[str]:
     used = {int(s.id.split("-", 1)[1]) for s in jobs if s.id.split("-", 1)[1].isdigit()}
-    out, n = [], 0
+    out: list[str] = []
+    n = 0
     while len(out) < count:
         if n not in used:
             out.append(f"{vmid}-{n}")
@@ -31,19 +34,19 @@ def _next_job_ids(jobs: list, vmid: int, count: int) -> list[str]:
     return out
 
 
-@rule(code="PVE111", reads=("pve.corosync_conf", "pve.ha_manager_status", "pve.ha_rules_cfg", "pve.replication_cfg"), inputs=("pve.ha_resources_cfg", "pve.guest_config", "pve.storage_cfg"))
+@rule(code="PVE111", reads=(*NODES_KEYS, *HA_KEYS, REPLICATION_CFG), inputs=(HA_RESOURCES_CFG, GUEST_CONFIG, STORAGE_CFG))
 def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
     resources = ha_resources(ctx)
     if not any(r.recovered_on_failure for r in resources):
         raise NotApplicable("every HA resource is `disabled` or `ignored`: HA recovers none of them")
-    for spec, what in (("pve.guest_config", "guest configs"), ("pve.storage_cfg", "/etc/pve/storage.cfg")):
+    for spec, what in ((GUEST_CONFIG, "guest configs"), (STORAGE_CFG, "/etc/pve/storage.cfg")):
         if not ctx.has(spec):
             raise CouldNotCheck(f"HA resources are configured but the evidence has no {what}"
                                 + ctx.why_missing([spec]))
-    storage_fact = first_fact(ctx, "pve.storage_cfg")
+    storage_fact = first_fact(ctx, STORAGE_CFG)
     scfg = storage_fact.value if storage_fact else None
-    rep = first_fact(ctx, "pve.replication_cfg")
-    rules_present = first_fact(ctx, "pve.ha_rules_cfg") is not None
+    rep = first_fact(ctx, REPLICATION_CFG)
+    rules_present = first_fact(ctx, HA_RULES_CFG) is not None
     gmap = guest_map(ctx)
     all_nodes, nodes_from = cluster_nodes(ctx)
 
@@ -54,7 +57,7 @@ def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
         if g is None or g.owner is None:
             continue
         current = g.owner
-        local: list = []
+        local: list[Volume] = []
         for v in g.config.volumes:
             if v.is_cdrom or v.key.startswith("unused") or v.storage is None:
                 continue
@@ -64,7 +67,7 @@ def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
             continue
         jobs = _jobs(rep, res.vmid)
         active = [s for s in jobs if not s.flag("disable") and s.get("target")]
-        targets = sorted({s.get("target") for s in active if s.get("target") != current})
+        targets = sorted({t for s in active if (t := s.get("target")) and t != current})
         never = [v for v in local if v.opts.get("replicate") == "0"]
 
         place = placement(ctx, res)
@@ -84,7 +87,7 @@ def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
         if place.source != "none" and not place.preferred:
             where += " (not found: HA treats it as any node)"
         strict = (" (restricted)" if place.source == "group" else " (strict)") if place.strict else ""
-        vols = ", ".join(f"{v.key}={v.volume} on {storage_desc(scfg, v.storage)}" for v in local[:4])
+        vols = ", ".join(f"{v.key}={v.volume} on {storage_desc(scfg, v.storage or '')}" for v in local[:4])
         tgt = ", ".join(targets) if targets else "none"
         if rep is None:
             tgt += " (no replication.cfg in the evidence: no replication job)"
@@ -108,7 +111,7 @@ def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
             evidence.append(rep.ref([n for s in jobs for n in s.lines()]))
         evidence.append(g.fact.ref([v.line for v in local]))
         if storage_fact is not None:
-            secs = [s for s in scfg.sections if s.id in {v.storage for v in local}]
+            secs = [s for s in storage_fact.value.sections if s.id in {v.storage for v in local if v.storage}]
             if secs:
                 evidence.append(storage_fact.ref([n for s in secs for n in s.lines()]))
 
@@ -132,12 +135,13 @@ def ha_replication_mismatch(ctx: Context) -> Iterator[Hit]:
             fix.append(note(f"Option 1 above keeps {res.sid} on nodes that hold its disks ({nodes_arg}). "
                             "Option 2 below: give the nodes HA may choose a copy of the disks."))
         missing = list(dict.fromkeys(missing_pref + missing_fb))
-        unreplicable = [v for v in local if storage_type(scfg, v.storage) != "zfspool"]
+        unreplicable = [v for v in local if storage_type(scfg, v.storage or "") != "zfspool"]
         if unreplicable:
             shared = shared_storages(scfg, "rootdir" if g.kind == "lxc" else "images")
             target = shared[0] if shared else "<a shared storage>"
             tool = "pct move-volume" if g.kind == "lxc" else "qm disk move"
-            fix.append(note(f"{', '.join(f'{v.key} ({storage_desc(scfg, v.storage)})' for v in unreplicable)}: "
+            moving = ", ".join(f"{v.key} ({storage_desc(scfg, v.storage or '')})" for v in unreplicable)
+            fix.append(note(f"{moving}: "
                             "storage replication only copies ZFS (zfspool) volumes, so these need shared "
                             "storage (or ZFS) instead."))
             for v in unreplicable:

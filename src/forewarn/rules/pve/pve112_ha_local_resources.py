@@ -11,9 +11,12 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable, StepTemplate
-from forewarn.rules.pve._ha_common import (
-    LOG_INPUTS, first_fact, guest_map, ha_resources, is_shared, storage_desc,
-)
+from forewarn.facts.cluster import first_fact
+from forewarn.facts.guests import guest_map
+from forewarn.facts.ha import ha_resources
+from forewarn.facts.storage import is_shared, storage_desc
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
+from forewarn.parse.pve.section_config import HA_RESOURCES_CFG, STORAGE_CFG
 
 _CDROM_KEY = re.compile(r"^(ide|sata|scsi)\d+$")
 _HOSTPCI = re.compile(r"^hostpci\d+$")
@@ -38,7 +41,7 @@ def _log_fix(whats: list[str], node: str) -> list[StepTemplate]:
     return out
 
 
-@rule(code="PVE112", reads=("pve.storage_cfg",), inputs=("pve.ha_resources_cfg", "pve.guest_config") + LOG_INPUTS)
+@rule(code="PVE112", reads=(STORAGE_CFG,), inputs=(HA_RESOURCES_CFG, GUEST_CONFIG) + logs.LOG_SPECS)
 def ha_local_resources(ctx: Context) -> Iterator[Hit]:
     evs = logs.events(ctx, None, ("local_resources",))
     try:
@@ -49,14 +52,14 @@ def ha_local_resources(ctx: Context) -> Iterator[Hit]:
         else:
             raise
     except CouldNotCheck:
-        if not ctx.has("pve.guest_config"):
+        if not ctx.has(GUEST_CONFIG):
             raise
         raise CouldNotCheck("no /etc/pve/ha/resources.cfg in the evidence: which guests HA manages is "
-                            "not known" + ("; the logs show no local-resource refusal" if any(ctx.has(s) for s in LOG_INPUTS) else ""))
-    if resources and not ctx.has("pve.guest_config") and not evs:
+                            "not known" + ("; the logs show no local-resource refusal" if any(ctx.has(s) for s in logs.LOG_SPECS) else ""))
+    if resources and not ctx.has(GUEST_CONFIG) and not evs:
         raise CouldNotCheck("HA resources are configured but no guest config is in the evidence")
 
-    sf = first_fact(ctx, "pve.storage_cfg")
+    sf = first_fact(ctx, STORAGE_CFG)
     scfg = sf.value if sf else None
     gmap = guest_map(ctx)
     for res in resources:

@@ -10,7 +10,7 @@ from forewarn.facts.guests import guests
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
-from forewarn.rules.pve._ha_common import LOG_INPUTS
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
 
 # What each lock means and which task should be running while it is set.
 _TASK = {
@@ -37,7 +37,7 @@ def _fix(tool: str, vmid: str, lock: str, node: str) -> list[StepTemplate]:
     return out
 
 
-@rule(code="PVE120", inputs=("pve.guest_config",) + LOG_INPUTS)
+@rule(code="PVE120", inputs=(GUEST_CONFIG,) + logs.LOG_SPECS)
 def guest_lock_stuck(ctx: Context) -> Iterator[Hit]:
     for g in guests(ctx):
         lock = g.config.lock

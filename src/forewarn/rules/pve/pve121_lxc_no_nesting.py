@@ -9,7 +9,7 @@ from forewarn.facts.context import Context
 from forewarn.facts.guests import Guest, guests
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules.pve._ha_common import LOG_INPUTS
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
 
 # ostype values of pct (pve-container) whose current releases boot systemd >= 242.
 SYSTEMD_OS = {"debian", "ubuntu", "centos", "fedora", "archlinux", "opensuse", "devuan"}
@@ -27,7 +27,7 @@ def _features_arg(g: Guest) -> str:
     return ",".join(f"{k}={feats[k]}" for k in order if k in feats)
 
 
-@rule(code="PVE121", inputs=("pve.guest_config",) + LOG_INPUTS)
+@rule(code="PVE121", inputs=(GUEST_CONFIG,) + logs.LOG_SPECS)
 def lxc_no_nesting(ctx: Context) -> Iterator[Hit]:
     evs = logs.events(ctx, None, KINDS)
     hosts_with_events: dict[str, list[logs.NodeEvent]] = {}

@@ -11,7 +11,7 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
-from forewarn.rules.pve._ha_common import LOG_INPUTS
+from forewarn.parse.host.key_users import KEY_USERS
 
 NEAR = 0.9  # a uid this close to a limit fails
 RAISE = 0.8  # limits used this much are raised in the fix
@@ -46,10 +46,10 @@ def _fix(keys: int | None, nbytes: int | None) -> list[StepTemplate]:
     return out
 
 
-@rule(code="PVE122", inputs=("host.key_users",) + LOG_INPUTS, platform="linux")
+@rule(code="PVE122", inputs=(KEY_USERS,) + logs.LOG_SPECS, platform="linux")
 def keyring_quota(ctx: Context) -> Iterator[Hit]:
     hit_nodes: set[str] = set()
-    for f in ctx.facts("host.key_users"):
+    for f in ctx.facts(KEY_USERS):
         near = [u for u in f.value.users if u.uid != 0 and max(u.keys_ratio, u.bytes_ratio) >= NEAR]
         if not near:
             continue
@@ -84,7 +84,7 @@ def keyring_quota(ctx: Context) -> Iterator[Hit]:
         by_node.setdefault(e.node, []).append(e)
     for node, group in by_node.items():
         seen = " (and /proc/key-users shows it now)" if node in hit_nodes else ""
-        kf = ctx.fact("host.key_users", node)
+        kf = ctx.fact(KEY_USERS, node)
         if node in hit_nodes:
             fix = None
         elif kf is not None:

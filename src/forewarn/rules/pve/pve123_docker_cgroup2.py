@@ -7,32 +7,24 @@ import re
 from collections.abc import Iterator
 
 from forewarn.facts import logs
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
-from forewarn.rules.pve._ha_common import LOG_INPUTS
+from forewarn.parse.host.cmdline import CMDLINE, KernelCmdline
+from forewarn.parse.pve.pveversion import PVEVERSION
 
-_PVE_MAJOR = re.compile(r"^(?:pve-manager[:/]\s*|proxmox-ve:\s*)(?P<major>\d+)\.", re.M)
 # Default kernel series of each release, to guess the major version from `-pve` kernels.
 _KERNEL_SERIES = ((r"^5\.4\.", 6), (r"^5\.(11|13|15)\.", 7), (r"^6\.(2|5|8)\.", 8), (r"^6\.(14|17)\.", 9))
 
 
 def pve_major(ctx: Context, node: str) -> tuple[int | None, str]:
-    """PVE major version of a node: from the pveversion parser's value when there is one, else from
-    the raw `pveversion -v` text, else guessed from the running `-pve` kernel."""
-    for f in ctx.facts("pve.pveversion"):
-        if f.node == node:
-            for attr in ("major", "pve_major"):
-                v = getattr(f.value, attr, None)
-                if isinstance(v, int):
-                    return v, "pveversion"
-    recs = ctx.raw("pve.pveversion", node) or ctx.raw("pve.pveversion")
-    for rec in recs:
-        m = _PVE_MAJOR.search(rec.text())
-        if m:
-            return int(m.group("major")), "pveversion"
-    cf = ctx.fact("host.cmdline", node)
+    """PVE major version of a node: from its `pveversion` (else another node's: a cluster runs one
+    release), else guessed from the running `-pve` kernel."""
+    pv = ctx.fact(PVEVERSION, node) or next(iter(ctx.facts(PVEVERSION)), None)
+    if pv is not None and pv.value.major is not None:
+        return pv.value.major, "pveversion"
+    cf = ctx.fact(CMDLINE, node)
     kv = cf.value.kernel_version if cf else None
     if kv and kv.endswith("-pve"):
         for pattern, major in _KERNEL_SERIES:
@@ -41,15 +33,15 @@ def pve_major(ctx: Context, node: str) -> tuple[int | None, str]:
     return None, ""
 
 
-def _cmdline_for(ctx: Context, node: str):
-    f = ctx.fact("host.cmdline", node)
+def _cmdline_for(ctx: Context, node: str) -> Fact[KernelCmdline] | None:
+    f = ctx.fact(CMDLINE, node)
     if f is not None:
         return f
-    all_ = ctx.facts("host.cmdline")
+    all_ = ctx.facts(CMDLINE)
     return all_[0] if len(all_) == 1 else None
 
 
-@rule(code="PVE123", reads=("host.cmdline", "pve.pveversion"), inputs=LOG_INPUTS)
+@rule(code="PVE123", reads=(CMDLINE, PVEVERSION), inputs=logs.LOG_SPECS)
 def docker_cgroup2(ctx: Context) -> Iterator[Hit]:
     evs = logs.events(ctx, None, ("cgroup_devices_missing",))
     by_node: dict[str, list[logs.NodeEvent]] = {}

@@ -8,9 +8,12 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import (MOUNTED_TYPES, NETWORK_TYPES, content_severity,
+from forewarn.rules._engine import NotApplicable, StepTemplate
+from forewarn.facts.storage import (MOUNTED_TYPES, NETWORK_TYPES, content_severity,
                                                 mountpoint, storage_cfg)
+from forewarn.parse.host.mounts import MOUNTS, STAT_MOUNTS
+from forewarn.parse.pve.pvesm_status import PVESM_STATUS
+from forewarn.parse.pve.section_config import STORAGE_CFG, Section
 
 FIX = (
     note("Check the storage server {server} first: is it up, does it export {what} to this node, "
@@ -28,20 +31,20 @@ PBS_FIX = (
 )
 
 
-def _hit_fix(stype: str | None) -> list:
+def _hit_fix(stype: str | None) -> list[StepTemplate]:
     return list(PBS_FIX if stype == "pbs" else FIX)
 
 
 @rule(
-    code="PVE130", reads=("host.mounts", "pve.storage_cfg"),
-    inputs=("pve.pvesm_status", "host.stat_mounts", *logs.LOG_SPECS),
+    code="PVE130", reads=(MOUNTS, STORAGE_CFG),
+    inputs=(PVESM_STATUS, STAT_MOUNTS, *logs.LOG_SPECS),
     platform="linux",
     fix=FIX,
 )
 def network_storage_offline(ctx: Context) -> Iterator[Hit]:
     _, cfg = storage_cfg(ctx)
     sections = {s.id: s for s in cfg.sections} if cfg else {}
-    by_server: dict[str, list] = {}
+    by_server: dict[str, list[Section]] = {}
     for s in sections.values():
         if s.get("server"):
             by_server.setdefault(s.get("server") or "", []).append(s)
@@ -49,7 +52,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
     found_any = False
     seen: set[tuple[str, str]] = set()
 
-    def params(sid: str, stype: str | None, node: str) -> dict:
+    def params(sid: str, stype: str | None, node: str) -> dict[str, str]:
         sec = sections.get(sid)
         server = (sec.get("server") if sec else None) or "<server>"
         what = (sec.get("export") or sec.get("share") or sec.get("datastore") or sid) if sec else sid
@@ -64,7 +67,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
         return (f" (content {content})" if content else ""), sev
 
     # 1. pvesm status: inactive rows and "is not online" messages
-    for node, f in ctx.by_node("pve.pvesm_status").items():
+    for node, f in ctx.by_node(PVESM_STATUS).items():
         st = f.value
         for row in st.storages:
             sec = sections.get(row.name)
@@ -103,10 +106,10 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
 
     # 2. stat -f on the network mount points timed out (or failed)
     for node in ctx.nodes:
-        for rec in ctx.raw("host.stat_mounts", node):
-            sm = ctx.fact("host.stat_mounts", node)
+        for rec in ctx.raw(STAT_MOUNTS, node):
+            sm = ctx.fact(STAT_MOUNTS, node)
             answered = sm.value.answered_paths() if sm else set()
-            mounts_f = ctx.fact("host.mounts", node)
+            mounts_f = ctx.fact(MOUNTS, node)
             network = [m for m in (mounts_f.value.network() if mounts_f else [])]
             if network:
                 found_any = True
@@ -126,7 +129,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
             found_any = True
             hung = [m for m in network if m.mountpoint not in answered]
             secs = f" after {rec.duration:.0f} s" if rec.duration else ""
-            ev = [EvidenceRef(spec="host.stat_mounts", node=node, artifact=rec.artifact,
+            ev = [EvidenceRef(spec=STAT_MOUNTS.spec, node=node, artifact=rec.artifact,
                               excerpt=(f"timed out{secs}",))]
             if hung:
                 m = hung[0]
@@ -163,15 +166,15 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
                 continue
             last = group[-1]
             recovered = last.kind == "nfs_ok"
-            secs = [s for s in by_server.get(server, []) if s.type in NETWORK_TYPES]
-            sec = secs[0] if secs else None
-            sid = sec.id if sec else "<storage>"
-            content, sev = describe(sid, None) if sec else ("", None)
+            matching = [s for s in by_server.get(server, []) if s.type in NETWORK_TYPES]
+            first = matching[0] if matching else None
+            sid = first.id if first else "<storage>"
+            content, sev = describe(sid, None) if first else ("", None)
             p = params(sid, "nfs", node)
             p["server"] = server
             state = (f"recovered (`nfs: server {server} OK` at {logs.when(last)})" if recovered
                      else "no `OK` after it: still unreachable at the end of the log")
-            storages = f" — storage '{sid}'{content}" if sec else ""
+            storages = f" — storage '{sid}'{content}" if first else ""
             if recovered and sev is not None:
                 sev = Severity.MEDIUM if sev >= Severity.MEDIUM else sev
             elif recovered:
@@ -187,7 +190,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
         raise NotApplicable("no network storage (nfs, cifs, glusterfs, cephfs, pbs) is configured or mounted")
 
 
-def _storage_at(sections: dict, path: str | None) -> str | None:
+def _storage_at(sections: dict[str, Section], path: str | None) -> str | None:
     if not path:
         return None
     for s in sections.values():

@@ -11,7 +11,11 @@ from forewarn.facts.guests import guests
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import log_events
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
+from forewarn.parse.pve.pvesr_status import PVESR_STATUS
+from forewarn.parse.pve.section_config import REPLICATION_CFG
+from forewarn.parse.pve.task_log import TASK_LOG
+from forewarn.parse.pve.zfs import ZFS_SNAPSHOTS, Snapshot
 
 FIX = (
     note("Only the target's copy is deleted: the source keeps the guest's disks. Make sure the "
@@ -23,12 +27,12 @@ FIX = (
 
 
 @rule(
-    code="PVE131", reads=("pve.guest_config", "pve.replication_cfg"),
-    inputs=("pve.pvesr_status", "pve.zfs_snapshots", "pve.task_log", *logs.LOG_SPECS),
+    code="PVE131", reads=(GUEST_CONFIG, REPLICATION_CFG),
+    inputs=(PVESR_STATUS, ZFS_SNAPSHOTS, TASK_LOG, *logs.LOG_SPECS),
     fix=FIX,
 )
 def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
-    repl_cfg = next(iter(ctx.facts("pve.replication_cfg")), None)
+    repl_cfg = next(iter(ctx.facts(REPLICATION_CFG)), None)
     targets: dict[str, str] = {}
     if repl_cfg is not None:
         for s in repl_cfg.value.sections:
@@ -39,7 +43,7 @@ def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
     reported: set[tuple[str, str]] = set()
 
     # 1. pvesr status
-    for node, f in ctx.by_node("pve.pvesr_status").items():
+    for node, f in ctx.by_node(PVESR_STATUS).items():
         for job in f.value.jobs:
             any_evidence = True
             if not job.failing:
@@ -55,7 +59,7 @@ def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
 
     # 2. logs: most recent snapshot of X does not match incremental source
     for node in ctx.nodes:
-        evs = log_events(ctx, node, ("replication_snapshot_mismatch",))
+        evs = logs.events(ctx, node, ("replication_snapshot_mismatch",))
         if not evs:
             continue
         any_evidence = True
@@ -74,32 +78,32 @@ def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
                       params={"job": jid, "target": target, "dataset": vol})
 
     # 3. compare __replicate_ snapshots between source and target
-    snaps = ctx.by_node("pve.zfs_snapshots")
+    snaps = ctx.by_node(ZFS_SNAPSHOTS)
     if snaps:
         any_evidence = True
     jobs_seen: set[str] = set()
-    for f in snaps.values():
-        jobs_seen.update(s.replication_job for s in f.value.replication())
+    for zf in snaps.values():
+        jobs_seen.update(j for snap in zf.value.replication() if (j := snap.replication_job))
     for jid in sorted(jobs_seen):
-        target = targets.get(jid)
+        dest = targets.get(jid)
         vmid = jid.split("-")[0]
         source = owners.get(vmid)
-        holders = [n for n, f in snaps.items() if f.value.replication(jid)]
-        if target is None or source is None:
+        holders = [n for n, zf in snaps.items() if zf.value.replication(jid)]
+        if dest is None or source is None:
             # without replication.cfg / guest configs, a pair of nodes holding the job's snapshots
             if len(holders) != 2:
                 continue
-            source = source or next((n for n in holders if n != target), holders[0])
-            target = target or next(n for n in holders if n != source)
-        sf, tf = snaps.get(source), snaps.get(target)
+            source = source or next((n for n in holders if n != dest), holders[0])
+            dest = dest or next(n for n in holders if n != source)
+        sf, tf = snaps.get(source), snaps.get(dest)
         if sf is None or tf is None:
             continue
-        src_by_ds: dict[str, list] = {}
-        for s in sf.value.replication(jid):
-            src_by_ds.setdefault(s.dataset, []).append(s)
-        tgt_by_ds: dict[str, list] = {}
-        for s in tf.value.replication(jid):
-            tgt_by_ds.setdefault(s.dataset, []).append(s)
+        src_by_ds: dict[str, list[Snapshot]] = {}
+        for snap in sf.value.replication(jid):
+            src_by_ds.setdefault(snap.dataset, []).append(snap)
+        tgt_by_ds: dict[str, list[Snapshot]] = {}
+        for snap in tf.value.replication(jid):
+            tgt_by_ds.setdefault(snap.dataset, []).append(snap)
         for ds, tsnaps in sorted(tgt_by_ds.items()):
             ssnaps = src_by_ds.get(ds)
             if not ssnaps:
@@ -112,11 +116,11 @@ def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
             why = ("same snapshot name, different guid" if same_name else
                    f"source has {', '.join(s.name for s in ssnaps)}, target has "
                    f"{', '.join(s.name for s in tsnaps)}")
-            yield Hit(f"replication job {jid} ({source} -> {target}): {ds} has no common "
+            yield Hit(f"replication job {jid} ({source} -> {dest}): {ds} has no common "
                       f"replication snapshot on both nodes ({why}); the next incremental send will fail",
-                      nodes=[target, source],
+                      nodes=[dest, source],
                       evidence=[tf.ref([s.line for s in tsnaps]), sf.ref([s.line for s in ssnaps])],
-                      params={"job": jid, "target": target, "dataset": ds, "node": source},
+                      params={"job": jid, "target": dest, "dataset": ds, "node": source},
                       when=When.NOW, details={"job": jid, "dataset": ds})
 
     if not any_evidence:

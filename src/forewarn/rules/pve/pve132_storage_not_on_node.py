@@ -7,12 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from forewarn.facts import logs
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import When
 from forewarn.facts.logs import LOG_SPECS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.pve._storage_common import log_events, nodes_of, storage_cfg
+from forewarn.facts.storage import storage_cfg
+from forewarn.parse.lvm.report import VGS
+from forewarn.parse.pve.section_config import STORAGE_CFG
+from forewarn.parse.pve.zfs import ZPOOL_STATUS
 
 LOCAL_TYPES = ("zfspool", "lvm", "lvmthin")
 
@@ -23,25 +26,7 @@ FIX = (
 )
 
 
-def _vg_names(value: Any) -> set[str] | None:
-    """Volume group names from the LVM developer's `lvm.vgs` value (duck-typed: `.vgs` items
-    with `.name` or `.vg_name`)."""
-    items = None
-    for attr in ("vgs", "groups", "volume_groups", "entries"):
-        items = getattr(value, attr, None)
-        if items is not None:
-            break
-    if items is None:
-        return None
-    names = set()
-    for it in items:
-        n = getattr(it, "name", None) or getattr(it, "vg_name", None) or (it.get("vg_name") if isinstance(it, dict) else None)
-        if n:
-            names.add(str(n))
-    return names
-
-
-@rule(code="PVE132", reads=(*LOG_SPECS, "lvm.vgs", "pve.zpool_status"), inputs=("pve.storage_cfg",), fix=FIX)
+@rule(code="PVE132", reads=(*LOG_SPECS, VGS, ZPOOL_STATUS), inputs=(STORAGE_CFG,), fix=FIX)
 def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
     cfg_f, cfg = storage_cfg(ctx)
     if cfg is None:
@@ -49,38 +34,34 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
     local = [s for s in cfg.sections if s.type in LOCAL_TYPES and not s.flag("disable")]
     if not local:
         raise NotApplicable("no zfspool, lvm or lvmthin storage in storage.cfg")
-    pools = {n: f for n, f in ctx.by_node("pve.zpool_status").items()}
-    vgs: dict[str, tuple[Any, set[str]]] = {}
-    for n, f in ctx.by_node("lvm.vgs").items():
-        names = _vg_names(f.value)
-        if names is not None:
-            vgs[n] = (f, names)
-    no_pool_events = {n: log_events(ctx, n, ("zfs_no_pool",)) for n in ctx.nodes}
+    pools = ctx.by_node(ZPOOL_STATUS)
+    vgs = {n: (f, set(f.value.names)) for n, f in ctx.by_node(VGS).items()}
+    no_pool_events = {n: logs.events(ctx, n, ("zfs_no_pool",)) for n in ctx.nodes}
     checked = False
     for s in local:
-        restricted = nodes_of(s)
+        restricted = s.list("nodes")
         resource = (s.get("pool") or "").split("/", 1)[0] if s.type == "zfspool" else (s.get("vgname") or "")
         if not resource:
             continue
         kind = "pool" if s.type == "zfspool" else "volume group"
         have: list[str] = []
-        lack: list[tuple[str, Any, list[int]]] = []  # node, fact, lines
+        lack: list[tuple[str, Fact[Any], list[int]]] = []  # node, fact, lines
         if s.type == "zfspool":
-            for n, f in pools.items():
+            for n, zf in pools.items():
                 checked = True
-                st = f.value
+                st = zf.value
                 if st.get(resource):
                     have.append(n)
                 else:
                     lines = [st.no_pools_line] if st.no_pools_line else [p.line for p in st.pools]
-                    lack.append((n, f, lines))
+                    lack.append((n, zf, lines))
         else:
-            for n, (f, names) in vgs.items():
+            for n, (vf, names) in vgs.items():
                 checked = True
                 if resource in names:
                     have.append(n)
                 else:
-                    lack.append((n, f, []))
+                    lack.append((n, vf, []))
         log_lack: dict[str, list[logs.NodeEvent]] = {}
         if s.type == "zfspool":
             for n, evs in no_pool_events.items():
@@ -96,11 +77,11 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
                                                          set(ctx.nodes)) - set(lacking_nodes))
             nodes_param = ",".join(holders) if holders else f"<nodes that have {resource}>"
             ev = [cfg_f.ref(s.lines())] if cfg_f else []
-            parts = []
+            parts: list[str] = []
             fact_entry = next((x for x in lack if x[0] == n), None)
             if fact_entry:
-                _, f, lines = fact_entry
-                ev.append(f.ref(lines))
+                _, lacking, lines = fact_entry
+                ev.append(lacking.ref(lines))
                 parts.append(f"{'`zpool status`' if s.type == 'zfspool' else '`vgs`'} shows no {kind} {resource}")
             if n in log_lack:
                 ev.extend(logs.refs(log_lack[n]))

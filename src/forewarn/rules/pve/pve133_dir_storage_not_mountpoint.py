@@ -10,7 +10,9 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.pve._storage_common import content_severity, storage_cfg
+from forewarn.facts.storage import content_severity, storage_cfg
+from forewarn.parse.host.mounts import MOUNTS
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
 FIX = (
     step("pvesm set {storage} --is_mountpoint yes"),
@@ -31,7 +33,7 @@ def _is_mountpoint_set(value: str | None) -> bool:
     return value.strip().lower() not in ("0", "no", "false", "off", "")
 
 
-@rule(code="PVE133", reads=("host.mounts",), inputs=("pve.storage_cfg",), fix=FIX)
+@rule(code="PVE133", reads=(MOUNTS,), inputs=(STORAGE_CFG,), fix=FIX)
 def dir_storage_not_mountpoint(ctx: Context) -> Iterator[Hit]:
     cfg_f, cfg = storage_cfg(ctx)
     if cfg is None or cfg_f is None:
@@ -39,7 +41,7 @@ def dir_storage_not_mountpoint(ctx: Context) -> Iterator[Hit]:
     dirs = [s for s in cfg.sections if s.type == "dir" and not s.flag("disable")]
     if not dirs:
         raise NotApplicable("no `dir` storage in storage.cfg")
-    mounts = ctx.by_node("host.mounts")
+    mounts = ctx.by_node(MOUNTS)
     for s in dirs:
         path = (s.get("path") or "").rstrip("/")
         if not path or path in _SYSTEM_PATHS or _is_mountpoint_set(s.get("is_mountpoint")):
@@ -71,7 +73,8 @@ def dir_storage_not_mountpoint(ctx: Context) -> Iterator[Hit]:
         elif now_mounted:
             f = mounts[now_mounted[0]]
             m = f.value.at(path)
-            yield Hit(f"{base}; it is a mount point now ({m.fstype} from {m.device} on "
+            where = f"{m.fstype} from {m.device} on " if m is not None else ""
+            yield Hit(f"{base}; it is a mount point now ({where}"
                       f"{', '.join(now_mounted)}), and nothing stops writes to the root filesystem if "
                       "that mount is ever missing",
                       nodes=now_mounted, evidence=ev + ([f.ref([m.line])] if m else []),

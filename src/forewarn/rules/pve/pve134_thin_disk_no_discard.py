@@ -10,7 +10,9 @@ from forewarn.facts.guests import guests
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import storage_cfg
+from forewarn.facts.storage import storage_cfg
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
 THIN_TYPES = ("zfspool", "lvmthin")
 _DATA_DISK = re.compile(r"^(scsi|virtio|sata|ide)\d+$")
@@ -23,7 +25,7 @@ FIX = (
 )
 
 
-@rule(code="PVE134", reads=("pve.storage_cfg",), inputs=("pve.guest_config",), fix=FIX)
+@rule(code="PVE134", reads=(STORAGE_CFG,), inputs=(GUEST_CONFIG,), fix=FIX)
 def thin_disk_no_discard(ctx: Context) -> Iterator[Hit]:
     _, cfg = storage_cfg(ctx)
     types = {s.id: s.type for s in cfg.sections} if cfg else dict(_DEFAULT_THIN)

@@ -11,7 +11,10 @@ from forewarn.facts.guests import guests
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import storage_cfg
+from forewarn.facts.storage import storage_cfg
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
+from forewarn.parse.pve.section_config import STORAGE_CFG
+from forewarn.parse.pve.zfs import ZPOOL_STATUS
 
 ZFS_TYPES = ("zfspool", "zfs")
 _RISKY = re.compile(r"^(virtio-scsi-single|lsi\w*|megasas)$")
@@ -23,12 +26,12 @@ FIX = (
 )
 
 
-@rule(code="PVE135", reads=("pve.storage_cfg", "pve.zpool_status"), inputs=("pve.guest_config",), fix=FIX)
+@rule(code="PVE135", reads=(STORAGE_CFG, ZPOOL_STATUS), inputs=(GUEST_CONFIG,), fix=FIX)
 def risky_disk_controller(ctx: Context) -> Iterator[Hit]:
     _, cfg = storage_cfg(ctx)
     types = {s.id: s.type for s in cfg.sections} if cfg else {"local-zfs": "zfspool"}
     zfs_storages = {sid for sid, t in types.items() if t in ZFS_TYPES}
-    has_pools = any(f.value.pools for f in ctx.facts("pve.zpool_status"))
+    has_pools = any(f.value.pools for f in ctx.facts(ZPOOL_STATUS))
     if not zfs_storages and not has_pools:
         raise NotApplicable("no ZFS storage and no ZFS pool")
     any_zfs_vm = False

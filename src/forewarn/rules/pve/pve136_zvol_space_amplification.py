@@ -8,7 +8,9 @@ from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import storage_cfg
+from forewarn.facts.storage import storage_cfg
+from forewarn.parse.pve.section_config import STORAGE_CFG
+from forewarn.parse.pve.zfs import ZFS_VOLUMES, ZPOOL_STATUS
 
 RATIO = 1.5
 SMALL_BLOCK = 16 * 1024
@@ -32,15 +34,15 @@ def _human(n: int | None) -> str:
     return f"{n} B"
 
 
-@rule(code="PVE136", reads=("pve.storage_cfg", "pve.zpool_status"), inputs=("pve.zfs_volumes",), fix=FIX)
+@rule(code="PVE136", reads=(STORAGE_CFG, ZPOOL_STATUS), inputs=(ZFS_VOLUMES,), fix=FIX)
 def zvol_space_amplification(ctx: Context) -> Iterator[Hit]:
-    zp = ctx.by_node("pve.zpool_status")
+    zp = ctx.by_node(ZPOOL_STATUS)
     if zp and not any(f.value.pools for f in zp.values()):
         raise NotApplicable("no ZFS pool on any node")
     _, cfg = storage_cfg(ctx)
     zstorages = [s for s in cfg.sections if s.type == "zfspool"] if cfg else []
     any_volume = False
-    for node, f in ctx.by_node("pve.zfs_volumes").items():
+    for node, f in ctx.by_node(ZFS_VOLUMES).items():
         pools = zp.get(node)
         for v in f.value.volumes:
             if not v.is_volume:

@@ -10,7 +10,10 @@ from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
-from forewarn.rules.pve._storage_common import owner_node, storage_cfg
+from forewarn.facts.cluster import owner_node
+from forewarn.facts.storage import storage_cfg
+from forewarn.parse.pve.certificate import PBS_CERT, PROXY_CERT, Certificate, Certificates
+from forewarn.parse.pve.section_config import STORAGE_CFG
 
 WARN_DAYS = 30
 
@@ -37,30 +40,39 @@ PBS_RENEW_FIX = (
 )
 
 
-def _node_certs(ctx: Context) -> dict[str, Fact]:
-    """Per owner node, the certificate pveproxy serves: pveproxy-ssl.pem, else pve-ssl.pem."""
-    out: dict[str, Fact] = {}
-    for f in ctx.facts("pve.proxy_cert"):
-        if not f.value.certificates:
+def _node_certs(ctx: Context) -> dict[str, tuple[Fact[Certificates], Certificate]]:
+    """Per owner node, the certificate pveproxy serves (pveproxy-ssl.pem, else pve-ssl.pem) and its leaf."""
+    out: dict[str, tuple[Fact[Certificates], Certificate]] = {}
+    for f in ctx.facts(PROXY_CERT):
+        leaf = f.value.leaf
+        if leaf is None:
             continue
         node = owner_node(f)
-        custom = "pveproxy-ssl" in (f.record.source or f.artifact)
         cur = out.get(node)
-        if cur is None or (custom and "pveproxy-ssl" not in (cur.record.source or cur.artifact)):
-            out[node] = f
+        if cur is None or (_is_custom(f) and not _is_custom(cur[0])):
+            out[node] = (f, leaf)
     return out
 
 
-def _is_custom(f: Fact) -> bool:
+def _leaves(ctx: Context) -> dict[str, tuple[Fact[Certificates], Certificate]]:
+    """Per node, the PBS proxy certificate and its leaf."""
+    out: dict[str, tuple[Fact[Certificates], Certificate]] = {}
+    for f in ctx.facts(PBS_CERT):
+        leaf = f.value.leaf
+        if leaf is not None:
+            out[f.node] = (f, leaf)
+    return out
+
+
+def _is_custom(f: Fact[Certificates]) -> bool:
     return "pveproxy-ssl" in (f.record.source or f.artifact)
 
 
-@rule(code="PVE140", reads=("pve.storage_cfg",), inputs=("pve.proxy_cert", "pve.pbs_cert"), fix=FIX)
+@rule(code="PVE140", reads=(STORAGE_CFG,), inputs=(PROXY_CERT, PBS_CERT), fix=FIX)
 def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
     now = ctx.now
     certs = _node_certs(ctx)
-    for node, f in sorted(certs.items()):
-        c = f.value.leaf
+    for node, (f, c) in sorted(certs.items()):
         left = c.not_after - now
         if left <= timedelta(0) or left <= timedelta(days=WARN_DAYS):
             expired = left <= timedelta(0)
@@ -70,18 +82,17 @@ def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
                       nodes=node, evidence=[f.ref([c.line])], params={"node": node},
                       severity=Severity.HIGH if expired else Severity.MEDIUM, when=When.NOW,
                       details={"not_after": c.not_after.isoformat(), "fingerprint": c.fingerprint_sha256})
-    custom = {n: f for n, f in certs.items() if _is_custom(f)}
-    fps = {n: f.value.leaf.fingerprint_sha256 for n, f in custom.items()}
+    custom = {n: fc for n, fc in certs.items() if _is_custom(fc[0])}
+    fps = {n: c.fingerprint_sha256 for n, (_, c) in custom.items()}
     if len(set(fps.values())) > 1:
         listing = "; ".join(f"{n}: {fp[:23]}…" for n, fp in sorted(fps.items()))
         yield Hit(f"custom web proxy certificates differ between nodes ({listing}); seed 002 deploys one "
                   "certificate to all nodes, so a node left out of the deployment shows up here",
-                  nodes=sorted(custom), evidence=[f.ref([f.value.leaf.line]) for _, f in sorted(custom.items())],
+                  nodes=sorted(custom), evidence=[f.ref([c.line]) for _, (f, c) in sorted(custom.items())],
                   severity=Severity.INFO, when=When.NOW, details={"fingerprints": fps})
 
-    pbs_certs = {f.node: f for f in ctx.facts("pve.pbs_cert") if f.value.certificates}
-    for node, f in sorted(pbs_certs.items()):
-        c = f.value.leaf
+    pbs_certs = _leaves(ctx)
+    for node, (f, c) in sorted(pbs_certs.items()):
         left = c.not_after - now
         if left <= timedelta(days=WARN_DAYS):
             expired = left <= timedelta(0)
@@ -92,7 +103,7 @@ def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
                       severity=Severity.HIGH if expired else Severity.MEDIUM, when=When.NOW)
     cfg_f, cfg = storage_cfg(ctx)
     pbs_storages = [s for s in cfg.sections if s.type == "pbs"] if cfg else []
-    if not pbs_storages or not pbs_certs:
+    if cfg_f is None or not pbs_storages or not pbs_certs:
         if not certs and not pbs_certs:
             raise NotApplicable("no certificate in the evidence")
         return
@@ -105,15 +116,15 @@ def proxy_certificate_problem(ctx: Context) -> Iterator[Hit]:
         candidates = matches or (list(pbs_certs) if len(pbs_certs) == 1 else [])
         if not candidates:
             continue
-        pf = pbs_certs[candidates[0]]
-        actual = pf.value.leaf.fingerprint_sha256
+        pf, leaf = pbs_certs[candidates[0]]
+        actual = leaf.fingerprint_sha256
         if fp == actual.upper():
             continue
         yield Hit(f"pbs storage '{s.id}' (server {s.get('server')}, datastore {s.get('datastore')}) pins "
                   f"fingerprint {fp[:23]}…, but the PBS on {candidates[0]} serves {actual[:23]}…: backups "
                   "to it fail certificate validation",
                   nodes=candidates[0], evidence=[cfg_f.ref([s.line, s.prop_lines.get("fingerprint", 0)]),
-                                                 pf.ref([pf.value.leaf.line])],
+                                                 pf.ref([leaf.line])],
                   params={"storage": s.id, "fingerprint": actual, "node": candidates[0]},
                   fix=list(PBS_FIX), severity=Severity.HIGH, when=When.NOW,
                   details={"storage": s.id, "configured": fp, "served": actual})

@@ -4,14 +4,15 @@ still enabled or running."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.facts.guests import guests
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
-from forewarn.rules.pve._storage_common import owner_node
+from forewarn.facts.cluster import owner_node
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
+from forewarn.parse.pve.host_fw import HOST_FW, FirewallFile
+from forewarn.parse.pve.services import PVE_SERVICES
 
 UNIT = "pve-firewall.service"
 
@@ -24,48 +25,10 @@ FIX = (
 )
 
 
-def _field(obj: Any, *names: str) -> Any:
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        v = getattr(obj, n, None)
-        if v is not None:
-            return v
-    return None
-
-
-def unit_state(value: Any, unit: str) -> tuple[Any, str | None, str | None, int | None]:
-    """(unit object, ActiveState, UnitFileState, line) from the `pve.services` value, whatever its
-    container (a mapping by unit name, or a list of units with `id`/`name`)."""
-    units = _field(value, "units", "services", "entries")
-    if units is None and isinstance(value, dict):
-        units = value
-    found = None
-    if isinstance(units, dict):
-        found = units.get(unit) or units.get(unit.removesuffix(".service"))
-    elif isinstance(units, (list, tuple)):
-        for u in units:
-            if _field(u, "id", "name", "Id", "unit") in (unit, unit.removesuffix(".service")):
-                found = u
-                break
-    if found is None:
-        return None, None, None, None
-    active = _field(found, "active_state", "ActiveState", "active")
-    file_state = _field(found, "unit_file_state", "UnitFileState", "file_state", "enabled")
-    line = _field(found, "line", "line_no")
-    if isinstance(line, dict):
-        line = next(iter(line.values()), None)
-    lines = _field(found, "lines")
-    if line is None and isinstance(lines, dict):
-        line = lines.get("UnitFileState") or lines.get("ActiveState") or next(iter(lines.values()), None)
-    return found, (str(active) if active is not None else None), \
-        (str(file_state) if file_state is not None else None), (line if isinstance(line, int) else None)
-
-
-@rule(code="PVE141", reads=("pve.guest_config", "pve.services"), inputs=("pve.host_fw",), requires=(), fix=FIX)
+@rule(code="PVE141", reads=(GUEST_CONFIG, PVE_SERVICES), inputs=(HOST_FW,), requires=(), fix=FIX)
 def firewall_disabled_not_masked(ctx: Context) -> Iterator[Hit]:
-    disabled: dict[str, Any] = {}
-    for f in ctx.facts("pve.host_fw"):
+    disabled: dict[str, Fact[FirewallFile]] = {}
+    for f in ctx.facts(HOST_FW):
         node = owner_node(f)
         if f.value.enable is False and node not in disabled:
             disabled[node] = f
@@ -75,12 +38,14 @@ def firewall_disabled_not_masked(ctx: Context) -> Iterator[Hit]:
                        for k, v in g.config.options.items() if k.startswith("net") and "firewall=1" in v})
     checked = False
     for node, f in sorted(disabled.items()):
-        svc = ctx.fact("pve.services", node)
+        svc = ctx.fact(PVE_SERVICES, node)
         if svc is None:
             continue
-        unit, active, file_state, line = unit_state(svc.value, UNIT)
+        unit = svc.value.get(UNIT)
         if unit is None:
             continue
+        active, file_state = unit.active_state, unit.unit_file_state
+        line = unit.line
         checked = True
         if (file_state or "").startswith("masked") or (active != "active" and file_state not in ("enabled", "static")):
             continue
