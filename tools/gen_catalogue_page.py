@@ -47,7 +47,8 @@ def render() -> str:
             title_ = m.title.replace("|", "\\|")
             kind = m.kind if m.code in RULES or m.kind == "advise" or m.by == "signature" else "planned"
             by = m.by if m.kind == "detect" else ""
-            out.append(f"| {m.code} | {kind} | {by} | {m.severity.label} | {title_} | `{rel}` |")
+            # the anchor is each rule's help URI in SARIF (report/sarif.py)
+            out.append(f"| <a id=\"{m.code.lower()}\"></a>{m.code} | {kind} | {by} | {m.severity.label} | {title_} | `{rel}` |")
         out.append("")
     return "\n".join(out)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from forewarn.cli.api import api_options, collect_via_api, pop_api, wants_api
 from forewarn.cli.output import Fail
 from forewarn.cli.ssh import collect_ssh, pop_ssh, ssh_options, wants_ssh
 from forewarn.collect.defaults import DEFAULT_BUDGET, DEFAULT_JOBS
@@ -127,11 +128,12 @@ def _destination(out: str | None, remote: bool) -> tuple[Path, bool]:
 @click.option("--show-plan", is_flag=True,
               help="Print every script collection would run (guards, timeouts, size caps) and exit; runs nothing.")
 @ssh_options
+@api_options
 @live_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress display on stderr.")
 def collect(targets: tuple[str, ...], out: str | None, show_plan: bool, **kw: Any) -> None:
-    """Collect this host (or [USER@]HOST ... / --cluster over SSH) into a bundle for offline
-    analysis: `forewarn scan BUNDLE` later. Read-only; secrets are redacted before anything is
+    """Collect this host (or [USER@]HOST ... / --cluster over SSH, or a cluster through its API with
+    --api https://HOST:8006) into a bundle for offline analysis: `forewarn scan BUNDLE` later. Read-only; secrets are redacted before anything is
     written; the manifest records every command's exit code, timing, timeout and truncation.
 
     Exit code: 0 collected, 1 some nodes could not be collected, 2 nothing could be collected.
@@ -143,10 +145,12 @@ def collect(targets: tuple[str, ...], out: str | None, show_plan: bool, **kw: An
 
     ssh = pop_ssh(kw)
     live = pop_live(kw)
+    api = pop_api(kw)
+    via_api = wants_api(api, targets, ssh)
     if show_plan:
         click.echo(_plan_text(_plan_and_runner(live, "text")[1]))
         return
-    remote = wants_ssh(targets, ssh)
+    remote = via_api or wants_ssh(targets, ssh)
     if targets and not remote:
         raise Fail("collect: give SSH targets ([USER@]HOST ...) or nothing for this host; "
                    f"{' '.join(targets)} look like files (to diagnose a bundle: `forewarn scan BUNDLE`)")
@@ -154,7 +158,10 @@ def collect(targets: tuple[str, ...], out: str | None, show_plan: bool, **kw: An
     work = Path(tempfile.mkdtemp(prefix=".forewarn-collect-", dir=dest.parent)) if as_tar else dest
     try:
         target_dir = work / "bundle" if as_tar else work
-        if remote:
+        if via_api:
+            bundle = collect_via_api(api, live, out_dir=target_dir,
+                                     echo=(lambda m: None) if live.get("quiet") else _echo_err)
+        elif remote:
             bundle = collect_remote(targets, ssh, live, "text", out_dir=target_dir)
         else:
             bundle = collect_here(live, "text", target_dir)

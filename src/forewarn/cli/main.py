@@ -39,6 +39,7 @@ from forewarn.cli.output import (
     render_machine,
     report_options,
 )
+from forewarn.cli.api import api_options, collect_via_api, pop_api, wants_api
 from forewarn.cli.ssh import pop_ssh, ssh_options, wants_ssh
 from forewarn.cli.timeline import timeline
 
@@ -126,12 +127,14 @@ def _emit(report: Any, output: Output, *, verbose: bool, show_passed: bool, ctx:
 @cli.command()
 @click.argument("targets", nargs=-1)
 @ssh_options
+@api_options
 @live_options
 @common(formats=REPORT_FORMATS)
 @report_options
 def scan(targets: tuple[str, ...], **kw: Any) -> None:
-    """Diagnose this host (no argument), nodes over SSH ([USER@]HOST ... or --cluster), or a bundle
-    (a directory or .tar.gz with manifest.json, or a folder of node folders).
+    """Diagnose this host (no argument), nodes over SSH ([USER@]HOST ... or --cluster), a cluster
+    through its API (--api https://HOST:8006, no root login), or a bundle (a directory or .tar.gz
+    with manifest.json, or a folder of node folders).
 
     Plain files are read as with `forewarn explain`. See docs/collection.md for live collection.
     """
@@ -139,6 +142,10 @@ def scan(targets: tuple[str, ...], **kw: Any) -> None:
 
     ssh = pop_ssh(kw)
     live = pop_live(kw)
+    api = pop_api(kw)
+    if wants_api(api, targets, ssh):
+        sys.exit(_report("scan", collect_via_api(api, live, echo=lambda m: click.echo(m, err=True)
+                                                 if not live.get("quiet") and kw["fmt"] == "text" else None), **kw))
     if wants_ssh(targets, ssh):
         sys.exit(_report("scan", collect_remote(targets, ssh, live, kw["fmt"]), **kw))
     if not targets:

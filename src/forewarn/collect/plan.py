@@ -287,7 +287,9 @@ def build_plan(specs: Iterable[Spec] | None = None, *, root: str = "", max_timeo
 
 def _plan_spec(plan: Plan, spec: Spec, root: str, cap: float | None) -> Item | None:
     if not spec.live:
-        plan.not_live.append({"spec": spec.name, "reason": "not collected live (declared live=False)"})
+        why = ("read through the Proxmox VE API (--api), not by a script" if spec.kind == "api"
+               else "not collected live (declared live=False)")
+        plan.not_live.append({"spec": spec.name, "reason": why})
         return None
     if spec.kind == "command":
         if not spec.collect and _PLACEHOLDER.search(spec.source):

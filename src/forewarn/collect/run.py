@@ -86,7 +86,7 @@ def collect_nodes(sources: Sequence[Source], plan: Plan, **kw: Any) -> Bundle:
 
 
 def _bundle(outcomes: list[NodeOutcome], plan: Plan, *, out_dir: Path | None, budget: float, jobs: int,
-            label: str) -> Bundle:
+            label: str, mode: str = "live", specs: list[str] | None = None) -> Bundle:
     created = max((o.ended or _now() for o in outcomes), default=_now())
     records = [r for o in outcomes for r in o.sorted_records()]
     nodes = [o.node for o in outcomes]
@@ -98,11 +98,11 @@ def _bundle(outcomes: list[NodeOutcome], plan: Plan, *, out_dir: Path | None, bu
         "nodes": nodes,
         "artifacts": [r.to_manifest() for r in records],
         "collection": {
-            "mode": "live",
+            "mode": mode,
             "budget": budget,
             "jobs": jobs,
             "root": plan.root or None,
-            "specs": plan.specs(),
+            "specs": specs if specs is not None else plan.specs(),
             "not_live": plan.not_live,
             "never_collect": [{"pattern": p, "reason": why} for p, why in NEVER_COLLECT]
             + [{"pattern": "/etc/pve/priv/*", "reason": "Proxmox VE private area"}],

@@ -17,7 +17,7 @@ from typing import Any, TypeVar, overload
 
 from forewarn.facts.fact import Fact as Fact  # re-exported: rules import Fact from here
 from forewarn.model.evidence import EvidenceRecord
-from forewarn.model.keys import Key, UndeclaredRead, spec_of
+from forewarn.model.keys import Key, UndeclaredRead, forms, spec_of
 from forewarn.model.findings import Finding
 from forewarn.model.problems import Parsed
 from forewarn.parse._registry import get_parser
@@ -39,7 +39,8 @@ class Context:
         self._by_spec: dict[str, list[EvidenceRecord]] = defaultdict(list)
         for rec in self.records:
             self._by_spec[rec.spec].append(rec)
-        self._facts: dict[str, list[Fact[Any]]] = {}
+        self._facts: dict[str, list[Fact[Any]]] = {}  # one spec's own facts
+        self._merged: dict[str, list[Fact[Any]]] = {}  # a key's facts, its alternatives merged in
         self._internal: list[Finding] = []
         self._unparsed: dict[str, str] = {}  # spec -> why nothing usable came out of it
         self.extra_findings: list[Finding] = []
@@ -50,7 +51,7 @@ class Context:
         """A view of this context that may read only `allowed` (a rule's declared keys). It
         shares every cache with this one; reading anything else raises UndeclaredRead."""
         view = copy.copy(self)
-        view._allowed = frozenset(spec_of(k) for k in allowed)
+        view._allowed = frozenset(s for k in allowed for s in forms(k))
         view._who = who
         return view
 
@@ -76,8 +77,22 @@ class Context:
     @overload
     def facts(self, key: str) -> list[Fact[Any]]: ...
     def facts(self, key: Key[Any] | str) -> list[Fact[Any]]:
+        """The key's facts. A key with alternative specs (the API form of a command's output)
+        merges them: a node's facts come from the first spec that has any for that node, so one
+        node never counts twice when a bundle holds both forms."""
         spec = spec_of(key)
         self._check(spec)
+        if spec not in self._merged:
+            merged: list[Fact[Any]] = []
+            covered: set[str] = set()
+            for form in forms(spec):
+                own = self._own_facts(form)
+                merged.extend(f for f in own if f.node not in covered)
+                covered.update(f.node for f in own)
+            self._merged[spec] = merged
+        return self._merged[spec]
+
+    def _own_facts(self, spec: str) -> list[Fact[Any]]:
         if spec not in self._facts:
             self._facts[spec] = [f for f in (self._parse(r) for r in self._by_spec.get(spec, []))
                                  if f is not None]
@@ -104,7 +119,7 @@ class Context:
         return bool(self.facts(key))
 
     def why_missing(self, keys: Iterable[Key[Any] | str]) -> str:
-        specs = [spec_of(k) for k in keys]
+        specs = [s for k in keys for s in forms(k)]
         reasons = [f"{s}: {self._unparsed[s]}" for s in specs if s in self._unparsed]
         return f" ({'; '.join(reasons)})" if reasons else ""
 

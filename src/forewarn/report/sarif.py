@@ -24,9 +24,26 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 BASE_ID = "EVIDENCEROOT"
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
          Severity.LOW: "note", Severity.INFO: "note"}
-# No public documentation site yet: the help URI is the rule's own YAML (its documentation is in
-# it) where forewarn is installed, unless FOREWARN_DOCS_URL gives a template ({code}, {name}).
+# The help URI of a rule is its row of the catalogue (docs/catalogue.md, one anchor per code):
+# FOREWARN_DOCS_URL (a template: {code}, {name}, {code_lower}) wins; else the `Documentation` URL
+# of pyproject's [project.urls] (the docs folder of the repository) + `/catalogue.md#<code>`;
+# else, in a source checkout, the local docs/catalogue.md#<code>; else the rule's own YAML.
 DOCS_URL_ENV = "FOREWARN_DOCS_URL"
+_CHECKOUT_DOCS = Path(__file__).resolve().parents[3] / "docs" / "catalogue.md"
+
+
+def _documentation_url() -> str | None:
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        urls = metadata("forewarn").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = str(entry).partition(",")
+        if label.strip().lower() in ("documentation", "docs") and url.strip().startswith("https://"):
+            return url.strip().rstrip("/")
+    return None
 
 
 def help_uri(code: str, name: str) -> str:
@@ -36,9 +53,14 @@ def help_uri(code: str, name: str) -> str:
     from forewarn.catalogue import CATALOGUE
 
     meta = CATALOGUE.get(code)
-    if meta is not None:
-        return meta.path.resolve().as_uri()
-    return (Path(__file__).resolve().parent.parent / "model" / "internal.py").as_uri()  # FW9xx
+    if meta is None:
+        return (Path(__file__).resolve().parent.parent / "model" / "internal.py").as_uri()  # FW9xx
+    docs = _documentation_url()
+    if docs:
+        return f"{docs}/catalogue.md#{code.lower()}"
+    if _CHECKOUT_DOCS.is_file():
+        return f"{_CHECKOUT_DOCS.as_uri()}#{code.lower()}"
+    return meta.path.resolve().as_uri()
 
 
 def _descriptor(code: str, sample: Finding) -> dict[str, Any]:

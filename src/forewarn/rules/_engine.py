@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forewarn.model.codes import CODE as _CODE, FAMILIES, family_of
-from forewarn.model.keys import Key, spec_of
+from forewarn.model.keys import Key, forms, needs_text, spec_of
 from forewarn.model.outcomes import CouldNotCheck as CouldNotCheck, NotApplicable as NotApplicable  # re-exported
 from forewarn.model.findings import EvidenceRef, Finding, FixStep, Severity, Status, When
 from forewarn.model.internal import INTERNAL, internal_finding  # noqa: F401  (re-exported)
@@ -84,8 +84,9 @@ class Rule:
 
     @property
     def declared(self) -> tuple[str, ...]:
-        """Every spec the rule may read (the engine refuses any other)."""
-        return tuple(dict.fromkeys(self.inputs + self.requires + self.reads))
+        """Every spec the rule may read (the engine refuses any other), with the alternative
+        specs of each declared key (its API form)."""
+        return tuple(dict.fromkeys(f for s in self.inputs + self.requires + self.reads for f in forms(s)))
 
     @property
     def cases_file(self) -> Path:
@@ -213,16 +214,18 @@ def _run_rule(r: Rule, ctx: "Context") -> list[Finding]:
     def present(spec: str) -> bool:
         # A command killed at its timeout parses to nothing, but for a rule about hangs the
         # timeout itself is the evidence.
-        return ctx.has(spec) or (r.timeouts_are_evidence and any(x.timed_out for x in ctx.raw(spec)))
+        return ctx.has(spec) or (r.timeouts_are_evidence
+                                 and any(x.timed_out for form in forms(spec) for x in ctx.raw(form)))
 
     missing_all = [s for s in r.requires if not present(s)]
     have_any = not r.inputs or any(present(s) for s in r.inputs)
     if missing_all or not have_any:
         needs = list(dict.fromkeys(missing_all + ([] if have_any else list(r.inputs))))
-        parts = list(missing_all)
+        parts = [needs_text(s) for s in missing_all]
         if not have_any:
-            parts.append(" or ".join(r.inputs) if len(r.inputs) == 1 or not missing_all
-                         else "(" + " or ".join(r.inputs) + ")")
+            alts = [needs_text(s) for s in r.inputs]
+            parts.append(" or ".join(alts) if len(alts) == 1 or not missing_all
+                         else "(" + " or ".join(alts) + ")")
         why = ctx.why_missing(needs)
         return [_finding(r, Status.COULD_NOT_CHECK, missing=tuple(needs),
                          message="not checked: needs " + " and ".join(parts) + why)]

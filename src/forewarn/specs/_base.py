@@ -12,7 +12,7 @@ SPECS: dict[str, "Spec"] = {}
 @dataclass(frozen=True, slots=True)
 class Spec:
     name: str
-    kind: str  # "command" | "file" | "log"
+    kind: str  # "command" | "file" | "log" | "api" (a Proxmox VE API path, read by `--api`)
     source: str  # command line, or absolute path (glob allowed for multi-instance files)
     description: str
     names: tuple[str, ...] = ()  # file-name globs that identify a loose file of this kind
@@ -39,11 +39,15 @@ class Spec:
         """Where artifacts of this spec live under a node's folder of a bundle."""
         if self.kind == "command":
             return (f"cmd/{self.tail}.txt",)
+        if self.kind == "api":
+            return (f"api/{self.tail.removeprefix('api_')}.json",)
         return tuple(p.lstrip("/") for p in self.source.split("|"))
 
     def bundle_path_for(self, node_path: str | None = None) -> str:
         if self.kind == "command":
             return f"cmd/{self.tail}.txt"
+        if self.kind == "api":
+            return f"api/{self.tail.removeprefix('api_')}.json"
         return (node_path or self.source.split("|")[0]).lstrip("/")
 
 

@@ -92,3 +92,36 @@ spec("pve.qdevice_status", "command", "corosync-qdevice-tool -sv",
      names=("corosync-qdevice-tool*", "qdevice-tool*", "qdevice_status*"),
      sniff=(r"^Qdevice information\s*$", r"^Qdevice-net information\s*$"), timeout=15,
      applies_if="[ -S /run/corosync-qdevice/corosync-qdevice.sock ]  # no corosync-qdevice runs here")
+
+# -- the Proxmox VE API (`--api https://pve1:8006`, collect/sources/api.py) --------------------
+# Never collected by a script (live=False): the API source reads them with a token. Each JSON
+# parser gives the same type as its command's parser; the key declares the API form as an
+# alternative (parse/pve/pvesm_status.py, ha_manager_status.py), so rules need no change.
+spec("pve.api_cluster_status", "api", "GET /cluster/status",
+     "cluster name, quorum and node membership (API)", live=False,
+     sniff=(r'"type"\s*:\s*"cluster".*"quorate"',), sniff_weight=4)
+spec("pve.api_cluster_resources", "api", "GET /cluster/resources",
+     "every node, guest and storage of the cluster with its status (API)", live=False)
+spec("pve.api_ha_status", "api", "GET /cluster/ha/status/current", "HA manager state (API)",
+     live=False, names=("*ha*status*current*.json",), sniff=(r'"id"\s*:\s*"lrm:', r'"id"\s*:\s*"service:'),
+     sniff_weight=6)
+spec("pve.api_storage_status", "api", "GET /cluster/resources?type=storage (this node's rows)",
+     "storage state (API)", live=False, names=("*cluster-resources-storage*.json",),
+     sniff=(r'"plugintype"\s*:\s*"', r'"id"\s*:\s*"storage/'), sniff_weight=4)
+spec("pve.api_storage_config", "api", "GET /storage", "storage definitions (API)", live=False)
+spec("pve.api_replication_status", "api", "GET /nodes/{node}/replication",
+     "replication job state of this node (API)", live=False)
+spec("pve.api_node_status", "api", "GET /nodes/{node}/status", "node status (API)", live=False)
+spec("pve.api_version", "api", "GET /nodes/{node}/version", "pve-manager version (API)", live=False)
+spec("pve.api_tasks_failed", "api", "GET /nodes/{node}/tasks?errors=1",
+     "recent failed tasks of this node (API)", live=False)
+spec("pve.api_task_log", "api", "GET /nodes/{node}/tasks/{upid}/log",
+     "the log of each recent failed task (API)", live=False, multi=True)
+spec("pve.api_guest_config", "api", "GET /nodes/{node}/qemu|lxc/{vmid}/config",
+     "guest configuration (API)", live=False, multi=True)
+spec("pve.api_corosync_nodes", "api", "GET /cluster/config/nodes",
+     "corosync nodelist (API; needs Sys.Audit on /)", live=False)
+spec("pve.api_corosync_totem", "api", "GET /cluster/config/totem",
+     "corosync totem settings (API; needs Sys.Audit on /)", live=False)
+spec("pve.api_apt_versions", "api", "GET /nodes/{node}/apt/versions",
+     "package versions of this node, as `pveversion -v` lists them (API)", live=False)

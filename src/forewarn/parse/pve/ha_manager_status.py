@@ -106,7 +106,8 @@ def _service(rest: str, no: int) -> HaService | None:
     return HaService(sid, sm.group("kind"), vmid, node, parts[1], no)
 
 
-HA_MANAGER_STATUS = Key("pve.ha_manager_status", HaManagerStatus)
+# the API's /cluster/ha/status/current (parse/pve/api_ha_status.py) gives the same HaManagerStatus
+HA_MANAGER_STATUS = Key("pve.ha_manager_status", HaManagerStatus, alternatives=("pve.api_ha_status",))
 
 
 @parser("pve.ha_manager_status")

@@ -83,7 +83,8 @@ def _num(text: str) -> int | None:
         return None
 
 
-PVESM_STATUS = Key("pve.pvesm_status", PvesmStatus)
+# the API's storage rows (parse/pve/api_storage_status.py) give the same PvesmStatus
+PVESM_STATUS = Key("pve.pvesm_status", PvesmStatus, alternatives=("pve.api_storage_status",))
 
 
 @parser("pve.pvesm_status")
