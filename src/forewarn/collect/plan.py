@@ -60,6 +60,9 @@ PLATFORM_GUARDS: dict[str, tuple[str, str]] = {
             "|| [ -d {root}/var/lib/containerd ] || [ -e {root}/var/run/docker.sock ]",
             "no Kubernetes or container runtime here (no /etc/kubernetes, /var/lib/kubelet, "
             "/var/lib/docker, /var/lib/containerd)"),
+    # a Ceph client or cluster node: ceph-common alone (PVE installs it) has no cluster to ask
+    "ceph": ("[ -f {root}/etc/ceph/ceph.conf ] || [ -f {root}/etc/pve/ceph.conf ]",
+             "no Ceph configuration here (no /etc/ceph/ceph.conf, no /etc/pve/ceph.conf)"),
 }
 # a file or command under these directories hangs together with its service: once one times out,
 # the rest of the group is not started (recorded as not run) so the node budget is not burnt

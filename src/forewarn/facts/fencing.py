@@ -96,6 +96,8 @@ def analyse(node: str, evs: list[logs.NodeEvent]) -> FenceAnalysis:
     locks_lost: dict[str, logs.NodeEvent] = {}  # lock or daemon -> first loss event
     watchdog: list[logs.NodeEvent] = []
     context: list[logs.NodeEvent] = []  # what led up to it, for the message
+    context_locks: list[logs.NodeEvent] = []  # the lock losses among them (kept apart: a long
+    # log without a boot has thousands, and filtering `context` per recovery was quadratic)
     since_boot = 0
     shutdown_after_trouble = False
     prev_boot = False
@@ -106,6 +108,7 @@ def analyse(node: str, evs: list[logs.NodeEvent]) -> FenceAnalysis:
         locks_lost.clear()
         watchdog.clear()
         context.clear()
+        context_locks.clear()
         since_boot = 0
         shutdown_after_trouble = False
 
@@ -146,10 +149,11 @@ def analyse(node: str, evs: list[logs.NodeEvent]) -> FenceAnalysis:
         elif lock_lost(e):
             locks_lost.setdefault(_lock_key(e), e)
             context.append(e)
+            context_locks.append(e)
         elif lock_back(e):
             lost = locks_lost.pop(_lock_key(e), None)
             if lost is not None and _lock_key(e) == "agent":
-                others = [x for x in context if x is not lost and lock_lost(x)]
+                others = [x for x in context_locks if x is not lost]
                 misses.append(NearMiss(node, lost, e, others))
         elif k in WATCHDOG_FIRED or k == "watchdog_expiring":
             if k in WATCHDOG_FIRED:

@@ -14,6 +14,7 @@ _PVE_PROGRAMS = ("corosync", "pmxcfs", "pve-ha-lrm", "pve-ha-crm", "pvedaemon", 
 # Programs whose log lines show that a platform runs on the node, when no spec of it was read.
 _LOG_PROGRAMS = {
     "osk": ("nova-", "neutron-", "libvirtd", "kolla"),
+    "pcmk": ("pacemaker", "crmd", "stonith-ng", "pengine"),
     "k8s": ("kubelet", "kube-apiserver", "kube-proxy", "containerd", "istio", "coredns", "calico", "k3s"),
 }
 
@@ -40,9 +41,12 @@ def platform_present(ctx: "Context", platform: str) -> bool:
 
         return any(p in ("zed", "zpool", "zfs") for p in log_programs(ctx))
     if platform == "ceph":
-        from forewarn.facts.logs import log_programs
+        from forewarn.facts.logs import events, log_programs
 
-        return any(p.startswith("ceph-") for p in log_programs(ctx))
+        if any(p.startswith("ceph-") for p in log_programs(ctx)):
+            return True
+        # a pasted `ceph -s` or `ceph health` read as text: its health lines name the platform
+        return any(e.kind.startswith("ceph_") for e in events(ctx))
     if platform == "lvm":
         from forewarn.facts.logs import events
 

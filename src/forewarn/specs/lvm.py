@@ -3,7 +3,7 @@
 from forewarn.specs._base import spec
 
 spec("lvm.lvs", "command",
-     "lvs -a --reportformat json --units b -o lv_name,vg_name,lv_attr,lv_size,pool_lv,origin,lv_active,lv_tags",
+     "lvs -a --reportformat json --units b -o lv_name,vg_name,lv_attr,lv_size,pool_lv,origin,lv_active,lv_tags,data_percent,metadata_percent",
      "logical volumes and their activation", names=("lvs*",),
      sniff=(r'"lv_name"\s*:', r"^\s+LV\s+VG\s+Attr\s+LSize"))
 spec("lvm.vgs", "command",

@@ -81,3 +81,12 @@ spec("pve.task_log", "log", "/var/log/pve/tasks/*/UPID:*",
      names=("task-log*", "task_log*", "UPID:*"),
      sniff=(r"^TASK (OK|ERROR)", r"^Requesting HA (start|stop|migration|relocation) for ",
             r"^ERROR: migration aborted "), multi=True, timeout=30)
+
+# -- backups (BAK rules) -------------------------------------------------------------------------
+spec("pve.jobs_cfg", "file", "/etc/pve/jobs.cfg", "scheduled jobs (vzdump backup jobs)",
+     names=("jobs.cfg*", "jobs_cfg*"), sniff=(r"^(vzdump|realm-sync):\s+\S+",))
+spec("pve.qdevice_status", "command", "corosync-qdevice-tool -sv",
+     "QDevice client state on this node (connection to QNetd, cast vote)",
+     names=("corosync-qdevice-tool*", "qdevice-tool*", "qdevice_status*"),
+     sniff=(r"^Qdevice information\s*$", r"^Qdevice-net information\s*$"), timeout=15,
+     applies_if="[ -S /run/corosync-qdevice/corosync-qdevice.sock ]  # no corosync-qdevice runs here")

@@ -7,6 +7,8 @@ they came from: its title, the section the line falls in, and its address where 
 >>> c = citations("seeds/000_ddaad953b0664170.txt:27")[0]
 >>> (c.section, c.url)
 ('Migrate 提示 `ERROR: migration aborted (duration 00:00:00): CT is locked (migrate)`', 'https://vlab.ibugone.com/traps/')
+>>> citations("https://github.com/ClusterLabs/pcs/issues/247")[0].text()
+'https://github.com/ClusterLabs/pcs/issues/247'
 >>> citations("seeds/001_2bd87300fc635f04.txt:127")[0].text()
 '«Что может отказать у Proxmox?» (what can fail in Proxmox), a Russian article on an 8-host PVE cluster, section “Сетевые ошибки” (no public address found)'
 """
@@ -33,6 +35,8 @@ class Citation:
     url: str | None  # the page, with the section's anchor when the page sets one
 
     def text(self) -> str:
+        if self.url and self.document == self.url:  # a public page cited by its address alone
+            return self.url
         sec = f", section “{self.section}”" if self.section else ""
         where = f": {self.url}" if self.url else " (no public address found)"
         return f"{self.document}{sec}{where}"
@@ -47,6 +51,8 @@ def _table() -> dict[str, Any]:
 
 
 def _one(ref: str) -> Citation:
+    if ref.strip().startswith(("https://", "http://")):  # rules beyond the seeds cite public pages
+        return Citation(ref.strip(), ref.strip(), None, ref.strip())
     m = _REF.fullmatch(ref.strip())
     doc = _table().get(m.group("id")) if m else None
     if m is None or doc is None:  # not a seed we know: say what the rule says, nothing invented

@@ -62,15 +62,24 @@ def find_episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Name
     for ln in [x.name for x in tl.lanes if not x.timed]:
         st = stories.get(ln)
         lane_evs = [t for t in tl.events if t.node == ln]
-        pos = {t.line: t for t in lane_evs}
+        # by line, so each episode takes its slice instead of scanning the lane (a long log has
+        # thousands of episodes: a scan per episode was quadratic)
+        by_line = sorted(range(len(lane_evs)), key=lambda i: lane_evs[i].line)
+        lines = [lane_evs[i].line for i in by_line]
         node_eps = st.episodes if st is not None else []
+
+        def between(first: int, last: int | None, *, after_first: bool) -> list[TEvent]:
+            a = bisect_right(lines, first) if after_first else bisect_left(lines, first)
+            b = len(lines) if last is None else bisect_right(lines, last)
+            return [lane_evs[i] for i in sorted(by_line[a:b]) if lane_evs[i].episode is None]
+
         for j, nep in enumerate(node_eps):
             lo = nep.start.ev.line_no
-            hi = nep.end.ev.line_no if nep.end is not None else max(pos, default=lo)
+            hi = nep.end.ev.line_no if nep.end is not None else max(lines, default=lo)
             nlo = node_eps[j + 1].start.ev.line_no if j + 1 < len(node_eps) else None
-            core = [t for t in lane_evs if t.episode is None and lo <= t.line <= hi]
-            after = [t for t in lane_evs if t.episode is None and t.line > hi and (nlo is None or t.line < nlo)
-                     and t.category in CONSEQUENCE]
+            core = between(lo, hi, after_first=False)
+            after = [t for t in between(hi, None if nlo is None else nlo - 1, after_first=True)
+                     if t.category in CONSEQUENCE]
             if core:
                 eps.append(_new_episode(core, after, None, None, False, nep.end is None, corosync=True))
         rest_u = [t for t in lane_evs if t.episode is None]

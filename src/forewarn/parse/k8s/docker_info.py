@@ -25,6 +25,10 @@ _WANTED = {
     "Cgroup Driver": "cgroup_driver", "Cgroup Version": "cgroup_version",
     "Kernel Version": "kernel_version", "Docker Root Dir": "docker_root_dir",
     "Operating System": "operating_system", "Logging Driver": "logging_driver", "Name": "name",
+    # devicemapper's thin pool (the storage driver reports its pool's space)
+    "Data Space Available": "data_space_available", "Data Space Total": "data_space_total",
+    "Metadata Space Available": "metadata_space_available",
+    "Thin Pool Minimum Free Space": "thin_pool_minimum_free_space",
 }
 
 
@@ -41,6 +45,10 @@ class DockerInfo:
     operating_system: str | None = None
     logging_driver: str | None = None
     name: str | None = None
+    data_space_available: str | None = None  # devicemapper: `0B`, `8.589GB` as printed
+    data_space_total: str | None = None
+    metadata_space_available: str | None = None
+    thin_pool_minimum_free_space: str | None = None
     warnings: list[str] = field(default_factory=list)
     server_error: str | None = None  # "Cannot connect to the Docker daemon ..."
     lines: dict[str, int] = field(default_factory=dict)

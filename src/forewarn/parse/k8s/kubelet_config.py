@@ -33,6 +33,7 @@ class KubeletConfig:
     static_pod_path: str | None = None
     resolv_conf: str | None = None
     runtime_endpoint: str | None = None
+    fail_swap_on: bool | None = None  # None: not set (kubelet's default is true)
     kind: str | None = None
     lines: dict[str, int] = field(default_factory=dict)  # top-level key (or "clusterDNS.0", "featureGates.X") -> line
 
@@ -82,6 +83,8 @@ def parse_kubelet_config(text: str) -> Parsed[KubeletConfig]:
         v = d.get(key)
         if isinstance(v, (str, int, float)) and not isinstance(v, bool):
             setattr(out, attr, str(v))
+    if isinstance(d.get("failSwapOn"), bool):
+        out.fail_swap_on = d["failSwapOn"]
     for key in d:
         line = doc.line(str(key))
         if line:

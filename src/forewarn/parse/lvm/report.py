@@ -84,6 +84,20 @@ class LogicalVolume:
     def open(self) -> bool | None:
         return self.attr.open if self.attr else None
 
+    @property
+    def data_percent(self) -> float | None:
+        """Data% of a thin pool (or thin volume, snapshot): None when not reported."""
+        return _percent(self.fields.get("data_percent"))
+
+    @property
+    def metadata_percent(self) -> float | None:
+        """Meta% of a thin pool: None when not reported."""
+        return _percent(self.fields.get("metadata_percent"))
+
+    @property
+    def is_thin_pool(self) -> bool:
+        return self.attr is not None and self.attr.type == "thin pool"
+
 
 @dataclass(frozen=True, slots=True)
 class VolumeGroup:
@@ -179,7 +193,15 @@ def _header_columns(line: str, kind: str) -> list[tuple[int, int, str]] | None:
     if known * 2 < len(merged) + 1 or merged[0][2] not in HEADERS:
         return None
     # unknown header words are kept as they are (lower-cased): only known names are templates
-    return [(s, e, HEADERS[t].format(kind=kind) if t in HEADERS else t.lower()) for s, e, t in merged]
+    cols = [(s, e, HEADERS[t].format(kind=kind) if t in HEADERS else t.lower()) for s, e, t in merged]
+    # `-o+lv_size,data_percent` repeats default columns: the repeat is named `<field>#2`, so the
+    # row still lines up and the first column keeps its name
+    seen: dict[str, int] = {}
+    out = []
+    for s, e, name in cols:
+        seen[name] = seen.get(name, 0) + 1
+        out.append((s, e, name if seen[name] == 1 else f"{name}#{seen[name]}"))
+    return out
 
 
 def _row(line: str, cols: list[tuple[int, int, str]]) -> dict[str, str] | None:
@@ -287,6 +309,12 @@ def _parse_report(text: str, kind: str) -> tuple[str, list[tuple[dict[str, str],
     if not seen_header and not messages:
         return None
     return ("text" if seen_header else "messages"), rows, messages, problems
+
+
+def _percent(v: str | None) -> float | None:
+    """`97.33` (or `97,33` in a comma locale) -> 97.33; empty or anything else -> None."""
+    m = re.fullmatch(r"\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*", v or "")
+    return float(m.group(1).replace(",", ".")) if m else None
 
 
 def _tags(v: str | None) -> tuple[str, ...]:

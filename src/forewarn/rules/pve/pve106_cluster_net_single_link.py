@@ -71,9 +71,10 @@ def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
             missing = [k for k in links if k not in n.addrs]
             if missing and n.addrs:
                 yield Hit(f"{n.name}: has no address on corosync link {', '.join(map(str, missing))} "
-                          f"(only {', '.join(f'ring{k}_addr' for k in sorted(n.addrs))}): it has a single link",
+                          f"(only {', '.join(f'ring{k}_addr' for k in sorted(n.addrs))}): it has a single link "
+                          f"(low: the other nodes keep their redundancy)",
                           nodes=n.name or (), evidence=[cf.ref([lines.get(n.name or '', n.line)])],
-                          params={"subnet": "its only link"})
+                          params={"subnet": "its only link"}, severity=Severity.LOW)
         return
 
     link = links[0] if links else 0
@@ -132,9 +133,17 @@ def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
         msg += f"; the same subnet carries storage traffic: {', '.join(sorted(set(storages)))}"
     if shared:
         msg += "; " + "; ".join(shared)
+    # One dedicated link is a redundancy gap many healthy clusters live with (low); other traffic
+    # on that one link is what delays corosync's tokens until quorum is lost (medium).
+    if not ctx.by_node("host.ip_addr"):
+        msg += "; no `ip addr` output to tell whether guest traffic shares that address"
+    if storages or shared:
+        msg += " (medium: other traffic on the only link can delay corosync until quorum is lost)"
+    else:
+        msg += " (low: no other traffic seen on that link; add a second link for redundancy)"
     yield Hit(msg, nodes=sorted(n.name for n in conf.nodes if n.name),
               evidence=[cf.ref(list(lines.values()))] + ip_evidence + storage_evidence,
               params={"subnet": str(net) if net else "the cluster network"},
-              severity=Severity.HIGH if storages else None,
+              severity=Severity.MEDIUM if storages or shared else Severity.LOW,
               details={"link": link, "subnet": str(net) if net else None, "subnet_assumed": assumed,
                        "storages": storages, "bridge": bool(shared)})

@@ -1,0 +1,124 @@
+"""The Ceph cluster's health checks as every node's evidence shows them, as one cluster view.
+
+Every node of a cluster answers `ceph -s` / `ceph health detail` for the same cluster, so a check
+seen on three nodes is one problem: it is reported once, with each node's evidence. `ceph health
+detail` is preferred (it names codes and details), `ceph -s` fills in. Without either, log or
+pasted lines that the knowledge base recognises (`ceph_osd_full`, ...) stand in for the check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from forewarn.facts import logs
+from forewarn.model.findings import EvidenceRef
+from forewarn.parse.ceph.health import HEALTH_DETAIL, STATUS, CephHealth, HealthCheck
+
+if TYPE_CHECKING:
+    from forewarn.facts.context import Context, Fact
+
+HEALTH_KEYS = (HEALTH_DETAIL, STATUS)
+# what the rules read: the two health specs and every log (signature events)
+READS = (HEALTH_DETAIL, STATUS, *logs.LOG_SPECS)
+
+
+@dataclass(slots=True)
+class Seen:
+    """One health check of the cluster (or the log lines that stand for it)."""
+
+    code: str
+    severity: str  # HEALTH_WARN / HEALTH_ERR, "" when no evidence says
+    summary: str
+    detail: tuple[str, ...] = ()
+    nodes: list[str] = field(default_factory=list)
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    muted: bool = False
+    from_logs: bool = False
+
+
+def health_facts(ctx: "Context") -> list["Fact[CephHealth]"]:
+    return [f for key in HEALTH_KEYS for f in ctx.facts(key)]
+
+
+def checks(ctx: "Context", codes: tuple[str, ...] = ()) -> list[Seen]:
+    """The cluster's health checks (only `codes`, if given), one per code, in first-seen order."""
+    out: dict[str, Seen] = {}
+    for f in health_facts(ctx):
+        for c in f.value.checks:
+            if codes and c.code not in codes:
+                continue
+            _merge(out, f, c)
+    return list(out.values())
+
+
+def _merge(out: dict[str, Seen], f: "Fact[CephHealth]", c: HealthCheck) -> None:
+    key = c.code or c.summary
+    ref = f.ref([c.line]) if c.line else f.ref()
+    s = out.get(key)
+    if s is None:
+        out[key] = Seen(c.code, c.severity, c.summary, c.detail, [f.node], [ref], c.muted)
+        return
+    if f.node not in s.nodes:
+        s.nodes.append(f.node)
+    if not any(r.node == ref.node and r.spec == ref.spec for r in s.evidence):
+        s.evidence.append(ref)
+    s.severity = s.severity or c.severity
+    if len(c.detail) > len(s.detail):
+        s.detail = c.detail
+
+
+def statuses(ctx: "Context") -> list[tuple[str, "Fact[CephHealth]"]]:
+    """(HEALTH_x, fact) of every node that reported a status."""
+    return [(f.value.status, f) for f in health_facts(ctx) if f.value.status]
+
+
+def log_checks(ctx: "Context", kinds: tuple[str, ...], code: str, summary: str) -> list[Seen]:
+    """Log (or pasted) lines of `kinds` as one check, when no health command output is there."""
+    evs = logs.events(ctx, None, kinds)
+    if not evs:
+        return []
+    nodes = list(dict.fromkeys(e.node for e in evs))
+    return [Seen(code, "", summary, tuple(dict.fromkeys(e.ev.text.strip() for e in evs))[:12], nodes,
+                 logs.refs(evs), from_logs=True)]
+
+
+def have_health(ctx: "Context") -> bool:
+    return bool(health_facts(ctx))
+
+
+def detail_lines(s: Seen, limit: int = 5) -> str:
+    """The first detail lines, for a message: `pg 3.6 is incomplete, ...; ...`."""
+    if not s.detail:
+        return ""
+    more = f" (and {len(s.detail) - limit} more)" if len(s.detail) > limit else ""
+    return ": " + "; ".join(s.detail[:limit]) + more
+
+
+def found(ctx: "Context", codes: tuple[str, ...], kinds: tuple[str, ...] = (), log_code: str = "",
+          log_summary: str = "") -> list[Seen] | None:
+    """The unmuted checks of `codes` the health output shows; without health output, the log
+    lines of `kinds` standing for them; None when neither evidence is there (could not check)."""
+    if have_health(ctx):
+        return [s for s in checks(ctx, codes) if not s.muted]
+    if kinds:
+        evs = log_checks(ctx, kinds, log_code, log_summary)
+        if evs:
+            return evs
+    return None
+
+
+def pg_states(ctx: "Context", want: str) -> list[tuple[str, int, "Fact[CephHealth]"]]:
+    """(state, count, fact) of PG states (as `ceph -s` lists them) for which `want` says yes,
+    from the first node that lists PG states (every node sees the same PG map)."""
+    for f in health_facts(ctx):
+        if f.value.pgs_by_state:
+            return [(st, n, f) for st, n in f.value.pgs_by_state.items() if _want(want, st)]
+    return []
+
+
+def _want(want: str, state: str) -> bool:
+    parts = state.split("+")
+    if want == "inactive":
+        return "active" not in parts
+    return want in parts

@@ -1,0 +1,1 @@
+"""Ceph parsers: `ceph -s` / `ceph health detail` (text and JSON), `ceph osd pool ls detail`."""

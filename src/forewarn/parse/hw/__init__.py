@@ -1,0 +1,1 @@
+"""Hardware health parsers: smartctl (text and JSON) and `nvme smart-log`."""

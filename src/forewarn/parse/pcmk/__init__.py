@@ -1,0 +1,1 @@
+"""Pacemaker (crm_mon, pcs) output."""

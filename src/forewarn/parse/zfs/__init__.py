@@ -1,0 +1,1 @@
+"""ZFS outputs that are not Proxmox-specific (zpool status stays in parse/pve/zpool.py)."""

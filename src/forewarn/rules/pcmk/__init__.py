@@ -1,0 +1,1 @@
+"""Pacemaker cluster rules (PCMK: corosync + pacemaker clusters outside Proxmox's own HA stack)."""
