@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from forewarn.facts.context import Context
 from forewarn.facts.guests import Guest, guests
 from forewarn.model.findings import Severity, When
+from forewarn.parse.pve.guest_config import GUEST_CONFIG
 from forewarn.parse.pve.jobs_cfg import JOBS_CFG
 from forewarn.parse.pve.section_config import Section
 from forewarn.rules import Hit, note, rule, step
@@ -32,7 +33,7 @@ def _selects(job: Section, g: Guest) -> bool | None:
     return None if job.get("pool") else False
 
 
-@rule(code="BAK101", inputs=("pve.guest_config",), requires=(JOBS_CFG,), fix=FIX, when=When.CONFIG)
+@rule(code="BAK101", inputs=(GUEST_CONFIG,), requires=(JOBS_CFG,), fix=FIX, when=When.CONFIG)
 def guest_not_backed_up(ctx: Context) -> Iterator[Hit]:
     gs = [g for g in guests(ctx) if g.config.options.get("template", "0") != "1"]
     if not gs:

@@ -57,7 +57,7 @@ def qdevice_not_voting(ctx: Context) -> Iterator[Hit]:
         seen_any = True
         if st.quorate is False:
             continue  # a lost partition's NV is ffsplit working as designed; PVE101 reports the node
-        bad = [(m, _trouble(m)) for m in st.members if not m.is_qdevice and _trouble(m)]
+        bad = [(m, t) for m in st.members if not m.is_qdevice for t in [_trouble(m)] if t is not None]
         row = _device_row(st)
         uncast = 0
         if row is not None and not row.votes:
