@@ -58,6 +58,12 @@ def test_scan_rules_and_why_agree_on_every_code(code):
         assert (RULES[code].title, RULES[code].severity.label, RULES[code].name) == (
             row["title"], row["severity"], row["name"])
         assert row["kind"] == "detect"
+    elif row["by"] == "signature":
+        from forewarn.signatures import findings
+
+        spec = next(f for f in findings().values() if f.code == code)
+        assert (spec.title, spec.severity, spec.name) == (row["title"], row["severity"], row["name"])
+        assert row["kind"] == "detect"
     else:
         assert row["kind"] == "advise", f"{code}: a detect row needs its rule module"
 
@@ -66,6 +72,8 @@ def test_every_yaml_beside_a_module_is_its_rule():
     from forewarn.catalogue import CATALOGUE as META
 
     for code, meta in META.items():
+        if meta.by == "signature":
+            continue  # tests/test_signatures.py: a code is a rule's or a signature's, never both
         module = meta.path.with_suffix(".py")
         assert module.exists() == (code in RULES), meta.path.name
         assert meta.path.stem.startswith(code.lower() + "_")

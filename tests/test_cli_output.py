@@ -99,9 +99,9 @@ def test_every_command_takes_format_and_output(tmp_path: Path) -> None:
     specs = CliRunner().invoke(cli, ["specs", "--format", "json"])
     assert specs.exit_code == 0 and {s["name"] for s in json.loads(specs.output)} >= {"pve.pvecm_status"}
     table = CliRunner().invoke(cli, ["rules", "--format", "markdown"])
-    assert table.output.startswith("| CODE | SEVERITY | KIND | NAME | TITLE |")
+    assert table.output.startswith("| CODE | SEVERITY | KIND | BY | NAME | TITLE |")
     listing = CliRunner().invoke(cli, ["rules"]).output.splitlines()
-    assert listing[0].split() == ["CODE", "SEVERITY", "KIND", "NAME", "TITLE"]
+    assert listing[0].split() == ["CODE", "SEVERITY", "KIND", "BY", "NAME", "TITLE"]
     first_severity = listing[1].split()[1]  # whichever rule sorts first (BAK101 since the BAK family)
     assert listing[1].index(first_severity) == listing[0].index("SEVERITY")  # aligned columns
     out = tmp_path / "t.html"

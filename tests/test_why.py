@@ -402,9 +402,13 @@ def test_render_text_and_markdown():
     advice = render_hits("q", search("we changed sandbox_image in containerd and every pod restarted"))
     assert "K8S103" in advice
     assert "no known pitfall matches" in render_hits("hello world", [])
-    weak = render_hits("q", search("pve-ha-lrm[743]: ERROR: unable to open watchdog socket - No such file or directory"))
+    # a real line no row covers (tests/evidence/why/labelled-lines.yaml); its words point at LVM105
+    weak = render_hits("q", search("[15163.781999] EXT4-fs error (device dm-25): ext4_journal_check_start:56: "
+                                   "Detected aborted journal"))
     assert weak.startswith("forewarn why: no known pitfall matches")
-    assert "Weak candidates (not confident" in weak and "PVE103" in weak.split("Weak candidates")[1]
+    assert "Weak candidates (not confident" in weak and "LVM105" in weak.split("Weak candidates")[1]
+    sure = render_hits("q", search("pve-ha-lrm[743]: ERROR: unable to open watchdog socket - No such file or directory"))
+    assert "1. PVE233" in sure  # a signature's finding names the line: the answer, first
 
 
 # ---------------------------------------------------------------- the CLI

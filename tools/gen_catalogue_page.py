@@ -17,7 +17,8 @@ from forewarn.catalogue import CATALOGUE  # noqa: E402
 
 PAGE = ROOT / "docs" / "catalogue.md"
 FAMILIES = {"PVE": "Proxmox VE: cluster, HA, storage, guests", "LVM": "LVM", "NET": "Host networking",
-            "LNX": "Linux host", "OSK": "OpenStack / Kolla", "K8S": "Kubernetes"}
+            "LNX": "Linux host", "OSK": "OpenStack / Kolla", "K8S": "Kubernetes", "ZFS": "ZFS", "CEPH": "Ceph",
+            "HW": "Hardware", "BAK": "Backups", "PCMK": "Pacemaker"}
 
 
 def render() -> str:
@@ -27,7 +28,8 @@ def render() -> str:
            "Generated from the rules' YAML files by `tools/gen_catalogue_page.py`; do not edit by hand.",
            "`forewarn rules CODE` shows one rule in full (what it does, why it matters, a real example, the fix).",
            "*detect*: a rule reads the evidence and reports it; *advise*: a pitfall no evidence shows,",
-           "found by `forewarn why`.", ""]
+           "found by `forewarn why`. *by*: a Python rule, or a knowledge-base signature (signatures/*.yaml)",
+           "whose line means the problem by itself.", ""]
     kinds = Counter((m.family, m.kind) for m in CATALOGUE.values())
     out += ["| family | detect | advise |", "|---|---:|---:|"]
     for fam, title in FAMILIES.items():
@@ -39,12 +41,13 @@ def render() -> str:
         rows = [m for m in CATALOGUE.values() if m.family == fam]
         if not rows:
             continue
-        out += [f"## {fam} — {title}", "", "| code | kind | severity | title | file |", "|---|---|---|---|---|"]
+        out += [f"## {fam} — {title}", "", "| code | kind | by | severity | title | file |", "|---|---|---|---|---|---|"]
         for m in sorted(rows, key=lambda m: m.code):
             rel = m.path.relative_to(ROOT / "src" / "forewarn").as_posix()
             title_ = m.title.replace("|", "\\|")
-            kind = m.kind if m.code in RULES or m.kind == "advise" else "planned"
-            out.append(f"| {m.code} | {kind} | {m.severity.label} | {title_} | `{rel}` |")
+            kind = m.kind if m.code in RULES or m.kind == "advise" or m.by == "signature" else "planned"
+            by = m.by if m.kind == "detect" else ""
+            out.append(f"| {m.code} | {kind} | {by} | {m.severity.label} | {title_} | `{rel}` |")
         out.append("")
     return "\n".join(out)
 

@@ -166,6 +166,11 @@ def diagnose(bundle: "Bundle", *, now: datetime | None = None, only: Iterable[st
     report = Report(command=command, source=bundle.source, findings=findings, nodes=list(bundle.nodes),
                     inputs=inputs, platforms=platforms_seen(context_))
     report.apply_suppressions(list(suppress))
+    if not codes:  # a run of every rule: what none of them explained
+        from forewarn.facts.unexplained import collect, sample_notes
+
+        report.unexplained = collect(context_, report.failed(include_suppressed=True))
+        report.notes = sample_notes(context_)
     return Diagnosis(report, context_, ref)
 
 

@@ -54,6 +54,7 @@ class RuleMeta:
     also_seen: tuple[str, ...] = ()  # real lines this problem prints that other problems print too
     words: tuple[str, ...] = ()
     example: dict[str, Any] = field(default_factory=dict)
+    by: str = "rule"  # "rule": rules/<family>/ YAML (and module); "signature": signatures/*.yaml `finding:`
 
     @property
     def family(self) -> str:
@@ -61,7 +62,7 @@ class RuleMeta:
 
     def row(self) -> dict[str, Any]:
         """As `forewarn why` and `rules --format json` show a catalogue row."""
-        return {"code": self.code, "kind": self.kind, "severity": self.severity.label, "name": self.name,
+        return {"code": self.code, "kind": self.kind, "by": self.by, "severity": self.severity.label, "name": self.name,
                 "title": self.title, "symptoms": list(self.symptoms), "also_seen": list(self.also_seen),
                 "words": list(self.words),
                 "cause": self.cause, "advice": self.advice, "evidence": self.evidence, "seed": self.seed}
@@ -118,7 +119,17 @@ def _load_all() -> dict[str, RuleMeta]:
         if meta.code in out:
             raise MetaError(f"{meta.code} in both {out[meta.code].path.name} and {path.name}")
         out[meta.code] = meta
+    from forewarn.catalogue.signature_rows import signature_metas
+
+    out.update(signature_metas(set(out)))
     return out
+
+
+def source_files() -> list[Path]:
+    """Every file the registry is read from: the rules' YAML and the knowledge base's."""
+    from forewarn.catalogue.signature_rows import signature_files
+
+    return yaml_files() + signature_files()
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

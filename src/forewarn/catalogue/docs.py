@@ -22,19 +22,20 @@ def rules_table() -> list[dict[str, Any]]:
     """Every catalogue row; read from the YAML alone (the rule modules are not imported)."""
     rows = []
     for code, meta in sorted(CATALOGUE.items()):
-        written = meta.path.with_suffix(".py").exists()
+        written = meta.by == "signature" or meta.path.with_suffix(".py").exists()
         rows.append({"code": code, "name": meta.name, "title": meta.title, "severity": meta.severity.label,
                      "kind": meta.kind if written or meta.kind == "advise" else "planned",
-                     "implemented": written})
+                     "by": meta.by if meta.kind == "detect" else "", "implemented": written})
     return rows
 
 
 def rules_table_text(rows: list[dict[str, Any]], *, markdown: bool = False) -> str:
     """The list as aligned columns with a header (a Markdown table with `markdown`)."""
-    head = ("CODE", "SEVERITY", "KIND", "NAME", "TITLE")
-    cells = [(r["code"], r["severity"], r["kind"], r["name"], r["title"]) for r in rows]
+    head = ("CODE", "SEVERITY", "KIND", "BY", "NAME", "TITLE")
+    cells = [(r["code"], r["severity"], r["kind"], r["by"] or "-", r["name"], r["title"]) for r in rows]
     note = ("SEVERITY is the rule's default: a finding may be raised or lowered by what the evidence "
-            "shows, and then says why. KIND: detect (read from evidence), advise (found by `forewarn why`).")
+            "shows, and then says why. KIND: detect (read from evidence), advise (found by `forewarn why`). "
+            "BY: rule (a Python rule), signature (a knowledge-base signature whose line means this by itself).")
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
@@ -51,15 +52,20 @@ def rule_doc_json(code: str) -> dict[str, Any]:
     if meta is None:
         raise KeyError(code)
     r = RULES.get(code)
+    by_signature = meta.by == "signature"
     doc: dict[str, Any] = {
         "code": code, "name": meta.name, "title": meta.title, "severity": meta.severity.label,
         "kind": meta.kind, "family": meta.family, "seed": meta.seed,
-        "citations": [c.to_json() for c in citations(meta.seed)], "implemented": r is not None,
+        "citations": [c.to_json() for c in citations(meta.seed)], "implemented": r is not None or by_signature,
         "doc": {"What it does": meta.what, "Why it matters": meta.why, "How to fix": meta.how},
         "cause": meta.cause, "advice": meta.advice, "evidence": meta.evidence,
-        "example": meta.example or None,
+        "example": None if by_signature else (meta.example or None), "by": meta.by,
     }
-    if r is not None:
+    if by_signature:
+        from forewarn.catalogue.signature_rows import rule_doc
+
+        doc.update(rule_doc(meta))
+    elif r is not None:
         doc.update(inputs=list(r.inputs), requires=list(r.requires), reads=list(r.reads),
                    fix=[("# " + t.text) if t.manual else (t.text + ("   # disruptive" if not t.safe else ""))
                         for t in r.fix])
@@ -85,6 +91,10 @@ def _example_markdown(example: dict[str, Any]) -> list[str]:
 
 def rule_doc_markdown(code: str) -> str:
     d = rule_doc_json(code)
+    if d["by"] == "signature":
+        from forewarn.catalogue.signature_rows import doc_markdown
+
+        return doc_markdown(d)
     if not d["implemented"]:
         out = [f"# {code} {d['name']}: {d['title']}", "",
                f"kind: {d['kind']}   severity: {d['severity']}", "", f"source: {cite(d['seed'])}", ""]

@@ -1,4 +1,4 @@
-"""Typed keys and vote arithmetic for the corosync cluster rules (PVE142, PVE158).
+"""Vote arithmetic for the corosync cluster rules (PVE142, PVE158).
 
 Reads corosync.conf (what is configured) and `pvecm status` / `corosync-quorumtool -s` (what the
 running votequorum sees). Kept here, not in a rule, so both rules count votes the same way.
@@ -9,19 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forewarn.facts.context import Context, Fact
-from forewarn.model.keys import Key
-from forewarn.parse.pve.corosync_conf import CorosyncConf
-from forewarn.parse.pve.quorum_status import QuorumStatus
-from forewarn.parse.pve.section_config import SectionConfig
-
-COROSYNC_CONF = Key("pve.corosync_conf", CorosyncConf)
-COROSYNC_CONF_LOCAL = Key("pve.corosync_conf_local", CorosyncConf)
-PVECM_STATUS = Key("pve.pvecm_status", QuorumStatus)
-QUORUMTOOL = Key("pve.corosync_quorumtool", QuorumStatus)
-HA_RESOURCES = Key("pve.ha_resources_cfg", SectionConfig)
+from forewarn.parse.pve.corosync_conf import COROSYNC_CONF, COROSYNC_CONF_LOCAL, CorosyncConf
+from forewarn.parse.pve.quorum_status import COROSYNC_QUORUMTOOL, PVECM_STATUS, QuorumStatus
+from forewarn.parse.pve.section_config import HA_RESOURCES_CFG
 
 CONF_KEYS = (COROSYNC_CONF, COROSYNC_CONF_LOCAL)
-QUORUM_KEYS = (PVECM_STATUS, QUORUMTOOL)
+QUORUM_KEYS = (PVECM_STATUS, COROSYNC_QUORUMTOOL)
 
 
 def cluster_conf(ctx: Context) -> Fact[CorosyncConf] | None:
@@ -75,7 +68,7 @@ def qdevice_in_status(st: QuorumStatus) -> bool:
 
 def ha_resource_count(ctx: Context) -> int | None:
     """HA resources configured (vm:/ct: sections), None when resources.cfg was not read."""
-    facts = ctx.facts(HA_RESOURCES)
+    facts = ctx.facts(HA_RESOURCES_CFG)
     if not facts:
         return None
     return max(len(f.value.by_type("vm", "ct")) for f in facts)

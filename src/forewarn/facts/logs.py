@@ -189,19 +189,25 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
     cache: dict[str, list[NodeEvent]] = ctx.options.setdefault("_text_events_cache", {})
     if "all" not in cache:
         evs: list[NodeEvent] = []
+        unexplained: list[tuple[Any, Any]] = ctx.options.setdefault("_text_unexplained", [])
+        with_facts = {id(f.record) for f in log_facts(ctx)}
         for rec in ctx.records:
-            if rec.spec in _LOG_ORDER or rec.data is None and rec.opener is None:
+            if rec.spec in _LOG_ORDER and id(rec) in with_facts or rec.data is None and rec.opener is None:
                 continue
             if rec.size is not None and rec.size > TEXT_SCAN_BYTES:
                 continue
             try:
                 if looks_binary(rec.head()):
                     continue
-                parsed = parse_text(rec.lines())
+                parsed = parse_text(rec.lines(), keep=True)
             except (OSError, EOFError, ValueError):
                 continue  # unreadable evidence is reported where it is parsed
             if parsed.value is None:
                 continue
+            if parsed.value.unexplained.lines:
+                unexplained.append((rec, parsed.value.unexplained))
+            if rec.spec in LOG_SPECS:
+                continue  # a log nobody could read as one: only its unexplained errors count
             fact = Fact(rec.node, rec.spec, rec, parsed.value)
             for e in parsed.value.events:
                 evs.append(NodeEvent(rec.node, fix_year(e.ts, e.year_known, ctx.now), e, fact))

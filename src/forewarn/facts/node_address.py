@@ -1,4 +1,4 @@
-"""Typed keys and helpers for "which address does this node's name resolve to, and does the node
+"""Helpers for "which address does this node's name resolve to, and does the node
 have it" (PVE149): /etc/hosts, `hostname`, `ip -j addr`, /etc/network/interfaces."""
 
 from __future__ import annotations
@@ -6,16 +6,9 @@ from __future__ import annotations
 import ipaddress
 
 from forewarn.facts.context import Context
-from forewarn.model.keys import Key
-from forewarn.parse.host.hostname import Hostname
 from forewarn.parse.host.hosts import HostsFile
-from forewarn.parse.host.interfaces import Interfaces
-from forewarn.parse.host.ip_addr import IpAddr
-
-HOSTS = Key("host.hosts", HostsFile)
-HOSTNAME = Key("host.hostname", Hostname)
-IP_ADDR = Key("host.ip_addr", IpAddr)
-INTERFACES = Key("host.interfaces", Interfaces)
+from forewarn.parse.host.interfaces import INTERFACES
+from forewarn.parse.host.ip_addr import IP_ADDR
 
 _LOCAL_NAMES = ("localhost", "ip6-localhost", "ip6-loopback")
 

@@ -235,6 +235,9 @@ def render_html(report: Any | None, *, timeline: dict[str, Any] | None = None, t
         could_not_check=[{"code": f.code, "name": f.name, "message": f.message, "missing": list(f.missing)}
                          for f in report.by_status(Status.COULD_NOT_CHECK)] if report is not None else [],
         suppressed=[_finding_view(f) for f in report.suppressed()] if report is not None else [],
+        unexplained=report.unexplained if report is not None and report.unexplained is not None
+        and report.unexplained.groups else None,
+        notes=list(report.notes) if report is not None else [],
         inputs=list(report.inputs) if report is not None else [],
         timeline=tl_view,
         timeline_error=timeline_error,

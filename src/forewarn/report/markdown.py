@@ -37,6 +37,16 @@ def render_markdown(report: Report) -> str:
                     warn = " — disruptive, read first" if not st.safe else ""
                     out.append(f"- `{st.command}`{on}{warn}")
             out.append("")
+    u = report.unexplained
+    out += [f"> note: {n}" for n in report.notes] + ([""] if report.notes else [])
+    if u is not None and u.groups:
+        out += ["## Unexplained errors", "", u.heading() + ".", ""]
+        out += ["| count | template | nodes | first – last | first at |", "|---:|---|---|---|---|"]
+        for g in u.groups:
+            span = f"{g.first:%b %d %H:%M:%S} – {g.last:%b %d %H:%M:%S}" if g.first and g.last else ""
+            cell = lambda s: s.replace("|", "\\|").replace("`", "'")  # noqa: E731
+            out.append(f"| {g.count} | `{cell(g.template)}` | {', '.join(g.nodes)} | {span} | {cell(g.where)} |")
+        out.append("")
     cnc = report.by_status(Status.COULD_NOT_CHECK)
     if cnc:
         out += ["## Could not check", ""]

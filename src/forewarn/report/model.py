@@ -118,6 +118,8 @@ class Report:
     generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     platforms: list[str] = field(default_factory=list)  # what the evidence shows (Proxmox VE, ...)
     suppression_notes: list[str] = field(default_factory=list)  # entries expired or unmatched
+    unexplained: Any = None  # facts/unexplained.UnexplainedErrors: error lines nothing explained (never findings)
+    notes: list[str] = field(default_factory=list)  # limits that applied while reading (stated, never silent)
 
     def apply_suppressions(self, sups: list[Suppression], today: date | None = None) -> None:
         """Mark the findings an unexpired entry accepts; say which entries expired or matched nothing."""
@@ -188,6 +190,8 @@ class Report:
             "findings": [_finding_json(f) for f in self.failed()],
             "suppressed": [_finding_json(f) for f in self.suppressed()],
             "suppression_notes": self.suppression_notes,
+            "notes": self.notes,
+            "unexplained_errors": self.unexplained.to_json() if self.unexplained is not None else None,
             "checks": [
                 {"code": f.code, "name": f.name, "status": f.status.value, "message": f.message,
                  "missing": list(f.missing), "nodes": list(f.nodes)}

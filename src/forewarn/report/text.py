@@ -92,6 +92,24 @@ def nothing_found(report: Report) -> str:
     return text
 
 
+def _unexplained(report: Report, width: int, verbose: bool) -> list[Text]:
+    u = report.unexplained
+    out: list[Text] = []
+    for note in report.notes:
+        out += _wrap("note: " + note, 0, width, "yellow", hang=2)
+    if u is None or not u.groups:
+        return out + ([Text()] if out else [])
+    out += _wrap(u.heading() + ":", 0, width, "bold", hang=2)
+    for g in u.groups:
+        span = f"{g.first:%b %d %H:%M:%S} – {g.last:%b %d %H:%M:%S}, " if g.first and g.last else ""
+        out += _wrap(f"{g.count}× {g.template}", 2, width, hang=5)
+        out += _wrap(f"{span}{', '.join(g.nodes)}; first at {g.where}", 5, width, "dim")
+        room = width - 10
+        ex = g.example if verbose or len(g.example) <= room else g.example[: room - 1] + "…"
+        out.append(Text("     │ " + ex, style="dim"))
+    return out + [Text()]
+
+
 def render_text(report: Report, console: Console, *, verbose: bool = False, show_passed: bool = False) -> None:
     c = console
     c.print(Text(f"forewarn {report.command}: {report.source}", style="bold"))
@@ -112,6 +130,8 @@ def render_text(report: Report, console: Console, *, verbose: bool = False, show
         for line in _finding_block(f, verbose, c.width):
             c.print(line, overflow="ignore", crop=False, no_wrap=True)
         c.print()
+    for line in _unexplained(report, c.width, verbose):
+        c.print(line, overflow="ignore", crop=False, no_wrap=True)
     sup = report.suppressed()
     if sup or report.suppression_notes:
         c.print(Text(f"suppressed ({len(sup)} accepted finding(s), --suppress):", style="bold"))

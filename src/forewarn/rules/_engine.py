@@ -322,6 +322,28 @@ def signature_findings(ctx: "Context", wanted: set[str] | None = None) -> list[F
             message=message + lines, nodes=(node,) if node and node != "unknown" else (),
             when=When(spec.when), cause=spec.cause, evidence=logs.refs(evs), seed=spec.source,
             fix=render_fix([_step_of(s) for s in spec.fix], params)))
+    return out + _signature_verdicts(ctx, specs, {f.code for f in out})
+
+
+def _signature_verdicts(ctx: "Context", specs: dict[str, Any], failed: set[str]) -> list[Finding]:
+    """The other outcomes of a signature's finding, as a rule has them: pass when logs were read
+    and no line matched, could not check when no log was given (a line found in other text is
+    a fail whatever was given)."""
+    from forewarn.facts import logs
+
+    read = bool(logs.log_facts(ctx))
+    out: list[Finding] = []
+    for spec in {s.code: s for s in specs.values()}.values():
+        if spec.code in failed:
+            continue
+        common = dict(code=spec.code, name=spec.name, title=spec.title, severity=Severity.parse(spec.severity),
+                      family=family_of(spec.code), when=When(spec.when), cause=spec.cause, seed=spec.source)
+        if read:
+            out.append(Finding(status=Status.PASS, message="", **common))
+        else:
+            needs = " or ".join(logs.LOG_SPECS)
+            out.append(Finding(status=Status.COULD_NOT_CHECK, missing=tuple(logs.LOG_SPECS),
+                               message=f"not checked: needs {needs}{ctx.why_missing(logs.LOG_SPECS)}", **common))
     return out
 
 

@@ -85,6 +85,8 @@ spec("pve.task_log", "log", "/var/log/pve/tasks/*/UPID:*",
 # -- backups (BAK rules) -------------------------------------------------------------------------
 spec("pve.jobs_cfg", "file", "/etc/pve/jobs.cfg", "scheduled jobs (vzdump backup jobs)",
      names=("jobs.cfg*", "jobs_cfg*"), sniff=(r"^(vzdump|realm-sync):\s+\S+",))
+
+# -- QDevice (PVE144) ---------------------------------------------------------------------------
 spec("pve.qdevice_status", "command", "corosync-qdevice-tool -sv",
      "QDevice client state on this node (connection to QNetd, cast vote)",
      names=("corosync-qdevice-tool*", "qdevice-tool*", "qdevice_status*"),

@@ -13,7 +13,7 @@ spec("host.mdadm_detail", "command", "mdadm --detail /dev/md[0-9]*",
 spec("host.df", "command", "df -P -k -l", "filesystem usage (local filesystems)", names=("df*",),
      sniff=(r"^Filesystem\s+(?:1024|1K)-blocks\s+Used\s+Avail", r"^Filesystem\s+Size\s+Used\s+Avail\s+Use% Mounted on"))
 spec("host.swaps", "file", "/proc/swaps", "active swap areas", names=("swaps*", "proc-swaps*"),
-     sniff=(r"^Filename\s+Type\s+Size\s+Used\s+Priority",))
+     sniff=(r"^\s*Filename\s+Type\s+Size\s+Used\s+Priority", r"^NAME\s+TYPE\s+SIZE\s+USED\s+PRIO\s*$"))
 spec("zfs.zpool_list", "command", "zpool list -o name,size,allocated,free,fragmentation,capacity,health",
      "ZFS pool capacity and fragmentation", names=("zpool-list*", "zpool_list*", "zpool-get*", "zpool_get*"),
      sniff=(r"^NAME\s+SIZE\s+ALLOC\s+FREE\s+", r"^\S+\s+capacity\s+\d+%\s+-\s*$"))

@@ -76,7 +76,7 @@ def get_index() -> Index:
     global _INDEX
     if _INDEX is None:
         from forewarn.cache import cached, key_of
-        from forewarn.catalogue import yaml_files
+        from forewarn.catalogue import source_files
 
         def build() -> dict[str, Any]:
             idx = _build()
@@ -86,7 +86,7 @@ def get_index() -> Index:
         from forewarn.why import text
 
         # the index depends on the rows, on how they are indexed (here) and normalised (text.py)
-        doc = cached("why-index", key_of([*yaml_files(), Path(__file__), Path(text.__file__)]), build)
+        doc = cached("why-index", key_of([*source_files(), Path(__file__), Path(text.__file__)]), build)
         _INDEX = Index(phrases=[_Phrase(*p) for p in doc["phrases"]], postings=doc["postings"], idf=doc["idf"],
                         by_prefix=doc["by_prefix"], max_idf=doc["max_idf"])
     return _INDEX

@@ -12,7 +12,7 @@ from forewarn.why.search import WhyHit
 # ------------------------------------------------------------------------------ rendering
 
 def _rule_written(code: str) -> bool:
-    return _META[code].path.with_suffix(".py").exists()
+    return _META[code].by == "signature" or _META[code].path.with_suffix(".py").exists()
 
 
 def _detect_line(code: str, row: dict[str, Any]) -> str:

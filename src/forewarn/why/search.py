@@ -18,6 +18,10 @@ How a row is ranked (the index, why/index.py, is built from the rules' YAML once
 4. A catalogue code named in the text (`PVE104`, `k8s-103`) counts as a strong phrase match.
 5. score = 1 - (1 - phrase) * (1 - token). Rows under THRESHOLD, or under RELATIVE times the
    best row, are dropped: unrelated text gives no hits rather than noise.
+
+Before all this, the text's lines are matched against the knowledge base's signatures, as
+`scan` reads a log (why/signature_first.py): a line that a signature carrying a finding names
+answers with that finding's code, confidently, first.
 """
 
 from __future__ import annotations
@@ -168,7 +172,19 @@ def _phrase_scores(idx: Index, q: str, candidates: set[str] | None,
 
 
 def search(text: str, limit: int = 5) -> list[WhyHit]:
-    """Catalogue rows that explain `text`, best first; [] when nothing matches well enough."""
+    """Catalogue rows that explain `text`, best first; [] when nothing matches well enough.
+    The codes that signatures name for its lines come first (as `scan` would report them)."""
+    from forewarn.why.signature_first import signature_hits
+
+    first = [WhyHit(code, 1.0, CATALOGUE[code], line, True) for code, line in signature_hits(text)
+             if code in CATALOGUE]
+    if not first:
+        return _search(text, limit)
+    named = {h.code for h in first}
+    return (first + [h for h in _search(text, limit) if h.code not in named])[:max(0, limit)]
+
+
+def _search(text: str, limit: int) -> list[WhyHit]:
     idx = get_index()
     c = clean(text)
     q = phrase_form(c)

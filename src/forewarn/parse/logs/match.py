@@ -7,7 +7,9 @@ contains one), which keeps a pass over thousands of lines cheap.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Any
 
 from forewarn.signatures import Signature, load
 
@@ -34,6 +36,25 @@ def clean_attrs(groups: dict[str, str | None]) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _literal_table() -> tuple[tuple[tuple[str, tuple[int, ...]], ...], Any]:
+    """Every literal once, with the signatures (by position) that have it; and one RE2 pattern of
+    them all, which says in one linear pass whether a line holds any (`could_match`)."""
+    sigs = signatures()
+    by_lit: dict[str, list[int]] = {}
+    for i, sig in enumerate(sigs):
+        for lit in sig.literals:
+            by_lit.setdefault(lit, []).append(i)
+    table = tuple((lit, tuple(ix)) for lit, ix in by_lit.items())
+    try:
+        import re2
+
+        rx: Any = re2.compile("|".join(re.escape(lit) for lit in by_lit)) if by_lit else None
+    except Exception:  # noqa: BLE001 - no RE2 (or it refuses the set): the loop below says it too
+        rx = None
+    return table, rx
+
+
 def match(text: str) -> tuple[Signature, dict[str, str]] | None:
     """The first signature that matches `text`, with its attributes; None if none does.
 
@@ -44,17 +65,21 @@ def match(text: str) -> tuple[Signature, dict[str, str]] | None:
     True
     """
     low = text.lower()
-    for sig in signatures():
-        for lit in sig.literals:
-            if lit in low:
-                m = sig.regex.search(text)
-                if m:
-                    return sig, clean_attrs(m.groupdict())
-                break
+    table, _rx = _literal_table()
+    # the signatures one of whose literals the text holds, in knowledge-base order
+    candidates = sorted({i for lit, ix in table if lit in low for i in ix})
+    sigs = signatures()
+    for i in candidates:
+        m = sigs[i].regex.search(text)
+        if m:
+            return sigs[i], clean_attrs(m.groupdict())
     return None
 
 
 def could_match(text: str) -> bool:
     """Whether some signature's literal is in `text` (a cheap superset of `match`)."""
     low = text.lower()
-    return any(lit in low for sig in signatures() for lit in sig.literals)
+    table, rx = _literal_table()
+    if rx is not None:
+        return rx.search(low) is not None
+    return any(lit in low for lit, _ix in table)

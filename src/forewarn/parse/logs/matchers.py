@@ -349,5 +349,12 @@ def matcher_for(ps: PatternSet, prefer: str | None = None) -> Matcher:
 def knowledge_base_patterns() -> PatternSet:
     """The pattern set of the whole knowledge base (built when first needed, then kept)."""
     from forewarn.parse.logs.match import signatures
+    from forewarn.parse.logs.unexplained import ENGINE_PATTERN, ERROR_WORDS
 
-    return build_patterns(signatures())
+    @dataclass(frozen=True)
+    class _ErrorWords:  # error-looking lines: the report's unexplained errors (parse/logs/unexplained.py)
+        literals: tuple[str, ...] = ERROR_WORDS
+        engine_pattern: str = ENGINE_PATTERN
+        re2_pattern: str = ENGINE_PATTERN
+
+    return build_patterns([*signatures(), _ErrorWords()])

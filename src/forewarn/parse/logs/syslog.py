@@ -27,9 +27,13 @@ from forewarn.parse._registry import parser
 from forewarn.parse.logs import engine
 from forewarn.parse.logs.headers import PLACEHOLDER_YEAR, header  # noqa: F401  (PLACEHOLDER_YEAR re-exported)
 from forewarn.parse.logs.match import clean_attrs, could_match, match  # noqa: F401  (clean_attrs re-exported)
+from forewarn.parse.logs.unexplained import Unexplained, could_be_error, looks_error
 from forewarn.parse.logs.unwrap import event_source, outer, pieces
 
-MAX_EVENTS = 200_000  # beyond this, events are counted but not kept (bounded memory)
+# Events kept of one kind in one log: its first and last halves (a flood of one state line keeps
+# memory flat; its count stays exact). tests/test_event_cap.py: a cap of 40 changes no finding.
+MAX_PER_KIND = 20_000
+MAX_EVENTS = 200_000  # the task-log and container-log parsers' own bound (all kinds together)
 SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
 
 _JOURNAL_MARK = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot|Logs begin at .*|No entries|Journal begins at .*) --$")
@@ -57,7 +61,7 @@ class LogEvents:
     timestamped: bool = False
     comments: int = 0
     unrecognised: int = 0
-    dropped_events: int = 0
+    dropped_events: int = 0  # events of a kind beyond MAX_PER_KIND between its first and last halves
     kinds: Counter[str] = field(default_factory=Counter)
     programs: Counter[str] = field(default_factory=Counter)
     hosts: Counter[str] = field(default_factory=Counter)
@@ -66,6 +70,8 @@ class LogEvents:
     tz: str | None = None  # offset seen in ISO stamps, if any
     nul_runs: int = 0  # runs of NUL bytes skipped (a crash or power loss leaves them)
     nul_bytes: int = 0
+    unexplained: Unexplained = field(default_factory=Unexplained)  # error-looking lines no signature named
+    tails: dict[str, Any] = field(default_factory=dict, repr=False)  # kind -> its last events past the cap
 
 
 def _wrapped(line: str) -> bool:
@@ -99,13 +105,14 @@ class _Reader:
     the lines where a signature can match are looked at. `generic`: a file nobody recognised
     (log.text), where lines without a log prefix are no problem to report."""
 
-    def __init__(self, sample: int = SAMPLE_LINES, generic: bool = False) -> None:
+    def __init__(self, sample: int = SAMPLE_LINES, generic: bool = False, keep: bool = False) -> None:
         self.out = LogEvents(format="unknown", events=[])
         self.formats: Counter[str] = Counter()
         self.problems: list[ParseProblem] = []
         self.sample_left = sample
         self.prev_ts: datetime | None = None
         self.generic = generic
+        self.keep = keep  # give the result even when no line was a log line nor named (for its unexplained errors)
 
     def line(self, no: int, raw: str, maybe: bool = True) -> None:
         """One line. `maybe=False`: the engine's matcher found nothing a signature could match
@@ -118,7 +125,8 @@ class _Reader:
             out.comments += 1
             return
         interesting = maybe and (could_match(line) or _wrapped(line))
-        if not interesting and self.sample_left <= 0:
+        erring = maybe and could_be_error(line)
+        if not interesting and not erring and self.sample_left <= 0:
             return
         self.sample_left -= 1
         if "\x00" in line:
@@ -138,10 +146,11 @@ class _Reader:
             if len(self.problems) < 20 and not self.generic:
                 self.problems.append(ParseProblem("not a log line", no, raw[:200]))
         self._count(fmt, f)
-        if not interesting:
-            return
-        for kind, attrs in _found(f["msg"]):
+        found = _found(f["msg"]) if interesting else []
+        for kind, attrs in found:
             _add(out, _event(no, kind, attrs, f, raw))
+        if not found and erring and looks_error(f["msg"]):
+            out.unexplained.add(no, f["msg"], f.get("ts"), raw, bool(f.get("year")))
 
     def nuls(self, line: str) -> None:
         self.out.nul_runs += len(re.findall("\x00+", line))
@@ -176,6 +185,10 @@ class _Reader:
             for kind, attrs in found:
                 _add(self.out, LogEvent(no + offset, kind, ts, False, None, None, None, text, attrs))
             return
+        if rec[0] == "unexplained":
+            _tag, no, msg, ts, raw, year = rec
+            self.out.unexplained.add(no + offset, msg, ts, raw, year)
+            return
         _tag, no, fmt, f, found, raw = rec
         self._count(fmt, f)
         for kind, attrs in found:
@@ -183,6 +196,7 @@ class _Reader:
 
     def result(self) -> Parsed[LogEvents]:
         out, formats, problems = self.out, self.formats, self.problems
+        _close_tails(out)
         if formats:
             top = [k for k, _ in formats.most_common() if k != "journal"]
             out.format = top[0] if len(top) == 1 else ("mixed" if top else "journal")
@@ -192,7 +206,7 @@ class _Reader:
             problems.append(ParseProblem(
                 f"{out.nul_runs} run(s) of NUL bytes ({out.nul_bytes} bytes) were skipped, as a crash "
                 "or power loss leaves them; the text around them was read"))
-        if (out.lines or self.generic) and not formats and not out.kinds:
+        if (out.lines or self.generic) and not formats and not out.kinds and not self.keep:
             if not self.generic:
                 problems.insert(0, ParseProblem("no line looks like a system log"))
             return Parsed(None, problems)
@@ -238,7 +252,8 @@ def _candidate(hit: engine.Hit, acc: dict[str, int]) -> tuple[Any, ...] | None:
     if _COMMENT.match(line):
         acc["comments"] = acc.get("comments", 0) + 1
         return None
-    if not (could_match(line) or _wrapped(line)):
+    named = could_match(line) or _wrapped(line)  # else no signature can name it: only an error it may be
+    if not named and not could_be_error(line):
         return None
     if "\x00" in line:
         acc["nul_runs"] = acc.get("nul_runs", 0) + len(re.findall("\x00+", line))
@@ -253,8 +268,10 @@ def _candidate(hit: engine.Hit, acc: dict[str, int]) -> tuple[Any, ...] | None:
                 return ("mark", hit.line_no, found, text, _ts_before(hit.lines_before()))
         return None
     fmt, f = _fields(text)
-    found = _found(f["msg"])
+    found = _found(f["msg"]) if named else []
     if not found:
+        if looks_error(f["msg"]):
+            return ("unexplained", hit.line_no, f["msg"], f.get("ts"), hit.text, bool(f.get("year")))
         return None
     return ("event", hit.line_no, fmt, f, found, hit.text)
 
@@ -294,7 +311,7 @@ LOG_TEXT = Key("log.text", LogEvents)
 
 
 @parser("log.text", stream=True)
-def parse_text(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[LogEvents]:
+def parse_text(lines: Iterable[str], *, sample: int = SAMPLE_LINES, keep: bool = False) -> Parsed[LogEvents]:
     """Any text no sniffer recognised, read as a generic log: every line against every signature.
 
     >>> r = parse_text(["Jul 16 11:53:24 host kernel: [1310061.327439] CPU 0/KVM invoked oom-killer: gfp_mask=0x0",
@@ -302,18 +319,19 @@ def parse_text(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[Lo
     >>> [(e.line_no, e.kind) for e in r.value.events], r.problems
     ([(1, 'oom_invoked'), (2, 'pve_storage_missing')], [])
     """
-    return _parse(lines, sample, generic=True)
+    return _parse(lines, sample, generic=True, keep=keep)
 
 
-def _parse(lines: Iterable[str], sample: int, *, generic: bool) -> Parsed[LogEvents]:
+def _parse(lines: Iterable[str], sample: int, *, generic: bool, keep: bool = False) -> Parsed[LogEvents]:
     if hasattr(lines, "open_bytes"):
-        return _parse_bytes(lines, sample, generic)
-    return parse_lines(lines, sample=sample, generic=generic)
+        return _parse_bytes(lines, sample, generic, keep)
+    return parse_lines(lines, sample=sample, generic=generic, keep=keep)
 
 
-def parse_lines(lines: Iterable[str], *, sample: int = SAMPLE_LINES, generic: bool = False) -> Parsed[LogEvents]:
+def parse_lines(lines: Iterable[str], *, sample: int = SAMPLE_LINES, generic: bool = False,
+                keep: bool = False) -> Parsed[LogEvents]:
     """The per-line path: every line through Python (the reference the engine is tested against)."""
-    rd = _Reader(sample, generic)
+    rd = _Reader(sample, generic, keep)
     for no, raw in enumerate(lines, 1):
         rd.out.lines = no
         rd.line(no, raw)
@@ -325,8 +343,8 @@ def _pattern_set() -> engine.PatternSet:
     return engine.knowledge_base_patterns()
 
 
-def _parse_bytes(src: Any, sample: int, generic: bool) -> Parsed[LogEvents]:
-    rd = _Reader(sample, generic)
+def _parse_bytes(src: Any, sample: int, generic: bool, keep: bool = False) -> Parsed[LogEvents]:
+    rd = _Reader(sample, generic, keep)
     scan = engine.scan_log(src, engine.matcher_for(_pattern_set()), sampling=lambda: rd.sample_left > 0,
                            sample_line=rd.line, make=_candidate, apply=rd.apply, tail=_tail_ts)
     rd.out.lines = scan.lines
@@ -340,11 +358,31 @@ def _parse_bytes(src: Any, sample: int, generic: bool) -> Parsed[LogEvents]:
 
 
 def _add(out: LogEvents, ev: LogEvent) -> None:
-    out.kinds[ev.kind] += 1
-    if len(out.events) < MAX_EVENTS:
+    """Keep an event. A kind seen more than MAX_PER_KIND times keeps its first and its last
+    MAX_PER_KIND // 2 events and counts the rest: a flood of one state line never pushes another
+    kind's events out, and what a rule asks of a flood (that it happened, when it began, how it
+    ended, how many: `kinds`) stays exact."""
+    n = out.kinds[ev.kind] = out.kinds[ev.kind] + 1
+    if n <= MAX_PER_KIND // 2:
         out.events.append(ev)
-    else:
+        return
+    from collections import deque
+
+    tail = out.tails.get(ev.kind)
+    if tail is None:
+        tail = out.tails[ev.kind] = deque(maxlen=MAX_PER_KIND - MAX_PER_KIND // 2)
+    if len(tail) == tail.maxlen:
         out.dropped_events += 1
+    tail.append(ev)
+
+
+def _close_tails(out: LogEvents) -> None:
+    """Put the kept last events of the flooded kinds back among the others, in line order."""
+    if out.tails:
+        for tail in out.tails.values():
+            out.events.extend(tail)
+        out.tails = {}
+        out.events.sort(key=lambda e: e.line_no)
 
 
 def shift(ts: datetime | None, seconds: float) -> datetime | None:

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 
 from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef, Severity, When
-from forewarn.parse.pve.corosync_conf import CorosyncConf
+from forewarn.parse.host.ip_addr import IP_ADDR
+from forewarn.parse.pve.corosync_conf import COROSYNC_CONF, COROSYNC_CONF_LOCAL, CorosyncConf
+from forewarn.parse.pve.section_config import STORAGE_CFG
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
 
-CONF_SPECS = ("pve.corosync_conf", "pve.corosync_conf_local")
+CONF_SPECS = (COROSYNC_CONF, COROSYNC_CONF_LOCAL)
 # storage types whose `server` (or `portal`) property is a host the node talks to over the network
 NETWORK_STORAGE = ("nfs", "cifs", "pbs", "glusterfs", "iscsi", "iscsidirect")
 
@@ -56,7 +58,7 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-@rule(code="PVE106", reads=("host.ip_addr", "pve.storage_cfg"), inputs=CONF_SPECS, fix=FIX, when=When.CONFIG)
+@rule(code="PVE106", reads=(IP_ADDR, STORAGE_CFG), inputs=CONF_SPECS, fix=FIX, when=When.CONFIG)
 def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
     cf = _conf(ctx)
     if cf is None:
@@ -85,7 +87,7 @@ def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
     assumed = False
     ip_evidence: list[EvidenceRef] = []
     shared: list[str] = []
-    for node, f in ctx.by_node("host.ip_addr").items():
+    for node, f in ctx.by_node(IP_ADDR).items():
         for name, ip in ips.items():
             if ip is None:
                 continue
@@ -113,9 +115,9 @@ def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
     storages: list[str] = []
     storage_evidence: list[EvidenceRef] = []
     if net is not None:
-        for f in ctx.facts("pve.storage_cfg"):
+        for sf in ctx.facts(STORAGE_CFG):
             hits_lines = []
-            for sec in f.value.by_type(*NETWORK_STORAGE):
+            for sec in sf.value.by_type(*NETWORK_STORAGE):
                 host = sec.get("server") or (sec.get("portal") or "").split(":")[0]
                 ip = _ip(host) if host else None
                 if ip is not None and ip in net:
@@ -123,7 +125,7 @@ def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
                     hits_lines.append(sec.line)
                     hits_lines.append(sec.prop_lines.get("server") or sec.prop_lines.get("portal") or sec.line)
             if hits_lines:
-                storage_evidence.append(f.ref(hits_lines))
+                storage_evidence.append(sf.ref(hits_lines))
             break  # storage.cfg is cluster-wide: one copy is enough
 
     nodes_txt = ", ".join(f"{name} {a}" for name, a in addrs.items())
@@ -135,7 +137,7 @@ def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
         msg += "; " + "; ".join(shared)
     # One dedicated link is a redundancy gap many healthy clusters live with (low); other traffic
     # on that one link is what delays corosync's tokens until quorum is lost (medium).
-    if not ctx.by_node("host.ip_addr"):
+    if not ctx.by_node(IP_ADDR):
         msg += "; no `ip addr` output to tell whether guest traffic shares that address"
     if storages or shared:
         msg += " (medium: other traffic on the only link can delay corosync until quorum is lost)"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from forewarn.facts.cluster_votes import (CONF_KEYS, HA_RESOURCES, QUORUM_KEYS, cluster_conf, conf_votes,
-                                          ha_resource_count, qdevice_in_status, quorum_by_node)
+from forewarn.facts.cluster_votes import (CONF_KEYS, QUORUM_KEYS, cluster_conf, conf_votes, ha_resource_count,
+                                          qdevice_in_status, quorum_by_node)
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
+from forewarn.parse.pve.section_config import HA_RESOURCES_CFG
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
 
@@ -33,7 +34,7 @@ def _severity(ha: int | None) -> tuple[Severity, str]:
                              "guests cannot be started or changed while either node is down")
 
 
-@rule(code="PVE142", inputs=CONF_KEYS + QUORUM_KEYS, reads=(HA_RESOURCES,), fix=FIX, when=When.CONFIG)
+@rule(code="PVE142", inputs=CONF_KEYS + QUORUM_KEYS, reads=(HA_RESOURCES_CFG,), fix=FIX, when=When.CONFIG)
 def two_node_no_qdevice(ctx: Context) -> Iterator[Hit]:
     sev, why = _severity(ha_resource_count(ctx))
     cf = cluster_conf(ctx)

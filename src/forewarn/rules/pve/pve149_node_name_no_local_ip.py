@@ -6,9 +6,12 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.facts.node_address import (HOSTNAME, HOSTS, INTERFACES, IP_ADDR, configured_addresses, is_loopback,
-                                         own_names_on_loopback)
+from forewarn.facts.node_address import configured_addresses, is_loopback, own_names_on_loopback
 from forewarn.model.findings import Severity, When
+from forewarn.parse.host.hostname import HOSTNAME
+from forewarn.parse.host.hosts import HOSTS
+from forewarn.parse.host.interfaces import INTERFACES
+from forewarn.parse.host.ip_addr import IP_ADDR
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 

@@ -1,0 +1,124 @@
+"""Error-looking lines no signature explained, grouped into templates (the report's "unexplained
+errors" section): when nothing matches, still point at the lines that matter.
+
+A line looks like an error when its message holds one of ERROR_WORDS (error, failed, fatal, crit,
+panic, denied, refused, timed out, ...) or a klog `E`/`F` prefix. Lines a signature names are
+explained (they are events); known noise (NOISE: lines that healthy clusters print all day, each
+with its public source) is not shown. A template masks what varies between occurrences of one
+message: quoted values, paths, addresses, ids and numbers.
+
+Memory is bounded: each file keeps at most MAX_TEMPLATES templates (later new ones are counted in
+`other`, never dropped silently), each with its count, first and last line and time, and one
+example line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+MAX_TEMPLATES = 300  # per file; the report shows the most frequent (report/unexplained.py)
+ERROR_WORDS = ("error", "fail", "fatal", "crit", "panic", "denied", "refused", "timed out", "timeout",
+               "segfault", "oops")
+# the matcher's extra pattern (dialect of signatures/_dialect.py: RE2, Hyperscan and re alike)
+ENGINE_PATTERN = r"(?i)(?:error|fail|fatal|crit|panic|denied|refused|timed out|timeout|segfault|oops)"
+_ERROR = re.compile(r"(?i)\b(?:error|errors|failed|failure|fatal|crit|critical|panic|denied|refused|timed out|"
+                    r"timeout|segfault|oops)\b|^[EF]\d{4} \d\d:\d\d:\d\d")
+_NOT_ERROR = re.compile(r"(?i)\b(?:0|no) (?:errors?|failures?)\b|\berrors?[=:] ?0\b|\bfailed[=:] ?0\b")
+
+# Lines healthy clusters print all day: never shown as unexplained errors.
+NOISE = tuple(re.compile(p, re.I) for p in (
+    # corosync/knet path-MTU discovery probing (kronosnet libknet/threads_pmtud.c): it reports
+    # every MTU it settles on; only `Aborting PMTUD process` is a problem (PVE153)
+    r"\bpmtud: (?!aborting)",
+    # kubelet on systemd hosts: cadvisor cannot split stats of some system slices
+    # (kubernetes/kubernetes#56850): harmless, printed every few seconds
+    r"Failed to get system container stats for",
+    # a bridge port goes blocking -> forwarding at every guest start (linux net/bridge/br_stp.c)
+    r"entered (?:blocking|disabled|forwarding|learning) state",
+))
+
+_MASKS = (
+    (re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`"), "<q>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
+    (re.compile(r"\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b", re.I), "<mac>"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:/\d+)?\b"), "<ip>"),
+    (re.compile(r"\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b", re.I), "<ip>"),
+    (re.compile(r"(?<![\w.])(?:/[\w.@:+-]+)+/?"), "<path>"),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*\b|\b[0-9a-f]*[a-f][0-9a-f]*\d[0-9a-f]*\b",
+                re.I), "<hex>"),
+    (re.compile(r"\d+"), "<n>"),
+)
+_SPACES = re.compile(r"\s+")
+
+
+def looks_error(msg: str) -> bool:
+    """Whether a message reads as an error (and is no known noise).
+
+    >>> looks_error("kernel: EXT4-fs error (device sda1): ext4_find_entry:1455: comm nginx: reading directory lblock 0")
+    True
+    >>> looks_error("pvestatd[1881]: status update time (5.123 seconds)"), looks_error("rsync: 0 errors")
+    (False, False)
+    >>> looks_error('corosync[3813]:   [KNET  ] pmtud: PMTUD link change for host: 3 link: 0 from 469 to 1397 failed')
+    False
+    """
+    if not _ERROR.search(msg) or _NOT_ERROR.search(msg) and len(_ERROR.findall(msg)) <= 1:
+        return False
+    return not any(n.search(msg) for n in NOISE)
+
+
+def could_be_error(line: str) -> bool:
+    """A cheap superset of `looks_error` over a whole raw line."""
+    low = line.lower()
+    return any(w in low for w in ERROR_WORDS) or bool(_ERROR.search(line))
+
+
+def template(msg: str) -> str:
+    """The message with what varies masked.
+
+    >>> template("nfs: server 10.0.0.5 not responding, timed out after 600 ms on /mnt/pve/nas")
+    'nfs: server <ip> not responding, timed out after <n> ms on <path>'
+    >>> template("Failed to start 'vm:101': unit pve-guest-101.scope (id 7f3a9c2e) error 0x1f")
+    'Failed to start <q>: unit pve-guest-<n>.scope (id <hex>) error <hex>'
+    """
+    t = msg.strip()
+    for rx, repl in _MASKS:
+        t = rx.sub(repl, t)
+    return _SPACES.sub(" ", t)[:300]
+
+
+@dataclass(slots=True)
+class Template:
+    text: str
+    count: int
+    first_line: int
+    last_line: int
+    first_ts: datetime | None
+    last_ts: datetime | None
+    example: str  # the first line as read
+    year_known: bool = False  # the times carry their year (else the report infers it, as for events)
+
+
+@dataclass(slots=True)
+class Unexplained:
+    """The templates of one file, bounded."""
+
+    templates: dict[str, Template] = field(default_factory=dict)
+    other: int = 0  # lines of templates beyond MAX_TEMPLATES
+
+    def add(self, no: int, msg: str, ts: datetime | None, raw: str, year_known: bool = False) -> None:
+        key = template(msg)
+        t = self.templates.get(key)
+        if t is not None:
+            t.count += 1
+            t.last_line = no
+            t.last_ts = ts or t.last_ts
+        elif len(self.templates) < MAX_TEMPLATES:
+            self.templates[key] = Template(key, 1, no, no, ts, ts, raw.replace("\x00", "").strip()[:400], year_known)
+        else:
+            self.other += 1
+
+    @property
+    def lines(self) -> int:
+        return sum(t.count for t in self.templates.values()) + self.other

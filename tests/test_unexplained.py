@@ -1,0 +1,93 @@
+"""The report's "unexplained errors": error-looking lines that no signature and no rule explained,
+grouped into templates, after the findings and never a finding."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from forewarn.parse.logs.syslog import parse_lines, parse_syslog
+from forewarn.parse.logs.unexplained import MAX_TEMPLATES, looks_error
+from forewarn.pipeline import diagnose, load
+from forewarn.report.markdown import render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = ROOT / "tests/evidence/corosync-lab-2/2x-node1-syslog.log"  # real corosync output, SOURCE.md beside it
+BENCH = Path("/work/shared/bench/gen_corpus.py")
+
+
+def test_real_log_unexplained_line_is_reported_not_a_finding() -> None:
+    report = diagnose(load([str(LAB)]), command="explain").report
+    u = report.unexplained
+    assert u is not None and u.templates >= 1
+    g = next(g for g in u.groups if "Denied connection" in g.template)
+    assert g.template == "[QB ] Denied connection, is not ready (<path>)"
+    assert g.count == 1 and g.where.endswith("line 33") and g.nodes == ["node1"]
+    assert all("Denied connection" not in f.message for f in report.findings)  # never a finding
+    doc = report.to_json()["unexplained_errors"]
+    assert doc["shown"][0]["count"] == 1 and "code" not in doc["shown"][0] and "severity" not in doc["shown"][0]
+    md = render_markdown(report)
+    assert md.index("## Unexplained errors") > md.index("**") and "Denied connection" in md
+
+
+def test_engine_and_per_line_code_find_the_same_templates() -> None:
+    class Src:
+        def open_bytes(self):
+            return open(LAB, "rb")
+
+    lines = LAB.read_text().splitlines()
+    a = parse_lines(lines, sample=5).value.unexplained.templates
+    b = parse_syslog(Src(), sample=5).value.unexplained.templates
+    assert {k: (t.count, t.first_line) for k, t in a.items()} == {k: (t.count, t.first_line) for k, t in b.items()}
+    assert a
+
+
+def test_signature_lines_are_explained() -> None:
+    """A line a signature names is an event, never unexplained (real: corosync-lab-2)."""
+    lines = LAB.read_text().splitlines()
+    parsed = parse_lines(lines).value
+    named = {e.line_no for e in parsed.events}
+    assert not named & {t.first_line for t in parsed.unexplained.templates.values()}
+
+
+def test_bounded() -> None:
+    lines = [f"Jun 04 07:24:36 pve1 app[1]: step{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)} failed"
+             for i in range(MAX_TEMPLATES + 50)]
+    u = parse_lines(lines).value.unexplained
+    assert len(u.templates) == MAX_TEMPLATES and u.other == 50 and u.lines == len(lines)
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="../shared/bench not present")
+def test_known_noise_is_not_shown() -> None:
+    """PMTUD probing, kubelet's system container stats and a bridge port's blocking state at
+    every guest start, as the independent corpus generator (../shared/bench) writes them."""
+    src = BENCH.read_text()
+    noise = re.findall(r"'(Failed to get system container stats for [^']*)'", src)
+    noise += [re.sub(r"%d", "7", m) for m in re.findall(r'"(pmtud: [^"]*)"', src)]
+    noise += ["vmbr0: port 7(fwpr101p0) entered blocking state"]
+    assert len(noise) >= 3
+    for line in noise:
+        assert not looks_error(line), line
+
+
+def test_html_and_text_show_the_section_after_the_findings() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from forewarn.report.html import render_html
+    from forewarn.report.text import render_text
+
+    report = diagnose(load([str(LAB)]), command="explain").report
+    page = render_html(report)
+    assert 'id="unexplained"' in page and "Denied connection" in page
+    assert page.index('id="findings"') < page.index('id="unexplained"')
+    buf = StringIO()
+    render_text(report, Console(file=buf, width=120, color_system=None))
+    text = buf.getvalue()
+    assert "Unexplained errors:" in text and text.index("Unexplained errors:") < text.index(" rules: ")
