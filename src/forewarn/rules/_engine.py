@@ -341,7 +341,7 @@ def _signature_verdicts(ctx: "Context", specs: dict[str, Any], failed: set[str])
         if read:
             out.append(Finding(status=Status.PASS, message="", **common))
         else:
-            log_specs = tuple(k.spec for k in logs.LOG_SPECS)
+            log_specs = tuple(spec_of(k) for k in logs.LOG_SPECS)
             needs = " or ".join(log_specs)
             out.append(Finding(status=Status.COULD_NOT_CHECK, missing=log_specs,
                                message=f"not checked: needs {needs}{ctx.why_missing(logs.LOG_SPECS)}", **common))
