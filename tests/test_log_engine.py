@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from fuzzing import examples
 
 from forewarn.model.evidence import EvidenceRecord
-from forewarn.parse.logs import engine
+from forewarn.parse.logs import engine, pieces
 from forewarn.parse.logs import syslog as sl
 from forewarn.parse.logs.match import signatures
 
@@ -138,6 +138,7 @@ def test_gzip_log_is_read_and_not_binary(tmp_path):
 def test_two_processes_give_the_same_result(tmp_path, monkeypatch, matcher):
     monkeypatch.setattr(engine, "SPLIT_BYTES", 1)
     monkeypatch.setattr(engine, "BLOCK_BYTES", 1 << 14)  # many blocks, hits near block edges
+    monkeypatch.setattr(pieces, "BLOCK_BYTES", 1 << 14)  # the scanning core reads its own
     monkeypatch.setenv("FOREWARN_JOBS", "2")
     real = b"\n".join(_real_lines())
     noise = b"Mar 21 09:12:44 pve5 pvestatd[1234]: status update time (5.123 seconds)\n" * 997

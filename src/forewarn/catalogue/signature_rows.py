@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from forewarn.catalogue import RuleMeta
+    from forewarn.catalogue.meta import RuleMeta
     from forewarn.signatures import Signature
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]{2,}")
@@ -49,7 +49,7 @@ def _steps(fix: tuple[str, ...]) -> str:
 def signature_metas(taken: set[str]) -> dict[str, "RuleMeta"]:
     """Code -> the row of the signatures carrying it (codes in `taken`, a rule's YAML, are left out:
     tests/test_signatures.py refuses a code that is both)."""
-    from forewarn.catalogue import RuleMeta
+    from forewarn.catalogue.meta import RuleMeta
     from forewarn.model.findings import Severity
     from forewarn.signatures import HERE, load
 

@@ -9,10 +9,11 @@ pasted lines that the knowledge base recognises (`ceph_osd_full`, ...) stand in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from forewarn.facts import logs
 from forewarn.model.findings import EvidenceRef
+from forewarn.model.keys import Key
 from forewarn.parse.ceph.health import HEALTH_DETAIL, STATUS, CephHealth, HealthCheck
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 HEALTH_KEYS = (HEALTH_DETAIL, STATUS)
 # what the rules read: the two health specs and every log (signature events)
-READS = (HEALTH_DETAIL, STATUS, *logs.LOG_SPECS)
+READS: tuple[Key[Any], ...] = (HEALTH_DETAIL, STATUS, *logs.LOG_SPECS)
 
 
 @dataclass(slots=True)

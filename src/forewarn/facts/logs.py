@@ -206,7 +206,7 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
                 continue
             if parsed.value.unexplained.lines:
                 unexplained.append((rec, parsed.value.unexplained))
-            if rec.spec in LOG_SPECS:
+            if rec.spec in _LOG_ORDER:
                 continue  # a log nobody could read as one: only its unexplained errors count
             fact = Fact(rec.node, rec.spec, rec, parsed.value)
             for e in parsed.value.events:

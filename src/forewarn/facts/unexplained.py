@@ -30,7 +30,9 @@ class Group:
     where: str  # node: artifact line N of the example
 
     def to_json(self) -> dict[str, Any]:
-        iso = lambda t: t.isoformat() if t is not None else None  # noqa: E731
+        def iso(t: datetime | None) -> str | None:
+            return t.isoformat() if t is not None else None
+
         return {"template": self.template, "count": self.count, "first": iso(self.first), "last": iso(self.last),
                 "nodes": self.nodes, "example": self.example, "where": self.where}
 

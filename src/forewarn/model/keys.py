@@ -17,7 +17,7 @@ declared where the key is, so whoever reads the key gets it without knowing the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -53,7 +53,7 @@ class UndeclaredRead(Exception):
     """A rule read a spec it did not declare in `inputs`, `requires` or `reads`."""
 
 
-def spec_of(key: Key[object] | str) -> str:
+def spec_of(key: Key[Any] | str) -> str:
     """The spec name of a key (a plain spec name is accepted while rules migrate)."""
     return key.spec if isinstance(key, Key) else key
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from forewarn.facts import logs
-from forewarn.facts.context import Context
+from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import Severity, When
-from forewarn.parse.k8s.cni import CNI_BIN, CNI_CONF
+from forewarn.parse.k8s.cni import CNI_BIN, CNI_CONF, CniConf
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 
@@ -23,13 +23,13 @@ FIX = (
 )
 
 
-def _active(ctx: Context, node: str) -> list:
+def _active(ctx: Context, node: str) -> list[Fact[CniConf]]:
     # libcni (kubelet, containerd, CRI-O) loads the configurations in file-name order and uses the first
     facts = [f for f in ctx.facts(CNI_CONF) if f.node == node]
     return sorted(facts, key=lambda f: PurePosixPath(f.artifact or "").name)
 
 
-@rule(code="K8S128", inputs=(CNI_CONF, *logs.LOG_SPECS), reads=(CNI_BIN,), 
+@rule(code="K8S128", inputs=(CNI_CONF, *logs.LOG_SPECS), reads=(CNI_BIN,),
       # the runtime's error line alone shows containers with CNI; it carries no kubelet program name
       platform="linux", fix=FIX)
 def cni_plugin_missing(ctx: Context) -> Iterator[Hit]:

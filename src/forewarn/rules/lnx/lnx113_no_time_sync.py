@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, Severity
-from forewarn.parse.host.systemctl_status import SYSTEMCTL_STATUS, SystemctlStatus
+from forewarn.parse.host.systemctl_status import SYSTEMCTL_STATUS, SystemctlStatus, UnitStatus
 from forewarn.parse.host.timedatectl_status import TIMEDATECTL_STATUS
 from forewarn.rules import Hit, note, rule, step
 
@@ -25,7 +25,7 @@ FIX = (
 )
 
 
-def _time_units(s: SystemctlStatus) -> list:
+def _time_units(s: SystemctlStatus) -> list[UnitStatus]:
     return [u for u in s.units if u.unit in TIME_UNITS]
 
 

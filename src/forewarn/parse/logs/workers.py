@@ -1,0 +1,143 @@
+"""The log engine on a second core: a plain file's second half scanned at its own offsets in a
+forked process (parse/logs/engine.py decides when)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from forewarn.parse.logs.matchers import Matcher
+from forewarn.parse.logs.pieces import Hit, Piece, iter_pieces, last_lines, scan_pieces
+
+# -- files and the second core ------------------------------------------------------------------
+
+
+def plain_file(fh: IO[bytes]) -> int | None:
+    """The descriptor of `fh` if it is a plain file read from its start (so it can be read at
+    any offset), else None: a tar member, a decompressed stream or a pipe cannot."""
+    import io
+    import stat
+
+    if type(fh) is not io.BufferedReader or not isinstance(fh.raw, io.FileIO):
+        return None
+    try:
+        fd = fh.fileno()
+        return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except OSError:
+        return None
+
+
+def pread_pieces(fd: int, start: int, end: int) -> Iterator[Piece]:
+    """Pieces of whole lines of bytes [start, end) of a file, read without moving its offset."""
+    pos = start
+
+    def read(n: int) -> bytes:
+        nonlocal pos
+        if pos >= end:
+            return b""
+        data = os.pread(fd, min(n, end - pos), pos)
+        pos += len(data)
+        return data
+
+    return iter_pieces(read)
+
+
+def line_start_after(fd: int, pos: int, end: int) -> int:
+    """The first line start at or after `pos` (just after a \\n), or `end`."""
+    while pos < end:
+        data = os.pread(fd, min(1 << 16, end - pos), pos)
+        if not data:
+            return end
+        i = data.find(b"\n")
+        if i >= 0:
+            return pos + i + 1
+        pos += len(data)
+    return end
+
+
+def cores() -> int:
+    env = os.environ.get("FOREWARN_JOBS")
+    if env and env.isdigit():
+        return max(1, int(env))
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class WorkerFailed(RuntimeError):
+    pass
+
+
+class Worker:
+    """Scans bytes [start, end) of a plain file in a forked process. `make(hit, acc)` turns
+    each hit into a picklable record (or None) there; records stream back in batches, so a
+    log full of matches fills a pipe, not memory: the worker waits until they are read."""
+
+    BATCH = 512
+
+    def __init__(self, fd: int, start: int, end: int, matcher: Matcher,
+                 make: Callable[[Hit, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_work, args=(child, fd, start, end, matcher, make, tail), daemon=True)
+        self.proc.start()
+        child.close()
+        self.lines = 0
+        self.acc: dict[str, int] = {}
+        self.tail: Any = None
+        self.peak_rss_kib = 0
+
+    def records(self) -> Iterator[Any]:
+        try:
+            while True:
+                try:
+                    msg = self.conn.recv()
+                except EOFError:
+                    raise WorkerFailed("the scanning process died") from None
+                if msg[0] == "recs":
+                    yield from msg[1]
+                elif msg[0] == "done":
+                    _tag, self.lines, self.acc, self.tail, self.peak_rss_kib = msg
+                    return
+                else:
+                    raise WorkerFailed(msg[1])
+        finally:
+            self.conn.close()
+            self.proc.join(timeout=30)
+            if self.proc.is_alive():
+                self.proc.kill()
+
+
+def _work(conn: Any, fd: int, start: int, end: int, matcher: Matcher,
+          make: Callable[[Hit, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
+    import resource
+    import traceback
+
+    try:
+        reset = getattr(matcher, "reset_after_fork", None)
+        if reset is not None:
+            reset()
+        acc: dict[str, int] = {}
+        batch: list[Any] = []
+
+        def on_hit(hit: Hit) -> None:
+            rec = make(hit, acc)
+            if rec is not None:
+                batch.append(rec)
+                if len(batch) >= Worker.BATCH:
+                    conn.send(("recs", batch[:]))
+                    batch.clear()
+
+        scan = scan_pieces(pread_pieces(fd, start, end), matcher, on_hit=on_hit)
+        if batch:
+            conn.send(("recs", batch))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        conn.send(("done", scan.lines, acc, tail(last_lines(scan)), peak))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which scans this half itself
+        conn.send(("error", traceback.format_exc(limit=8)))
+    finally:
+        conn.close()
