@@ -25,6 +25,3 @@ spec("host.proc_net_bonding", "file", "/proc/net/bonding/*",
      names=("*net-bonding*", "*net_bonding*", "bonding-*", "bond[0-9]*"),
      sniff=(r"^Ethernet Channel Bonding Driver: v", r"^Bonding Mode: ", r"^Slave Interface: \S+"),
      sniff_weight=10, multi=True)
-spec("host.proc_swaps", "file", "/proc/swaps", "swap areas in use (none: swap is off)",
-     names=("swaps", "proc-swaps*", "proc_swaps*", "swaps.txt"),
-     sniff=(r"^Filename\s+Type\s+Size\s+Used\s+Priority\s*$",), sniff_weight=10)

@@ -9,7 +9,7 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.model.keys import Key
-from forewarn.parse.host.proc_swaps import PROC_SWAPS
+from forewarn.parse.host.swaps import SWAPS, SwapArea
 from forewarn.parse.k8s.kubelet_config import KubeletConfig
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
@@ -25,11 +25,11 @@ FIX = (
 )
 
 
-@rule(code="K8S119", inputs=(PROC_SWAPS, *logs.LOG_SPECS), reads=(KUBELET_CONFIG,), platform="linux", fix=FIX)
+@rule(code="K8S119", inputs=(SWAPS, *logs.LOG_SPECS), reads=(KUBELET_CONFIG,), platform="linux", fix=FIX)
 def kubelet_swap_on(ctx: Context) -> Iterator[Hit]:
     checked = False
     reported: set[str] = set()
-    for node, f in sorted(ctx.by_node(PROC_SWAPS).items()):
+    for node, f in sorted(ctx.by_node(SWAPS).items()):
         kc = ctx.fact(KUBELET_CONFIG, node)
         if kc is None:
             continue
@@ -41,7 +41,7 @@ def kubelet_swap_on(ctx: Context) -> Iterator[Hit]:
         if fail_on is False:
             continue  # swap allowed on purpose
         said = "failSwapOn: true" if fail_on else "failSwapOn not set (kubelet's default: true)"
-        names = ", ".join(f"{a.name} ({a.type}, {a.size_kib // 1024} MiB)" for a in areas)
+        names = ", ".join(f"{a.name} ({a.kind}, {_size(a)})" for a in areas)
         reported.add(node)
         yield Hit(f"{node}: swap is on ({names}) and kubelet's configuration has {said}: kubelet refuses to start "
                   "(`running with swap on is not supported`), so the node stays NotReady",
@@ -58,6 +58,11 @@ def kubelet_swap_on(ctx: Context) -> Iterator[Hit]:
         raise NotApplicable("no kubelet configuration and no kubelet swap error here")
     if not checked:
         raise CouldNotCheck("needs /proc/swaps next to kubelet's configuration")
+
+
+def _size(a: SwapArea) -> str:
+    """/proc/swaps gives KiB; `swapon --show` a size as printed (`2G`)."""
+    return f"{int(a.size) // 1024} MiB" if a.size.isdigit() else a.size
 
 
 def _by_node(evs: list[logs.NodeEvent]) -> dict[str, list[logs.NodeEvent]]:
