@@ -13,7 +13,7 @@ from forewarn.parse.pve.section_config import STORAGE_CFG
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
 
-CONF_SPECS = (COROSYNC_CONF, COROSYNC_CONF_LOCAL)
+CONF_KEYS = (COROSYNC_CONF, COROSYNC_CONF_LOCAL)
 # storage types whose `server` (or `portal`) property is a host the node talks to over the network
 NETWORK_STORAGE = ("nfs", "cifs", "pbs", "glusterfs", "iscsi", "iscsidirect")
 
@@ -34,8 +34,8 @@ FIX = (
 
 def _conf(ctx: Context) -> Fact[CorosyncConf] | None:
     """The cluster's corosync.conf: the pmxcfs copy if any, the newest config_version first."""
-    for spec in CONF_SPECS:
-        facts = [f for f in ctx.facts(spec) if f.value.nodes]
+    for key in CONF_KEYS:
+        facts = [f for f in ctx.facts(key) if f.value.nodes]
         if facts:
             return max(facts, key=lambda f: f.value.config_version or 0)
     return None
@@ -58,7 +58,7 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-@rule(code="PVE106", reads=(IP_ADDR, STORAGE_CFG), inputs=CONF_SPECS, fix=FIX, when=When.CONFIG)
+@rule(code="PVE106", reads=(IP_ADDR, STORAGE_CFG), inputs=CONF_KEYS, fix=FIX, when=When.CONFIG)
 def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
     cf = _conf(ctx)
     if cf is None:
