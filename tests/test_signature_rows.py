@@ -42,14 +42,15 @@ def _loose(tmp_path: Path, name: str, text: str) -> list[str]:
 
 
 def test_four_outcomes(tmp_path: Path) -> None:
-    sig = CARRIED["PVE209"] if "PVE209" in CARRIED else next(iter(CARRIED.values()))
+    sig = CARRIED["PVE209"]
     code = sig.finding.code
     example = ROOT / sig.examples[0].source.split(":")[0]
     # the real line in a log: fail
     failing = diagnose(load([str(example)]), only=[code], command="explain").report
     assert [f.status for f in failing.findings if f.code == code] == [Status.FAIL], example
-    # a real log without it: pass
-    log = ROOT / "tests/evidence/logs-storage/lkml-2001-nfs-spot.log"
+    # a real log of its platform without it: pass (a PVE row on a log with no PVE evidence is not
+    # applicable, as a rule is)
+    log = ROOT / "tests/evidence/corosync-lab/04-loss40-node1-syslog.log"
     passing = diagnose(load([str(log)]), only=[code], command="explain").report
     assert {f.status for f in passing.findings if f.code == code} == {Status.PASS}
     # no log at all (a config only): could not check
@@ -58,3 +59,9 @@ def test_four_outcomes(tmp_path: Path) -> None:
     if confs:
         none = diagnose(load([str(confs[0])]), only=[code], command="explain").report
         assert {f.status for f in none.findings if f.code == code} == {Status.COULD_NOT_CHECK}
+
+
+def test_a_row_of_an_absent_platform_is_not_applicable() -> None:
+    log = ROOT / "tests/evidence/logs-storage/lkml-2001-nfs-spot.log"  # a kernel's NFS lines, no Proxmox
+    report = diagnose(load([str(log)]), only=["PVE209"], command="explain").report
+    assert {f.status for f in report.findings if f.code == "PVE209"} == {Status.NOT_APPLICABLE}
