@@ -208,6 +208,8 @@ def _parse_text(text: str) -> Parsed[SmartReport]:
                 d.protocol = "NVMe"
             continue
     if not seen:
+        if not text.strip():  # the loop found no disk (a VM, a container): nothing to read, nothing wrong
+            return Parsed(None, [])
         return Parsed(None, [ParseProblem("no SMART health line, attribute or NVMe health field: not smartctl output")])
     return Parsed(out, problems)
 
