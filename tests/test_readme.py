@@ -77,3 +77,25 @@ def test_readme_example_is_real_output(command: str, shown: list[str]) -> None:
 
 def test_every_readme_example_is_checked() -> None:
     assert len(blocks()) >= 3
+
+
+def test_readme_family_table_counts_the_catalogue() -> None:
+    """The README's per-family table says how many rows each family has, by kind: the catalogue
+    registry (rule YAMLs and signature-carried findings) is the truth."""
+    from collections import Counter
+
+    from forewarn.catalogue import CATALOGUE
+
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## What it knows", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([A-Z0-9]+) \| [^|]+ \| (\d+) \| (\d+) \| (\d+) \|$", section, re.M)
+    assert rows, "no family table in the README"
+    have: Counter[tuple[str, str]] = Counter()
+    for m in CATALOGUE.values():
+        have[(m.family, "advise" if m.kind == "advise" else m.by)] += 1
+    shown = {fam: (int(r), int(s), int(a)) for fam, r, s, a in rows}
+    real = {fam: (have[(fam, "rule")], have[(fam, "signature")], have[(fam, "advise")])
+            for fam in {f for f, _ in have}}
+    assert shown == real
+    total = re.search(r"^(\d+) catalogue rows", section.strip(), re.M)
+    assert total and int(total.group(1)) == len(CATALOGUE)
