@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -168,11 +169,21 @@ def test_packet_loss_names_the_flapping_host(cluster: corosync_lab.Lab, tmp_path
     cluster.wait("node2 logs node3's links down too", lambda: "host: 3 link:" in cluster.syslog("node2"), 60)
     live, _ = scan_json(cluster, "--cluster", SEED)
     offline, _ = collect_then_scan(cluster, tmp_path, "--cluster", SEED)
+
+    def left(node: str) -> set[str]:
+        return {i for m in re.findall(r"Members left: ([\d ]+)", cluster.syslog(node)) for i in m.split()}
+
+    # Real loss sometimes breaks the whole ring (node1 and node2 lose each other as well): then
+    # the logs no longer single out node3, and saying so is the right answer.
+    only_node3 = left("node1") <= {"3"} and left("node2") <= {"3"}
     for report in (live, offline):
         unstable = hits(report, "PVE102")
         assert unstable, show(report)
-        assert unstable[0]["message"].startswith("node3 is the common factor"), show(report)
-        assert "node3" in unstable[0]["nodes"]
+        if only_node3:
+            assert unstable[0]["message"].startswith("node3 is the common factor"), show(report)
+            assert "node3" in unstable[0]["nodes"]
+        else:
+            assert unstable[0]["message"].startswith("No single node is the common factor"), show(report)
 
 
 def test_killed_corosync_is_reported_and_the_rest_diagnosed(cluster: corosync_lab.Lab, tmp_path: Path) -> None:
