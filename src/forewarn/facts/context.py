@@ -124,9 +124,14 @@ class Context:
         return f" ({'; '.join(reasons)})" if reasons else ""
 
     def platform_present(self, platform: str) -> bool:
+        """Asked once per rule and per signature row: the answer depends only on the records, so
+        it is worked out once per platform (the cache is shared with every rule's view)."""
         from forewarn.facts.platform import platform_present
 
-        return platform_present(self, platform)
+        seen: dict[str, bool] = self.options.setdefault("_platforms", {})
+        if platform not in seen:
+            seen[platform] = platform_present(self, platform)
+        return seen[platform]
 
     def _parse(self, rec: EvidenceRecord) -> Fact[Any] | None:
         p = get_parser(rec.spec)
