@@ -11,9 +11,13 @@ from forewarn.parse import PARSERS
 
 API_SPECS = sorted(s for s in PARSERS if ".api_" in s)
 KEYS = st.sampled_from(["type", "id", "node", "status", "state", "sid", "quorate", "storage", "plugintype",
-                        "disk", "maxdisk", "active", "enabled", "total", "used", "avail", "data", "name"])
+                        "disk", "maxdisk", "active", "enabled", "total", "used", "avail", "data", "name",
+                        "guest", "jobnum", "target", "last_sync", "next_sync", "fail_count", "error", "pid",
+                        "duration", "disable", "Package", "OldVersion", "CurrentState", "RunningKernel",
+                        "ManagerVersion", "n", "t", "digest", "description", "scsi0", "rootfs", "mp0", "lock"])
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30) | \
-    st.sampled_from(["quorum", "master", "lrm", "service", "storage", "fencing", "available", "vm:100", "ct:x"])
+    st.sampled_from(["quorum", "master", "lrm", "service", "storage", "fencing", "available", "vm:100", "ct:x",
+                     "100-0", "Installed", "ConfigFiles", "TASK ERROR: x", "local-lvm:vm-100-disk-0,size=8G"])
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=6),
                       max_leaves=25)
 

@@ -1,4 +1,5 @@
-"""Guests of the cluster: each config with its vmid, type and owning node taken from its path.
+"""Guests of the cluster: each config with its vmid, type and owning node taken from its path
+(the file's, or the API request's).
 A rule that calls `guests` or `guest_map` declares GUEST_CONFIG."""
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
 
 _PATH = re.compile(r"nodes/(?P<node>[^/]+)/(?P<kind>qemu-server|lxc)/(?P<vmid>\d+)\.conf")
 _NAME = re.compile(r"(?P<vmid>\d+)\.conf")
+# the API's answer names its guest in the request: `GET /nodes/pve1/qemu/100/config`
+_API = re.compile(r"/nodes/(?P<node>[^/]+)/(?P<kind>qemu|lxc)/(?P<vmid>\d+)/config")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,7 @@ def guests(ctx: "Context") -> list[Guest]:
     seen: dict[int, Guest] = {}
     for f in ctx.facts(GUEST_CONFIG):
         path = f.record.source or f.record.artifact
-        m = _PATH.search(path) or _PATH.search(f.record.artifact)
+        m = _PATH.search(path) or _PATH.search(f.record.artifact) or _API.search(path)
         if m:
             vmid, owner = int(m.group("vmid")), m.group("node")
             kind = "lxc" if m.group("kind") == "lxc" else "qemu"

@@ -110,18 +110,23 @@ spec("pve.api_storage_status", "api", "GET /cluster/resources?type=storage (this
      sniff=(r'"plugintype"\s*:\s*"', r'"id"\s*:\s*"storage/'), sniff_weight=4)
 spec("pve.api_storage_config", "api", "GET /storage", "storage definitions (API)", live=False)
 spec("pve.api_replication_status", "api", "GET /nodes/{node}/replication",
-     "replication job state of this node (API)", live=False)
+     "replication job state of this node (API)", live=False, names=("*api*replication*.json",),
+     sniff=(r'"jobnum"\s*:', r'"fail_count"\s*:'), sniff_weight=4)
 spec("pve.api_node_status", "api", "GET /nodes/{node}/status", "node status (API)", live=False)
 spec("pve.api_version", "api", "GET /nodes/{node}/version", "pve-manager version (API)", live=False)
 spec("pve.api_tasks_failed", "api", "GET /nodes/{node}/tasks?errors=1",
      "recent failed tasks of this node (API)", live=False)
 spec("pve.api_task_log", "api", "GET /nodes/{node}/tasks/{upid}/log",
-     "the log of each recent failed task (API)", live=False, multi=True)
+     "the log of each recent failed task (API)", live=False, multi=True, names=("*api*task_log*.json",),
+     sniff=(r'^\s*[\[{]?\s*\{\s*"n"\s*:\s*\d+\s*,\s*"t"\s*:',), sniff_weight=4)
 spec("pve.api_guest_config", "api", "GET /nodes/{node}/qemu|lxc/{vmid}/config",
-     "guest configuration (API)", live=False, multi=True)
+     "guest configuration (API)", live=False, multi=True, names=("*api*guest_config*.json",),
+     sniff=(r'"digest"\s*:\s*"[0-9a-f]{40}"', r'"(?:scsihw|vmgenid|smbios1|rootfs|ostype)"\s*:'), sniff_weight=3)
 spec("pve.api_corosync_nodes", "api", "GET /cluster/config/nodes",
      "corosync nodelist (API; needs Sys.Audit on /)", live=False)
 spec("pve.api_corosync_totem", "api", "GET /cluster/config/totem",
      "corosync totem settings (API; needs Sys.Audit on /)", live=False)
 spec("pve.api_apt_versions", "api", "GET /nodes/{node}/apt/versions",
-     "package versions of this node, as `pveversion -v` lists them (API)", live=False)
+     "package versions of this node, as `pveversion -v` lists them (API)", live=False,
+     names=("*api*apt_versions*.json",), sniff=(r'"CurrentState"\s*:', r'"Package"\s*:\s*"pve-manager"'),
+     sniff_weight=4)

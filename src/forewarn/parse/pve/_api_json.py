@@ -9,11 +9,13 @@ body's `{"data": ...}` wrapper is unwrapped.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from forewarn.model.problems import ParseProblem
 
 _DECODER = json.JSONDecoder()
+_DATA = re.compile(r'"data"\s*:\s*\[')
 
 
 def _line_at(text: str, pos: int) -> int:
@@ -44,6 +46,8 @@ def json_rows(text: str) -> tuple[list[tuple[int, dict[str, Any]]] | None, list[
     ([(3, {'a': 1}), (4, {'a': 2})], [])
     >>> json_rows('{"data": [{"a": 1}]}')
     ([(1, {'a': 1})], [])
+    >>> json_rows('{"data": [\\n  {"a": 1},\\n  {"a": 2}\\n]}')
+    ([(2, {'a': 1}), (3, {'a': 2})], [])
     >>> json_rows('[kate@pve:~]$ pvesh get /x --output-format json\\n[{"a": 1}]')
     ([(2, {'a': 1})], [])
     >>> json_rows('no json here')[1][0].reason
@@ -66,8 +70,11 @@ def json_rows(text: str) -> tuple[list[tuple[int, dict[str, Any]]] | None, list[
         data = value["data"]
         if not isinstance(data, list):
             return None, [ParseProblem("the answer's data is not a list", _line_at(text, start))]
-        return _objects([(_line_at(text, start), v) for v in data])
-    if not isinstance(value, list):
+        m = _DATA.search(text, start)
+        if m is None:  # `data` not where a plain body has it: every element at the body's line
+            return _objects([(_line_at(text, start), v) for v in data])
+        start = m.end() - 1
+    elif not isinstance(value, list):
         return None, [ParseProblem("the answer is not a list", _line_at(text, start))]
     # walk the array again to learn where each element starts
     located: list[tuple[int, Any]] = []

@@ -85,7 +85,7 @@ class GuestConfig:
         return property_string(self.options.get("features", ""), first_key="_")
 
 
-GUEST_CONFIG = Key("pve.guest_config", GuestConfig)
+GUEST_CONFIG = Key("pve.guest_config", GuestConfig, alternatives=("pve.api_guest_config",))
 
 
 @parser("pve.guest_config")

@@ -79,7 +79,7 @@ def _float(v: str) -> float | None:
         return None
 
 
-PVESR_STATUS = Key("pve.pvesr_status", PvesrStatus)
+PVESR_STATUS = Key("pve.pvesr_status", PvesrStatus, alternatives=("pve.api_replication_status",))
 
 
 @parser("pve.pvesr_status")

@@ -59,7 +59,7 @@ class PveVersion:
         return self.version(package) is not None
 
 
-PVEVERSION = Key("pve.pveversion", PveVersion)
+PVEVERSION = Key("pve.pveversion", PveVersion, alternatives=("pve.api_apt_versions",))
 
 
 @parser("pve.pveversion")

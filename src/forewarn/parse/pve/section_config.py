@@ -55,7 +55,7 @@ class SectionConfig:
         return next((s for s in self.sections if s.id == sid and (type_ is None or s.type == type_)), None)
 
 
-STORAGE_CFG = Key("pve.storage_cfg", SectionConfig)
+STORAGE_CFG = Key("pve.storage_cfg", SectionConfig, alternatives=("pve.api_storage_config",))
 HA_RESOURCES_CFG = Key("pve.ha_resources_cfg", SectionConfig)
 HA_GROUPS_CFG = Key("pve.ha_groups_cfg", SectionConfig)
 HA_RULES_CFG = Key("pve.ha_rules_cfg", SectionConfig)

@@ -39,7 +39,7 @@ def _match(line: str) -> tuple[str, dict[str, str]] | None:
     return None
 
 
-TASK_LOG = Key("pve.task_log", LogEvents)
+TASK_LOG = Key("pve.task_log", LogEvents, alternatives=("pve.api_task_log", "pve.api_tasks_failed"))
 
 
 @parser("pve.task_log", stream=True)
