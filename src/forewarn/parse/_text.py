@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -28,6 +29,18 @@ def int_value(value: Any) -> int | None:
     (3, None, None, None)
     """
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def ip_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address `text` is (an IPv6 `%zone` dropped), else None.
+
+    >>> ip_of("fe80::1%eth0"), ip_of("10.0.0.5"), ip_of("compute3")
+    (IPv6Address('fe80::1'), IPv4Address('10.0.0.5'), None)
+    """
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
 
 
 def strip_comment(line: str, marker: str = "#") -> str:
