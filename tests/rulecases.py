@@ -68,7 +68,7 @@ def case_records(case: dict[str, Any], root: Path | None = None) -> list[Evidenc
                 records.append(EvidenceRecord(
                     spec=base, node=str(node), artifact=str(art), kind=SPECS[base].kind,
                     data=text.encode("utf-8"), size=len(text), timed_out=bool(meta.get("timed_out")),
-                    rc=meta.get("rc"), error=meta.get("error")))
+                    truncated=bool(meta.get("truncated")), rc=meta.get("rc"), error=meta.get("error")))
     return records
 
 

@@ -18,9 +18,11 @@ from click.testing import CliRunner
 
 from forewarn.cli.main import cli
 from forewarn.facts.context import Context
-from forewarn.facts.timeline import Timeline, build_timeline, episode_span
+from forewarn.facts.timeline import Timeline, build_timeline
+from forewarn.facts.words import episode_span
 from forewarn.model.evidence import EvidenceRecord
 from forewarn.report.timeline_json import timeline_to_json
+from forewarn.report.timeline_story import story
 from forewarn.rules._engine import run_all
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +98,7 @@ def test_five_faults_episodes_in_truth_order(tl06, truth06):
     assert times == sorted(times)
     # the sandbox's RLIMIT_MEMLOCK line is no part of any incident
     assert not any(t.kind == "sandbox_memlock" or "RLIMIT" in t.ne.ev.text for t in tl06.events)
-    assert all("RLIMIT" not in ep.story for ep in tl06.episodes)
+    assert all("RLIMIT" not in story(tl06, ep) for ep in tl06.episodes)
 
 
 def test_five_faults_first_split_nodes_4_5_lose_quorum(tl06, truth06):
@@ -117,7 +119,7 @@ def test_five_faults_first_split_nodes_4_5_lose_quorum(tl06, truth06):
     assert {r["ring"] for r in ep.rings} >= set(seen.values())
     assert near(ep.end, back)
     assert "8 s later node1, node2 and node3 formed ring 1.11 with quorum and node4 and node5 formed ring " \
-           "4.11 without quorum" in ep.story
+           "4.11 without quorum" in story(tl06, ep)
 
 
 def test_five_faults_second_split_nodes_1_2_lose_quorum(tl06, truth06):
@@ -158,7 +160,8 @@ def test_five_faults_node4_clean_stop_is_not_a_fault(tl06, truth06):
     assert [t.node for t in ep.clean_stops] == ["node4"]
     assert near(ep.clean_stops[0].ts, stop[1])
     assert near(ep.start, stop[1])
-    assert "node4 left cleanly" in ep.story and "node4's corosync was stopped cleanly" in ep.story
+    told = story(tl06, ep)
+    assert "node4 left cleanly" in told and "node4's corosync was stopped cleanly" in told
     # nobody lost quorum; node4 was only starting up again
     assert all(iv.node == "node4" and iv.reason.startswith("corosync starting") for iv in ep.non_quorate)
 
@@ -359,7 +362,7 @@ def test_fence_is_the_one_pve103_reports():
               if x.code == "PVE103"]
     assert len(pve103) == 1 and pve103[0].nodes == ("sd-sandbox-pve02",)
     assert "May 15 17:43:34" in pve103[0].message
-    assert tl.episodes[0].kind == "fence" and "FENCED" in tl.episodes[0].story
+    assert tl.episodes[0].kind == "fence" and "FENCED" in story(tl, tl.episodes[0])
 
 
 # -- the command --------------------------------------------------------------------------------

@@ -26,6 +26,11 @@ def cluster_conf(ctx: Context) -> Fact[CorosyncConf] | None:
     return None
 
 
+def conf_size(ctx: Context) -> int:
+    """Nodes corosync.conf lists (the larger of the pmxcfs and the local copy), 0 when neither was read."""
+    return max((len(f.value.nodes) for key in CONF_KEYS for f in ctx.facts(key)), default=0)
+
+
 def quorum_by_node(ctx: Context) -> dict[str, Fact[QuorumStatus]]:
     """Each node's answering quorum status (pvecm status preferred), skipping service errors."""
     out: dict[str, Fact[QuorumStatus]] = {}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from forewarn.facts import logs
+from forewarn.facts.cluster_votes import CONF_KEYS, QUORUM_KEYS
 from forewarn.facts.context import Context
 
 KINDS = (
@@ -39,7 +40,9 @@ MERGE_SLACK_SECONDS = 2
 
 
 @dataclass(slots=True)
-class Episode:
+class NodeEpisode:
+    """One node's corosync trouble as its own log tells it (the timeline's `Episode` lines these up)."""
+
     node: str
     start: logs.NodeEvent
     end: logs.NodeEvent | None = None
@@ -63,7 +66,7 @@ class Episode:
 class NodeStory:
     node: str
     events: list[logs.NodeEvent]
-    episodes: list[Episode] = field(default_factory=list)
+    episodes: list[NodeEpisode] = field(default_factory=list)
     downs: Counter[tuple[str, str]] = field(default_factory=Counter)  # (host, link) -> count
     no_links: Counter[str] = field(default_factory=Counter)
     tokens: list[int] = field(default_factory=list)
@@ -84,7 +87,8 @@ class NodeStory:
         return any(e.ts is not None for e in self.events)
 
 
-def _ids(text: str | None) -> list[str]:
+def id_list(text: str | None) -> list[str]:
+    """The node ids of a corosync event's `ids`, `left` or `joined` (`1 2 3`)."""
     return (text or "").split()
 
 
@@ -97,9 +101,9 @@ def _close_to(prev: logs.NodeEvent, cur: logs.NodeEvent) -> bool:
 def analyse(node: str, evs: list[logs.NodeEvent], full_size: int) -> NodeStory:
     """Walk one node's events once and cut them into episodes."""
     if not full_size:  # no corosync.conf: the largest membership this node ever logged
-        full_size = max((len(_ids(e.attrs.get("ids"))) for e in evs if e.kind == "quorum_members"), default=0)
+        full_size = max((len(id_list(e.attrs.get("ids"))) for e in evs if e.kind == "quorum_members"), default=0)
     st = NodeStory(node, evs, full_size=full_size)
-    ep: Episode | None = None
+    ep: NodeEpisode | None = None
     down: dict[str, set[str]] = {}
     pending_token = False
     partial = False
@@ -110,14 +114,14 @@ def analyse(node: str, evs: list[logs.NodeEvent], full_size: int) -> NodeStory:
     recovery: list[logs.NodeEvent] = []
     last_membership: logs.NodeEvent | None = None
 
-    def open_ep(e: logs.NodeEvent) -> Episode:
+    def open_ep(e: logs.NodeEvent) -> NodeEpisode:
         nonlocal ep
         last = st.episodes[-1] if st.episodes else None
         if last is not None and last.blip and last.end is not None and _close_to(last.end, e):
             last.end = None  # a blip that came straight back: same episode
             ep = last
             return ep
-        ep = Episode(node, e, after_recovery=list(recovery) if st.episodes else [])
+        ep = NodeEpisode(node, e, after_recovery=list(recovery) if st.episodes else [])
         st.episodes.append(ep)
         return ep
 
@@ -187,7 +191,7 @@ def analyse(node: str, evs: list[logs.NodeEvent], full_size: int) -> NodeStory:
         elif k == "membership":
             last_membership = e
             st.memberships += 1
-            left, joined = _ids(a.get("left")), _ids(a.get("joined"))
+            left, joined = id_list(a.get("left")), id_list(a.get("joined"))
             clean_left.difference_update(joined)
             if ep is None and left and not pending_token and not down:
                 maybe_clean = (e, left)  # a clean leave unless "Failed to receive the leave message"
@@ -196,7 +200,7 @@ def analyse(node: str, evs: list[logs.NodeEvent], full_size: int) -> NodeStory:
                 ep.ring_broke = ep.ring_broke or bool(left)
             pending_token = False
         elif k == "failed_leave":
-            ids = _ids(a.get("ids"))
+            ids = id_list(a.get("ids"))
             if maybe_clean is not None:
                 ev0, _ = maybe_clean
                 maybe_clean = None
@@ -209,7 +213,7 @@ def analyse(node: str, evs: list[logs.NodeEvent], full_size: int) -> NodeStory:
             cur.left_failed.update(ids)
             cur.left_at = cur.left_at or last_membership
         elif k == "quorum_members":
-            members = tuple(_ids(a.get("ids")))
+            members = tuple(id_list(a.get("ids")))
             st.member_lists.append((e, members))
             n = int(a.get("n", len(members)) or len(members))
             partial = bool(st.full_size) and n < st.full_size
@@ -263,16 +267,16 @@ def id_names(ctx: Context, stories: dict[str, NodeStory], *, by_name: bool = Fal
     `by_name`: when the logs leave a choice between ids, take the one a node's name ends with
     (`node2` -> 2), if it is among them (the timeline uses it; it is a guess, not evidence)."""
     names: dict[str, str] = {}
-    for spec in ("pve.corosync_conf", "pve.corosync_conf_local"):
-        for f in ctx.facts(spec):
+    for conf in CONF_KEYS:
+        for f in ctx.facts(conf):
             for n in f.value.nodes:
                 if n.nodeid is not None and n.name:
                     names.setdefault(str(n.nodeid), n.name)
-    for spec in ("pve.pvecm_status", "pve.corosync_quorumtool"):
-        for f in ctx.facts(spec):
-            for m in getattr(f.value, "members", ()):
-                if m.name and not m.name[0].isdigit():
-                    names.setdefault(str(m.nodeid), m.name)
+    for quorum in QUORUM_KEYS:
+        for q in ctx.facts(quorum):
+            for member in q.value.members:
+                if member.name and not member.name[0].isdigit():
+                    names.setdefault(str(member.nodeid), member.name)
     local: dict[str, str] = {nm: nid for nid, nm in names.items() if nm in stories}
     # infer the rest: a node is in every membership it logs, and never a host its own knet lost
     cands: dict[str, set[str]] = {}
@@ -323,10 +327,10 @@ class Namer:
         return self.names.get(hid, f"host {hid}")
 
 
-def windows(stories: list[NodeStory]) -> list[tuple[datetime, datetime, list[Episode]]]:
+def windows(stories: list[NodeStory]) -> list[tuple[datetime, datetime, list[NodeEpisode]]]:
     eps = sorted((ep for st in stories for ep in st.episodes if ep.start.ts is not None),
                  key=lambda ep: ep.start.ts)  # type: ignore[arg-type, return-value]
-    out: list[tuple[datetime, datetime, list[Episode]]] = []
+    out: list[tuple[datetime, datetime, list[NodeEpisode]]] = []
     for ep in eps:
         start = ep.start.ts
         end = ep.end.ts if ep.end is not None and ep.end.ts is not None else None

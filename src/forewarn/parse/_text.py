@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from typing import Any
 
-from forewarn.model.problems import ParseProblem
+_INT = re.compile(r"-?\d+")
+_COUNT = re.compile(r"\d+")
 
-_INT = re.compile(r"^-?\d+$")
 
+def to_int(value: str | None, *, signed: bool = True) -> int | None:
+    """A whole number written in decimal (`-3`, ` 42 `), else None; `signed=False` refuses a minus.
 
-def to_int(value: str | None) -> int | None:
+    >>> to_int(" 42 "), to_int("-3"), to_int("-3", signed=False), to_int("4k"), to_int(None)
+    (42, -3, None, None, None)
+    """
     if value is None:
         return None
     value = value.strip()
-    return int(value) if _INT.match(value) else None
+    return int(value) if (_INT if signed else _COUNT).fullmatch(value) else None
 
 
-def key_values(text: str, sep: str = ":") -> tuple[dict[str, tuple[str, int]], list[ParseProblem]]:
-    """`Key: value` lines -> {key: (value, line_no)}. Lines without the separator are reported."""
-    out: dict[str, tuple[str, int]] = {}
-    problems: list[ParseProblem] = []
-    for no, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or set(line) <= {"-", "="}:
-            continue
-        if sep not in line:
-            problems.append(ParseProblem("no key/value separator", no, raw))
-            continue
-        key, _, value = line.partition(sep)
-        out.setdefault(key.strip(), (value.strip(), no))
-    return out, problems
+def int_value(value: Any) -> int | None:
+    """A whole number decoded from JSON or TOML, else None (their true and false are not numbers here).
+
+    >>> int_value(3), int_value(True), int_value("3"), int_value(3.0)
+    (3, None, None, None)
+    """
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def ip_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address `text` is (an IPv6 `%zone` dropped), else None.
+
+    >>> ip_of("fe80::1%eth0"), ip_of("10.0.0.5"), ip_of("compute3")
+    (IPv6Address('fe80::1'), IPv4Address('10.0.0.5'), None)
+    """
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
 
 
 def strip_comment(line: str, marker: str = "#") -> str:

@@ -37,6 +37,7 @@ QUORUM_STYLE: dict[str, tuple[str, str]] = {
 _HA_OK = {"active", "master", "slave", "idle"}
 RING_SHADES = ("#7e57c2", "#b39ddb")
 
+from forewarn.facts.words import dur
 from forewarn.report.html_axis import Axis, plot_time
 
 
@@ -357,9 +358,4 @@ def episode_range(ep: dict[str, Any], doc: dict[str, Any]) -> list[Any] | None:
 def _dur(seconds: float | None) -> str:
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return "?"
-    s = int(round(seconds))
-    if s < 120:
-        return f"{s} s"
-    if s < 7200:
-        return f"{s // 60} min {s % 60} s" if s % 60 else f"{s // 60} min"
-    return f"{s // 3600} h {(s % 3600) // 60} min"
+    return dur(seconds)

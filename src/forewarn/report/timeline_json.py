@@ -11,7 +11,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from forewarn import __version__
+from forewarn.facts import corosync_episodes as ce
 from forewarn.facts.timeline import Episode, Interval, TEvent, Timeline
+from forewarn.report.timeline_story import story
+from forewarn.report.timeline_words import event_summary
 
 SCHEMA = "forewarn.timeline"
 SCHEMA_VERSION = 1
@@ -30,11 +33,11 @@ def _ref(t: TEvent | None) -> int | None:
     return t.seq if t is not None else None
 
 
-def _event(t: TEvent, tl: Timeline) -> dict[str, Any]:
+def _event(t: TEvent, tl: Timeline, namer: ce.Namer) -> dict[str, Any]:
     return {
         "seq": t.seq, "node": t.node, "time": _iso(t.ts, tl),
         "logged_time": t.logged.isoformat() if t.logged is not None else None,
-        "kind": t.kind, "category": t.category, "summary": t.summary,
+        "kind": t.kind, "category": t.category, "summary": event_summary(t, namer),
         "episode": t.episode, "aftermath": t.aftermath,
         "artifact": t.ne.fact.artifact, "spec": t.ne.fact.spec, "line": t.line, "text": t.ne.ev.text,
         "attrs": dict(t.attrs),
@@ -55,7 +58,7 @@ def _interval(iv: Interval, tl: Timeline) -> dict[str, Any]:
 
 def _episode(ep: Episode, tl: Timeline) -> dict[str, Any]:
     return {
-        "id": ep.id, "kind": ep.kind, "title": ep.title, "story": ep.story,
+        "id": ep.id, "kind": ep.kind, "title": ep.title, "story": story(tl, ep),
         "from": _iso(ep.start, tl), "to": _iso(ep.end, tl), "seconds": ep.seconds, "open": ep.open,
         "lines": {n: list(v) for n, v in ep.lines.items()},
         "nodes": ep.lanes,
@@ -92,6 +95,7 @@ def timeline_to_json(tl: Timeline, *, source: str = "", generated: datetime | No
             "states": [_interval(iv, tl) for iv in tl.intervals if iv.node == ln.name],
         })
     times = [t.ts for t in tl.events if t.ts is not None]
+    namer = ce.Namer(tl.names)
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
@@ -124,7 +128,7 @@ def timeline_to_json(tl: Timeline, *, source: str = "", generated: datetime | No
         "crashes": [{"node": c.node, "at": _iso(c.at, tl), "last_seen": _mark(c.last_seen, tl),
                      "peers_lost": _mark(c.peers_lost, tl), "restart": _mark(c.restart, tl)} for c in tl.crashes],
         "boots": [{"node": b.node, "how": b.how, **(_mark(b.event, tl) or {})} for b in tl.boots],
-        "events": [_event(t, tl) for t in tl.events],
+        "events": [_event(t, tl, namer) for t in tl.events],
     }
 
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from forewarn.facts.timeline import (
-    Episode,
-    Interval,
-    TEvent,
-    Timeline,
-    dur,
-    episode_span,
-    nat,
-)
+from forewarn.facts import corosync_episodes as ce
+from forewarn.facts.timeline import Episode, Interval, TEvent, Timeline
+from forewarn.facts.words import dur, episode_span, nat
+from forewarn.report.timeline_words import event_summary
 
 MAX_LINES_PER_NODE = 14  # per episode, without --verbose
 _LOUD = {"non_primary", "pmxcfs_lost_quorum", "ha_lost_lock", "boot", "watchdog_expired", "watchdog_not_stopped",
@@ -46,7 +41,7 @@ def _iv_span(iv: Interval, days: bool) -> str:
     return "(times unknown)"
 
 
-def _compact(evs: list[TEvent]) -> list[tuple[str, str, list[TEvent]]]:
+def _compact(evs: list[TEvent], namer: ce.Namer) -> list[tuple[str, str, list[TEvent]]]:
     """(time label, text, events) per second (or per run of lines) of one node."""
     out: list[tuple[str, str, list[TEvent]]] = []
     groups: list[list[TEvent]] = []
@@ -60,20 +55,21 @@ def _compact(evs: list[TEvent]) -> list[tuple[str, str, list[TEvent]]]:
         else:
             groups.append([t])
     for g in groups:
-        out.append((_t(g[0].ts, g[0]), _phrase(g), g))
+        out.append((_t(g[0].ts, g[0]), _phrase(g, namer), g))
     return out
 
 
-def _phrase(g: list[TEvent]) -> str:
+def _phrase(g: list[TEvent], namer: ce.Namer) -> str:
     """The events of one second of one node, folded: link downs together, a ring with its members,
     repeats counted; in the order they were logged."""
+    said = {t.seq: event_summary(t, namer) for t in g}
     parts: list[tuple[int, str]] = []
     downs = [t for t in g if t.kind == "knet_link_down"]
     nolink = {t.attrs.get("host") for t in g if t.kind == "knet_no_links"}
     ups = [t for t in g if t.kind == "knet_link_up"]
     used: set[int] = set()
     if downs:
-        hosts = [t.summary.split(" to ", 1)[1].removesuffix(" down") for t in downs]
+        hosts = [said[t.seq].split(" to ", 1)[1].removesuffix(" down") for t in downs]
         all_gone = all(t.attrs.get("host") in nolink for t in downs)
         parts.append((downs[0].seq, f"lost link{'s' if len(hosts) > 1 else ''} to {', '.join(hosts)}"
                       + (" (no link left)" if all_gone else "")))
@@ -82,21 +78,21 @@ def _phrase(g: list[TEvent]) -> str:
             used |= {t.seq for t in g if t.kind == "knet_no_links" and t.attrs.get("host") in
                      {d.attrs.get("host") for d in downs}}
     if ups:
-        hosts = [t.summary.split(" to ", 1)[1].removesuffix(" up") for t in ups]
+        hosts = [said[t.seq].split(" to ", 1)[1].removesuffix(" up") for t in ups]
         parts.append((ups[0].seq, f"link{'s' if len(hosts) > 1 else ''} up to {', '.join(hosts)}"))
         used |= {t.seq for t in ups}
     nl = [t for t in g if t.kind == "knet_no_links" and t.seq not in used]
     if nl:
-        hosts = list(dict.fromkeys(t.summary.removeprefix("no active link left to ") for t in nl))
+        hosts = list(dict.fromkeys(said[t.seq].removeprefix("no active link left to ") for t in nl))
         parts.append((nl[0].seq, f"no active link to {', '.join(hosts)}"))
         used |= {t.seq for t in nl}
     for t in g:
         if t.kind == "membership":
-            ring = t.summary
+            ring = said[t.seq]
             members = next((x for x in g if x.kind == "quorum_members" and x.seq > t.seq), None)
             failed = next((x for x in g if x.kind == "failed_leave" and x.seq > t.seq), None)
             if members is not None:
-                ring += f": {members.summary}"
+                ring += f": {said[members.seq]}"
                 used.add(members.seq)
             if failed is not None:
                 ring += " (left without a leave message: failed)"
@@ -104,10 +100,10 @@ def _phrase(g: list[TEvent]) -> str:
             parts.append((t.seq, ring))
             used.add(t.seq)
     rest = [t for t in g if t.seq not in used]
-    counts = Counter(t.summary for t in rest)
-    first = {}
+    counts = Counter(said[t.seq] for t in rest)
+    first: dict[str, int] = {}
     for t in rest:
-        first.setdefault(t.summary, t.seq)
+        first.setdefault(said[t.seq], t.seq)
     for summ, seq in first.items():
         parts.append((seq, summ + (f" ×{counts[summ]}" if counts[summ] > 1 else "")))
     return "; ".join(w for _, w in sorted(parts))
@@ -234,11 +230,12 @@ def episode_blocks(tl: Timeline, ep: Episode, verbose: bool, days: bool) -> tupl
         parts.append(f"boot {_t(f.boot.ts, f.boot, days)}" if f.boot is not None else "next boot not in the log")
         facts.append(": ".join(parts[:1]) + ": " + ", ".join(parts[1:]))
     nodes: list[tuple[str, list[tuple[str, str, str]]]] = []
+    namer = ce.Namer(tl.names)
     for node in ep.lanes:
         evs = [t for t in ep.events + ep.aftermath if t.node == node]
         evs.sort(key=lambda t: t.seq)
         rows = [(tm, txt + (" (after)" if all(x.aftermath for x in g) else ""), _style(g))
-                for tm, txt, g in _compact(evs)]
+                for tm, txt, g in _compact(evs, namer)]
         if not verbose and len(rows) > MAX_LINES_PER_NODE:
             hidden = len(rows) - MAX_LINES_PER_NODE
             rows = rows[:MAX_LINES_PER_NODE - 1] + [("", f"… {hidden + 1} more (--verbose shows them)", "dim")]

@@ -15,6 +15,7 @@ from rich.text import Text
 from forewarn.facts.timeline import (
     Timeline,
 )
+from forewarn.report.timeline_story import story
 from forewarn.report.timeline_parts import (
     episode_blocks,
     header_lines,
@@ -54,7 +55,7 @@ def render_timeline_text(tl: Timeline, console: Console, *, source: str = "", ve
         head.append(f"  {span(ep, days)}  ")
         head.append(ep.title, style="bold red" if ep.kind in ("split", "cut-off", "fence", "crash") else "bold")
         out(head)
-        for ln in textwrap.wrap(ep.story, width - 2, initial_indent="  ", subsequent_indent="  "):
+        for ln in textwrap.wrap(story(tl, ep), width - 2, initial_indent="  ", subsequent_indent="  "):
             out(ln)
         facts, nodes = episode_blocks(tl, ep, verbose, days)
         for f in facts:
@@ -102,7 +103,7 @@ def render_timeline_markdown(tl: Timeline, *, source: str = "", verbose: bool = 
         out.append("")
         out.append(f"## Episode {ep.id} — {span(ep, days)}: {ep.title}")
         out.append("")
-        out.append(ep.story)
+        out.append(story(tl, ep))
         facts, nodes = episode_blocks(tl, ep, verbose, days)
         if facts:
             out.append("")

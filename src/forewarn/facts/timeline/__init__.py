@@ -19,12 +19,14 @@ trouble, and this module lines the nodes up into cluster-wide episodes that also
 followed (pmxcfs resyncs, HA locks, quorum regained: the recovery events). PVE102 reports these
 episodes (`timeline_of(ctx)`, `Episode.corosync`), with the same spans and numbers as the timeline.
 Fences are found by facts/fencing.py (the same fences PVE103 reports); this module lines them up.
+
+Words. This package holds what happened, not how it is said: an event's summary and an episode's
+story are report/timeline_words.py and report/timeline_story.py; the words a rule shares with
+the reports (durations, spans, lists) are facts/words.py.
 """
 
 from forewarn.facts.timeline.build import build_timeline, timeline_of
 from forewarn.facts.timeline.model import Episode, Interval, Lane, TEvent, Timeline
-from forewarn.facts.timeline.words import dur, episode_span, nat
 from forewarn.facts.timeline.zones import parse_zone
 
-__all__ = ["Episode", "Interval", "Lane", "TEvent", "Timeline", "build_timeline", "dur", "episode_span",
-           "nat", "parse_zone", "timeline_of"]
+__all__ = ["Episode", "Interval", "Lane", "TEvent", "Timeline", "build_timeline", "parse_zone", "timeline_of"]

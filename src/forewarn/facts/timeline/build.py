@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 from forewarn.facts import corosync_episodes as ce
 from forewarn.facts import fencing, logs
+from forewarn.facts.cluster_votes import conf_size
 from forewarn.facts.context import Context
 from forewarn.facts.timeline.episodes import find_episodes
-from forewarn.facts.timeline.inputs import conf_size, lanes_events
+from forewarn.facts.timeline.inputs import lanes_events
 from forewarn.facts.timeline.model import (
     CATEGORY,
     SKEW_MIN_SECONDS,
@@ -24,7 +25,6 @@ from forewarn.facts.timeline.model import (
 )
 from forewarn.facts.timeline.skew import estimate_skew
 from forewarn.facts.timeline.states import node_states
-from forewarn.facts.timeline.words import dur, nat, summary
 from forewarn.facts.timeline.zones import (
     evidence_zone,
     has_zone,
@@ -32,6 +32,7 @@ from forewarn.facts.timeline.zones import (
     place_time,
     zone_name,
 )
+from forewarn.facts.words import dur, nat
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -109,8 +110,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     events: list[TEvent] = []
     raw_ts = {id(p): r.ts for ln in lane_names for p, r in zip(placed[ln], raw[ln])}
     for ln, e in timed_evs + [(ln, e) for ln in untimed for e in placed[ln]]:
-        te = TEvent(len(events), ln, e.ts, raw_ts.get(id(e)), e.kind, CATEGORY.get(e.kind, "other"),
-                    summary(e.kind, e.attrs, e.ev.prog, e.ev.text, namer), e)
+        te = TEvent(len(events), ln, e.ts, raw_ts.get(id(e)), e.kind, CATEGORY.get(e.kind, "other"), e)
         events.append(te)
         seq_of[id(e)] = te
     if untimed and timed_lanes:
@@ -204,7 +204,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     for t in events:
         if t.kind == "membership":
             tl._rings.setdefault(t.node, []).append(t.seq)  # noqa: SLF001
-    tl.episodes = find_episodes(tl, stories, namer, local)
+    tl.episodes = find_episodes(tl, stories, namer)
     return tl
 
 

@@ -20,12 +20,11 @@ from forewarn.facts.timeline.model import (
     TEvent,
     Timeline,
 )
-from forewarn.facts.timeline.story import tell_story
-from forewarn.facts.timeline.words import nat
+from forewarn.facts.words import nat
 
 
 # -- episodes ---------------------------------------------------------------------------------
-def find_episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Namer, local: dict[str, str]) -> list[Episode]:
+def find_episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Namer) -> list[Episode]:
     eps: list[Episode] = []
     timed = [ln.name for ln in tl.lanes if ln.timed]
     # corosync trouble: the windows PVE102 reports
@@ -96,7 +95,7 @@ def find_episodes(tl: Timeline, stories: dict[str, ce.NodeStory], namer: ce.Name
         for t in ep.aftermath:
             t.episode = n
             t.aftermath = True
-        _describe(tl, ep, stories, namer, local)
+        _describe(tl, ep, stories, namer)
     return eps
 
 
@@ -153,8 +152,7 @@ def _quorum_at(tl: Timeline, node: str, t: TEvent) -> str | None:
 
 
 
-def _describe(tl: Timeline, ep: Episode, stories: dict[str, ce.NodeStory], namer: ce.Namer,
-              local: dict[str, str]) -> None:
+def _describe(tl: Timeline, ep: Episode, stories: dict[str, ce.NodeStory], namer: ce.Namer) -> None:
     core, allev = ep.events, ep.events + ep.aftermath
     if ep.timed and ep.start is None:
         ep.start = core[0].ts if core else None
@@ -218,7 +216,6 @@ def _describe(tl: Timeline, ep: Episode, stories: dict[str, ce.NodeStory], namer
     ep.lock_losses = [t for t in allev if t.kind == "ha_lost_lock" or
                       (t.kind == "ha_status_change" and t.attrs.get("to", "").startswith("lost_"))]
     ep.kind, ep.title = _kind(tl, ep)
-    ep.story = tell_story(tl, ep, namer, local)
 
 
 class _MemberLists:

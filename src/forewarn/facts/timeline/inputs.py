@@ -1,4 +1,4 @@
-"""What the timeline reads: each node's events (nova's included), the cluster's size."""
+"""What the timeline reads: each node's events (nova's included)."""
 
 from __future__ import annotations
 
@@ -63,13 +63,3 @@ def lanes_events(ctx: Context) -> dict[str, list[logs.NodeEvent]]:
             else:
                 out.setdefault(lane, []).extend(v)
     return out
-
-
-def conf_size(ctx: Context) -> int:
-    size = 0
-    for spec in ("pve.corosync_conf", "pve.corosync_conf_local"):
-        for f in ctx.facts(spec):
-            size = max(size, len(f.value.nodes))
-    return size
-
-

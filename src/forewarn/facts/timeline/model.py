@@ -57,7 +57,6 @@ class TEvent:
     logged: datetime | None  # the time as logged (year filled in), before zone and skew
     kind: str
     category: str
-    summary: str
     ne: logs.NodeEvent
     episode: int | None = None
     aftermath: bool = False
@@ -175,7 +174,6 @@ class Episode:
     fences: list[FenceMark] = field(default_factory=list)
     boots: list[BootMark] = field(default_factory=list)
     lock_losses: list[TEvent] = field(default_factory=list)
-    story: str = ""
     open: bool = False  # still going at the end of the logs
     corosync: bool = False  # cut from corosync trouble (PVE102's episodes), not a burst of other events
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from statistics import median_low
 
 from forewarn.facts.timeline.model import SKEW_MIN_SECONDS, Skew
-from forewarn.facts.timeline.words import nat
+from forewarn.facts.words import nat
 
 
 # -- skew -------------------------------------------------------------------------------------

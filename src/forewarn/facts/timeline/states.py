@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from forewarn.facts.corosync_episodes import id_list
 from forewarn.facts.timeline.model import Crash, FenceMark, Interval, Lane, TEvent
-from forewarn.facts.timeline.words import id_list
 
 
 # -- states -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import int_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +248,7 @@ def _parse_json(text: str) -> Parsed[CephHealth]:
         det = c.get("detail") if isinstance(c.get("detail"), list) else []
         lines = tuple(str(d.get("message")) if isinstance(d, dict) else str(d) for d in det)
         out.checks.append(HealthCheck(str(code), str(c.get("severity") or ""), str(message or ""), lines,
-                                      count if isinstance(count, int) and not isinstance(count, bool) else None,
+                                      int_value(count),
                                       c.get("muted") is True))
     pgmap = doc.get("pgmap")
     if isinstance(pgmap, dict):

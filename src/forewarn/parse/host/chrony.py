@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import to_int
 
 _SOURCE = re.compile(
     r"^(?P<mode>[\^=#])(?P<state>[*+\-?x~ ])\s+(?P<name>\S+)\s+(?P<stratum>\d+)\s+(?P<poll>-?\d+)\s+"
@@ -195,7 +196,7 @@ def parse_chrony_tracking(text: str) -> Parsed[ChronyTracking]:
             else:
                 out.reference_id = value.split()[0] if value else None
         elif attr == "stratum":
-            out.stratum = int(value) if value.isdigit() else None
+            out.stratum = to_int(value, signed=False)
         elif attr in ("system_time", "last_offset", "rms_offset"):
             m = _SECONDS.match(value)
             if not m:

@@ -8,12 +8,12 @@ different addresses, first (winning) line first.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import ip_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class HostsFile:
         """Names given with more than one address (loopback lines left out unless asked)."""
         by_name: dict[str, list[HostsEntry]] = {}
         for e in self.entries:
-            if not include_loopback and _is_loopback(e.ip):
+            if not include_loopback and _loopback(e.ip):
                 continue
             for name in e.names:
                 by_name.setdefault(name.lower(), []).append(e)
@@ -66,19 +66,9 @@ class HostsFile:
         return span is not None and span[0] < entry.line < span[1]
 
 
-def _is_loopback(ip: str) -> bool:
-    try:
-        return ipaddress.ip_address(ip.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_ip(token: str) -> bool:
-    try:
-        ipaddress.ip_address(token.split("%", 1)[0])
-        return True
-    except ValueError:
-        return False
+def _loopback(ip: str) -> bool:
+    addr = ip_of(ip)
+    return addr is not None and addr.is_loopback
 
 
 HOSTS = Key("host.hosts", HostsFile)
@@ -112,7 +102,7 @@ def parse_hosts(text: str) -> Parsed[HostsFile]:
                         out.blocks[marker] = (open_blocks.pop(marker), no)
             continue
         fields = line.split("#", 1)[0].split()
-        if len(fields) < 2 or not _is_ip(fields[0]):
+        if len(fields) < 2 or ip_of(fields[0]) is None:
             problems.append(ParseProblem("not `ADDRESS NAME...`", no, raw))
             continue
         out.entries.append(HostsEntry(fields[0], tuple(fields[1:]), no))

@@ -25,6 +25,7 @@ from typing import Any
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import int_value
 
 _OBJECT_START = re.compile(r'\{\s*"ifindex"\s*:')
 _DECODER = json.JSONDecoder()
@@ -66,10 +67,6 @@ class IpLink:
         return [link for link in self.links if link.kind in kinds]
 
 
-def _int(v: Any) -> int | None:
-    return v if isinstance(v, int) and not isinstance(v, bool) else None
-
-
 def _str(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
@@ -87,18 +84,18 @@ def _link(item: dict[str, Any], line: int, raw: str) -> Link:
         or _str(data.get("group6"))
     return Link(
         name=item["ifname"],
-        index=_int(item.get("ifindex")),
+        index=int_value(item.get("ifindex")),
         kind=_str(info.get("info_kind")),
         slave_kind=_str(info.get("info_slave_kind")),
-        mtu=_int(item.get("mtu")),
+        mtu=int_value(item.get("mtu")),
         master=_str(item.get("master")),
         operstate=_str(item.get("operstate")),
         flags=tuple(f for f in flags if isinstance(f, str)) if isinstance(flags, list) else (),
         peer=_str(item.get("link")),
-        peer_netnsid=_int(item.get("link_netnsid")),
+        peer_netnsid=int_value(item.get("link_netnsid")),
         underlay=_str(data.get("link")),
-        vxlan_id=_int(data.get("id")) if info.get("info_kind") == "vxlan" else None,
-        port=_int(data.get("port")),
+        vxlan_id=int_value(data.get("id")) if info.get("info_kind") == "vxlan" else None,
+        port=int_value(data.get("port")),
         local=_str(data.get("local")) or _str(data.get("local6")),
         remote=remote,
         bond_mode=_str(data.get("mode")) if info.get("info_kind") == "bond" else None,

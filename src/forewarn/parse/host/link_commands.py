@@ -7,6 +7,8 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 
+from forewarn.parse._text import to_int
+
 _SPLIT_SHELL = re.compile(r"\|\||&&|;|\|")
 _MTU_WRITTEN = re.compile(r"\bmtu\s+(\S+)")
 # `ip link add` keywords (before `type`) that take an argument
@@ -35,13 +37,6 @@ class LinkCommand:
     remote: str | None  # `remote` or vxlan `group`
     vxlan_id: int | None
     line: int
-
-
-def _to_int(v: str | None) -> int | None:
-    try:
-        return int(v) if v is not None else None
-    except ValueError:
-        return None
 
 
 def _ip_command(words: list[str], line: int) -> LinkCommand | None:
@@ -86,12 +81,12 @@ def _link_add(rest: list[str], line: int) -> LinkCommand | None:
                 elif a in ("remote", "group") and nxt:
                     remote = nxt
                 elif a in ("id", "vni") and nxt:
-                    vxlan_id = _to_int(nxt)
+                    vxlan_id = to_int(nxt)
             break
         if w in _LINK_ARGS and i + 1 < len(rest):
             v = rest[i + 1]
             if w == "mtu":
-                mtu = _to_int(v)
+                mtu = to_int(v)
                 if mtu is None and v in ("type", "name", "link"):
                     i += 1  # `mtu $IF_MTU` with no mtu option: the shell left nothing after `mtu`
                     continue
@@ -157,7 +152,7 @@ def _link_set(rest: list[str], line: int) -> LinkCommand | None:
             continue
         if w in _SET_ARGS and i + 1 < len(rest):
             if w == "mtu":
-                mtu, has_mtu = _to_int(rest[i + 1]), True
+                mtu, has_mtu = to_int(rest[i + 1]), True
             elif w == "master":
                 master = rest[i + 1]
             i += 2

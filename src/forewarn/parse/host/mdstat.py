@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import to_int
 
 _ARRAY = re.compile(r"^(?P<name>md[\w/]+)\s*:\s*(?P<state>active|inactive)(?:\s+\((?P<ro>[\w-]+)\))?"
                     r"(?:\s+(?P<rest>.*))?$")
@@ -194,7 +195,7 @@ class MdDetail:
 
     def count(self, key: str) -> int | None:
         v = self.fields.get(key, "")
-        return int(v) if v.isdigit() else None
+        return to_int(v, signed=False)
 
 
 @dataclass(slots=True)
@@ -248,8 +249,8 @@ def parse_mdadm_detail(text: str) -> Parsed[MdadmDetail]:
             r = _ROW.match(raw)
             if r:
                 num, slot = r.group("number"), r.group("raid")
-                cur.devices.append(MdDevice(int(num) if num.isdigit() else None,
-                                            int(slot) if slot.isdigit() else None,
+                cur.devices.append(MdDevice(to_int(num, signed=False),
+                                            to_int(slot, signed=False),
                                             r.group("state").strip(), r.group("dev"), no))
                 continue
         kv = _KV.match(raw)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import to_int
 
 _KV = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z][\w .()/-]*?):\s*(?P<value>.*?)\s*$")
 
@@ -92,7 +93,7 @@ def parse_proc_net_bonding(text: str) -> Parsed[Bond]:
             if key == "Aggregator ID":
                 out.active_aggregator, out.lines["active_aggregator"] = value, no
             elif key == "Number of ports":
-                out.aggregator_ports = int(value) if value.isdigit() else None
+                out.aggregator_ports = to_int(value, signed=False)
                 out.lines["aggregator_ports"] = no
             elif key == "Partner Mac Address":
                 out.partner_mac, out.lines["partner_mac"] = value, no
@@ -105,7 +106,7 @@ def parse_proc_net_bonding(text: str) -> Parsed[Bond]:
             elif key == "Speed":
                 slave.speed = value
             elif key == "Link Failure Count":
-                slave.link_failures = int(value) if value.isdigit() else None
+                slave.link_failures = to_int(value, signed=False)
             elif key == "Aggregator ID":
                 slave.aggregator_id = value
             continue

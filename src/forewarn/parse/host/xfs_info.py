@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import to_int
 
 _META = re.compile(r"^\s*meta-data=(?P<dev>\S+)\s")
 _SECTION = re.compile(r"^\s*(?P<sec>meta-data|data|naming|log|realtime|)\s*=")
@@ -41,10 +42,6 @@ class XfsFs:
 class XfsInfo:
     filesystems: list[XfsFs] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # "xfs_info: /dev/x is invalid ..."
-
-
-def _int(v: str | None) -> int | None:
-    return int(v) if v is not None and v.isdigit() else None
 
 
 XFS_INFO = Key("host.xfs_info", XfsInfo)
@@ -86,13 +83,13 @@ def parse_xfs_info(text: str) -> Parsed[XfsInfo]:
             key, value = kv.group("key"), kv.group("value")
             cur.values[f"{section}.{key}"] = value
             if key == "ftype" and section == "naming":
-                cur.ftype, cur.ftype_line = _int(value), no
+                cur.ftype, cur.ftype_line = to_int(value, signed=False), no
             elif key == "crc":
-                cur.crc = _int(value)
+                cur.crc = to_int(value, signed=False)
             elif key == "isize":
-                cur.isize = _int(value)
+                cur.isize = to_int(value, signed=False)
             elif key == "bsize" and section == "data":
-                cur.bsize = _int(value)
+                cur.bsize = to_int(value, signed=False)
     if not out.filesystems:
         if out.errors:
             return Parsed(None, [ParseProblem("xfs_info failed: " + out.errors[0][:120])])

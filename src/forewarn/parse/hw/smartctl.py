@@ -25,6 +25,7 @@ from typing import Any
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import int_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ _ERRORS = re.compile(r"(Unable to detect device type|No such device|Permission d
                      r"SMART support is:\s+Unavailable|Read Device Identity failed)", re.I)
 
 
-def _int(text: str) -> int | None:
+def _first_int(text: str) -> int | None:
     t = text.replace(",", "").replace(".", "") if re.match(r"^[\d,.]+\s*%?$", text.strip()) else text
     m = _FIRST_INT.search(t)
     if not m:
@@ -108,7 +109,7 @@ def _int(text: str) -> int | None:
 def _hex_or_int(text: str) -> int | None:
     s = text.strip()
     try:
-        return int(s.split()[0], 16) if s.lower().startswith("0x") else _int(s)
+        return int(s.split()[0], 16) if s.lower().startswith("0x") else _first_int(s)
     except (ValueError, IndexError):
         return None
 
@@ -174,7 +175,7 @@ def _parse_text(text: str) -> Parsed[SmartReport]:
             f = m.group("f")
             d.attributes[aid] = SmartAttribute(aid, m.group("name"), int(m.group("v")), int(m.group("w")),
                                                int(m.group("t")), "" if f == "-" else f,
-                                               _int(m.group("raw")), m.group("raw"), no)
+                                               _first_int(m.group("raw")), m.group("raw"), no)
             seen = True
             continue
         e = _ERRORS.search(s)
@@ -214,10 +215,6 @@ def _parse_text(text: str) -> Parsed[SmartReport]:
     return Parsed(out, problems)
 
 
-def _jint(x: Any) -> int | None:
-    return x if isinstance(x, int) and not isinstance(x, bool) else None
-
-
 def _json_docs(text: str) -> tuple[list[Any], list[ParseProblem]]:
     docs: list[Any] = []
     dec = json.JSONDecoder()
@@ -247,7 +244,7 @@ def _parse_json(text: str) -> Parsed[SmartReport]:
         if "critical_warning" in doc and "smartctl" not in doc:  # nvme-cli's smart-log JSON
             d.protocol = "NVMe"
             for k, mine in _NVME_CLI_JSON.items():
-                v = _jint(doc.get(k))
+                v = int_value(doc.get(k))
                 if v is not None:
                     d.nvme[mine] = v
             if d.nvme:
@@ -264,18 +261,18 @@ def _parse_json(text: str) -> Parsed[SmartReport]:
         ata = doc.get("ata_smart_attributes")
         table = ata.get("table") if isinstance(ata, dict) else None
         for a in table if isinstance(table, list) else []:
-            if not isinstance(a, dict) or _jint(a.get("id")) is None:
+            if not isinstance(a, dict) or int_value(a.get("id")) is None:
                 continue
             raw = a.get("raw") if isinstance(a.get("raw"), dict) else {}
             raw_text = str(raw.get("string") or raw.get("value") or "")
             aid = a["id"]
-            d.attributes[aid] = SmartAttribute(aid, str(a.get("name") or ""), _jint(a.get("value")), _jint(a.get("worst")),
-                                               _jint(a.get("thresh")), str(a.get("when_failed") or ""),
-                                               _int(raw_text) if raw_text else _jint(raw.get("value")), raw_text, 0)
+            d.attributes[aid] = SmartAttribute(aid, str(a.get("name") or ""), int_value(a.get("value")), int_value(a.get("worst")),
+                                               int_value(a.get("thresh")), str(a.get("when_failed") or ""),
+                                               _first_int(raw_text) if raw_text else int_value(raw.get("value")), raw_text, 0)
         log = doc.get("nvme_smart_health_information_log")
         if isinstance(log, dict):
             for k in NVME_KEYS.values():
-                v = _jint(log.get(k))
+                v = int_value(log.get(k))
                 if v is not None:
                     d.nvme[k] = v
         smartctl = doc.get("smartctl") if isinstance(doc.get("smartctl"), dict) else {}

@@ -21,6 +21,7 @@ from typing import Any
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import int_value
 
 _KEY = re.compile(r"^\s*(?P<key>sandbox_image|snapshotter|SystemdCgroup|root|version)\s*=\s*(?P<value>.+?)\s*$")
 
@@ -94,7 +95,7 @@ def parse_containerd_config(text: str) -> Parsed[ContainerdConfig]:
     if not seen and not (data or {}).get("plugins"):
         return Parsed(None, [ParseProblem("no containerd settings found"), *problems])
     v = seen.get("version")
-    out.version = v if isinstance(v, int) and not isinstance(v, bool) else None
+    out.version = int_value(v)
     for key, attr in (("root", "root"), ("sandbox_image", "sandbox_image"), ("snapshotter", "snapshotter")):
         if isinstance(seen.get(key), str):
             setattr(out, attr, seen[key])

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import to_int
 from forewarn.parse.lvm.lv_attr import LvAttr
 from forewarn.parse.lvm.report_layout import LvmMessage, parse_report
 
@@ -133,10 +134,6 @@ def _tags(v: str | None) -> tuple[str, ...]:
     return tuple(t for t in (v or "").split(",") if t)
 
 
-def _int(v: str | None) -> int | None:
-    return int(v) if v is not None and re.fullmatch(r"\d+", v.strip()) else None
-
-
 def _opt(v: str | None) -> str | None:
     return v if v else None
 
@@ -161,8 +158,8 @@ def _vg(f: dict[str, str], no: int) -> VolumeGroup:
     elif attr and len(attr) >= 6:
         shared = attr[5] == "s"
     return VolumeGroup(name=f.get("vg_name", ""), attr=_opt(attr), size=_opt(f.get("vg_size")),
-                       free=_opt(f.get("vg_free")), pv_count=_int(f.get("pv_count")),
-                       lv_count=_int(f.get("lv_count")), shared=shared, tags=_tags(f.get("vg_tags")),
+                       free=_opt(f.get("vg_free")), pv_count=to_int(f.get("pv_count"), signed=False),
+                       lv_count=to_int(f.get("lv_count"), signed=False), shared=shared, tags=_tags(f.get("vg_tags")),
                        line=no, fields=f)
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import to_int
 
 _LINE = re.compile(r"^(?P<type>quorum|master|lrm|service)\s+(?P<rest>.*?)\s*$")
 _NODE_PAREN = re.compile(r"^(?P<name>\S+)\s*\((?P<inner>.*)\)\s*$")
@@ -102,7 +103,7 @@ def _service(rest: str, no: int) -> HaService | None:
     if len(parts) < 2:
         return None
     node = parts[0] or None
-    vmid = int(sm.group("name")) if sm.group("name").isdigit() else None
+    vmid = to_int(sm.group("name"), signed=False)
     return HaService(sid, sm.group("kind"), vmid, node, parts[1], no)
 
 

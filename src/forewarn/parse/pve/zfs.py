@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import to_int
 
 _REPLICATE = re.compile(r"^__replicate_(?P<job>\d+-\d+)_(?P<ts>\d+)__$")
 _SIZE = re.compile(r"^(?P<num>\d+(?:[.,]\d+)?)(?P<unit>[BKMGTPE]?)(?:i?B)?$", re.I)
@@ -107,7 +108,7 @@ def parse_zfs_snapshots(text: str) -> Parsed[ZfsSnapshots]:
         guid = creation = None
         if len(parts) >= 3 and parts[1].isdigit():
             guid = parts[1]
-            creation = int(parts[2]) if parts[2].isdigit() else None
+            creation = to_int(parts[2], signed=False)
         snaps.append(Snapshot(dataset, snap, guid, creation, no))
     if not snaps and not empty_answer:
         problems.insert(0, ParseProblem("no snapshots found"))

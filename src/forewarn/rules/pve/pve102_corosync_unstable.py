@@ -25,8 +25,8 @@ from forewarn.facts.corosync_episodes import (
     NodeStory,
     common_factor,
 )
-from forewarn.facts.timeline import Episode as TlEpisode
-from forewarn.facts.timeline import TEvent, Timeline, dur, episode_span, timeline_of
+from forewarn.facts.timeline import Episode, TEvent, Timeline, timeline_of
+from forewarn.facts.words import dur, english_list, episode_span
 from forewarn.model.findings import Severity, When
 from forewarn.model.nodes import named
 from forewarn.rules import Hit, note, rule, step
@@ -54,10 +54,6 @@ def _when(e: logs.NodeEvent | None) -> str:
     return logs.when(e)
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _times(n: int) -> str:
     return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
 
@@ -81,13 +77,13 @@ class _View:
         self.tev = tl._cache.setdefault("_tev_of", {id(t.ne): t for t in tl.events})  # noqa: SLF001
         by_id = {ep.id: ep for ep in tl.episodes}
         ids = [self.episode_id(ep.start) for ep in self.st.episodes]
-        self.episodes: list[TlEpisode] = [by_id[i] for i in sorted({i for i in ids if i is not None})]
+        self.episodes: list[Episode] = [by_id[i] for i in sorted({i for i in ids if i is not None})]
 
     def episode_id(self, e: logs.NodeEvent | None) -> int | None:
         t = self.tev.get(id(e)) if e is not None else None
         return t.episode if t is not None and t.episode not in (None, -1) else None
 
-    def last_event(self, ep: TlEpisode) -> TEvent | None:
+    def last_event(self, ep: Episode) -> TEvent | None:
         mine = [t for t in ep.events + ep.aftermath if t.node == self.node]
         return max(mine, key=lambda t: t.seq) if mine else None
 
@@ -142,7 +138,7 @@ def node_summary(v: _View, name: Namer, *, listed: bool, days: bool) -> str:
     head = f"{st.node}: " + (" and ".join(parts) if parts else
                              "knet link flaps only (no token lost, no membership change)")
     if listed:
-        head += f", in episode{'s' if len(eps) > 1 else ''} {_and([str(ep.id) for ep in eps])}."
+        head += f", in episode{'s' if len(eps) > 1 else ''} {english_list([str(ep.id) for ep in eps])}."
     elif len(eps) > 1:
         head += f"; the instability repeated: {len(eps)} episodes (" + \
             ", ".join(episode_span(ep, days) for ep in eps[:6]) + (", …" if len(eps) > 6 else "") + ")."
@@ -221,7 +217,7 @@ def corosync_unstable(ctx: Context) -> Iterator[Hit]:
             zone = f" (times in {tl.zone})" if tl.zone else ""
             lines.append(f"{len(stories)} nodes' logs: the membership broke {_times(len(eps))} between "
                          f"{eps[0].start:%H:%M:%S} and {eps[-1].end:%H:%M:%S}{zone}; the timeline's "
-                         f"episode{'s' if len(eps) > 1 else ''} {_and([str(ep.id) for ep in eps])}:")
+                         f"episode{'s' if len(eps) > 1 else ''} {english_list([str(ep.id) for ep in eps])}:")
             for ep in eps:
                 lone = f" ({ep.partition[-1][0]} alone)" if ep.kind == "split" and len(ep.partition[-1]) == 1 else ""
                 lines.append(f"  Episode {ep.id}  {episode_span(ep, days)}: {ep.title}{lone}")
@@ -230,7 +226,7 @@ def corosync_unstable(ctx: Context) -> Iterator[Hit]:
             own = next((n for n, i in local.items() if i == cf), None)
             others = [n for n in troubled if n != own]
             only = all({h for h, _ in troubled[n].downs} <= {cf} for n in others)
-            msg = (f"{suspect} is the common factor: {_and(others)} "
+            msg = (f"{suspect} is the common factor: {english_list(others)} "
                    f"{'lost only' if only else 'all lost'} {name(cf)}")
             if own and own in troubled:
                 mine = {h for h, _ in troubled[own].downs}

@@ -5,15 +5,15 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from forewarn.facts.context import Context, Fact
+from forewarn.facts.cluster_votes import CONF_KEYS, cluster_conf
+from forewarn.facts.context import Context
 from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.parse.host.ip_addr import IP_ADDR
-from forewarn.parse.pve.corosync_conf import COROSYNC_CONF, COROSYNC_CONF_LOCAL, CorosyncConf
+from forewarn.parse.pve.corosync_conf import CorosyncConf
 from forewarn.parse.pve.section_config import STORAGE_CFG
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
 
-CONF_KEYS = (COROSYNC_CONF, COROSYNC_CONF_LOCAL)
 # storage types whose `server` (or `portal`) property is a host the node talks to over the network
 NETWORK_STORAGE = ("nfs", "cifs", "pbs", "glusterfs", "iscsi", "iscsidirect")
 
@@ -30,15 +30,6 @@ FIX = (
          "Redundant Links To An Existing Cluster')."),
     step("corosync-cfgtool -s"),
 )
-
-
-def _conf(ctx: Context) -> Fact[CorosyncConf] | None:
-    """The cluster's corosync.conf: the pmxcfs copy if any, the newest config_version first."""
-    for key in CONF_KEYS:
-        facts = [f for f in ctx.facts(key) if f.value.nodes]
-        if facts:
-            return max(facts, key=lambda f: f.value.config_version or 0)
-    return None
 
 
 def _addr_lines(conf: CorosyncConf) -> dict[str, int]:
@@ -60,7 +51,7 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 @rule(code="PVE106", reads=(IP_ADDR, STORAGE_CFG), inputs=CONF_KEYS, fix=FIX, when=When.CONFIG)
 def cluster_net_single_link(ctx: Context) -> Iterator[Hit]:
-    cf = _conf(ctx)
+    cf = cluster_conf(ctx)
     if cf is None:
         raise NotApplicable("corosync.conf has no nodelist")
     conf: CorosyncConf = cf.value

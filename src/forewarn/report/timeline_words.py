@@ -1,22 +1,17 @@
-"""One event in words (the timeline's `summary` of a log line)."""
+"""One timeline event in words (the `summary` of a log line in every rendering of the timeline)."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Any
 
 from forewarn.facts import corosync_episodes as ce
-from forewarn.facts.timeline.model import Episode, TEvent
+from forewarn.facts.corosync_episodes import id_list
+from forewarn.facts.timeline.model import TEvent
 
 
-# -- wording of single events -----------------------------------------------------------------
-def nat(s: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s))
-
-
-def id_list(text: str | None) -> list[str]:
-    return (text or "").split()
+def event_summary(t: TEvent, name: ce.Namer) -> str:
+    """What the event says, in a few words, with corosync's host ids named (`link 0 to node2 down`)."""
+    return summary(t.kind, t.attrs, t.ne.ev.prog, t.ne.ev.text, name)
 
 
 def summary(kind: str, a: dict[str, str], prog: str | None, text: str, name: ce.Namer) -> str:
@@ -109,36 +104,10 @@ def _clip(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def episode_span(ep: Episode, days: bool = False) -> str:
-    """`04:04:30–04:04:45 (15 s)`, or by line when the logs have no times (`lines 14–102`)."""
-    if ep.timed and ep.start is not None and ep.end is not None:
-        fmt = "%b %d %H:%M:%S" if days else "%H:%M:%S"
-        return f"{ep.start:{fmt}}–{ep.end:{fmt}} ({dur((ep.end - ep.start).total_seconds())})"
-    if ep.lines:
-        return ", ".join(f"{n} lines {a}–{b}" if len(ep.lines) > 1 else f"lines {a}–{b}"
-                         for n, (a, b) in ep.lines.items())
-    return ""
-
-
-def dur(seconds: float) -> str:
-    s = int(round(seconds))
-    if s < 120:
-        return f"{s} s"
-    if s < 7200:
-        return f"{s // 60} min {s % 60} s" if s % 60 else f"{s // 60} min"
-    return f"{s // 3600} h {s % 3600 // 60} min"
-
-
 def clock_text(ts: datetime | None, t: TEvent | None = None) -> str:
     if ts is None:
         return f"line {t.line}" if t is not None else "?"
     return f"{ts:%H:%M:%S}"
-
-
-def join_list(items: list[str]) -> str:
-    if not items:
-        return ""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def group_text(nodes: list[str]) -> str:

@@ -1,4 +1,4 @@
-"""An episode told in words."""
+"""An episode told in words: one paragraph, in the order things happened."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from typing import Any
 
 from forewarn.facts import corosync_episodes as ce
 from forewarn.facts.timeline.model import RING_GROUP_SECONDS, Episode, TEvent, Timeline
-from forewarn.facts.timeline.words import clock_text, dur, group_text, join_list, nat
+from forewarn.facts.words import dur, english_list, nat
+from forewarn.report.timeline_words import clock_text, event_summary, group_text
+
+
+def story(tl: Timeline, ep: Episode) -> str:
+    """The episode in one paragraph, with the timeline's names for corosync's node ids."""
+    local = {ln.name: ln.node_id for ln in tl.lanes if ln.node_id}
+    return tell_story(tl, ep, ce.Namer(tl.names), local)
 
 
 def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]) -> str:
@@ -51,18 +58,18 @@ def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]
         if len(ep.partition) > 1:
             small = [n for grp in ep.partition[1:] for n in grp]
             if len(ep.partition) == 2 and len(small) == 1:
-                words = f"{small[0]} was cut off from {join_list(ep.partition[0])}"
+                words = f"{small[0]} was cut off from {english_list(ep.partition[0])}"
             else:
                 words = "the links between " + " and ".join(group_text(g) for g in reversed(ep.partition)) + " went down"
         elif len(lost_by) == 1:
             h, who = next(iter(lost_by.items()))
-            words = f"{join_list(sorted(who, key=nat))} lost {'their links' if len(who) > 1 else 'its link'} to {h}"
+            words = f"{english_list(sorted(who, key=nat))} lost {'their links' if len(who) > 1 else 'its link'} to {h}"
         else:
             by_node: dict[str, list[str]] = {}
             for h, who in lost_by.items():
                 for n in who:
                     by_node.setdefault(n, []).append(h)
-            words = "; ".join(f"{n} lost its link{'s' if len(hs) > 1 else ''} to {join_list(hs)}"
+            words = "; ".join(f"{n} lost its link{'s' if len(hs) > 1 else ''} to {english_list(hs)}"
                               for n, hs in sorted(by_node.items(), key=lambda x: nat(x[0])))
         beats.append((first.seq, f"{at(first)} {words}"))
     tokens = [t for t in core if t.kind == "token_timeout"]
@@ -77,7 +84,7 @@ def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]
         if t.kind == "corosync_start":
             beats.append((t.seq, f"{at(t)} {t.node}'s corosync started"))
         elif t.kind == "config_version_mismatch":
-            beats.append((t.seq, f"{at(t)} {t.node}: {t.summary}"))
+            beats.append((t.seq, f"{at(t)} {t.node}: {event_summary(t, namer)}"))
     # rings, told in steps of rings formed about together
     steps: list[list[dict[str, Any]]] = []
     starts = [t for t in core if t.kind == "corosync_start"]
@@ -103,21 +110,21 @@ def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]
             q = {v for v in r["quorate"].values() if v}
             qs = "without quorum" if q == {"non-quorate"} else "with quorum" if q == {"quorate"} else \
                 "(quorum not logged)" if not q or q == {"unknown"} else "(quorum differing between them)"
-            left = f" ({join_list([namer.short(h) for h in r['clean_left']])} left cleanly)" if r["clean_left"] else ""
+            left = f" ({english_list([namer.short(h) for h in r['clean_left']])} left cleanly)" if r["clean_left"] else ""
             alone = bool(members and len(members) == 1 and len(who) == 1)
             mine = {local.get(n) for n in who}
-            mem = f" (members {join_list([namer.short(m) for m in members])})" if members and set(members) != mine \
+            mem = f" (members {english_list([namer.short(m) for m in members])})" if members and set(members) != mine \
                 and not alone else ""
             key = (tuple(who), alone, mem, qs, left)
             if key not in said:
                 said[key] = []
             said[key].append(r["ring"])
         for (who_t, alone, mem, qs, left), rs in said.items():
-            ring_s = f"ring {rs[0]}" if len(rs) == 1 else f"rings {join_list(rs)}"
+            ring_s = f"ring {rs[0]}" if len(rs) == 1 else f"rings {english_list(rs)}"
             if alone:
                 formed.append(f"{who_t[0]} was alone in {ring_s} ({qs.strip('()')})")
             else:
-                formed.append(f"{join_list(list(who_t))} formed {ring_s}{mem} {qs}{left}")
+                formed.append(f"{english_list(list(who_t))} formed {ring_s}{mem} {qs}{left}")
         if formed:
             step_t = by_seq.get(step[0]["seq"])
             if step_t is not None:
@@ -156,7 +163,7 @@ def tell_story(tl: Timeline, ep: Episode, namer: ce.Namer, local: dict[str, str]
             beats.append((b.event.seq, f"{at(b.event)} {b.node} booted {how}"))
     for t in core:
         if t.category in ("host", "k8s", "openstack") and t.kind != "nfs_ok":
-            beats.append((t.seq, f"{at(t)} {t.node}: {t.summary}"))
+            beats.append((t.seq, f"{at(t)} {t.node}: {event_summary(t, namer)}"))
     if healed is not None:
         whole_t = by_seq.get(healed["seq"])
         beats.append((healed["seq"], f"whole again {at(whole_t)} (ring {healed['ring']}, all {full} nodes)"))
