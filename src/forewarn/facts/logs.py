@@ -156,7 +156,7 @@ def _note_backwards(ctx: "Context", f: "Fact[Any]", evs: list[NodeEvent]) -> Non
         return
     e, top = steps[0]
     more = f" and {len(steps) - 1} more time(s)" if len(steps) > 1 else ""
-    message = (f"{f.node}: {f.artifact} goes back in time at line {e.ev.line_no} ({when(e)}, after "
+    message = (f"{f.node}: {f.artifact} goes back in time at line {e.ev.line_no} ({time_label(e)}, after "
                f"{top:%b %d %H:%M:%S}){more}: pieces of the log are out of order (such as `cat syslog "
                "syslog.1`) or the clock was set back; its lines were read in time order, each cited by "
                "its own line number")
@@ -215,7 +215,7 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
     return [e for e in cache["all"] if e.kind in kinds]
 
 
-def by_node(evs: list[NodeEvent]) -> dict[str, list[NodeEvent]]:
+def group_by_node(evs: list[NodeEvent]) -> dict[str, list[NodeEvent]]:
     """Events grouped by node, each node's in the order given."""
     out: dict[str, list[NodeEvent]] = {}
     for e in evs:
@@ -244,7 +244,7 @@ def refs(evs: list[NodeEvent], limit: int = 12) -> list[EvidenceRef]:
     return out
 
 
-def when(e: NodeEvent) -> str:
+def time_label(e: NodeEvent) -> str:
     """A short human time for an event: `09:12:44`, or `line 151` when the log has no times."""
     if e.ts is None:
         return f"line {e.ev.line_no}"

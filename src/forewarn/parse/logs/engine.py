@@ -34,7 +34,7 @@ from forewarn.parse.logs.matchers import (  # noqa: F401  (the engine's public n
     mark_hits, matcher_for,
 )
 from forewarn.parse.logs.pieces import (  # noqa: F401  (the engine's public names)
-    BLOCK_BYTES, MAX_LINE_BYTES, SPLIT_BYTES, Hit, Piece, RangeScan, count_breaks, iter_pieces, last_lines,
+    BLOCK_BYTES, MAX_LINE_BYTES, SPLIT_BYTES, MatchedLine, Piece, RangeScan, count_breaks, iter_pieces, last_lines,
     scan_pieces,
 )
 from forewarn.parse.logs.workers import (  # noqa: F401  (the engine's public names)
@@ -54,7 +54,7 @@ class LogScan:
 
 
 def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
-             sample_line: Callable[[int, str, bool], None], make: Callable[[Hit, dict[str, int]], Any],
+             sample_line: Callable[[int, str, bool], None], make: Callable[[MatchedLine, dict[str, int]], Any],
              apply: Callable[[Any, int, Any], None], tail: Callable[[Iterable[str]], Any]) -> LogScan:
     """Drive a log parser over `src` (anything with `open_bytes()`).
 
@@ -67,7 +67,7 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
     the end of the first half (for a record that looked back past its half's start)."""
     acc: dict[str, int] = {}
 
-    def take(hit: Hit) -> None:
+    def take(hit: MatchedLine) -> None:
         rec = make(hit, acc)
         if rec is not None:
             apply(rec, 0, None)
@@ -103,7 +103,7 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
                 apply(rec, total, first_tail)
                 done = _line_of(rec)
         except WorkerFailed:  # scan the second half here, past what was applied
-            def take_rest(hit: Hit) -> None:
+            def take_rest(hit: MatchedLine) -> None:
                 if hit.line_no > done:
                     rec = make(hit, acc)
                     if rec is not None:

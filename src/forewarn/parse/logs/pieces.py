@@ -31,7 +31,7 @@ Piece = tuple[bytes, int, int]  # whole lines buf[lo:hi]; the last piece may lac
 
 
 @dataclass
-class Hit:
+class MatchedLine:
     """A line some pattern matched: its number in the whole input and its text."""
 
     line_no: int
@@ -106,7 +106,7 @@ def iter_pieces(read: Callable[[int], bytes]) -> Iterator[Piece]:
 
 
 def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0,
-                on_hit: Callable[[Hit], None]) -> RangeScan:
+                on_hit: Callable[[MatchedLine], None]) -> RangeScan:
     """Run `matcher` over `pieces` and call `on_hit` for every line it offers, in order; line
     numbers start after `line_base`."""
     lines = line_base
@@ -133,7 +133,7 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
                 at_line += count_breaks(buf, counted_to, start, has_cr)
                 counted_to = start
                 seen_end = end + 1
-                on_hit(Hit(at_line + 1, buf[start:end].decode("utf-8", "replace"), piece, start, last))
+                on_hit(MatchedLine(at_line + 1, buf[start:end].decode("utf-8", "replace"), piece, start, last))
         lines += count_breaks(buf, lo, hi, has_cr)
         if buf[hi - 1] not in (10, 13):
             lines += 1  # a last line without a break (only the final piece can end so)

@@ -243,7 +243,7 @@ def _ts_before(lines: Iterable[str]) -> datetime | None:
     return None
 
 
-def _candidate(hit: engine.Hit, acc: dict[str, int]) -> tuple[Any, ...] | None:
+def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] | None:
     """What the per-line code makes of a line the engine offers (past the sample): an event
     record, or None. Picklable, so a second process can make them too."""
     line = hit.text.rstrip()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from forewarn.parse.logs.matchers import Matcher
-from forewarn.parse.logs.pieces import Hit, Piece, iter_pieces, last_lines, scan_pieces
+from forewarn.parse.logs.pieces import MatchedLine, Piece, iter_pieces, last_lines, scan_pieces
 
 # -- files and the second core ------------------------------------------------------------------
 
@@ -78,7 +78,7 @@ class Worker:
     BATCH = 512
 
     def __init__(self, fd: int, start: int, end: int, matcher: Matcher,
-                 make: Callable[[Hit, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
+                 make: Callable[[MatchedLine, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
@@ -113,7 +113,7 @@ class Worker:
 
 
 def _work(conn: Any, fd: int, start: int, end: int, matcher: Matcher,
-          make: Callable[[Hit, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
+          make: Callable[[MatchedLine, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
     import resource
     import traceback
 
@@ -124,7 +124,7 @@ def _work(conn: Any, fd: int, start: int, end: int, matcher: Matcher,
         acc: dict[str, int] = {}
         batch: list[Any] = []
 
-        def on_hit(hit: Hit) -> None:
+        def on_hit(hit: MatchedLine) -> None:
             rec = make(hit, acc)
             if rec is not None:
                 batch.append(rec)

@@ -64,12 +64,12 @@ def overlay_xfs_without_dtype(ctx: Context) -> Iterator[Hit]:
                 severity=Severity.MEDIUM if other else None,
                 details={"device": fs.device, "crc": fs.crc},
             )
-    for node, evs in logs.by_node(logs.events(ctx, None, ("overlay_no_dtype",))).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, ("overlay_no_dtype",))).items():
         if node in flagged:
             continue
         yield Hit(
             f"{node}: the runtime logged {len(evs)} time(s) that its overlay file system lacks d_type "
-            f"(first at {logs.when(evs[0])})",
+            f"(first at {logs.time_label(evs[0])})",
             nodes=node, evidence=logs.refs(evs), params={"device": "<device of the runtime root>"},
             when=When.PAST,
         )

@@ -21,12 +21,12 @@ FIX = (
 def apiserver_tls_handshake_noise(ctx: Context) -> Iterator[Hit]:
     evs = [e for e in logs.events(ctx, None, ("apiserver_tls_handshake_error",))
            if "connection reset by peer" in e.attrs.get("err", "")]
-    for node, group in logs.by_node(evs).items():
+    for node, group in logs.group_by_node(evs).items():
         clients = Counter(e.attrs.get("client", "?").rsplit(":", 1)[0] for e in group)
         top = ", ".join(f"{c} ({n})" for c, n in clients.most_common(3))
         yield Hit(
             f"{node}: {len(group)} known-harmless apiserver line(s) ignored: `TLS handshake error ... "
-            f"connection reset by peer` from health checks (clients: {top}; first at {logs.when(group[0])})",
+            f"connection reset by peer` from health checks (clients: {top}; first at {logs.time_label(group[0])})",
             nodes=node, evidence=logs.refs(group, limit=3),
             details={"ignored_lines": len(group), "clients": dict(clients), "known_noise": True},
         )

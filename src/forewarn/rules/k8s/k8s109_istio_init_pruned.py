@@ -20,7 +20,7 @@ FIX = (
 
 @rule(code="K8S109", platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def istio_init_pruned(ctx: Context) -> Iterator[Hit]:
-    for node, evs in logs.by_node(logs.events(ctx, None, ("istio_iptables_restore_failed",))).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, ("istio_iptables_restore_failed",))).items():
         lines = sorted({e.attrs.get("line", "?") for e in evs})
         yield Hit(
             f"{node}: istio-init failed {len(evs)} time(s): `iptables-restore: line {', '.join(lines)} failed` "

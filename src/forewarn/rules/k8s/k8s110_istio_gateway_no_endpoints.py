@@ -21,7 +21,7 @@ FIX = (
 
 @rule(code="K8S110", platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def istio_gateway_no_endpoints(ctx: Context) -> Iterator[Hit]:
-    for node, evs in logs.by_node(logs.events(ctx, None, ("ipvs_no_destination",))).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, ("ipvs_no_destination",))).items():
         groups: dict[str, list[logs.NodeEvent]] = {}
         for e in evs:
             groups.setdefault(f"{e.attrs.get('proto')} {e.attrs.get('vip')}:{e.attrs.get('port')}", []).append(e)
@@ -29,7 +29,7 @@ def istio_gateway_no_endpoints(ctx: Context) -> Iterator[Hit]:
             port = group[0].attrs.get("port", "")
             yield Hit(
                 f"{node}: IPVS had no destination for {target} ({len(group)} time(s), first at "
-                f"{logs.when(group[0])}): the Service on port {port} has no ready endpoints",
+                f"{logs.time_label(group[0])}): the Service on port {port} has no ready endpoints",
                 nodes=node, evidence=logs.refs(group), params={"port": port},
                 details={"target": target, "count": len(group)},
             )

@@ -23,7 +23,7 @@ FIX = (
 
 @rule(code="K8S111", reads=(DOCKER_INFO,), platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def kubelet_no_podsandbox(ctx: Context) -> Iterator[Hit]:
-    for node, evs in logs.by_node(logs.events(ctx, None, ("kubelet_no_podsandbox",))).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, ("kubelet_no_podsandbox",))).items():
         d = ctx.fact(DOCKER_INFO, node)
         driver = d.value.storage_driver if d is not None else None
         if driver == "overlay2":

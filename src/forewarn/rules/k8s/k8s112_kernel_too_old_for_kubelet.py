@@ -21,7 +21,7 @@ FIX = (
 
 @rule(code="K8S112", reads=KERNEL_KEYS, platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def kernel_too_old_for_kubelet(ctx: Context) -> Iterator[Hit]:
-    for node, evs in logs.by_node(logs.events(ctx, None, ("kubelet_cgroup_subsystem_missing",))).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, ("kubelet_cgroup_subsystem_missing",))).items():
         evs = [e for e in evs if e.attrs.get("subsystem") == "pids"]
         if not evs:
             continue
@@ -30,13 +30,13 @@ def kernel_too_old_for_kubelet(ctx: Context) -> Iterator[Hit]:
             continue
         if k is None:
             yield Hit(
-                f"{node}: kubelet cannot find the pids cgroup ({len(evs)} time(s), first at {logs.when(evs[0])}); "
+                f"{node}: kubelet cannot find the pids cgroup ({len(evs)} time(s), first at {logs.time_label(evs[0])}); "
                 "the kernel version is not known here (collect `uname -r`): below 4.14 this is the known cause",
                 nodes=node, evidence=logs.refs(evs, limit=4), severity=Severity.MEDIUM,
             )
             continue
         yield Hit(
-            f"{node}: kubelet cannot find the pids cgroup ({len(evs)} time(s), first at {logs.when(evs[0])}) "
+            f"{node}: kubelet cannot find the pids cgroup ({len(evs)} time(s), first at {logs.time_label(evs[0])}) "
             f"on kernel {k[0]}, older than 4.14",
             nodes=node, evidence=logs.refs(evs, limit=4) + [k[2]], details={"kernel": k[0]},
         )

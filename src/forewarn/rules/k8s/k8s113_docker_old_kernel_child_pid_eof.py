@@ -20,7 +20,7 @@ FIX = (
 
 @rule(code="K8S113", reads=KERNEL_KEYS, platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def docker_old_kernel_child_pid_eof(ctx: Context) -> Iterator[Hit]:
-    for node, evs in logs.by_node(logs.events(ctx, None, ("runc_child_pid_eof",))).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, ("runc_child_pid_eof",))).items():
         k = kernel_of(ctx, node)
         base = f"{node}: runc could not start a container ({len(evs)} time(s)): getting the final child's pid from pipe caused EOF"
         if k is not None and k[1] < (4, 0, 0):

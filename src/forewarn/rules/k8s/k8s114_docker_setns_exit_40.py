@@ -20,7 +20,7 @@ FIX = (
 
 @rule(code="K8S114", platform="k8s", inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def docker_setns_exit_40(ctx: Context) -> Iterator[Hit]:
-    for node, evs in logs.by_node(logs.events(ctx, None, ("runc_setns_exit",))).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, ("runc_setns_exit",))).items():
         evs = [e for e in evs if e.attrs.get("status") == "40"]
         if not evs:
             continue

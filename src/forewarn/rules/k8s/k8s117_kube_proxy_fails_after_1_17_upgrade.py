@@ -41,7 +41,7 @@ def kube_proxy_fails_after_1_17_upgrade(ctx: Context) -> Iterator[Hit]:
                     skewed[n.name] = n.version
     csi = [e for e in logs.events(ctx, None, ("kubelet_csinode_init_failed",)) if "forbidden" not in e.attrs.get("err", "")]
     reported: set[str] = set()
-    for node, evs in logs.by_node(csi).items():
+    for node, evs in logs.group_by_node(csi).items():
         if _csimigration_off(ctx, node):
             continue
         reported.add(node)
@@ -49,7 +49,7 @@ def kube_proxy_fails_after_1_17_upgrade(ctx: Context) -> Iterator[Hit]:
         if skewed:
             versions = f"; kubelets {', '.join(f'{k} {v}' for k, v in skewed.items())} against control plane {', '.join(old_cp)}"
         yield Hit(
-            f"{node}: kubelet cannot initialise CSINode ({len(evs)} time(s), first at {logs.when(evs[0])}): "
+            f"{node}: kubelet cannot initialise CSINode ({len(evs)} time(s), first at {logs.time_label(evs[0])}): "
             f"the API server lacks the 1.17 CSINode API{versions}",
             nodes=node, evidence=logs.refs(evs, limit=4)
             + ([nodes_fact.ref([n.line for n in nodes_fact.value.nodes])] if nodes_fact and skewed else []),

@@ -59,7 +59,7 @@ def inotify_watches_exhausted(ctx: Context) -> Iterator[Hit]:
             hit_by = Counter(_what(e) for e in evs)
             top = ", ".join(f"{w} ({n})" if n > 1 else w for w, n in hit_by.most_common(4))
             more = f" and {len(hit_by) - 4} more" if len(hit_by) > 4 else ""
-            span = f"from {logs.when(evs[0])} to {logs.when(evs[-1])}" if len(evs) > 1 else f"at {logs.when(evs[0])}"
+            span = f"from {logs.time_label(evs[0])} to {logs.time_label(evs[-1])}" if len(evs) > 1 else f"at {logs.time_label(evs[0])}"
             cgroup_watch = sum(1 for e in evs if e.attrs.get("what"))
             others = sorted({_what(e) for e in evs if not e.attrs.get("what")})
             if cgroup_watch:

@@ -84,7 +84,7 @@ def unit_tasksmax_limit(ctx: Context) -> Iterator[Hit]:
             if evs:
                 cg = evs[0].attrs.get("cgroup", unit)
                 parts.append(f"the kernel refused a fork in {cg} {len(evs)} time(s) "
-                             f"({'at ' + logs.when(evs[0]) if len(evs) == 1 else 'first at ' + logs.when(evs[0])})")
+                             f"({'at ' + logs.time_label(evs[0]) if len(evs) == 1 else 'first at ' + logs.time_label(evs[0])})")
                 evidence += logs.refs(evs)
                 if u is None:
                     parts.append("its TasksMax (or a parent slice's) is reached")

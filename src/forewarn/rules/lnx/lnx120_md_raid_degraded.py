@@ -100,7 +100,7 @@ def md_raid_degraded(ctx: Context) -> Iterator[Hit]:
             yield Hit(msg + tail, nodes=node, evidence=s.refs, severity=sev, when=When.NOW,
                       params={"md": name, "member": f"/dev/{s.failed[0]}" if s.failed else "<failed-member>"},
                       details={"array": name, "failed": s.failed, "removed": s.removed, "rebuilding": s.rebuilding})
-    for node, evs in logs.by_node(logs.events(ctx, None, KINDS)).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
         if node not in judged:
             yield Hit(f"{node}: an md RAID array is reported degraded (`{evs[-1].ev.text.strip()[:80]}`)",
                       nodes=node, evidence=logs.refs(evs), severity=Severity.HIGH, when=When.PAST,

@@ -68,7 +68,7 @@ def thin_pool_data_full(ctx: Context) -> Iterator[Hit]:
                       f"{d.data_space_available}` of {d.data_space_total or '?'}): new layers and container writes "
                       "fail", nodes=node, evidence=[df.ref(lines)], severity=Severity.CRITICAL, when=When.NOW,
                       params={"vg": "<vg>", "pool": "<vg>/<thin-pool>"})
-    for node, evs in logs.by_node(logs.events(ctx, None, KINDS)).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
         if node not in judged:
             judged.add(node)
             yield Hit(f"{node}: a thin pool reports no data space left (`{evs[-1].ev.text.strip()[:80]}`)",

@@ -45,7 +45,7 @@ def _fix(path: str, rc: ResolvConf | None) -> list[StepTemplate]:
              step("grep -c '^nameserver' /etc/resolv.conf")),
 )
 def resolv_too_many_nameservers(ctx: Context) -> Iterator[Hit]:
-    logged = logs.by_node(logs.events(ctx, None, KINDS))
+    logged = logs.group_by_node(logs.events(ctx, None, KINDS))
     for node in ctx.nodes:
         evs = logged.get(node, [])
         reported = False
@@ -71,7 +71,7 @@ def resolv_too_many_nameservers(ctx: Context) -> Iterator[Hit]:
             )
         if evs and not reported:
             applied = evs[-1].attrs.get("applied", "?")
-            span = f"from {logs.when(evs[0])} to {logs.when(evs[-1])}" if len(evs) > 1 else f"at {logs.when(evs[0])}"
+            span = f"from {logs.time_label(evs[0])} to {logs.time_label(evs[-1])}" if len(evs) > 1 else f"at {logs.time_label(evs[0])}"
             yield Hit(
                 f"{node}: kubelet logged `Nameserver limits were exceeded` {len(evs)} time(s) {span}: the host's "
                 f"resolv.conf has more than {MAXNS} nameservers and pods get only {applied}",

@@ -53,7 +53,7 @@ def _fix(ctx: Context, node: str, path: str, coredns: bool) -> list[StepTemplate
              step("grep '^nameserver' /etc/resolv.conf")),
 )
 def resolv_no_nameserver(ctx: Context) -> Iterator[Hit]:
-    logged = logs.by_node(logs.events(ctx, None, KINDS))
+    logged = logs.group_by_node(logs.events(ctx, None, KINDS))
     for node in ctx.nodes:
         evs = logged.get(node, [])
         reported = False

@@ -75,11 +75,11 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
         parts = []
         for lost, back in episodes:
             if back is None:
-                parts.append(f"lost at {logs.when(lost)}, not regained by the end of the log")
+                parts.append(f"lost at {logs.time_label(lost)}, not regained by the end of the log")
             elif lost.ts and back.ts:
-                parts.append(f"lost at {logs.when(lost)}, regained after {int((back.ts - lost.ts).total_seconds())} s")
+                parts.append(f"lost at {logs.time_label(lost)}, regained after {int((back.ts - lost.ts).total_seconds())} s")
             else:
-                parts.append(f"lost at {logs.when(lost)}, regained at {logs.when(back)}")
+                parts.append(f"lost at {logs.time_label(lost)}, regained at {logs.time_label(back)}")
         recovered = episodes[-1][1] is not None
         if node in seen_now and recovered:
             state = " (quorate now)"

@@ -51,7 +51,7 @@ FIX = (
 def _when(e: logs.NodeEvent | None) -> str:
     if e is None:
         return "?"
-    return logs.when(e)
+    return logs.time_label(e)
 
 
 def _times(n: int) -> str:

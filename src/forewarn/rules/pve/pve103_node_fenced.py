@@ -38,7 +38,7 @@ FIX = (
 
 
 def _t(e: logs.NodeEvent) -> str:
-    return logs.when(e)
+    return logs.time_label(e)
 
 
 def _gap(a: logs.NodeEvent, b: logs.NodeEvent) -> str:

@@ -186,7 +186,7 @@ def config_drift(ctx: Context) -> Iterator[Hit]:
         mism = [e for e in evs if e.kind == "config_version_mismatch"]
         if mism:
             e = mism[-1]
-            add(node, f"corosync exited at {logs.when(e)}: received config version {e.attrs.get('theirs')}, "
+            add(node, f"corosync exited at {logs.time_label(e)}: received config version {e.attrs.get('theirs')}, "
                 f"its own is {e.attrs.get('mine')}" + (f" ({len(mism)} times)" if len(mism) > 1 else ""),
                 logs.refs(mism), cause=True, past=True)
         locks = [e for e in evs if e.kind == "cfs_lock_error" and "quorum" in e.attrs.get("err", "")]

@@ -50,7 +50,7 @@ def ha_error_state(ctx: Context) -> Iterator[Hit]:
             continue
         reported.add(sid)
         node = group[0].node
-        times = f"{len(group)} time(s), first at {logs.when(group[0])}"
+        times = f"{len(group)} time(s), first at {logs.time_label(group[0])}"
         yield Hit(
             f"{node}: `service '{sid}' in error state, must be disabled and fixed first` ({times}): a "
             f"start or migrate of {sid} was refused because the HA resource is in `error`",

@@ -121,7 +121,7 @@ def ha_local_resources(ctx: Context) -> Iterator[Hit]:
         whats = sorted({e.attrs.get("what", "") for e in group})
         yield Hit(
             f"{node}: a migration was refused for local resources ({'; '.join(f'`{w}`' for w in whats)}; "
-            f"{len(group)} line(s), first at {logs.when(group[0])}): such a guest cannot be moved or "
+            f"{len(group)} line(s), first at {logs.time_label(group[0])}): such a guest cannot be moved or "
             "recovered by HA",
             nodes=node, evidence=logs.refs(group), when=When.PAST,
             fix=_log_fix(whats, node),

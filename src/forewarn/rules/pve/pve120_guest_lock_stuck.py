@@ -67,7 +67,7 @@ def guest_lock_stuck(ctx: Context) -> Iterator[Hit]:
         who = f"{typ} {vmid}" if vmid else f"a {typ}"
         yield Hit(
             f"{node}: an operation was refused because {who} is locked ({lock}) "
-            f"({len(group)} time(s), first at {logs.when(group[0])}) — if no {_TASK.get(lock, lock)} "
+            f"({len(group)} time(s), first at {logs.time_label(group[0])}) — if no {_TASK.get(lock, lock)} "
             "task is running, the lock is stale",
             nodes=node, evidence=logs.refs(group), when=When.PAST,
             fix=_fix(tool, vmid or "<vmid>", lock, node),

@@ -96,7 +96,7 @@ def keyring_quota(ctx: Context) -> Iterator[Hit]:
             fix = _fix(DEFAULT_MAXKEYS * 25, DEFAULT_MAXBYTES * 25)
         yield Hit(
             f"{node}: `join session keyring: create session key: disk quota exceeded` ({len(group)} line(s), "
-            f"first at {logs.when(group[0])}): a container's uid ran out of kernel keys{seen}",
+            f"first at {logs.time_label(group[0])}): a container's uid ran out of kernel keys{seen}",
             nodes=node, evidence=logs.refs(group), when=When.PAST, fix=fix,
             details={"count": len(group)},
         )

@@ -83,7 +83,7 @@ def docker_cgroup2(ctx: Context) -> Iterator[Hit]:
                             "`systemd.unified_cgroup_hierarchy=0` does not help there."))
         yield Hit(
             f"{node}: Docker in a container failed with `Devices cgroup isn't mounted` ({len(group)} line(s), "
-            f"first at {logs.when(group[0])}); {host}{ver}: Docker < 20.10 needs cgroup v1",
+            f"first at {logs.time_label(group[0])}); {host}{ver}: Docker < 20.10 needs cgroup v1",
             nodes=node, evidence=evidence, fix=fix, when=When.PAST,
             details={"unified": unified, "pve_major": major, "count": len(group)},
         )

@@ -172,7 +172,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
             content, sev = describe(sid, None) if first else ("", None)
             p = params(sid, "nfs", node)
             p["server"] = server
-            state = (f"recovered (`nfs: server {server} OK` at {logs.when(last)})" if recovered
+            state = (f"recovered (`nfs: server {server} OK` at {logs.time_label(last)})" if recovered
                      else "no `OK` after it: still unreachable at the end of the log")
             storages = f" — storage '{sid}'{content}" if first else ""
             if recovered and sev is not None:
@@ -180,7 +180,7 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
             elif recovered:
                 sev = Severity.MEDIUM
             yield Hit(f"{node}: kernel: NFS server {server} not responding {len(bad)} time(s), first at "
-                      f"{logs.when(bad[0])}; {state}{storages}",
+                      f"{logs.time_label(bad[0])}; {state}{storages}",
                       nodes=node, evidence=logs.refs(bad[:6] + ([last] if recovered else [])),
                       params=p, severity=sev, when=When.PAST,
                       fix=[FIX[0], FIX[1]] if recovered else list(FIX),

@@ -72,7 +72,7 @@ def zfs_replication_diverged(ctx: Context) -> Iterator[Hit]:
                 (f"{vmid}-0" if vmid else "<job>")
             target = targets.get(jid) or "<target node>"
             yield Hit(f"{node}: zfs receive refused an incremental send {len(group)} time(s): most recent "
-                      f"snapshot of {vol} does not match incremental source (first at {logs.when(group[0])}"
+                      f"snapshot of {vol} does not match incremental source (first at {logs.time_label(group[0])}"
                       f"; job {jid} to {target})",
                       nodes=node, evidence=logs.refs(group), when=When.PAST,
                       params={"job": jid, "target": target, "dataset": vol})

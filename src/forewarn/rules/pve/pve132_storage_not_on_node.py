@@ -86,7 +86,7 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
             if n in log_lack:
                 ev.extend(logs.refs(log_lack[n]))
                 parts.append(f"its log says `cannot open '{resource}': no such pool` "
-                             f"{len(log_lack[n])} time(s) (last at {logs.when(log_lack[n][-1])})")
+                             f"{len(log_lack[n])} time(s) (last at {logs.time_label(log_lack[n][-1])})")
             scope = (f"lists {n} in `nodes`" if restricted else "has no `nodes` line, so every node must have it")
             yield Hit(f"{n}: storage '{s.id}' ({s.type}, {kind} {resource}) {scope}, but "
                       + " and ".join(parts),

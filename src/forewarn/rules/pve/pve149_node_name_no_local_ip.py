@@ -77,7 +77,7 @@ def node_name_no_local_ip(ctx: Context) -> Iterator[Hit]:
             hits += 1
             who = evs[-1].attrs.get("node")
             yield Hit(f"{node}: pmxcfs could not find the node's own IP address{f' for {who}' if who else ''} "
-                      f"({len(evs)} time(s), last {logs.when(evs[-1])}) ({CRIT})",
+                      f"({len(evs)} time(s), last {logs.time_label(evs[-1])}) ({CRIT})",
                       nodes=node, evidence=logs.refs(evs), severity=Severity.CRITICAL, when=When.PAST,
                       params={"name": who or "<hostname>", "detail": ""})
     if not hits and unsure:

@@ -61,12 +61,12 @@ def pool_not_online(ctx: Context) -> Iterator[Hit]:
                   params={"pool": p.name, "device": down[0].name if down else "<failed-device>"},
                   details={"pool": p.name, "state": p.state, "members": {m.name: m.state for m in bad},
                            "redundancy_left": left})
-    for node, evs in logs.by_node(logs.events(ctx, None, KINDS)).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
         if node in seen:
             continue  # the node's zpool status says more than a pasted status line
         e = evs[-1]
         yield Hit(f"{node}: zpool status says one or more devices {e.attrs.get('what', 'failed')} "
-                  f"({len(evs)} time(s), last at {logs.when(e)}): the pool runs degraded or not at all",
+                  f"({len(evs)} time(s), last at {logs.time_label(e)}): the pool runs degraded or not at all",
                   nodes=node, evidence=logs.refs(evs), severity=Severity.HIGH, when=When.PAST,
                   params={"pool": "<pool>", "device": "<failed-device>"})
     if not seen and not logs.events(ctx, None, KINDS):

@@ -52,12 +52,12 @@ def device_errors(ctx: Context) -> Iterator[Hit]:
                   params={"pool": p.name, "device": counted[0].name if counted else "<device>"},
                   details={"pool": p.name, "errors": {m.name: [m.read, m.write, m.cksum] for m in counted},
                            "permanent": p.permanent_errors})
-    for node, evs in logs.by_node(logs.events(ctx, None, KINDS)).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
         if node in seen:
             continue
         e = evs[-1]
         yield Hit(f"{node}: zpool status says one or more devices has experienced "
-                  f"{e.attrs.get('what', 'errors')} ({len(evs)} time(s), last at {logs.when(e)})",
+                  f"{e.attrs.get('what', 'errors')} ({len(evs)} time(s), last at {logs.time_label(e)})",
                   nodes=node, evidence=logs.refs(evs), severity=Severity.MEDIUM, when=When.PAST,
                   params={"pool": "<pool>", "device": "<device>"})
     if not seen and not logs.events(ctx, None, KINDS):

@@ -39,7 +39,7 @@ def hostid_mismatch(ctx: Context) -> Iterator[Hit]:
                   "the next import at boot may refuse it, which stops the boot of a root pool",
                   nodes=np.node, evidence=[np.fact.ref([p.status_line or 0, p.see_line or 0])], when=When.NOW,
                   params={"pool": p.name}, details={"pool": p.name})
-    for node, evs in logs.by_node(logs.events(ctx, None, KINDS)).items():
+    for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
         if node not in seen:
             yield Hit(f"{node}: zpool status reports a mismatch between pool hostid and system hostid ({MSG_ID})",
                       nodes=node, evidence=logs.refs(evs), when=When.PAST, params={"pool": "<pool>"})
