@@ -46,6 +46,8 @@ class CephHealth:
     num_pgs: int | None = None
     mgr_available: bool | None = None  # False: no active manager
     mgr_line: int = 0
+    num_mons: int | None = None  # monitors in the monmap (`mon: 3 daemons, quorum a,b`), in quorum or not
+    mons_line: int = 0
 
     def check(self, code: str) -> HealthCheck | None:
         return next((c for c in self.checks if c.code == code), None)
@@ -102,6 +104,8 @@ _KEYED = re.compile(r"^\s*[a-z][\w ]*:(\s|$)")  # `services:`, `mon: 3 daemons`:
 _PGS_FIRST = re.compile(r"^\s*pgs:\s+(?P<rest>.*)$")
 _PG_STATE = re.compile(r"^\s*(?P<n>\d+)\s+(?P<state>[a-z_]+(?:\+[a-z_]+)*)\s*$")
 _MGR = re.compile(r"^\s*mgr:\s*(?P<v>.*)$")
+# `mon: 3 daemons, quorum a,b,c` (Luminous on), `monmap e5: 5 mons at {...}` (before)
+_MONS = re.compile(r"^\s*(?:mon: (?P<n>\d+) daemons?\b|monmap e\d+: (?P<old>\d+) mons? at\b)")
 _SEV = {"WRN": "HEALTH_WARN", "ERR": "HEALTH_ERR", "INF": "HEALTH_OK"}
 
 
@@ -198,6 +202,10 @@ def _parse_text(text: str) -> Parsed[CephHealth]:
             detail.append(s)
             continue
         flush()
+        m = _MONS.match(line)
+        if m:
+            out.num_mons, out.mons_line = int(m.group("n") or m.group("old")), no
+            continue
         m = _MGR.match(line)
         if m:
             v = m.group("v")
@@ -261,6 +269,14 @@ def _parse_json(text: str) -> Parsed[CephHealth]:
                 out.pgs_by_state[st["state_name"]] = st["count"]
         if isinstance(pgmap.get("num_pgs"), int):
             out.num_pgs = pgmap["num_pgs"]
+    monmap = doc.get("monmap")
+    if isinstance(monmap, dict):
+        n = monmap.get("num_mons")
+        mons = monmap.get("mons")
+        if isinstance(n, int) and not isinstance(n, bool):
+            out.num_mons = n
+        elif isinstance(mons, list):  # before Octopus the status carried the whole monmap
+            out.num_mons = len(mons)
     mgrmap = doc.get("mgrmap")
     if isinstance(mgrmap, dict) and isinstance(mgrmap.get("available"), bool):
         out.mgr_available = mgrmap["available"]
