@@ -137,8 +137,8 @@ def _add(out: CephHealth, check: HealthCheck) -> None:
     for i, c in enumerate(out.checks):
         same = (c.code and c.code == check.code) or (not c.code and c.summary == check.summary)
         if same:
-            if len(check.detail) > len(c.detail) or (check.severity and not c.severity):
-                out.checks[i] = HealthCheck(check.code, check.severity or c.severity, check.summary,
+            if len(check.detail) > len(c.detail) or (check.severity and not c.severity) or (check.code and not c.code):
+                out.checks[i] = HealthCheck(check.code or c.code, check.severity or c.severity, check.summary,
                                             check.detail or c.detail, check.count, check.muted, check.line or c.line)
             return
     out.checks.append(check)
