@@ -95,6 +95,12 @@ SUMMARIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, re.compile(p, re.
     ("PG_NOT_SCRUBBED", r"pgs not scrubbed in time"),
     ("BLUEFS_SPILLOVER", r"experiencing BlueFS spillover|BlueFS spillover detected"),
     ("OLD_CRUSH_STRAW_CALC_VERSION", r"crush map has straw_calc_version=0"),
+    ("MDS_ALL_DOWN", r"filesystems? (?:is|are) offline"),
+    ("MDS_UP_LESS_THAN_MAX", r"online with fewer MDS than max_mds"),
+    ("FS_DEGRADED", r"filesystems? (?:is|are) degraded"),
+    ("FS_WITH_FAILED_MDS", r"ha(?:s|ve) a failed mds daemon"),
+    ("MDS_DAMAGE", r"MDSs? report damaged metadata"),
+    ("MDS_SLOW_METADATA_IO", r"MDSs? report slow metadata IOs"),
 ))
 
 # `health: HEALTH_WARN` (Luminous on), `health HEALTH_WARN` (before), `HEALTH_WARN a; b` (ceph health)
