@@ -95,6 +95,7 @@ SUMMARIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, re.compile(p, re.
     ("PG_NOT_SCRUBBED", r"pgs not scrubbed in time"),
     ("BLUEFS_SPILLOVER", r"experiencing BlueFS spillover|BlueFS spillover detected"),
     ("OLD_CRUSH_STRAW_CALC_VERSION", r"crush map has straw_calc_version=0"),
+    ("OBJECT_UNFOUND", r"\d+/\d+ objects unfound"),
     ("MDS_ALL_DOWN", r"filesystems? (?:is|are) offline"),
     ("MDS_UP_LESS_THAN_MAX", r"online with fewer MDS than max_mds"),
     ("FS_DEGRADED", r"filesystems? (?:is|are) degraded"),
