@@ -18,6 +18,7 @@ def _script(spec: str) -> str:
     ("ceph.status", "ceph --connect-timeout 10 status -f json"),
     ("ceph.health_detail", "ceph --connect-timeout 10 health detail -f json"),
     ("ceph.osd_pool_ls_detail", "ceph --connect-timeout 10 osd pool ls detail -f json"),
+    ("ceph.versions", "ceph --connect-timeout 10 versions -f json"),
     ("hw.smartctl", 'smartctl -n standby -x -j "$d"'),
     ("hw.nvme_smart_log", 'nvme smart-log -o json "$d"'),
 ])

@@ -24,3 +24,8 @@ spec("ceph.osd_pool_ls_detail", "command", "ceph --connect-timeout 10 osd pool l
      names=("ceph-osd-pool-ls-detail*", "ceph_osd_pool_ls_detail*", "pool-ls-detail*"),
      sniff=(r"^pool \d+ '[^']*' (replicated|erasure) ", r'"pool_name"\s*:.*\n(.*\n){0,12}?\s*"min_size"'),
      sniff_weight=10, merge_stderr=False, timeout=20)
+spec("ceph.versions", "command", "ceph --connect-timeout 10 versions -f json",
+     "the Ceph release each running daemon type reports (`ceph versions`)",
+     names=("ceph-versions*", "ceph_versions*"),
+     sniff=(r'"overall"\s*:\s*\{\s*"ceph version ',),
+     sniff_weight=10, merge_stderr=False, timeout=20)

@@ -47,6 +47,8 @@ class CephHealth:
     num_pgs: int | None = None
     mgr_available: bool | None = None  # False: no active manager
     mgr_line: int = 0
+    num_mons: int | None = None  # monitors in the monmap (`mon: 3 daemons, quorum a,b`), in quorum or not
+    mons_line: int = 0
 
     def check(self, code: str) -> HealthCheck | None:
         return next((c for c in self.checks if c.code == code), None)
@@ -79,16 +81,28 @@ SUMMARIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, re.compile(p, re.
     ("OSD_HOST_DOWN", r"\d+ hosts? \(\d+ osds\) down"),
     ("OSD_DOWN", r"\d+ osds down"),
     ("SLOW_OPS", r"slow ops, oldest one blocked"),
+    ("RECENT_MGR_MODULE_CRASH", r"mgr modules? ha(?:s|ve) recently crashed"),
     ("RECENT_CRASH", r"recently crashed"),
+    ("OSD_FLAGS", r"have \{[A-Z,-]+\} flags set"),
     ("OSDMAP_FLAGS", r"flag\(s\) set"),
     ("POOL_NO_REDUNDANCY", r"pool\(s\) have no replicas configured"),
     ("TOO_FEW_OSDS", r"OSD count \d+ < osd_pool_default_size"),
     ("TOO_MANY_PGS", r"too many PGs per OSD"),
-    ("POOL_APP_NOT_ENABLED", r"application not enabled on"),
+    ("TOO_FEW_PGS", r"too few PGs per OSD"),
+    ("POOL_TOO_FEW_PGS", r"pools? ha(?:s|ve) too few placement groups"),
+    ("POOL_TOO_MANY_PGS", r"pools? ha(?:s|ve) too many placement groups"),
+    ("POOL_APP_NOT_ENABLED", r"application not enabled on|do(?:es)? not have an application enabled"),
     ("PG_NOT_DEEP_SCRUBBED", r"pgs not deep-scrubbed in time"),
     ("PG_NOT_SCRUBBED", r"pgs not scrubbed in time"),
-    ("BLUEFS_SPILLOVER", r"experiencing BlueFS spillover"),
+    ("BLUEFS_SPILLOVER", r"experiencing BlueFS spillover|BlueFS spillover detected"),
     ("OLD_CRUSH_STRAW_CALC_VERSION", r"crush map has straw_calc_version=0"),
+    ("OBJECT_UNFOUND", r"\d+/\d+ objects unfound"),
+    ("MDS_ALL_DOWN", r"filesystems? (?:is|are) offline"),
+    ("MDS_UP_LESS_THAN_MAX", r"online with fewer MDS than max_mds"),
+    ("FS_DEGRADED", r"filesystems? (?:is|are) degraded"),
+    ("FS_WITH_FAILED_MDS", r"ha(?:s|ve) a failed mds daemon"),
+    ("MDS_DAMAGE", r"MDSs? report damaged metadata"),
+    ("MDS_SLOW_METADATA_IO", r"MDSs? report slow metadata IOs"),
 ))
 
 # `health: HEALTH_WARN` (Luminous on), `health HEALTH_WARN` (before), `HEALTH_WARN a; b` (ceph health)
@@ -98,6 +112,8 @@ _KEYED = re.compile(r"^\s*[a-z][\w ]*:(\s|$)")  # `services:`, `mon: 3 daemons`:
 _PGS_FIRST = re.compile(r"^\s*pgs:\s+(?P<rest>.*)$")
 _PG_STATE = re.compile(r"^\s*(?P<n>\d+)\s+(?P<state>[a-z_]+(?:\+[a-z_]+)*)\s*$")
 _MGR = re.compile(r"^\s*mgr:\s*(?P<v>.*)$")
+# `mon: 3 daemons, quorum a,b,c` (Luminous on), `monmap e5: 5 mons at {...}` (before)
+_MONS = re.compile(r"^\s*(?:mon: (?P<n>\d+) daemons?\b|monmap e\d+: (?P<old>\d+) mons? at\b)")
 _SEV = {"WRN": "HEALTH_WARN", "ERR": "HEALTH_ERR", "INF": "HEALTH_OK"}
 
 
@@ -129,8 +145,8 @@ def _add(out: CephHealth, check: HealthCheck) -> None:
     for i, c in enumerate(out.checks):
         same = (c.code and c.code == check.code) or (not c.code and c.summary == check.summary)
         if same:
-            if len(check.detail) > len(c.detail) or (check.severity and not c.severity):
-                out.checks[i] = HealthCheck(check.code, check.severity or c.severity, check.summary,
+            if len(check.detail) > len(c.detail) or (check.severity and not c.severity) or (check.code and not c.code):
+                out.checks[i] = HealthCheck(check.code or c.code, check.severity or c.severity, check.summary,
                                             check.detail or c.detail, check.count, check.muted, check.line or c.line)
             return
     out.checks.append(check)
@@ -194,6 +210,10 @@ def _parse_text(text: str) -> Parsed[CephHealth]:
             detail.append(s)
             continue
         flush()
+        m = _MONS.match(line)
+        if m:
+            out.num_mons, out.mons_line = int(m.group("n") or m.group("old")), no
+            continue
         m = _MGR.match(line)
         if m:
             v = m.group("v")
@@ -257,6 +277,14 @@ def _parse_json(text: str) -> Parsed[CephHealth]:
                 out.pgs_by_state[st["state_name"]] = st["count"]
         if isinstance(pgmap.get("num_pgs"), int):
             out.num_pgs = pgmap["num_pgs"]
+    monmap = doc.get("monmap")
+    if isinstance(monmap, dict):
+        n = monmap.get("num_mons")
+        mons = monmap.get("mons")
+        if isinstance(n, int) and not isinstance(n, bool):
+            out.num_mons = n
+        elif isinstance(mons, list):  # before Octopus the status carried the whole monmap
+            out.num_mons = len(mons)
     mgrmap = doc.get("mgrmap")
     if isinstance(mgrmap, dict) and isinstance(mgrmap.get("available"), bool):
         out.mgr_available = mgrmap["available"]
