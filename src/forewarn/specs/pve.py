@@ -13,6 +13,13 @@ spec("pve.corosync_quorumtool", "command", "corosync-quorumtool -s", "quorum sta
 spec("pve.corosync_cfgtool", "command", "corosync-cfgtool -s", "knet link status per node",
      names=("corosync-cfgtool*", "corosync_cfgtool*", "cfgtool*"),
      sniff=(r"^Local node ID \d+, transport", r"^LINK ID \d+", r"^RING ID \d+"), timeout=15)
+# only the keys the rules read: the whole map is long and could carry a `totem.key` set inline
+spec("pve.corosync_cmapctl", "command",
+     "corosync-cmapctl nodelist; corosync-cmapctl runtime.members; corosync-cmapctl runtime.votequorum.this_node_id",
+     "corosync's cmap: nodelist as loaded and the running membership",
+     names=("corosync-cmapctl*", "corosync_cmapctl*", "cmapctl*"),
+     sniff=(r"^nodelist\.node\.\d+\.\w+ \(\w+\) = ", r"^runtime\.members\.\d+\.\w+ \(\w+\) = ",
+            r"^totem\.\w+ \(\w+\) = "), timeout=15)
 spec("pve.pvecm_nodes", "command", "pvecm nodes", "cluster membership (pvecm nodes)",
      names=("pvecm_nodes*", "pvecm-nodes*"), sniff=(r"^Membership information\s*$",),
      sniff_weight=6, timeout=15)
