@@ -4,6 +4,7 @@ examples) ship with it, and nothing reads the source tree's tests/."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
+    # built from a copy: setuptools keeps build/ in the source tree, and files renamed since the
+    # last build would still ship from there
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
+                                                                  "tests", "benchmarks"))
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                            "-w", str(tmp / "dist"), str(ROOT)], capture_output=True, text=True, timeout=300)
+                            "-w", str(tmp / "dist"), str(source)], capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr
     (wheel,) = (tmp / "dist").glob("forewarn-*.whl")
     target = tmp / "site"
