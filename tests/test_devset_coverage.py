@@ -32,3 +32,18 @@ def test_listed_case_still_diagnosed(case: str) -> None:
     got = diagnosed_by(DEV / "cases" / case, want)
     missing = sorted(set(LISTED["cases"][case]) - set(got))
     assert not missing, f"{case}: no longer diagnosed by {missing} (now: {got or 'nothing'})"
+
+
+@pytest.mark.skipif(DEV is None, reason="../shared/realworld not present")
+def test_independence_sees_a_fixture_taken_from_the_case() -> None:
+    """tools/devset_independence.py: PCMK104's signature row quotes case 073's pcs output (its
+    fixture folder is named after the case), so 073 is not independent; nothing in it names case
+    021, so an unrelated case is not matched."""
+    from devset_independence import names_of, provenance
+
+    assert DEV is not None
+    pcmk104 = provenance("PCMK104")
+    assert any(n in pcmk104 for n in names_of("073-corosync-nodeid-changed-by-reload-pcs-error-mapping",
+                                               DEV / "cases" / "073-corosync-nodeid-changed-by-reload-pcs-error-mapping"))
+    assert not any(n in pcmk104 for n in names_of("021-chronyc-tracking-clock-2h-slow",
+                                                   DEV / "cases" / "021-chronyc-tracking-clock-2h-slow"))
