@@ -11,7 +11,7 @@ import statistics
 import sys
 import time
 
-from forewarn.parse.logs.engine import BLOCK_BYTES
+from forewarn.logscan.engine import BLOCK_BYTES
 
 LINE = (b"Mar 21 10:00:01 pve5 corosync[3813]:   [KNET  ] link: host: 8 link: 0 is down\n"
         b"Mar 21 10:00:01 pve5 pmxcfs[1234]: [status] notice: received log\n")

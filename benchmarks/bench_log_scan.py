@@ -40,7 +40,7 @@ LOCALE = os.environ.get("LC_ALL") or os.environ.get("LC_CTYPE") or os.environ.ge
 ENV_LOCALE = {**ENV, "LC_ALL": LOCALE}
 
 # -- the signatures as POSIX ERE for grep ---------------------------------------------------------
-# The same translation the engine makes for its matchers (parse/logs/engine.py): anchors and
+# The same translation the engine makes for its matchers (logscan/engine.py): anchors and
 # look-arounds dropped (a signature's regex is matched against the message, not the line),
 # lazy repeats made greedy (the set of matching lines is the same), classes as bracket
 # expressions of their ASCII members (the corpus is ASCII). So grep matches a line whenever a
@@ -129,7 +129,7 @@ def _ere(items, flags) -> str:
 
 
 def ere_patterns() -> list[str]:
-    from forewarn.parse.logs.match import signatures
+    from forewarn.parse.log.match import signatures
 
     pats = []
     for sig in signatures():
@@ -164,8 +164,8 @@ SCAN = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from forewarn.model.evidence import EvidenceRecord
-from forewarn.parse.logs.syslog import parse_syslog
-from forewarn.parse.logs import engine
+from forewarn.parse.log.syslog import parse_syslog
+from forewarn.logscan import engine
 path = sys.argv[1]
 rec = EvidenceRecord("log.syslog", "bench", path, opener=lambda: open(path, "rb"))
 t1 = time.perf_counter()

@@ -66,7 +66,7 @@ def corpus_project(folder: Path, size: int) -> tuple[Path, Path, Path]:
     from bench_log_scan import ere_patterns
     from gen_syslog import generate
 
-    from forewarn.parse.logs.match import signatures
+    from forewarn.parse.log.match import signatures
 
     log, pats, rx = folder / "project.log", folder / "project.ere", folder / "project.rx"
     generate(log, size, 1, 1_500_000)

@@ -49,8 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from forewarn.parse.logs.headers import header as _header  # noqa: E402
-from forewarn.parse.logs.syslog import parse_lines  # noqa: E402
+from forewarn.parse.log.headers import header as _header  # noqa: E402
+from forewarn.parse.log.syslog import parse_lines  # noqa: E402
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 HOST = "pve5"

@@ -1,4 +1,4 @@
-"""The event cap (parse/logs/syslog.py MAX_PER_KIND) bounds memory and never changes findings: a
+"""The event cap (parse/log/syslog.py MAX_PER_KIND) bounds memory and never changes findings: a
 kind seen more often keeps its first and last events and its exact count. Checked on a large
 real-shaped log (benchmarks/gen_syslog.py: real lines of public pastes and of the corosync lab,
 problem lines among much noise) and on the independent corpus of ../shared/bench (state lines by
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from forewarn.parse.logs import syslog
+from forewarn.parse.log import syslog
 from forewarn.pipeline import diagnose, load
 
 ROOT = Path(__file__).resolve().parent.parent

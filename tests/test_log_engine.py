@@ -1,4 +1,4 @@
-"""The fast log engine (parse/logs/engine.py) finds exactly what the per-line parser finds.
+"""The fast log engine (logscan/engine.py) finds exactly what the per-line parser finds.
 
 Every real log under tests/evidence and tests/parsers is parsed twice, by the per-line path
 (`parse_lines`, the reference) and through `EvidenceRecord.lines()` (the engine), with every
@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from fuzzing import examples
 
 from forewarn.model.evidence import EvidenceRecord
-from forewarn.parse.logs import engine, pieces
-from forewarn.parse.logs import syslog as sl
-from forewarn.parse.logs.match import signatures
+from forewarn.logscan import engine, pieces
+from forewarn.parse.log import syslog as sl
+from forewarn.parse.log.match import signatures
 
 ROOT = Path(__file__).parent
 REAL = sorted(p for d in ("evidence", "parsers") for p in (ROOT / d).rglob("*")

@@ -6,8 +6,8 @@
   (`pve.pvecm_status` -> parse/pve/pvecm_status.py); one that serves several specs is named after
   the file format they share and lives in their family's package.
 
-The lists below are the names that do not follow yet, in one place: the renames commit empties them.
-A list entry that now follows the rule (or names nothing) fails too, so the lists stay true.
+The lists below hold names that may not follow (none today); an entry that now follows the rule
+(or names nothing) fails, so the lists stay true.
 """
 
 from __future__ import annotations
@@ -20,47 +20,10 @@ from forewarn.parse._registry import PARSERS
 from forewarn.rules import RULES
 
 # code -> the rule's file name today (rules/<family>/<file>)
-RULE_FILE_EXCEPTIONS: dict[str, str] = {
-    "CEPH101": "ceph101_health_not_ok.py",
-    "CEPH103": "ceph103_mon_clock_skew.py",
-    "CEPH104": "ceph104_osd_full.py",
-    "CEPH105": "ceph105_pgs_inactive.py",
-    "CEPH106": "ceph106_pgs_degraded.py",
-    "CEPH108": "ceph108_unsafe_replication.py",
-    "CEPH110": "ceph110_slow_ops.py",
-    "CEPH112": "ceph112_scrub_errors.py",
-    "CEPH119": "ceph119_insecure_global_id_reclaim.py",
-    "CEPH121": "ceph121_mon_disk_low.py",
-    "CEPH122": "ceph122_no_active_mgr.py",
-    "HW101": "hw101_smart_failed.py",
-    "HW102": "hw102_pending_sectors.py",
-    "HW103": "hw103_reallocated_sectors.py",
-    "HW105": "hw105_uncorrectable_errors.py",
-    "LVM101": "lvm101_phantom_usb_device.py",
-    "LVM102": "lvm102_filter_unstable_names.py",
-    "LVM103": "lvm103_initramfs_stale.py",
-    "LVM104": "lvm104_lv_active_on_many_hosts.py",
-    "LVM105": "lvm105_shared_vg_non_member.py",
-    "LVM106": "lvm106_autoactivation_unset.py",
-    "PVE110": "pve110_ha_error_state.py",
-    "PVE121": "pve121_lxc_no_nesting.py",
-    "PVE123": "pve123_docker_cgroup2.py",
-}
+RULE_FILE_EXCEPTIONS: dict[str, str] = {}
 
 # parser module (below forewarn.parse) -> why its name is not its spec's (or its specs' family)
-PARSER_MODULE_EXCEPTIONS: dict[str, str] = {
-    "ceph.pools": "one spec, ceph.osd_pool_ls_detail",
-    "host.root_password": "one spec, host.root_password_state",
-    "host.sshd": "one spec, host.sshd_config",
-    "host.tasks_max": "one spec, host.systemd_tasks",
-    "k8s.etcd_status": "one spec, k8s.etcd_endpoint_status",
-    "openstack.chrony_conf": "spec osk.chrony_conf: the package is openstack, the family osk",
-    "openstack.kolla_globals": "spec osk.kolla_globals: the package is openstack, the family osk",
-    "openstack.nova_log": "one spec, osk.nova_compute_log (and the package is openstack, the family osk)",
-    "openstack.oslo_conf": "specs osk.*: the package is openstack, the family osk",
-    "pve.zpool": "one spec, pve.zpool_status",
-    "logs.syslog": "specs log.*: the package is logs, the family log",
-}
+PARSER_MODULE_EXCEPTIONS: dict[str, str] = {}
 
 
 def _rule_file_wanted(code: str) -> str:

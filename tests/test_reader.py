@@ -1,4 +1,4 @@
-"""Any text is evidence: the reader unwraps the shapes operators paste (parse/logs/unwrap.py,
+"""Any text is evidence: the reader unwraps the shapes operators paste (parse/log/unwrap.py,
 headers.py), a file no sniffer recognises is read as a generic log, and NUL runs do not make
 text binary (model/evidence.py `looks_binary`, one definition for every path).
 
@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from forewarn.cli.main import cli
 from forewarn.collect.loose import identify_text, load_files
 from forewarn.model.evidence import EvidenceRecord, looks_binary
-from forewarn.parse.logs.headers import header
-from forewarn.parse.logs.syslog import parse_lines, parse_syslog, parse_text
-from forewarn.parse.logs.unwrap import outer, pieces
+from forewarn.parse.log.headers import header
+from forewarn.parse.log.syslog import parse_lines, parse_syslog, parse_text
+from forewarn.parse.log.unwrap import outer, pieces
 from forewarn.parse.pve.task_log import parse_task_log
 
 EV = Path(__file__).parent / "evidence"

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from forewarn import signatures as kb
-from forewarn.parse.logs import engine
-from forewarn.parse.logs.match import match
-from forewarn.parse.logs.syslog import parse_text
-from forewarn.parse.logs.unwrap import outer, pieces
+from forewarn.logscan import engine
+from forewarn.parse.log.match import match
+from forewarn.parse.log.syslog import parse_text
+from forewarn.parse.log.unwrap import outer, pieces
 from forewarn.signatures._dialect import DialectError, parse
 
 ROOT = Path(__file__).resolve().parent.parent

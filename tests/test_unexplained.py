@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from forewarn.parse.logs.syslog import parse_lines, parse_syslog
-from forewarn.parse.logs.unexplained import MAX_TEMPLATES, looks_error
+from forewarn.parse.log.syslog import parse_lines, parse_syslog
+from forewarn.parse.log.unexplained import MAX_TEMPLATES, looks_error
 from forewarn.pipeline import diagnose, load
 from forewarn.report.markdown import render_markdown
 
@@ -36,13 +36,11 @@ def test_real_log_unexplained_line_is_reported_not_a_finding() -> None:
 
 
 def test_engine_and_per_line_code_find_the_same_templates() -> None:
-    class Src:
-        def open_bytes(self):
-            return open(LAB, "rb")
+    from forewarn.model.evidence import EvidenceRecord
 
     lines = LAB.read_text().splitlines()
     a = parse_lines(lines, sample=5).value.unexplained.templates
-    b = parse_syslog(Src(), sample=5).value.unexplained.templates
+    b = parse_syslog(EvidenceRecord("log.syslog", "n", str(LAB), opener=lambda: open(LAB, "rb")).lines(), sample=5).value.unexplained.templates
     assert {k: (t.count, t.first_line) for k, t in a.items()} == {k: (t.count, t.first_line) for k, t in b.items()}
     assert a
 

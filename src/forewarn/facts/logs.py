@@ -24,7 +24,7 @@ from forewarn.model.findings import EvidenceRef
 from forewarn.model.internal import internal_finding
 from forewarn.model.keys import Key
 from forewarn.parse.k8s.container_log import CONTAINER_LOG
-from forewarn.parse.logs.syslog import COROSYNC, LOG_TEXT, SYSLOG, LogEvent, LogEvents
+from forewarn.parse.log.syslog import COROSYNC, LOG_TEXT, SYSLOG, LogEvent, LogEvents
 from forewarn.parse.pve.task_log import TASK_LOG
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
     rules still read them; these events only feed the findings that signatures carry."""
     from forewarn.facts.fact import Fact
     from forewarn.model.evidence import looks_binary
-    from forewarn.parse.logs.syslog import parse_text
+    from forewarn.parse.log.syslog import parse_text
 
     cache: dict[str, list[NodeEvent]] = ctx.options.setdefault("_text_events_cache", {})
     if "all" not in cache:

@@ -19,10 +19,10 @@ from typing import Any
 
 from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef
-from forewarn.parse.openstack.chrony_conf import CHRONY_CONF
-from forewarn.parse.openstack.kolla_globals import KOLLA_GLOBALS, KollaGlobals
-from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG, NovaComputeLog, NovaEvent
-from forewarn.parse.openstack.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF, OsloConf
+from forewarn.parse.osk.chrony_conf import CHRONY_CONF
+from forewarn.parse.osk.kolla_globals import KOLLA_GLOBALS, KollaGlobals
+from forewarn.parse.osk.nova_compute_log import NOVA_COMPUTE_LOG, NovaComputeLog, NovaEvent
+from forewarn.parse.osk.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF, OsloConf
 
 INI_KEYS = (NOVA_CONF, NEUTRON_CONF, PLACEMENT_CONF, SERVICE_CONF)
 CONF_KEYS = (*INI_KEYS, CHRONY_CONF)

@@ -2,7 +2,7 @@
 named and no finding cites, merged across files into templates, the most frequent first.
 
 Never findings: no code, no severity. The parsers keep each file's templates
-(parse/logs/unexplained.py); this merges them per template over nodes and files and keeps the
+(parse/log/unexplained.py); this merges them per template over nodes and files and keeps the
 TOP most frequent, saying how many more there were.
 """
 
@@ -91,7 +91,7 @@ def collect(ctx: "Context", findings: list["Finding"], top: int = TOP) -> Unexpl
 def sample_notes(ctx: "Context") -> list[str]:
     """Say where a sample limit applied while reading logs (the counts stay exact)."""
     from forewarn.facts import logs
-    from forewarn.parse.logs.syslog import MAX_PER_KIND
+    from forewarn.parse.log.syslog import MAX_PER_KIND
 
     out = []
     for f in logs.log_facts(ctx):

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from forewarn.parse.pve.zpool import ZPOOL_STATUS, Member, Pool, ZpoolStatus
+from forewarn.parse.pve.zpool_status import ZPOOL_STATUS, Member, Pool, ZpoolStatus
 
 if TYPE_CHECKING:
     from forewarn.facts.context import Context, Fact

@@ -4,11 +4,11 @@ A log on a struggling node can be gigabytes, and almost none of its lines matter
 once per line caps a scan near 400 MB/s before any matching is done, so this engine never does:
 it reads the log 1 MiB at a time, hands each read (cut at its first and last line break, with
 no copy) to a multi-pattern matcher that runs in C, counts line breaks with bytes.count, and gives
-Python only the lines a pattern matched. The parsers (parse/logs/syslog.py) run their exact
+Python only the lines a pattern matched. The parsers (parse/log/syslog.py) run their exact
 per-line code on those lines. Memory stays bounded: two reads are held at a time.
 
 The patterns are the knowledge base's own signatures (forewarn/signatures, in the dialect
-that RE2, Hyperscan and Python read alike), compiled by the matchers of parse/logs/matchers.py;
+that RE2, Hyperscan and Python read alike), compiled by the matchers of logscan/matchers.py;
 the parsers recheck every offered line with the same regex, so the engine's result is exactly
 the per-line code's.
 
@@ -29,15 +29,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from forewarn.parse.logs.matchers import (  # noqa: F401  (the engine's public names)
+from forewarn.logscan.matchers import (  # noqa: F401  (the engine's public names)
     Matcher, PatternSet, build_patterns, knowledge_base_patterns, line_bounds, line_start_hits, make,
     mark_hits, matcher_for,
 )
-from forewarn.parse.logs.pieces import (  # noqa: F401  (the engine's public names)
+from forewarn.logscan.pieces import (  # noqa: F401  (the engine's public names)
     BLOCK_BYTES, MAX_LINE_BYTES, SPLIT_BYTES, MatchedLine, Piece, RangeScan, count_breaks, iter_pieces, last_lines,
     scan_pieces,
 )
-from forewarn.parse.logs.workers import (  # noqa: F401  (the engine's public names)
+from forewarn.logscan.workers import (  # noqa: F401  (the engine's public names)
     Worker, WorkerFailed, cores, line_start_after, plain_file, pread_pieces,
 )
 

@@ -53,7 +53,7 @@ LINE_START_MARKS = (b"#", b"{")  # found with memchr; `//` (a slow needle for by
 SLASH_COMMENT = (r"^[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//", r"\x0d[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//")
 MARKS = SLASH_COMMENT
 ESCAPE_MARKS = (r"\x5c[\x5c\x22nrtu\x2f]", r"\x00")  # what `mark_hits` finds, as patterns
-_ESCAPE_NEXT = frozenset(b'\\"nrtu/')  # after a backslash: the escapes parse/logs/unwrap.py undoes
+_ESCAPE_NEXT = frozenset(b'\\"nrtu/')  # after a backslash: the escapes parse/log/unwrap.py undoes
 
 
 def _escape(lit: str) -> str:
@@ -348,11 +348,11 @@ def matcher_for(ps: PatternSet, prefer: str | None = None) -> Matcher:
 @lru_cache(maxsize=1)
 def knowledge_base_patterns() -> PatternSet:
     """The pattern set of the whole knowledge base (built when first needed, then kept)."""
-    from forewarn.parse.logs.match import signatures
-    from forewarn.parse.logs.unexplained import ENGINE_PATTERN, ERROR_WORDS
+    from forewarn.parse.log.match import signatures
+    from forewarn.parse.log.unexplained import ENGINE_PATTERN, ERROR_WORDS
 
     @dataclass(frozen=True)
-    class _ErrorWords:  # error-looking lines: the report's unexplained errors (parse/logs/unexplained.py)
+    class _ErrorWords:  # error-looking lines: the report's unexplained errors (parse/log/unexplained.py)
         literals: tuple[str, ...] = ERROR_WORDS
         engine_pattern: str = ENGINE_PATTERN
         re2_pattern: str = ENGINE_PATTERN

@@ -1,12 +1,12 @@
 """The log engine's scanning core: a stream as pieces of whole lines, counted and matched without a
-copy or a Python call per line (parse/logs/engine.py drives it over a log)."""
+copy or a Python call per line (logscan/engine.py drives it over a log)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from forewarn.parse.logs.matchers import Matcher, line_bounds, line_start_hits, mark_hits
+from forewarn.logscan.matchers import Matcher, line_bounds, line_start_hits, mark_hits
 
 BLOCK_BYTES = 1 << 20  # one read; a block is cut after its last line break
 MAX_LINE_BYTES = 8 << 20  # a "line" longer than this is matched in pieces (no bounded-memory way around it)

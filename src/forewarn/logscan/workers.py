@@ -1,5 +1,5 @@
 """The log engine on a second core: a plain file's second half scanned at its own offsets in a
-forked process (parse/logs/engine.py decides when)."""
+forked process (logscan/engine.py decides when)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from forewarn.parse.logs.matchers import Matcher
-from forewarn.parse.logs.pieces import MatchedLine, Piece, iter_pieces, last_lines, scan_pieces
+from forewarn.logscan.matchers import Matcher
+from forewarn.logscan.pieces import MatchedLine, Piece, iter_pieces, last_lines, scan_pieces
 
 # -- files and the second core ------------------------------------------------------------------
 

@@ -28,8 +28,8 @@ def signature_hits(text: str) -> list[tuple[str, str]]:
     text = text[:MAX_TEXT]
     if not carried or not _may_carry(text):
         return []
-    from forewarn.parse.logs.syslog import _fields, _found
-    from forewarn.parse.logs.unwrap import outer
+    from forewarn.parse.log.syslog import _fields, _found
+    from forewarn.parse.log.unwrap import outer
     out: dict[str, str] = {}
     for raw in text.splitlines()[:MAX_LINES]:
         line = outer(raw.rstrip())[0]

@@ -21,12 +21,13 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from forewarn.model.evidence import LineStream
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse.logs.match import could_match, match
-from forewarn.parse.logs.syslog import MAX_EVENTS, PLACEHOLDER_YEAR, LogEvent, LogEvents, _wrapped
-from forewarn.parse.logs.unwrap import pieces
+from forewarn.parse.log.match import could_match, match
+from forewarn.parse.log.syslog import MAX_EVENTS, PLACEHOLDER_YEAR, LogEvent, LogEvents, _wrapped
+from forewarn.parse.log.unwrap import pieces
 
 _KLOG = re.compile(r"^(?P<level>[IWEF])(?P<mon>\d\d)(?P<day>\d\d) (?P<time>\d\d:\d\d:\d\d)\.(?P<frac>\d{6})\s+(?P<pid>\d+) (?P<src>[\w.\-]+):\d+\] ")
 _CRI = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:(?:stdout|stderr) [FP] )?")
@@ -74,7 +75,7 @@ def _unwrap(line: str) -> tuple[str, datetime | None, bool]:
 
 
 def _match(text: str) -> tuple[str, dict[str, str]] | None:
-    """The first event of the message's pieces (unescaped, unwrapped: parse/logs/unwrap.py)."""
+    """The first event of the message's pieces (unescaped, unwrapped: parse/log/unwrap.py)."""
     for piece in pieces(text):
         hit = match(piece)
         if hit is not None:
@@ -92,7 +93,7 @@ CONTAINER_LOG = Key("k8s.container_log", LogEvents)
 def parse_container_log(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[LogEvents]:
     """Parse container log lines into log events.
 
-    Given `EvidenceRecord.lines()`, a big log is read by the fast engine (parse/logs/engine.py)
+    Given `EvidenceRecord.lines()`, a big log is read by the fast engine (logscan/engine.py)
     as the syslog parser reads it: the same events, and `last_ts` is the time of the last
     stamped line of the log (looked for in its last 1-2 MiB).
 
@@ -103,9 +104,9 @@ def parse_container_log(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> 
     ('apiserver_tls_handshake_error', '10.200.1.127:47606', 7, 22, False, 'container')
     """
     rd = _Reader(sample)
-    if hasattr(lines, "open_bytes"):
-        from forewarn.parse.logs import engine
-        from forewarn.parse.logs.syslog import _pattern_set
+    if isinstance(lines, LineStream):  # an artifact: the engine reads its bytes
+        from forewarn.logscan import engine
+        from forewarn.parse.log.syslog import _pattern_set
 
         scan = engine.scan_log(lines, engine.matcher_for(_pattern_set()), sampling=lambda: rd.nonblank < rd.sample,
                                sample_line=rd.line, make=_candidate, apply=rd.apply, tail=_tail_ts)

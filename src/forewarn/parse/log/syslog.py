@@ -21,14 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from forewarn.model.evidence import LineStream
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse.logs import engine
-from forewarn.parse.logs.headers import PLACEHOLDER_YEAR, header  # noqa: F401  (PLACEHOLDER_YEAR re-exported)
-from forewarn.parse.logs.match import clean_attrs, could_match, match  # noqa: F401  (clean_attrs re-exported)
-from forewarn.parse.logs.unexplained import Unexplained, could_be_error, looks_error
-from forewarn.parse.logs.unwrap import event_source, outer, pieces
+from forewarn.logscan import engine
+from forewarn.parse.log.headers import PLACEHOLDER_YEAR, header  # noqa: F401  (PLACEHOLDER_YEAR re-exported)
+from forewarn.parse.log.match import clean_attrs, could_match, match  # noqa: F401  (clean_attrs re-exported)
+from forewarn.parse.log.unexplained import Unexplained, could_be_error, looks_error
+from forewarn.parse.log.unwrap import event_source, outer, pieces
 
 # Events kept of one kind in one log: its first and last halves (a flood of one state line keeps
 # memory flat; its count stays exact). tests/test_event_cap.py: a cap of 40 changes no finding.
@@ -289,7 +290,7 @@ def parse_syslog(lines: Iterable[str], *, sample: int = SAMPLE_LINES) -> Parsed[
     """Parse any system log into typed events, in one pass.
 
     Given `EvidenceRecord.lines()` (anything with `open_bytes()`), the log is read as bytes by
-    the fast engine (parse/logs/engine.py): the first `sample` lines go through the per-line
+    the fast engine (logscan/engine.py): the first `sample` lines go through the per-line
     code (`parse_lines`), the rest only where a signature can match. Events, line numbers,
     lines and comments are those of the per-line code. Past the sample, formats, programs and
     hosts are counted from the event lines only (the per-line code also counted lines that
@@ -323,7 +324,7 @@ def parse_text(lines: Iterable[str], *, sample: int = SAMPLE_LINES, keep: bool =
 
 
 def _parse(lines: Iterable[str], sample: int, *, generic: bool, keep: bool = False) -> Parsed[LogEvents]:
-    if hasattr(lines, "open_bytes"):
+    if isinstance(lines, LineStream):  # an artifact: the engine reads its bytes
         return _parse_bytes(lines, sample, generic, keep)
     return parse_lines(lines, sample=sample, generic=generic, keep=keep)
 

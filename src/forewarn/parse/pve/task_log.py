@@ -21,9 +21,9 @@ from datetime import datetime
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse.logs.match import could_match, match
-from forewarn.parse.logs.syslog import MAX_EVENTS, LogEvent, LogEvents, _wrapped
-from forewarn.parse.logs.unwrap import outer, pieces
+from forewarn.parse.log.match import could_match, match
+from forewarn.parse.log.syslog import MAX_EVENTS, LogEvent, LogEvents, _wrapped
+from forewarn.parse.log.unwrap import outer, pieces
 
 _STAMP = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)\s")
 _TASK_END = re.compile(r"^TASK (OK|ERROR|WARNINGS: \d+)")
@@ -31,7 +31,7 @@ _UPID = re.compile(r"^UPID:(?P<node>[^:]+):")
 
 
 def _match(line: str) -> tuple[str, dict[str, str]] | None:
-    """The first event of the line's pieces (unwrapped, unescaped: parse/logs/unwrap.py)."""
+    """The first event of the line's pieces (unwrapped, unescaped: parse/log/unwrap.py)."""
     for piece in pieces(outer(line)[0]):
         hit = match(piece)
         if hit is not None:

@@ -214,6 +214,6 @@ def parse_zfs_volumes(text: str) -> Parsed[ZfsVolumes]:
 
 
 # -- pools: `zpool status` lives in zpool.py; these names stay importable from here -----------
-from forewarn.parse.pve.zpool import (  # noqa: E402,F401
+from forewarn.parse.pve.zpool_status import (  # noqa: E402,F401
     ZPOOL_STATUS, Member, Pool, Vdev, ZpoolStatus, parse_zpool_status,
 )

@@ -1,1 +1,1 @@
-"""ZFS outputs that are not Proxmox-specific (zpool status stays in parse/pve/zpool.py)."""
+"""ZFS outputs that are not Proxmox-specific (zpool status stays in parse/pve/zpool_status.py)."""

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
-from forewarn.parse.ceph.pools import POOLS, CephPool
+from forewarn.parse.ceph.osd_pool_ls_detail import POOLS, CephPool
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 

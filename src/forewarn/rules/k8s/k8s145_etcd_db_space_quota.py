@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
-from forewarn.parse.k8s.etcd_status import ETCD_STATUS, EtcdMember
+from forewarn.parse.k8s.etcd_endpoint_status import ETCD_STATUS, EtcdMember
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from forewarn.facts import logs
 from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import EvidenceRef, When
-from forewarn.parse.host.tasks_max import SYSTEMD_TASKS, SystemdTasks, UnitTasks
+from forewarn.parse.host.systemd_tasks import SYSTEMD_TASKS, SystemdTasks, UnitTasks
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import StepTemplate
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from forewarn.facts.context import Context
-from forewarn.parse.host.root_password import ROOT_PASSWORD_STATE as STATE, PasswordStates
-from forewarn.parse.host.sshd import SSHD_CONFIG as SSHD, SshdConfig
+from forewarn.parse.host.root_password_state import ROOT_PASSWORD_STATE as STATE, PasswordStates
+from forewarn.parse.host.sshd_config import SSHD_CONFIG as SSHD, SshdConfig
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 

@@ -8,10 +8,10 @@ from forewarn.facts.context import Context, Fact
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG
+from forewarn.parse.osk.nova_compute_log import NOVA_COMPUTE_LOG
 from forewarn.facts.openstack import compute_conf, log_ref, mixed_address_summary, seed_note
-from forewarn.parse.openstack.chrony_conf import CHRONY_CONF
-from forewarn.parse.openstack.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF, OsloConf
+from forewarn.parse.osk.chrony_conf import CHRONY_CONF
+from forewarn.parse.osk.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF, OsloConf
 
 FIX = (
     note("Before touching CPUs: check that every compute reaches the controller at one address "

@@ -12,9 +12,9 @@ from forewarn.rules._engine import CouldNotCheck, NotApplicable
 from forewarn.facts.openstack import controller_hosts, endpoints, first_refs, globals_fact
 from forewarn.parse.host.hosts import HOSTS
 from forewarn.parse.host.ip_addr import IP_ADDR
-from forewarn.parse.openstack.chrony_conf import CHRONY_CONF
-from forewarn.parse.openstack.kolla_globals import KOLLA_GLOBALS
-from forewarn.parse.openstack.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF
+from forewarn.parse.osk.chrony_conf import CHRONY_CONF
+from forewarn.parse.osk.kolla_globals import KOLLA_GLOBALS
+from forewarn.parse.osk.oslo_conf import NEUTRON_CONF, NOVA_CONF, PLACEMENT_CONF, SERVICE_CONF
 
 FIX = (
     note("Without haproxy/keepalived there is no VIP: in /etc/kolla/globals.yml set "

@@ -10,8 +10,8 @@ from forewarn.rules._engine import CouldNotCheck
 from forewarn.facts.openstack import (CONF_KEYS, Endpoint, HOST_SERVICES, VIP_SERVICES, api_hosts, by_service,
                                         controller_hosts, endpoints, first_refs, globals_fact, is_ip,
                                         log_ref, refused_events, services_of)
-from forewarn.parse.openstack.kolla_globals import KOLLA_GLOBALS
-from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG, NovaComputeLog, NovaEvent
+from forewarn.parse.osk.kolla_globals import KOLLA_GLOBALS
+from forewarn.parse.osk.nova_compute_log import NOVA_COMPUTE_LOG, NovaComputeLog, NovaEvent
 
 FIX = (
     step("grep -rnE '{wrong}' /etc/kolla"),

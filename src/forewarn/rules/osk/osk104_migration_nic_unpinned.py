@@ -11,8 +11,8 @@ from forewarn.rules._engine import CouldNotCheck
 from forewarn.facts.openstack import compute_conf, globals_fact
 from forewarn.parse.host.hosts import HOSTS, HostsFile
 from forewarn.parse.host.ip_addr import IP_ADDR, IpAddr
-from forewarn.parse.openstack.kolla_globals import KOLLA_GLOBALS
-from forewarn.parse.openstack.oslo_conf import NOVA_CONF, OsloConf
+from forewarn.parse.osk.kolla_globals import KOLLA_GLOBALS
+from forewarn.parse.osk.oslo_conf import NOVA_CONF, OsloConf
 
 FIX = (
     note("Pin the migration network: `[libvirt] live_migration_inbound_addr = <this compute's address "

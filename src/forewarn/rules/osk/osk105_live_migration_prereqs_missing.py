@@ -10,7 +10,7 @@ from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 from forewarn.facts.openstack import compute_conf
 from forewarn.parse.host.mounts import MOUNTS
-from forewarn.parse.openstack.oslo_conf import LIBVIRTD_CONF, NOVA_CONF, OsloConf
+from forewarn.parse.osk.oslo_conf import LIBVIRTD_CONF, NOVA_CONF, OsloConf
 
 INSTANCE_PATHS = ("/var/lib/docker/volumes/nova_compute/_data/instances", "/var/lib/nova/instances")
 

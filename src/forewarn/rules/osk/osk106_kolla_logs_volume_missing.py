@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG
+from forewarn.parse.osk.nova_compute_log import NOVA_COMPUTE_LOG
 from forewarn.facts.openstack import log_ref
 
 # Named volumes Kolla-Ansible creates on a compute or controller.

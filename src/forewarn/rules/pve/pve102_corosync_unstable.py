@@ -31,7 +31,7 @@ from forewarn.model.findings import Severity, When
 from forewarn.model.nodes import named
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
-from forewarn.parse.openstack.nova_log import NOVA_COMPUTE_LOG
+from forewarn.parse.osk.nova_compute_log import NOVA_COMPUTE_LOG
 from forewarn.parse.pve.corosync_conf import COROSYNC_CONF, COROSYNC_CONF_LOCAL
 from forewarn.parse.pve.quorum_status import COROSYNC_QUORUMTOOL, PVECM_STATUS
 

@@ -15,7 +15,7 @@ from forewarn.rules._engine import CouldNotCheck, NotApplicable
 from forewarn.facts.storage import storage_cfg
 from forewarn.parse.lvm.report import VGS
 from forewarn.parse.pve.section_config import STORAGE_CFG
-from forewarn.parse.pve.zpool import ZPOOL_STATUS
+from forewarn.parse.pve.zpool_status import ZPOOL_STATUS
 
 LOCAL_TYPES = ("zfspool", "lvm", "lvmthin")
 

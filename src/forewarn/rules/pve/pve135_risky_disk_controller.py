@@ -14,7 +14,7 @@ from forewarn.rules._engine import NotApplicable
 from forewarn.facts.storage import storage_cfg
 from forewarn.parse.pve.guest_config import GUEST_CONFIG
 from forewarn.parse.pve.section_config import STORAGE_CFG
-from forewarn.parse.pve.zpool import ZPOOL_STATUS
+from forewarn.parse.pve.zpool_status import ZPOOL_STATUS
 
 ZFS_TYPES = ("zfspool", "zfs")
 _RISKY = re.compile(r"^(virtio-scsi-single|lsi\w*|megasas)$")

@@ -11,7 +11,7 @@ from forewarn.rules._engine import NotApplicable
 from forewarn.facts.storage import storage_cfg
 from forewarn.parse.pve.section_config import STORAGE_CFG
 from forewarn.parse.pve.zfs import ZFS_VOLUMES
-from forewarn.parse.pve.zpool import ZPOOL_STATUS
+from forewarn.parse.pve.zpool_status import ZPOOL_STATUS
 
 RATIO = 1.5
 SMALL_BLOCK = 16 * 1024

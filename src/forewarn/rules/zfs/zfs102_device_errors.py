@@ -8,7 +8,7 @@ from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.facts.zpools import no_pools, node_pools
 from forewarn.model.findings import Severity, When
-from forewarn.parse.pve.zpool import ZPOOL_STATUS
+from forewarn.parse.pve.zpool_status import ZPOOL_STATUS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 
