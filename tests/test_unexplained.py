@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forewarn.parse.log.syslog import parse_lines, parse_syslog
 from forewarn.parse.log.unexplained import MAX_TEMPLATES, looks_error
@@ -89,3 +91,16 @@ def test_html_and_text_show_the_section_after_the_findings() -> None:
     render_text(report, Console(file=buf, width=120, color_system=None))
     text = buf.getvalue()
     assert "Unexplained errors:" in text and text.index("Unexplained errors:") < text.index(" rules: ")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="0123456789abcdefxABCF.:/-'\"` _=[]()g\u0663", max_size=80))
+def test_a_template_does_not_depend_on_which_digits_a_line_holds(msg: str) -> None:
+    """template() masks each digit shape once (digits 1-9 read alike): that is exact only while
+    no mask tells those digits apart; this checks it against the masks applied to the line itself."""
+    from forewarn.parse.log import unexplained
+
+    direct = msg.strip()
+    for rx, repl in unexplained._MASKS:
+        direct = rx.sub(repl, direct)
+    assert unexplained.template(msg) == unexplained._SPACES.sub(" ", direct)[:300]

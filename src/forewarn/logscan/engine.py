@@ -94,7 +94,7 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
         # two halves split at a line end; the second one in a forked process
         mid = line_start_after(fd, start + (size - start) // 2, size)
         worker = Worker(fd, mid, size, matcher, make, tail)
-        scan = scan_pieces(pread_pieces(fd, start, mid), matcher, line_base=no, on_hit=take)
+        scan = scan_pieces(_taking_in(pread_pieces(fd, start, mid), worker), matcher, line_base=no, on_hit=take)
         total = no + scan.lines
         first_tail = tail(last_lines(scan))
         done = 0  # the worker's records applied (relative line number of the last)
@@ -115,6 +115,13 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
         for k, v in worker.acc.items():
             acc[k] = acc.get(k, 0) + v
         return LogScan(total + worker.lines, acc, worker.tail if worker.tail is not None else first_tail)
+
+
+def _taking_in(pieces: Iterable[Piece], worker: Worker) -> Iterator[Piece]:
+    """The parent's pieces, with the worker's records read in between (Worker.take_in)."""
+    for piece in pieces:
+        worker.take_in()
+        yield piece
 
 
 class _ReadAhead:

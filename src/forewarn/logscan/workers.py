@@ -76,6 +76,7 @@ class Worker:
     log full of matches fills a pipe, not memory: the worker waits until they are read."""
 
     BATCH = 512
+    HOLD = 100_000  # records the parent takes in while it scans its own half (then the pipe fills)
 
     def __init__(self, fd: int, start: int, end: int, matcher: Matcher,
                  make: Callable[[MatchedLine, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
@@ -90,14 +91,36 @@ class Worker:
         self.acc: dict[str, int] = {}
         self.tail: Any = None
         self.peak_rss_kib = 0
+        self._held: list[Any] = []  # messages taken in early, in order
+        self._held_records = 0
+
+    def take_in(self) -> None:
+        """Called by the parent between its own pieces: read what the worker has sent so far, so
+        that a worker with many records does not wait on a full pipe until the parent's half is
+        done (that made two processes as slow as one). Bounded by HOLD records."""
+        try:
+            while self._held_records < self.HOLD and self.conn.poll():
+                msg = self.conn.recv()
+                self._held.append(msg)
+                if msg[0] == "recs":
+                    self._held_records += len(msg[1])
+                else:
+                    return
+        except (EOFError, OSError):
+            return  # records() says what happened
+
+    def _messages(self) -> Iterator[Any]:
+        held, self._held = self._held, []
+        yield from held
+        while True:
+            try:
+                yield self.conn.recv()
+            except EOFError:
+                raise WorkerFailed("the scanning process died") from None
 
     def records(self) -> Iterator[Any]:
         try:
-            while True:
-                try:
-                    msg = self.conn.recv()
-                except EOFError:
-                    raise WorkerFailed("the scanning process died") from None
+            for msg in self._messages():
                 if msg[0] == "recs":
                     yield from msg[1]
                 elif msg[0] == "done":

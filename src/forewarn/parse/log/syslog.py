@@ -28,7 +28,7 @@ from forewarn.parse._registry import parser
 from forewarn.logscan import engine
 from forewarn.parse.log.headers import PLACEHOLDER_YEAR, header  # noqa: F401  (PLACEHOLDER_YEAR re-exported)
 from forewarn.parse.log.match import clean_attrs, could_match, match  # noqa: F401  (clean_attrs re-exported)
-from forewarn.parse.log.unexplained import Unexplained, could_be_error, looks_error
+from forewarn.parse.log.unexplained import Unexplained, could_be_error, looks_error, template
 from forewarn.parse.log.unwrap import event_source, outer, pieces
 
 # Events kept of one kind in one log: its first and last halves (a flood of one state line keeps
@@ -187,8 +187,8 @@ class _Reader:
                 _add(self.out, LogEvent(no + offset, kind, ts, False, None, None, None, text, attrs))
             return
         if rec[0] == "unexplained":
-            _tag, no, msg, ts, raw, year = rec
-            self.out.unexplained.add(no + offset, msg, ts, raw, year)
+            _tag, no, key, ts, raw, year = rec
+            self.out.unexplained.add_template(no + offset, key, ts, raw, year)
             return
         _tag, no, fmt, f, found, raw = rec
         self._count(fmt, f)
@@ -272,7 +272,8 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
     found = _found(f["msg"]) if named else []
     if not found:
         if looks_error(f["msg"]):
-            return ("unexplained", hit.line_no, f["msg"], f.get("ts"), hit.text, bool(f.get("year")))
+            # masked here: in the worker process for the second half of a big log
+            return ("unexplained", hit.line_no, template(f["msg"]), f.get("ts"), hit.text, bool(f.get("year")))
         return None
     return ("event", hit.line_no, fmt, f, found, hit.text)
 
