@@ -135,13 +135,13 @@ def test_gzip_log_is_read_and_not_binary(tmp_path):
     assert as_dict(sl.parse_syslog(mem.lines())) == as_dict(reference(record(b"", src)))
 
 
-@pytest.mark.parametrize("hold", [100_000, 3], ids=["held", "held-then-piped"])
+@pytest.mark.parametrize("hold", [1 << 30, 200], ids=["held", "held-then-piped"])
 def test_two_processes_give_the_same_result(tmp_path, monkeypatch, matcher, hold):
     """Also when the parent takes in the worker's records while it scans its own half (a small
-    HOLD: it stops taking in, and the rest waits in the pipe), in small batches."""
+    HOLD_BYTES: it stops taking in, and the rest waits in the pipe), in small batches."""
     from forewarn.logscan import workers
 
-    monkeypatch.setattr(workers.Worker, "HOLD", hold)
+    monkeypatch.setattr(workers.Worker, "HOLD_BYTES", hold)
     monkeypatch.setattr(workers.Worker, "BATCH", 2)
     monkeypatch.setattr(engine, "SPLIT_BYTES", 1)
     monkeypatch.setattr(engine, "BLOCK_BYTES", 1 << 14)  # many blocks, hits near block edges

@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forewarn import signatures as kb
 from forewarn.logscan import engine
@@ -186,3 +188,25 @@ def test_engine_form_matches_wherever_the_signature_does():
             for piece in pieces(outer(ex.line)[0]):
                 if sig.regex.search(piece):
                     assert rx.search(piece.encode()), (sig.id, piece)
+
+
+def _literal_soup() -> st.SearchStrategy[str]:
+    from forewarn.parse.log.match import _literal_table
+
+    lits = [lit for lit, _ix in _literal_table()[0]]
+    piece = st.one_of(st.sampled_from(lits), st.sampled_from(lits).map(str.upper),
+                      st.sampled_from(lits).map(lambda s: s[1:] + s[:1]), st.text(max_size=6))
+    return st.lists(piece, max_size=6).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_literal_soup())
+def test_the_literal_set_finds_what_testing_each_literal_finds(text: str) -> None:
+    """match() asks an RE2 set which literals a line holds: the same signatures, in the same
+    order, as testing every literal in turn (the path without RE2)."""
+    from forewarn.parse.log import match as m
+
+    table, _rx, found = m._literal_table()
+    low = text.lower()
+    by_set = sorted({i for k in (found.Match(low) or ()) for i in table[k][1]})
+    assert by_set == sorted({i for lit, ix in table if lit in low for i in ix})

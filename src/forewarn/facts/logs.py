@@ -102,7 +102,17 @@ def events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | Non
         cache[node] = [e for pieces in per_node.values() for e in _in_time_order(pieces)]
     evs = cache[node]
     if kinds:
-        return [e for e in evs if e.kind in kinds]
+        # rules ask for a few kinds each, dozens of times a scan: an index by kind, built once
+        index: dict[str | None, dict[str, list[int]]] = ctx.options.setdefault("_events_by_kind", {})
+        if node not in index:
+            by_kind: dict[str, list[int]] = {}
+            for i, e in enumerate(evs):
+                by_kind.setdefault(e.kind, []).append(i)
+            index[node] = by_kind
+        at = [i for k in set(kinds) for i in index[node].get(k, ())]
+        if len(kinds) > 1:
+            at.sort()
+        return [evs[i] for i in at]
     return evs
 
 

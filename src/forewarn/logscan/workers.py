@@ -72,11 +72,12 @@ class WorkerFailed(RuntimeError):
 
 class Worker:
     """Scans bytes [start, end) of a plain file in a forked process. `make(hit, acc)` turns
-    each hit into a picklable record (or None) there; records stream back in batches, so a
-    log full of matches fills a pipe, not memory: the worker waits until they are read."""
+    each hit into a picklable record (or None) there; records stream back in batches. The
+    parent takes in up to HOLD_BYTES of them while it scans its own half; past that a log full
+    of matches fills a pipe, not memory: the worker waits until they are read."""
 
     BATCH = 512
-    HOLD = 100_000  # records the parent takes in while it scans its own half (then the pipe fills)
+    HOLD_BYTES = 32 << 20  # what the parent takes in while it scans its own half (then the pipe fills)
 
     def __init__(self, fd: int, start: int, end: int, matcher: Matcher,
                  make: Callable[[MatchedLine, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
@@ -91,27 +92,27 @@ class Worker:
         self.acc: dict[str, int] = {}
         self.tail: Any = None
         self.peak_rss_kib = 0
-        self._held: list[Any] = []  # messages taken in early, in order
-        self._held_records = 0
+        self._held: list[bytes] = []  # messages taken in early, in order, still pickled (compact)
+        self._held_bytes = 0
 
     def take_in(self) -> None:
         """Called by the parent between its own pieces: read what the worker has sent so far, so
         that a worker with many records does not wait on a full pipe until the parent's half is
-        done (that made two processes as slow as one). Bounded by HOLD records."""
+        done (that made two processes as slow as one). Bounded by HOLD_BYTES of pickled records."""
         try:
-            while self._held_records < self.HOLD and self.conn.poll():
-                msg = self.conn.recv()
-                self._held.append(msg)
-                if msg[0] == "recs":
-                    self._held_records += len(msg[1])
-                else:
-                    return
+            while self._held_bytes < self.HOLD_BYTES and self.conn.poll():
+                data = self.conn.recv_bytes()
+                self._held.append(data)
+                self._held_bytes += len(data)
         except (EOFError, OSError):
             return  # records() says what happened
 
     def _messages(self) -> Iterator[Any]:
+        import pickle
+
         held, self._held = self._held, []
-        yield from held
+        for data in held:
+            yield pickle.loads(data)
         while True:
             try:
                 yield self.conn.recv()
