@@ -206,7 +206,7 @@ def test_the_literal_set_finds_what_testing_each_literal_finds(text: str) -> Non
     order, as testing every literal in turn (the path without RE2)."""
     from forewarn.parse.log import match as m
 
-    table, _rx, found = m._literal_table()
+    table, found = m._literal_table()
     low = text.lower()
     by_set = sorted({i for k in (found.Match(low) or ()) for i in table[k][1]})
     assert by_set == sorted({i for lit, ix in table if lit in low for i in ix})
