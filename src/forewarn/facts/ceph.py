@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from forewarn.facts import logs
 from forewarn.model.findings import EvidenceRef
 from forewarn.model.keys import Key
+from forewarn.model.outcomes import CouldNotCheck
 from forewarn.parse.ceph.health import HEALTH_DETAIL, STATUS, CephHealth, HealthCheck
 
 if TYPE_CHECKING:
@@ -96,17 +97,20 @@ def detail_lines(s: Seen, limit: int = 5) -> str:
     return ": " + "; ".join(s.detail[:limit]) + more
 
 
+NO_HEALTH = "no `ceph -s` / `ceph health detail` output"
+
+
 def found(ctx: "Context", codes: tuple[str, ...], kinds: tuple[str, ...] = (), log_code: str = "",
-          log_summary: str = "") -> list[Seen] | None:
+          log_summary: str = "", missing: str = NO_HEALTH) -> list[Seen]:
     """The unmuted checks of `codes` the health output shows; without health output, the log
-    lines of `kinds` standing for them; None when neither evidence is there (could not check)."""
+    lines of `kinds` standing for them; CouldNotCheck(`missing`) when neither is there."""
     if have_health(ctx):
         return [s for s in checks(ctx, codes) if not s.muted]
     if kinds:
         evs = log_checks(ctx, kinds, log_code, log_summary)
         if evs:
             return evs
-    return None
+    raise CouldNotCheck(missing)
 
 
 def pg_states(ctx: "Context", want: str) -> list[tuple[str, int, "Fact[CephHealth]"]]:

@@ -43,7 +43,7 @@ CLAIMED = {
                 "with its cause and fix; `ceph health mute <CODE>` only while the cause is being fixed.")))
 def ceph_health_not_ok(ctx: Context) -> Iterator[Hit]:
     if not ceph.have_health(ctx):
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output")
+        raise CouldNotCheck(ceph.NO_HEALTH)
     err = any(st == "HEALTH_ERR" for st, _ in ceph.statuses(ctx))
     others = [s for s in ceph.checks(ctx) if s.code not in CLAIMED and not s.muted]
     for s in others:

@@ -8,7 +8,6 @@ from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
 
 FULL = ("OSD_FULL", "POOL_FULL")
 NEAR = ("OSD_NEARFULL", "OSD_BACKFILLFULL", "POOL_NEARFULL", "POOL_BACKFILLFULL")
@@ -21,9 +20,8 @@ NEAR = ("OSD_NEARFULL", "OSD_BACKFILLFULL", "POOL_NEARFULL", "POOL_BACKFILLFULL"
            note("Raise the full ratio only as a short emergency step so that deletes can run "
                 "(`ceph osd set-full-ratio 0.96`), and set it back afterwards: it is not the fix.")))
 def ceph_osd_full(ctx: Context) -> Iterator[Hit]:
-    seen = ceph.found(ctx, FULL + NEAR, ("ceph_osd_full",), "OSD_FULL", "full OSDs or pools")
-    if seen is None:
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output, and no log line about full OSDs")
+    seen = ceph.found(ctx, FULL + NEAR, ("ceph_osd_full",), "OSD_FULL", "full OSDs or pools",
+                      missing="no `ceph -s` / `ceph health detail` output, and no log line about full OSDs")
     for s in seen:
         full = s.code in FULL
         why = ("Ceph blocks writes to every pool with PGs on a full OSD (mon_osd_full_ratio, 95 % by default): "

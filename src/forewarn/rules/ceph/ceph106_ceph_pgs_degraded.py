@@ -8,7 +8,6 @@ from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
 
 RECOVERING = ("recovering", "recovery_wait", "backfilling", "backfill_wait")
 
@@ -19,8 +18,6 @@ RECOVERING = ("recovering", "recovery_wait", "backfilling", "backfill_wait")
                 "whose size exceeds the hosts the CRUSH rule can choose stays undersized for ever.")))
 def ceph_pgs_degraded(ctx: Context) -> Iterator[Hit]:
     seen = ceph.found(ctx, ("PG_DEGRADED", "PG_DEGRADED_FULL"))
-    if seen is None:
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output")
     recovering = [st for want in RECOVERING for st, _, _ in ceph.pg_states(ctx, want)]
     undersized = ceph.pg_states(ctx, "undersized")
     for s in seen:

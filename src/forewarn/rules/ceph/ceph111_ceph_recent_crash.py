@@ -8,7 +8,6 @@ from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
 
 
 @rule(code="CEPH111", inputs=ceph.HEALTH_KEYS,
@@ -19,8 +18,6 @@ from forewarn.rules._engine import CouldNotCheck
                 "`ceph crash archive <id>` (or `archive-all`) clears the warning.")))
 def ceph_recent_crash(ctx: Context) -> Iterator[Hit]:
     seen = ceph.found(ctx, ("RECENT_CRASH", "RECENT_MGR_MODULE_CRASH"))
-    if seen is None:
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output")
     for s in seen:
         what = "manager modules" if s.code == "RECENT_MGR_MODULE_CRASH" else "daemons"
         yield Hit(f"ceph health {s.code}: `{s.summary}`{ceph.detail_lines(s)}: these {what} crashed in the last two "

@@ -8,7 +8,6 @@ from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
 
 CODES = ("OSD_SCRUB_ERRORS", "PG_DAMAGED", "OSD_TOO_MANY_REPAIRS")
 
@@ -21,9 +20,8 @@ CODES = ("OSD_SCRUB_ERRORS", "PG_DAMAGED", "OSD_TOO_MANY_REPAIRS")
                 "needs replacing; repairing the PG on it only hides the next one."),
            step("ceph pg repair <pgid>", on=None, safe=False)))
 def ceph_scrub_errors(ctx: Context) -> Iterator[Hit]:
-    seen = ceph.found(ctx, CODES, ("ceph_pg_inconsistent",), "PG_DAMAGED", "scrub errors / inconsistent PGs")
-    if seen is None:
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output, and no log line about scrub errors")
+    seen = ceph.found(ctx, CODES, ("ceph_pg_inconsistent",), "PG_DAMAGED", "scrub errors / inconsistent PGs",
+                      missing="no `ceph -s` / `ceph health detail` output, and no log line about scrub errors")
     states = ceph.pg_states(ctx, "inconsistent")
     if not seen and not states:
         return

@@ -8,7 +8,6 @@ from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
 
 ALLOWED, USED = "AUTH_INSECURE_GLOBAL_ID_RECLAIM_ALLOWED", "AUTH_INSECURE_GLOBAL_ID_RECLAIM"
 
@@ -20,9 +19,8 @@ ALLOWED, USED = "AUTH_INSECURE_GLOBAL_ID_RECLAIM_ALLOWED", "AUTH_INSECURE_GLOBAL
            step("ceph config set mon auth_allow_insecure_global_id_reclaim false", on=None)))
 def ceph_insecure_global_id_reclaim(ctx: Context) -> Iterator[Hit]:
     seen = ceph.found(ctx, (ALLOWED, USED), ("ceph_insecure_global_id",), ALLOWED,
-                      "mons are allowing insecure global_id reclaim")
-    if seen is None:
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output, and no log line about global_id reclaim")
+                      "mons are allowing insecure global_id reclaim",
+                      missing="no `ceph -s` / `ceph health detail` output, and no log line about global_id reclaim")
     if not seen:
         return
     clients = next((s for s in seen if s.code == USED), None)

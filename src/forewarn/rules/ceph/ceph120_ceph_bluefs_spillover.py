@@ -8,7 +8,6 @@ from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
 
 
 @rule(code="CEPH120", inputs=ceph.HEALTH_KEYS,
@@ -18,8 +17,6 @@ from forewarn.rules._engine import CouldNotCheck
                 "OSD's metadata, not a fixed small partition.")))
 def ceph_bluefs_spillover(ctx: Context) -> Iterator[Hit]:
     seen = ceph.found(ctx, ("BLUEFS_SPILLOVER",))
-    if seen is None:
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output")
     for s in seen:
         yield Hit(f"ceph health {s.code}: `{s.summary}`{ceph.detail_lines(s)}: the OSDs' DB partition is full and "
                   "part of their metadata now lives on the slow data device, so metadata reads and writes there are "

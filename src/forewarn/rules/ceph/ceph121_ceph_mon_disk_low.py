@@ -8,7 +8,6 @@ from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
 
 
 @rule(code="CEPH121", inputs=ceph.READS,
@@ -17,9 +16,8 @@ from forewarn.rules._engine import CouldNotCheck
                 "container layers) or move the store to a larger one; lowering mon_data_avail_warn only hides it.")))
 def ceph_mon_disk_low(ctx: Context) -> Iterator[Hit]:
     seen = ceph.found(ctx, ("MON_DISK_LOW", "MON_DISK_CRIT"), ("ceph_mon_disk_low",), "MON_DISK_LOW",
-                      "mons are low on available space")
-    if seen is None:
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output, and no log line about monitor disk space")
+                      "mons are low on available space",
+                      missing="no `ceph -s` / `ceph health detail` output, and no log line about monitor disk space")
     for s in seen:
         crit = s.code == "MON_DISK_CRIT" or "very low" in s.summary or any("very low" in d for d in s.detail)
         yield Hit(f"ceph health {s.code}: `{s.summary}`{ceph.detail_lines(s)}: "

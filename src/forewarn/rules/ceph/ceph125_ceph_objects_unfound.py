@@ -8,7 +8,6 @@ from forewarn.facts import ceph
 from forewarn.facts.context import Context
 from forewarn.model.findings import When
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import CouldNotCheck
 
 
 @rule(code="CEPH125", inputs=ceph.HEALTH_KEYS,
@@ -20,8 +19,6 @@ from forewarn.rules._engine import CouldNotCheck
                 "the last resort: it loses those writes.")))
 def ceph_objects_unfound(ctx: Context) -> Iterator[Hit]:
     seen = ceph.found(ctx, ("OBJECT_UNFOUND",))
-    if seen is None:
-        raise CouldNotCheck("no `ceph -s` / `ceph health detail` output")
     for s in seen:
         yield Hit(f"ceph health {s.code}: `{s.summary}`{ceph.detail_lines(s)}: the OSDs know a newer copy of these "
                   "objects exists but no OSD that is up has it; every read or write to them blocks (the VM or "
