@@ -23,7 +23,7 @@ MAX_TEMPLATES = 300  # per file; the report shows the most frequent (report/unex
 ERROR_WORDS = ("error", "fail", "fatal", "crit", "panic", "denied", "refused", "timed out", "timeout",
                "segfault", "oops")
 # the matcher's extra pattern (dialect of signatures/_dialect.py: RE2, Hyperscan and re alike)
-ENGINE_PATTERN = r"(?i)(?:error|fail|fatal|crit|panic|denied|refused|timed out|timeout|segfault|oops)"
+ENGINE_PATTERN = "(?i)(?:" + "|".join(ERROR_WORDS) + ")"
 # over the lower-cased message (an IGNORECASE alternation costs Python's re 3-4 times as much);
 # the lookahead lets the scanner skip positions no word can start at
 _ERROR_WORD = re.compile(r"(?=[efcpdrtso])\b(?:errors?|fail(?:ed|ure)|fatal|crit(?:ical)?|panic|denied|refused|"
