@@ -87,8 +87,8 @@ def events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | Non
     """
     cache_key = "_events_cache"
     cache: dict[str | None, list[NodeEvent]] = ctx.options.setdefault(cache_key, {})
-    if node not in cache:
-        facts = log_facts(ctx, node)
+    if None not in cache:  # every node's, built once; a node's own are picked out of them
+        facts = log_facts(ctx)
         with_syslog_corosync = {f.node for f in facts
                                 if f.spec == "log.syslog" and f.value.programs.get("corosync")}
         per_node: dict[str, list[list[NodeEvent]]] = {}
@@ -99,7 +99,9 @@ def events(ctx: "Context", node: str | None = None, kinds: tuple[str, ...] | Non
             evs = [NodeEvent(f.node, fix_year(e.ts, e.year_known, ctx.now), e, f) for e in lv.events]
             _note_backwards(ctx, f, evs)
             per_node.setdefault(f.node, []).append(evs)
-        cache[node] = [e for pieces in per_node.values() for e in _in_time_order(pieces)]
+        cache[None] = [e for pieces in per_node.values() for e in _in_time_order(pieces)]
+    if node not in cache:
+        cache[node] = [e for e in cache[None] if e.node == node]
     evs = cache[node]
     if kinds:
         # rules ask for a few kinds each, dozens of times a scan: an index by kind, built once

@@ -25,8 +25,8 @@ from forewarn.model.evidence import LineStream
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse.log.match import could_match, match
-from forewarn.parse.log.syslog import MAX_EVENTS, PLACEHOLDER_YEAR, LogEvent, LogEvents, _wrapped
+from forewarn.parse.log.match import could_name, match
+from forewarn.parse.log.syslog import MAX_EVENTS, PLACEHOLDER_YEAR, LogEvent, LogEvents
 from forewarn.parse.log.unwrap import pieces
 
 _KLOG = re.compile(r"^(?P<level>[IWEF])(?P<mon>\d\d)(?P<day>\d\d) (?P<time>\d\d:\d\d:\d\d)\.(?P<frac>\d{6})\s+(?P<pid>\d+) (?P<src>[\w.\-]+):\d+\] ")
@@ -132,7 +132,7 @@ class _Reader:
         if not raw.strip():
             return
         self.nonblank += 1
-        interesting = maybe and (could_match(raw) or _wrapped(raw))
+        interesting = maybe and could_name(raw)
         if not interesting and self.nonblank > self.sample:
             return
         text, ts, year = _unwrap(raw)
@@ -171,7 +171,7 @@ class _Reader:
 def _candidate(hit: Any, _acc: dict[str, int]) -> tuple[Any, ...] | None:
     """A line the engine offers past the sample: an event record, or None (picklable)."""
     raw = hit.text
-    if not raw.strip() or not (could_match(raw) or _wrapped(raw)):
+    if not raw.strip() or not could_name(raw):
         return None
     text, ts, year = _unwrap(raw)
     found = _match(text)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 PLACEHOLDER_YEAR = 2000  # a leap year, so "Feb 29" parses; facts/logs.py fixes the year
@@ -76,7 +77,9 @@ def _month(tok: str) -> int | None:
     return _MONTHS.get(tok) or _MONTHS.get(tok[:3])
 
 
+@lru_cache(maxsize=4096)
 def _clock(mon: int, day: str, time: str, frac: str | None) -> datetime | None:
+    """A syslog stamp's time (cached: a log writes many lines a second, and datetime is immutable)."""
     h, mi, s = (int(x) for x in time.split(":"))
     try:
         return datetime(PLACEHOLDER_YEAR, mon, int(day), h, mi, s, int((frac or "0")[:6].ljust(6, "0")))

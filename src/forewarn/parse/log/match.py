@@ -92,3 +92,29 @@ def could_match(text: str) -> bool:
     if found is not None:
         return bool(found.Match(low))
     return any(lit in low for lit, _ix in table)
+
+
+def could_name(line: str) -> bool:
+    """Whether a signature could name `line` or a text unwrapped from it (a cheap superset of
+    what the reader finds in it).
+
+    Unwrapping (parse/log/unwrap.py) takes off prefixes, drops NUL runs and undoes backslash
+    escapes: every character a signature's literal holds then comes from a character of the
+    line that is neither a backslash nor a NUL, in order, with only those between. So the
+    line without its backslashes and NULs holds every literal the unwrapped texts hold;
+    only JSON's `\\u` escapes and journald's byte-array messages (a line starting with `{`)
+    can spell a literal the raw line does not show.
+
+    >>> could_name('level=info msg="RemoveContainer for \\"9838d1\\" returns successfully"')
+    False
+    >>> could_name('caused \\"VM 100 is lo\\\\cked (backup)\\"'), could_name('{"log": "x"}')
+    (True, True)
+    """
+    if could_match(line):
+        return True
+    if "\\" not in line and "\x00" not in line:
+        return line.lstrip()[:1] == "{"
+    if "\\u" in line or line.lstrip()[:1] == "{":
+        return True
+    return could_match(line.replace("\\", "").replace("\x00", ""))
+

@@ -27,7 +27,7 @@ from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.logscan import engine
 from forewarn.parse.log.headers import PLACEHOLDER_YEAR, header  # noqa: F401  (PLACEHOLDER_YEAR re-exported)
-from forewarn.parse.log.match import clean_attrs, could_match, match  # noqa: F401  (clean_attrs re-exported)
+from forewarn.parse.log.match import clean_attrs, could_name, match  # noqa: F401  (clean_attrs re-exported)
 from forewarn.parse.log.unexplained import Unexplained, could_be_error, looks_error, template
 from forewarn.parse.log.unwrap import event_source, outer, pieces
 
@@ -75,12 +75,6 @@ class LogEvents:
     tails: dict[str, Any] = field(default_factory=dict, repr=False)  # kind -> its last events past the cap
 
 
-def _wrapped(line: str) -> bool:
-    """Whether the reader may unwrap a signature's text out of this line (escapes, JSON, NULs)
-    that the line's raw text does not show: such lines are always read."""
-    return "\\" in line or "\x00" in line or line.lstrip()[:1] == "{"
-
-
 def _fields(text: str) -> tuple[str, dict[str, Any]]:
     head = header(text)
     if head is not None:
@@ -125,7 +119,7 @@ class _Reader:
         if _COMMENT.match(line):
             out.comments += 1
             return
-        interesting = maybe and (could_match(line) or _wrapped(line))
+        interesting = maybe and could_name(line)
         erring = maybe and could_be_error(line)
         if not interesting and not erring and self.sample_left <= 0:
             return
@@ -253,7 +247,7 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
     if _COMMENT.match(line):
         acc["comments"] = acc.get("comments", 0) + 1
         return None
-    named = could_match(line) or _wrapped(line)  # else no signature can name it: only an error it may be
+    named = could_name(line)  # else no signature can name it: only an error it may be
     if not named and not could_be_error(line):
         return None
     if "\x00" in line:

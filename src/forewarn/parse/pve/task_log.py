@@ -21,8 +21,8 @@ from datetime import datetime
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse.log.match import could_match, match
-from forewarn.parse.log.syslog import MAX_EVENTS, LogEvent, LogEvents, _wrapped
+from forewarn.parse.log.match import could_name, match
+from forewarn.parse.log.syslog import MAX_EVENTS, LogEvent, LogEvents
 from forewarn.parse.log.unwrap import outer, pieces
 
 _STAMP = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)\s")
@@ -76,7 +76,7 @@ def parse_task_log(lines: Iterable[str]) -> Parsed[LogEvents]:
             out.hosts[u.group("node")] += 1
         if _TASK_END.match(line.strip()):
             out.programs["task"] += 1
-        if not (could_match(line) or _wrapped(line)):
+        if not could_name(line):
             continue
         hit = _match(line)
         if hit is None:
