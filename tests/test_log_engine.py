@@ -208,6 +208,31 @@ def test_matchers_never_miss_a_line(words):
         assert engine.matcher_for(sl._pattern_set(), name).positions(block), (name, line)
 
 
+_HEADS = st.sampled_from(["", "Mar 21 09:12:44 pve5 kernel: ", "Mar 21 09:12:44 pve5 corosync[3813]: ",
+                          "I0722 20:27:25.279953       1 file.go:172] ", "E0722 20:27:25.279953       1 file.go:172] ",
+                          "2021-02-15 17:57:57 ", "  ", "| ", "Error: "])
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.tuples(_HEADS, st.lists(_WORDS, max_size=10)), min_size=1, max_size=8))
+def test_engine_reads_any_line_as_the_per_line_code_does(lines):
+    """The engine hands the reader which patterns matched in a line, and the reader tries only
+    those signatures (and the error words only when their pattern matched): the same events,
+    kinds and unexplained templates as the per-line code, which tries every signature."""
+    data = "\n".join(head + "".join(words).replace("\n", " ") for head, words in lines).encode() + b"\n"
+    rec = record(data)
+    old = reference(rec, sample=10**9).value
+    for name in MATCHERS:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("FOREWARN_MATCHER", name)
+            new = sl.parse_syslog(rec.lines(), sample=0).value
+        if old is None or new is None:
+            continue
+        assert (new.events, new.kinds) == (old.events, old.kinds), name
+        assert {k: (t.count, t.first_line) for k, t in new.unexplained.templates.items()} == \
+            {k: (t.count, t.first_line) for k, t in old.unexplained.templates.items()}, name
+
+
 def test_gzip_loose_file_is_recognised_as_a_log(tmp_path):
     from forewarn.collect.loose import load_files
 

@@ -43,6 +43,8 @@ from typing import Any
 from forewarn.model.cachedir import cache_dir, private_file, write_private
 
 SLICE_BYTES = 64 << 10  # RE2 sets are run over slices this big
+UNKNOWN = -1  # the pattern index of a match whose pattern the matcher cannot name (Matcher.matches)
+MARK = -2  # the pattern index of a line offered by `line_start_hits` or `mark_hits`
 
 # Bytes that may start a line before a comment's `#` or a JSON line's `{`: white space as Python
 # sees it (\s, which includes \x1c-\x1f) and any non-ASCII byte (Unicode spaces), a superset.
@@ -51,7 +53,10 @@ LINE_START_MARKS = (b"#", b"{")  # found with memchr; `//` (a slow needle for by
 # `//` at a line start after white space (multi-line mode), and after a lone \r, which ends a
 # line too but is no line start to `^`
 SLASH_COMMENT = (r"^[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//", r"\x0d[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//")
-MARKS = SLASH_COMMENT
+# a klog line whose E/F severity alone says it is an error (parse/log/unexplained.py, _KLOG_ERROR)
+KLOG_ERROR = (r"^[EFef][0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}", r"\x0d[EFef][0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+MARKS = SLASH_COMMENT + KLOG_ERROR  # those starting with `^` are multi-line
+_KLOG_LINES = re.compile(rb"(?m)(?:^|\r)[EFef][0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}")  # the same, for the pure-Python matcher
 ESCAPE_MARKS = (r"\x5c[\x5c\x22nrtu\x2f]", r"\x00")  # what `mark_hits` finds, as patterns
 _ESCAPE_NEXT = frozenset(b'\\"nrtu/')  # after a backslash: the escapes parse/log/unwrap.py undoes
 
@@ -163,6 +168,11 @@ class Matcher:
         """Positions in buf[lo:hi] (whole lines), as offsets into `buf`."""
         raise NotImplementedError
 
+    def matches(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+        """(position, pattern index) of every match; UNKNOWN when the matcher cannot say which
+        pattern matched (the reader then tries every signature on the line)."""
+        return [(p, UNKNOWN) for p in self.positions(buf, lo, hi)]
+
 
 class HyperscanMatcher(Matcher):
     name = "hyperscan"
@@ -175,10 +185,10 @@ class HyperscanMatcher(Matcher):
         self.db = self._cached_db(ps)
         self.scratch = hyperscan.Scratch(self.db)  # set before any scan, loaded or compiled
         self.db.scratch = self.scratch
-        self._hits: list[int] = []
+        self._hits: list[tuple[int, int]] = []
 
-        def on_match(_id: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
-            self._hits.append(to - 1)
+        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
+            self._hits.append((to - 1, pid))
 
         self._on_match = on_match
 
@@ -206,7 +216,7 @@ class HyperscanMatcher(Matcher):
     def _compile(self, ps: PatternSet) -> Any:
         hs = self._hs
         extra = list(MARKS) + list(ESCAPE_MARKS)
-        flags = [0] * len(ps.patterns) + [hs.HS_FLAG_MULTILINE] + [0] * (len(extra) - 1)
+        flags = [0] * len(ps.patterns) + [hs.HS_FLAG_MULTILINE if p.startswith("^") else 0 for p in extra]
 
         def build(pats: list[str]) -> Any:
             pats = pats + extra
@@ -234,10 +244,14 @@ class HyperscanMatcher(Matcher):
         self.db.scratch = self.scratch
 
     def positions(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
+        return [p for p, _id in self.matches(buf, lo, hi)]
+
+    def matches(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+        """Hyperscan says which pattern matched: the reader rechecks those signatures alone."""
         self._hits = hits = []
         hi = len(buf) if hi is None else hi
         self.db.scan(memoryview(buf)[lo:hi], match_event_handler=self._on_match)  # no copy
-        return [p + lo for p in hits] if lo else hits
+        return [(p + lo, i) for p, i in hits] if lo else hits
 
 
 class Re2Matcher(Matcher):
@@ -256,17 +270,19 @@ class Re2Matcher(Matcher):
                 self.set.Add(pat)
             except re2.error:
                 self.set.Add(plain)
-        self.set.Add("(?m)" + MARKS[0])
-        for mark in MARKS[1:]:
-            self.set.Add(mark)
+        for mark in MARKS:
+            self.set.Add("(?m)" + mark if mark.startswith("^") else mark)
         self.set.Compile()
 
     def positions(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
-        block = buf[lo:hi] if lo or hi is not None else buf
-        return [p + lo for p in self._positions(block)]
+        return [p for p, _id in self.matches(buf, lo, hi)]
 
-    def _positions(self, block: bytes) -> list[int]:
-        out: list[int] = []
+    def matches(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+        block = buf[lo:hi] if lo or hi is not None else buf
+        return [(p + lo, i) for p, i in self._matches(block)]
+
+    def _matches(self, block: bytes) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
         match = self.set.Match
         n = len(block)
         start = 0
@@ -277,8 +293,8 @@ class Re2Matcher(Matcher):
                 pos = start
                 for line in block[start:end].splitlines(keepends=True):
                     # bytes.splitlines cuts at \n, \r\n and \r only: the reader's own lines
-                    if match(line):
-                        out.append(pos + max(len(line.rstrip(b"\r\n")) - 1, 0))
+                    at = pos + max(len(line.rstrip(b"\r\n")) - 1, 0)
+                    out.extend((at, i) for i in match(line) or ())
                     pos += len(line)
             start = end
         return out
@@ -315,6 +331,7 @@ class PythonMatcher(Matcher):
                     out.append(i)
                 i = find(lit, end + 1)  # one position per line is enough
         line_start_hits(block, 0, len(block), out, (b"//",))
+        out.extend(m.end() - 1 for m in _KLOG_LINES.finditer(block))
         return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from forewarn.logscan.matchers import Matcher, line_bounds, line_start_hits, mark_hits
+from forewarn.logscan.matchers import MARK, UNKNOWN, Matcher, line_bounds, line_start_hits, mark_hits
 
 BLOCK_BYTES = 1 << 20  # one read; a block is cut after its last line break
 MAX_LINE_BYTES = 8 << 20  # a "line" longer than this is matched in pieces (no bounded-memory way around it)
@@ -39,6 +39,9 @@ class MatchedLine:
     piece: Piece = field(repr=False)
     start: int = 0  # where the line starts in the piece's buffer
     prev: Piece | None = field(default=None, repr=False)
+    # the patterns that matched in the line (their indexes in the pattern set; MARK: a line the
+    # engine offers whatever the patterns say); None: the matcher could not say which
+    ids: frozenset[int] | None = None
 
     def lines_before(self, limit: int = 1 << 30) -> Iterator[str]:
         """Earlier lines, nearest first, as far back as the data in memory (this piece and
@@ -116,24 +119,33 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
         buf, lo, hi = piece
         if hi <= lo:
             continue
-        positions = matcher.positions(buf, lo, hi)
-        line_start_hits(buf, lo, hi, positions)
+        found = matcher.matches(buf, lo, hi)
+        marked: list[int] = []
+        line_start_hits(buf, lo, hi, marked)
         if not matcher.marks_inside:
-            mark_hits(buf, lo, hi, positions)
+            mark_hits(buf, lo, hi, marked)
+        if marked:
+            found.extend((p, MARK) for p in marked)
         has_cr = buf.find(b"\r", lo, hi) >= 0
-        if positions:
-            positions.sort()
-            seen_end = -1
+        if found:
+            found.sort()
             counted_to = lo
             at_line = lines
-            for pos in positions:
-                if pos < seen_end:
-                    continue  # this line is already taken
+            start = end = -1
+            ids: set[int] = set()
+            for pos, pid in found:
+                if pos <= end:  # this line is already taken: note what else matched in it
+                    ids.add(pid)
+                    continue
+                if start >= 0:
+                    on_hit(MatchedLine(at_line + 1, buf[start:end].decode("utf-8", "replace"), piece, start, last,
+                                       None if UNKNOWN in ids else frozenset(ids)))
                 start, end = line_bounds(buf, pos, has_cr, lo, hi)
                 at_line += count_breaks(buf, counted_to, start, has_cr)
                 counted_to = start
-                seen_end = end + 1
-                on_hit(MatchedLine(at_line + 1, buf[start:end].decode("utf-8", "replace"), piece, start, last))
+                ids = {pid}
+            on_hit(MatchedLine(at_line + 1, buf[start:end].decode("utf-8", "replace"), piece, start, last,
+                               None if UNKNOWN in ids else frozenset(ids)))
         lines += count_breaks(buf, lo, hi, has_cr)
         if buf[hi - 1] not in (10, 13):
             lines += 1  # a last line without a break (only the final piece can end so)

@@ -85,6 +85,32 @@ def match(text: str) -> tuple[Signature, dict[str, str]] | None:
     return None
 
 
+def match_among(text: str, ids: tuple[int, ...]) -> tuple[Signature, dict[str, str]] | None:
+    """`match` when the matcher said which signatures (by position, in knowledge-base order)
+    matched somewhere in a raw line that holds `text` unchanged: every signature that matches
+    `text` is among them (its engine form, with no anchors and its edge assertions dropped,
+    matches every line that holds such a text), so only those are tried, first to last.
+
+    >>> i = [s.kind for s in signatures()].index("guest_locked")
+    >>> match_among("VM 100 is locked (snapshot-delete)", (i,))[0].kind
+    'guest_locked'
+    >>> match_among("VM 100 is locked (snapshot-delete)", ()) is None
+    True
+    """
+    sigs = signatures()
+    for i in ids:
+        m = sigs[i].regex.search(text)
+        if m:
+            return sigs[i], clean_attrs(m.groupdict())
+    return None
+
+
+def wrapped(line: str) -> bool:
+    """Whether the reader may unwrap a text out of this line (escapes, NULs, JSON) that the raw
+    line does not show as it is."""
+    return "\\" in line or "\x00" in line or line.lstrip()[:1] == "{"
+
+
 def could_match(text: str) -> bool:
     """Whether some signature's literal is in `text` (a cheap superset of `match`)."""
     low = text.lower()
@@ -112,8 +138,8 @@ def could_name(line: str) -> bool:
     """
     if could_match(line):
         return True
-    if "\\" not in line and "\x00" not in line:
-        return line.lstrip()[:1] == "{"
+    if not wrapped(line):
+        return False
     if "\\u" in line or line.lstrip()[:1] == "{":
         return True
     return could_match(line.replace("\\", "").replace("\x00", ""))

@@ -27,7 +27,9 @@ from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.logscan import engine
 from forewarn.parse.log.headers import PLACEHOLDER_YEAR, header  # noqa: F401  (PLACEHOLDER_YEAR re-exported)
-from forewarn.parse.log.match import clean_attrs, could_name, match  # noqa: F401  (clean_attrs re-exported)
+from forewarn.parse.log.match import (  # noqa: F401  (clean_attrs re-exported)
+    clean_attrs, could_name, match, match_among, signatures, wrapped,
+)
 from forewarn.parse.log.unexplained import Unexplained, could_be_error, looks_error, template
 from forewarn.parse.log.unwrap import event_source, outer, pieces
 
@@ -82,10 +84,12 @@ def _fields(text: str) -> tuple[str, dict[str, Any]]:
     return "text", {"ts": None, "year": False, "host": None, "prog": event_source(text), "pid": None, "msg": text}
 
 
-def _found(msg: str) -> list[tuple[str, dict[str, str]]]:
+def _found(msg: str, among: tuple[int, ...] | None = None) -> list[tuple[str, dict[str, str]]]:
+    """The events a message names: each piece unwrap.py makes of it, matched against the
+    knowledge base (`among`: only these signatures can match, see match_among)."""
     out = []
     for piece in pieces(msg):
-        hit = match(piece)
+        hit = match(piece) if among is None else match_among(piece, among)
         if hit is not None:
             out.append((hit[0].kind, hit[1]))
     return out
@@ -240,15 +244,29 @@ def _ts_before(lines: Iterable[str]) -> datetime | None:
 
 def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] | None:
     """What the per-line code makes of a line the engine offers (past the sample): an event
-    record, or None. Picklable, so a second process can make them too."""
+    record, or None. Picklable, so a second process can make them too.
+
+    When the matcher said which patterns matched (`hit.ids`) and the line holds no escape, NUL
+    or JSON (whose unwrapped text the raw line does not show), only the signatures among them
+    are tried: every piece of the message is a part of the raw line as it is."""
     line = hit.text.rstrip()
     if not line.strip():
         return None
     if _COMMENT.match(line):
         acc["comments"] = acc.get("comments", 0) + 1
         return None
-    named = could_name(line)  # else no signature can name it: only an error it may be
-    if not named and not could_be_error(line):
+    among: tuple[int, ...] | None = None
+    if hit.ids is not None and not wrapped(line):
+        nsig = len(signatures())
+        among = tuple(sorted(i for i in hit.ids if 0 <= i < nsig))
+        named = bool(among)
+        # the error words' pattern (index nsig) finds every line `could_be_error` does but one
+        # whose klog E/F prefix alone says it is an error
+        erring = nsig in hit.ids or line[:1] in "EFef" and could_be_error(line)
+    else:
+        named = could_name(line)  # else no signature can name it: only an error it may be
+        erring = could_be_error(line)
+    if not named and not erring:
         return None
     if "\x00" in line:
         acc["nul_runs"] = acc.get("nul_runs", 0) + len(re.findall("\x00+", line))
@@ -258,12 +276,12 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
         return None
     if _JOURNAL_MARK.match(text):
         if text.startswith(("-- Boot", "-- Reboot")):
-            found = _found(text)
+            found = _found(text, among)
             if found:
                 return ("mark", hit.line_no, found, text, _ts_before(hit.lines_before()))
         return None
     fmt, f = _fields(text)
-    found = _found(f["msg"]) if named else []
+    found = _found(f["msg"], among) if named else []
     if not found:
         if looks_error(f["msg"]):
             # masked here: in the worker process for the second half of a big log
