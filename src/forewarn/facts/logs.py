@@ -55,6 +55,11 @@ class NodeEvent:
     def attrs(self) -> dict[str, str]:
         return self.ev.attrs
 
+    def at(self, ts: datetime | None) -> "NodeEvent":
+        """The same event at another time (the timeline moves every event onto one clock;
+        dataclasses.replace took a fifth of its time)."""
+        return NodeEvent(self.node, ts, self.ev, self.fact)
+
 
 def fix_year(ts: datetime | None, year_known: bool, now: datetime) -> datetime | None:
     if ts is None or year_known:

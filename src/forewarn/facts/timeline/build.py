@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from forewarn.facts import corosync_episodes as ce
@@ -60,7 +59,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
             exact = has_zone(e)
             if e.ts is not None and not exact and zone is None:
                 unknown_zone.add(lane)
-            out.append(replace(e, ts=place_time(e.ts, exact, zone, display)) if e.ts is not None else e)
+            out.append(e.at(place_time(e.ts, exact, zone, display)) if e.ts is not None else e)
         placed[lane] = out
     if display is None:
         zone_note = "times as logged (the logs carry no time zone; --tz sets one)"
@@ -84,7 +83,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     offsets = {s.node: s.offset for s in skews if s.applied and s.offset is not None}
     corrected = bool(offsets)
     for lane, off in offsets.items():
-        placed[lane] = [replace(e, ts=e.ts - timedelta(seconds=off)) if e.ts is not None else e
+        placed[lane] = [e.at(e.ts - timedelta(seconds=off)) if e.ts is not None else e
                         for e in placed[lane]]
         if off and abs(off - round(off / 900) * 900) < SKEW_MIN_SECONDS and abs(off) >= 900:
             notes.append(f"{lane}'s clock is off by {dur(abs(off))}, a whole number of quarter hours: "

@@ -136,11 +136,10 @@ def could_name(line: str) -> bool:
     >>> could_name('caused \\"VM 100 is lo\\\\cked (backup)\\"'), could_name('{"log": "x"}')
     (True, True)
     """
-    if could_match(line):
-        return True
     if not wrapped(line):
-        return False
+        return could_match(line)
     if "\\u" in line or line.lstrip()[:1] == "{":
         return True
+    # a literal of the raw line (none holds a backslash or a NUL) is in it too: one search
     return could_match(line.replace("\\", "").replace("\x00", ""))
 
