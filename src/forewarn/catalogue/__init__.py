@@ -16,8 +16,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from forewarn.catalogue.meta import MetaError as MetaError, RuleMeta as RuleMeta  # re-exported
 from forewarn.model.codes import FAMILIES as CODE_FAMILIES
 from forewarn.model.findings import Severity
@@ -26,7 +24,6 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 FAMILIES = tuple(f.lower() for f in CODE_FAMILIES)  # rules/<family>/ folders
 KINDS = ("detect", "advise")
 REQUIRED = ("code", "name", "title", "severity", "kind", "seed", "cause", "advice", "words")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 _CASES = re.compile(r"^cases:", re.M)
 
 
@@ -36,8 +33,11 @@ def head_of(text: str) -> str:
 
 
 def read_head(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.load(head_of(path.read_text(encoding="utf-8")), Loader=_LOADER) or {}  # noqa: S506
+    import yaml  # only when the start-up cache (forewarn/cache.py) misses: start-up without it
+
+    try:  # libyaml when present: ~10x faster
+        data = yaml.load(head_of(path.read_text(encoding="utf-8")),  # noqa: S506
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise MetaError(f"{path}: {exc}") from None
     return data if isinstance(data, dict) else {}

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from forewarn.cli.live import collect_here, collect_remote, live_options, pop_live
 from forewarn.cli.output import Fail, parse_now
@@ -92,14 +91,15 @@ def render(items: list[dict[str, Any]], *, source: str, today: date, findings: i
     head = (f"# forewarn baseline of {source}, {today}: {findings} finding(s) accepted as they are today.\n"
             "# With `--suppress THIS_FILE`, scan exits 0 until something new appears; give each entry a\n"
             "# real reason and an expiry date (docs/suppress.md).\n")
-    return head + yaml.dump({"suppress": items}, Dumper=_Plain, sort_keys=False, allow_unicode=True, width=100)
+    import yaml  # here: `forewarn why` and every other command start without it
 
+    class Plain(yaml.SafeDumper):
+        """No `&id001` anchors for the one expiry date every entry shares: a person edits this file."""
 
-class _Plain(yaml.SafeDumper):
-    """No `&id001` anchors for the one expiry date every entry shares: a person edits this file."""
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+    return head + yaml.dump({"suppress": items}, Dumper=Plain, sort_keys=False, allow_unicode=True, width=100)
 
 
 @click.command()

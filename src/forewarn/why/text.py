@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from forewarn.model.codes import CODE_IN_TEXT
 from forewarn.why.tuning import MAX_TEXT
 
 # ------------------------------------------------------------------------------ normalising
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RE_CJK_CHAR = re.compile(f"[{_CJK}]")
-_RE_SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
-_RE_TOKEN = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<cyr>[а-яё]+)|(?P<lat>[a-z0-9_]+)")
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_CJK = "".join(f"{chr(a)}-{chr(b)}" for a, b in _CJK_RANGES)
+_RE_LAT_TOKEN = re.compile(r"(?P<lat>[a-z0-9_]+)")  # the only tokens of ASCII text
+
+
+# Python compiles a class of these ranges in ~4 ms, three of them a tenth of `why`'s start-up:
+# compiled when a text is not ASCII (most queries are), not at import.
+@lru_cache(maxsize=1)
+def _re_space_near_cjk() -> re.Pattern[str]:
+    return re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
+
+
+@lru_cache(maxsize=1)
+def _re_token() -> re.Pattern[str]:
+    return re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<cyr>[а-яё]+)|(?P<lat>[a-z0-9_]+)")
 
 RE_CODE = CODE_IN_TEXT
 
@@ -59,7 +71,12 @@ _CYR_ENDINGS = tuple(sorted("""
 
 
 def is_cjk(c: str) -> bool:
-    return bool(_RE_CJK_CHAR.match(c))
+    """Whether the first character of `c` is a CJK one (kana, CJK ideographs).
+
+    >>> is_cjk("锁"), is_cjk("ロ"), is_cjk("x"), is_cjk("")
+    (True, True, False, False)
+    """
+    return bool(c) and any(a <= ord(c[0]) <= b for a, b in _CJK_RANGES)
 
 
 def clean(text: str) -> str:
@@ -93,7 +110,7 @@ def phrase_form(cleaned: str) -> str:
     s = re.sub(r"\d+", "#", cleaned)
     s = re.sub(r"#(?:[.,]#)+", "#", s)
     s = re.sub(r"[ \t]+", " ", s)
-    return _RE_SPACE_NEAR_CJK.sub("", s).strip()
+    return (s if s.isascii() else _re_space_near_cjk().sub("", s)).strip()
 
 
 def normalise(text: str) -> str:
@@ -112,7 +129,7 @@ def tokens(cleaned: str, *, numbers: bool = True) -> set[str]:
     """Word tokens of cleaned text: Latin words and identifier parts, stemmed Cyrillic words,
     CJK bigrams (a lone CJK character stands for itself), and 3-5 digit numbers."""
     out: set[str] = set()
-    for m in _RE_TOKEN.finditer(cleaned):
+    for m in (_RE_LAT_TOKEN if cleaned.isascii() else _re_token()).finditer(cleaned):
         tok = m.group(0)
         if m.lastgroup == "cjk":
             if len(tok) == 1:
