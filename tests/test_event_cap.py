@@ -71,3 +71,21 @@ def test_the_cap_applies_on_the_independent_corpus(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(syslog, "MAX_PER_KIND", 40)
     _rows, notes, dropped = _verdicts(out)
     assert dropped > 0 and any("counted but not kept" in n for n in notes)
+
+
+def test_a_count_in_a_message_stays_exact_past_the_cap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """NET122 says how many bridge port state lines it ignored: the exact count, not the events kept."""
+    if not BENCH.exists():
+        pytest.skip("../shared/bench not present")
+    from datetime import datetime, timezone
+
+    out = tmp_path / "syslog"
+    subprocess.run([sys.executable, str(BENCH), "--size", "4M", "--out", str(out)], check=True,
+                   stdout=subprocess.DEVNULL)
+    monkeypatch.setattr(syslog, "MAX_PER_KIND", 40)
+    d = diagnose(load([str(out)]), command="explain", now=datetime(2027, 1, 2, tzinfo=timezone.utc))
+    exact = sum(f.value.kinds["bridge_port_state"] for f in d.context.facts("log.syslog"))
+    net122 = [f for f in d.report.findings if f.code == "NET122" and f.status.value == "fail"]
+    assert exact > 40 and net122
+    assert sum(f.details["ignored_lines"] for f in net122) == exact
+    assert all("among the first and last 40 kept" in f.message for f in net122)

@@ -59,7 +59,8 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
             exact = has_zone(e)
             if e.ts is not None and not exact and zone is None:
                 unknown_zone.add(lane)
-            out.append(e.at(place_time(e.ts, exact, zone, display)) if e.ts is not None else e)
+            t = place_time(e.ts, exact, zone, display)
+            out.append(e if t is e.ts else e.at(t))  # an event whose time stays is not copied
         placed[lane] = out
     if display is None:
         zone_note = "times as logged (the logs carry no time zone; --tz sets one)"
@@ -103,13 +104,12 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     timed_lanes = [ln for ln in lane_names if any(e.ts is not None for e in placed[ln])]
     untimed = [ln for ln in lane_names if ln not in timed_lanes]
     order = {ln: i for i, ln in enumerate(lane_names)}
-    timed_evs = sorted(((ln, e) for ln in timed_lanes for e in placed[ln]),
+    timed_evs = sorted(((ln, e, r) for ln in timed_lanes for e, r in zip(placed[ln], raw[ln])),
                        key=lambda x: (x[1].ts or datetime.min, order[x[0]], x[1].ev.line_no))
     seq_of: dict[int, TEvent] = {}
     events: list[TEvent] = []
-    raw_ts = {id(p): r.ts for ln in lane_names for p, r in zip(placed[ln], raw[ln])}
-    for ln, e in timed_evs + [(ln, e) for ln in untimed for e in placed[ln]]:
-        te = TEvent(len(events), ln, e.ts, raw_ts.get(id(e)), e.kind, CATEGORY.get(e.kind, "other"), e)
+    for ln, e, r in timed_evs + [(ln, e, r) for ln in untimed for e, r in zip(placed[ln], raw[ln])]:
+        te = TEvent(len(events), ln, e.ts, r.ts, e.kind, CATEGORY.get(e.kind, "other"), e)
         events.append(te)
         seq_of[id(e)] = te
     if untimed and timed_lanes:

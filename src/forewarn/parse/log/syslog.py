@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from sys import intern
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +36,7 @@ from forewarn.parse.log.unwrap import event_source, outer, pieces
 
 # Events kept of one kind in one log: its first and last halves (a flood of one state line keeps
 # memory flat; its count stays exact). tests/test_event_cap.py: a cap of 40 changes no finding.
-MAX_PER_KIND = 20_000
+MAX_PER_KIND = 10_000
 MAX_EVENTS = 200_000  # the task-log and container-log parsers' own bound (all kinds together)
 SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
 
@@ -216,9 +217,17 @@ class _Reader:
 
 def _event(no: int, kind: str, attrs: dict[str, str], f: dict[str, Any], raw: str) -> LogEvent:
     pid = f.get("pid")
-    return LogEvent(no, kind, f.get("ts"), bool(f.get("year")), f.get("host"), f.get("prog"),
+    host, prog = f.get("host"), f.get("prog")
+    return LogEvent(no, kind, f.get("ts"), bool(f.get("year")), _shared(host), _shared(prog),
                     int(pid) if isinstance(pid, (int, str)) and str(pid).isdigit() else None,
-                    _evidence(raw), attrs)
+                    _evidence(raw), {intern(k): _shared(v) for k, v in attrs.items()})
+
+
+def _shared(v: Any) -> Any:
+    """One copy of a short string that events repeat (host, program, attribute names and values
+    such as states): a log keeps up to MAX_PER_KIND events of a kind, and a new copy of each
+    field was a third of an event's memory."""
+    return intern(v) if type(v) is str and len(v) <= 40 else v
 
 
 def line_ts(raw: str) -> datetime | None:

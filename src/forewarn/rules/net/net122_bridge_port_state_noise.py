@@ -23,11 +23,14 @@ def bridge_port_state_noise(ctx: Context) -> Iterator[Hit]:
     by_node: dict[str, list[logs.NodeEvent]] = {}
     for e in logs.events(ctx, None, ("bridge_port_state",)):
         by_node.setdefault(e.node, []).append(e)
+    counts = logs.kind_counts(ctx, "bridge_port_state")
     for node, evs in sorted(by_node.items()):
+        total = max(counts.get(node, 0), len(evs))
         states = Counter(e.attrs.get("state", "?") for e in evs)
         ports = sorted({f"{e.attrs.get('bridge')}/{e.attrs.get('iface')}" for e in evs})
         shown = ", ".join(ports[:4]) + (f" and {len(ports) - 4} more" if len(ports) > 4 else "")
-        yield Hit(f"{node}: {len(evs)} known-harmless bridge port state line(s) ignored "
-                  f"({', '.join(f'{s} {n}' for s, n in states.most_common())}; ports {shown}): ports joining a "
-                  "bridge at interface start", nodes=node, evidence=logs.refs(evs, limit=3),
-                  details={"ignored_lines": len(evs), "states": dict(states), "known_noise": True})
+        of = "" if total == len(evs) else f" among the first and last {len(evs)} kept"
+        yield Hit(f"{node}: {total} known-harmless bridge port state line(s) ignored "
+                  f"({', '.join(f'{s} {n}' for s, n in states.most_common())}{of}; ports {shown}): ports joining "
+                  "a bridge at interface start", nodes=node, evidence=logs.refs(evs, limit=3),
+                  details={"ignored_lines": total, "states": dict(states), "known_noise": True})
