@@ -1,4 +1,4 @@
-"""The event cap (parse/log/syslog.py MAX_PER_KIND) bounds memory and never changes findings: a
+"""The event cap (parse/log/events.py MAX_PER_KIND) bounds memory and never changes findings: a
 kind seen more often keeps its first and last events and its exact count. Checked on a large
 real-shaped log (benchmarks/gen_syslog.py: real lines of public pastes and of the corosync lab,
 problem lines among much noise) and on the independent corpus of ../shared/bench (state lines by
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from forewarn.parse.log import syslog
+from forewarn.parse.log import events
 from forewarn.pipeline import diagnose, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def _verdicts(path: Path) -> tuple[set[tuple[str, str, str, tuple[str, ...]]], l
 def test_same_findings_with_and_without_the_cap(big_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     full, notes, dropped = _verdicts(big_log)
     assert dropped == 0 and not notes
-    monkeypatch.setattr(syslog, "MAX_PER_KIND", 40)
+    monkeypatch.setattr(events, "MAX_PER_KIND", 40)
     capped, notes_capped, dropped_capped = _verdicts(big_log)
     assert capped == full
     assert sum(1 for r in full if r[1] == "fail") >= 2  # a log with problems in it
@@ -68,7 +68,7 @@ def test_the_cap_applies_on_the_independent_corpus(monkeypatch: pytest.MonkeyPat
     out = tmp_path / "syslog"
     subprocess.run([sys.executable, str(BENCH), "--size", "4M", "--out", str(out)], check=True,
                    stdout=subprocess.DEVNULL)
-    monkeypatch.setattr(syslog, "MAX_PER_KIND", 40)
+    monkeypatch.setattr(events, "MAX_PER_KIND", 40)
     _rows, notes, dropped = _verdicts(out)
     assert dropped > 0 and any("counted but not kept" in n for n in notes)
 
@@ -82,7 +82,7 @@ def test_a_count_in_a_message_stays_exact_past_the_cap(monkeypatch: pytest.Monke
     out = tmp_path / "syslog"
     subprocess.run([sys.executable, str(BENCH), "--size", "4M", "--out", str(out)], check=True,
                    stdout=subprocess.DEVNULL)
-    monkeypatch.setattr(syslog, "MAX_PER_KIND", 40)
+    monkeypatch.setattr(events, "MAX_PER_KIND", 40)
     d = diagnose(load([str(out)]), command="explain", now=datetime(2027, 1, 2, tzinfo=timezone.utc))
     exact = sum(f.value.kinds["bridge_port_state"] for f in d.context.facts("log.syslog"))
     net122 = [f for f in d.report.findings if f.code == "NET122" and f.status.value == "fail"]

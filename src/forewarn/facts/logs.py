@@ -25,7 +25,8 @@ from forewarn.model.findings import EvidenceRef
 from forewarn.model.internal import internal_finding
 from forewarn.model.keys import Key
 from forewarn.parse.k8s.container_log import CONTAINER_LOG
-from forewarn.parse.log.syslog import COROSYNC, LOG_TEXT, SYSLOG, LogEvent, LogEvents
+from forewarn.parse.log.events import LogEvent, LogEvents
+from forewarn.parse.log.syslog import COROSYNC, LOG_TEXT, SYSLOG
 from forewarn.parse.pve.task_log import TASK_LOG
 
 if TYPE_CHECKING:

@@ -91,7 +91,7 @@ def collect(ctx: "Context", findings: list["Finding"], top: int = TOP) -> Unexpl
 def sample_notes(ctx: "Context") -> list[str]:
     """Say where a sample limit applied while reading logs (the counts stay exact)."""
     from forewarn.facts import logs
-    from forewarn.parse.log.syslog import MAX_PER_KIND
+    from forewarn.parse.log.events import MAX_PER_KIND
 
     out = []
     for f in logs.log_facts(ctx):

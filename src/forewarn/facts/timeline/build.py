@@ -59,8 +59,8 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
             exact = has_zone(e)
             if e.ts is not None and not exact and zone is None:
                 unknown_zone.add(lane)
-            t = place_time(e.ts, exact, zone, display)
-            out.append(e if t is e.ts else e.at(t))  # an event whose time stays is not copied
+            moved = place_time(e.ts, exact, zone, display)
+            out.append(e if moved is e.ts else e.at(moved))  # an event whose time stays is not copied
         placed[lane] = out
     if display is None:
         zone_note = "times as logged (the logs carry no time zone; --tz sets one)"

@@ -10,7 +10,7 @@ from forewarn.facts import corosync_episodes as ce
 from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.facts.timeline.model import KINDS, NOVA_KINDS
-from forewarn.parse.log.syslog import LogEvent
+from forewarn.parse.log.events import LogEvent
 
 
 # -- inputs -----------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.log.match import could_name, match
-from forewarn.parse.log.syslog import MAX_EVENTS, PLACEHOLDER_YEAR, LogEvent, LogEvents
+from forewarn.parse.log.events import MAX_EVENTS, LogEvent, LogEvents
+from forewarn.parse.log.headers import PLACEHOLDER_YEAR
 from forewarn.parse.log.unwrap import pieces
 
 _KLOG = re.compile(r"^(?P<level>[IWEF])(?P<mon>\d\d)(?P<day>\d\d) (?P<time>\d\d:\d\d:\d\d)\.(?P<frac>\d{6})\s+(?P<pid>\d+) (?P<src>[\w.\-]+):\d+\] ")

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from sys import intern
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from forewarn.model.evidence import LineStream
@@ -31,51 +29,16 @@ from forewarn.parse.log.headers import PLACEHOLDER_YEAR, header  # noqa: F401  (
 from forewarn.parse.log.match import (  # noqa: F401  (clean_attrs re-exported)
     clean_attrs, could_name, match, match_among, signatures, wrapped,
 )
-from forewarn.parse.log.unexplained import Unexplained, could_be_error, looks_error, template
+from forewarn.parse.log.events import (  # noqa: F401  (the event model, re-exported)
+    MAX_EVENTS, MAX_PER_KIND, LogEvent, LogEvents, close_tails, keep, make_event, shift,
+)
+from forewarn.parse.log.unexplained import could_be_error, looks_error, template
 from forewarn.parse.log.unwrap import event_source, outer, pieces
 
-# Events kept of one kind in one log: its first and last halves (a flood of one state line keeps
-# memory flat; its count stays exact). tests/test_event_cap.py: a cap of 40 changes no finding.
-MAX_PER_KIND = 10_000
-MAX_EVENTS = 200_000  # the task-log and container-log parsers' own bound (all kinds together)
 SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
 
 _JOURNAL_MARK = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot|Logs begin at .*|No entries|Journal begins at .*) --$")
 _COMMENT = re.compile(r"^\s*(//|#)")
-
-
-@dataclass(frozen=True, slots=True)
-class LogEvent:
-    line_no: int
-    kind: str
-    ts: datetime | None  # naive, year = PLACEHOLDER_YEAR when `year_known` is False
-    year_known: bool
-    host: str | None
-    prog: str | None
-    pid: int | None
-    text: str  # the whole line as read (for evidence excerpts)
-    attrs: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class LogEvents:
-    format: str  # "syslog" | "iso" | "json" | "corosync" | "bare" | "klog" | "stamped" | "text" | "mixed" | ...
-    events: list[LogEvent]
-    lines: int = 0
-    timestamped: bool = False
-    comments: int = 0
-    unrecognised: int = 0
-    dropped_events: int = 0  # events of a kind beyond MAX_PER_KIND between its first and last halves
-    kinds: Counter[str] = field(default_factory=Counter)
-    programs: Counter[str] = field(default_factory=Counter)
-    hosts: Counter[str] = field(default_factory=Counter)
-    first_ts: datetime | None = None
-    last_ts: datetime | None = None
-    tz: str | None = None  # offset seen in ISO stamps, if any
-    nul_runs: int = 0  # runs of NUL bytes skipped (a crash or power loss leaves them)
-    nul_bytes: int = 0
-    unexplained: Unexplained = field(default_factory=Unexplained)  # error-looking lines no signature named
-    tails: dict[str, Any] = field(default_factory=dict, repr=False)  # kind -> its last events past the cap
 
 
 def _fields(text: str) -> tuple[str, dict[str, Any]]:
@@ -94,10 +57,6 @@ def _found(msg: str, among: tuple[int, ...] | None = None) -> list[tuple[str, di
         if hit is not None:
             out.append((hit[0].kind, hit[1]))
     return out
-
-
-def _evidence(raw: str) -> str:
-    return raw.replace("\x00", "").strip()
 
 
 class _Reader:
@@ -138,7 +97,7 @@ class _Reader:
             self.formats["journal"] += 1
             if text.startswith(("-- Boot", "-- Reboot")):
                 for kind, attrs in _found(text):
-                    _add(out, LogEvent(no, kind, self.prev_ts, False, None, None, None, text, attrs))
+                    keep(out, LogEvent(no, kind, self.prev_ts, False, None, None, None, text, attrs))
             return
         fmt, f = _fields(text)
         if fmt == "text":
@@ -148,7 +107,7 @@ class _Reader:
         self._count(fmt, f)
         found = _found(f["msg"]) if interesting else []
         for kind, attrs in found:
-            _add(out, _event(no, kind, attrs, f, raw))
+            keep(out, make_event(no, kind, attrs, f, raw))
         if not found and erring and looks_error(f["msg"]):
             out.unexplained.add(no, f["msg"], f.get("ts"), raw, bool(f.get("year")))
 
@@ -183,7 +142,7 @@ class _Reader:
                 ts = fallback_ts if fallback_ts is not None else self.prev_ts
             self.formats["journal"] += 1
             for kind, attrs in found:
-                _add(self.out, LogEvent(no + offset, kind, ts, False, None, None, None, text, attrs))
+                keep(self.out, LogEvent(no + offset, kind, ts, False, None, None, None, text, attrs))
             return
         if rec[0] == "unexplained":
             _tag, no, key, ts, raw, year = rec
@@ -192,11 +151,11 @@ class _Reader:
         _tag, no, fmt, f, found, raw = rec
         self._count(fmt, f)
         for kind, attrs in found:
-            _add(self.out, _event(no + offset, kind, attrs, f, raw))
+            keep(self.out, make_event(no + offset, kind, attrs, f, raw))
 
     def result(self) -> Parsed[LogEvents]:
         out, formats, problems = self.out, self.formats, self.problems
-        _close_tails(out)
+        close_tails(out)
         if formats:
             top = [k for k, _ in formats.most_common() if k != "journal"]
             out.format = top[0] if len(top) == 1 else ("mixed" if top else "journal")
@@ -213,21 +172,6 @@ class _Reader:
         if out.unrecognised > len(problems) and not self.generic:
             problems.append(ParseProblem(f"{out.unrecognised} lines in all were not log lines"))
         return Parsed(out, problems)
-
-
-def _event(no: int, kind: str, attrs: dict[str, str], f: dict[str, Any], raw: str) -> LogEvent:
-    pid = f.get("pid")
-    host, prog = f.get("host"), f.get("prog")
-    return LogEvent(no, kind, f.get("ts"), bool(f.get("year")), _shared(host), _shared(prog),
-                    int(pid) if isinstance(pid, (int, str)) and str(pid).isdigit() else None,
-                    _evidence(raw), {intern(k): _shared(v) for k, v in attrs.items()})
-
-
-def _shared(v: Any) -> Any:
-    """One copy of a short string that events repeat (host, program, attribute names and values
-    such as states): a log keeps up to MAX_PER_KIND events of a kind, and a new copy of each
-    field was a third of an event's memory."""
-    return intern(v) if type(v) is str and len(v) <= 40 else v
 
 
 def line_ts(raw: str) -> datetime | None:
@@ -265,13 +209,16 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
         acc["comments"] = acc.get("comments", 0) + 1
         return None
     among: tuple[int, ...] | None = None
-    if hit.ids is not None and not wrapped(line):
+    if hit.ids is not None:
         nsig = len(signatures())
-        among = tuple(sorted(i for i in hit.ids if 0 <= i < nsig))
-        named = bool(among)
         # the error words' pattern (index nsig) finds every line `could_be_error` does but one
         # whose klog E/F prefix alone says it is an error
         erring = nsig in hit.ids or line[:1] in "EFef" and could_be_error(line)
+        if wrapped(line):
+            named = could_name(line)
+        else:
+            among = tuple(sorted(i for i in hit.ids if 0 <= i < nsig))
+            named = bool(among)
     else:
         named = could_name(line)  # else no signature can name it: only an error it may be
         erring = could_be_error(line)
@@ -380,33 +327,3 @@ def _parse_bytes(src: Any, sample: int, generic: bool, keep: bool = False) -> Pa
     return rd.result()
 
 
-def _add(out: LogEvents, ev: LogEvent) -> None:
-    """Keep an event. A kind seen more than MAX_PER_KIND times keeps its first and its last
-    MAX_PER_KIND // 2 events and counts the rest: a flood of one state line never pushes another
-    kind's events out, and what a rule asks of a flood (that it happened, when it began, how it
-    ended, how many: `kinds`) stays exact."""
-    n = out.kinds[ev.kind] = out.kinds[ev.kind] + 1
-    if n <= MAX_PER_KIND // 2:
-        out.events.append(ev)
-        return
-    from collections import deque
-
-    tail = out.tails.get(ev.kind)
-    if tail is None:
-        tail = out.tails[ev.kind] = deque(maxlen=MAX_PER_KIND - MAX_PER_KIND // 2)
-    if len(tail) == tail.maxlen:
-        out.dropped_events += 1
-    tail.append(ev)
-
-
-def _close_tails(out: LogEvents) -> None:
-    """Put the kept last events of the flooded kinds back among the others, in line order."""
-    if out.tails:
-        for tail in out.tails.values():
-            out.events.extend(tail)
-        out.tails = {}
-        out.events.sort(key=lambda e: e.line_no)
-
-
-def shift(ts: datetime | None, seconds: float) -> datetime | None:
-    return ts + timedelta(seconds=seconds) if ts else None

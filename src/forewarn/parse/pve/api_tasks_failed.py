@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse.log.syslog import LogEvents
+from forewarn.parse.log.events import LogEvents
 from forewarn.parse.pve._api_json import as_int, json_rows
 from forewarn.parse.pve.task_log import parse_task_log
 

@@ -22,7 +22,7 @@ from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.log.match import could_name, match
-from forewarn.parse.log.syslog import MAX_EVENTS, LogEvent, LogEvents
+from forewarn.parse.log.events import MAX_EVENTS, LogEvent, LogEvents
 from forewarn.parse.log.unwrap import outer, pieces
 
 _STAMP = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)\s")
