@@ -89,3 +89,28 @@ def test_a_count_in_a_message_stays_exact_past_the_cap(monkeypatch: pytest.Monke
     assert exact > 40 and net122
     assert sum(f.details["ignored_lines"] for f in net122) == exact
     assert all("among the first and last 40 kept" in f.message for f in net122)
+
+
+def test_counts_made_from_sampled_events_say_they_are_a_lower_bound(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    """PVE101 counts quorum losses and PVE102 memberships from the events kept: past the cap
+    they say the number is a lower bound; within it they say nothing of the kind."""
+    if not BENCH.exists():
+        pytest.skip("../shared/bench not present")
+    from datetime import datetime, timezone
+
+    out = tmp_path / "syslog"
+    subprocess.run([sys.executable, str(BENCH), "--size", "12M", "--out", str(out)], check=True,
+                   stdout=subprocess.DEVNULL)
+
+    def messages() -> dict[str, str]:
+        d = diagnose(load([str(out)]), command="explain", now=datetime(2027, 1, 2, tzinfo=timezone.utc))
+        return {f.code: f.message for f in d.report.findings
+                if f.code in ("PVE101", "PVE102") and f.status.value == "fail"}
+
+    shipped = messages()
+    assert set(shipped) == {"PVE101", "PVE102"} and not any("at least" in m for m in shipped.values())
+    monkeypatch.setattr(events, "MAX_PER_KIND", 40)
+    capped = messages()
+    assert set(capped) == {"PVE101", "PVE102"}
+    assert all("(at least: of " in m and "the rest only counted)" in m for m in capped.values())

@@ -146,6 +146,34 @@ def kind_counts(ctx: "Context", kind: str) -> dict[str, int]:
     return out
 
 
+def sampled(ctx: "Context", node: str | None, kinds: tuple[str, ...]) -> str:
+    """An empty string when every event of `kinds` in the node's logs (all nodes': None) was
+    kept; else a clause for the rule's message saying that a count made from the kept events is
+    a lower bound (a kind past MAX_PER_KIND keeps its first and last events only).
+
+    A rule that counts or pairs events of a flooded kind (quorum lost and regained) would
+    otherwise state a number the log does not support."""
+    cache: dict[int, Counter[str]] = ctx.options.setdefault("_kept_kinds", {})
+    lines = kept = 0
+    for f in _event_facts(ctx):
+        if node is not None and f.node != node:
+            continue
+        lv: LogEvents = f.value
+        if not lv.dropped_events:
+            continue
+        if id(lv) not in cache:
+            cache[id(lv)] = Counter(e.kind for e in lv.events)
+        have = cache[id(lv)]
+        for k in kinds:
+            if lv.kinds.get(k, 0) > have.get(k, 0):
+                lines += lv.kinds[k]
+                kept += have.get(k, 0)
+    if not lines:
+        return ""
+    return (f" (at least: of {lines:,} such lines, {kept:,} at the log's start and end were read one by one, "
+            "the rest only counted)")
+
+
 def _rotation_key(f: "Fact[Any]") -> tuple[int, str, str, int, str]:
     """Rotated pieces of one log oldest first: `syslog.2.gz`, `syslog.1`, `syslog`
     (`syslog-20240101`, `syslog`); other files keep the order they came in."""

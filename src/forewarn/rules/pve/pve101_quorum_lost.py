@@ -87,7 +87,8 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             state = ""
         lines_ev = [e for ep in episodes for e in ep if e is not None]
         yield Hit(
-            f"{node}: lost quorum {len(episodes)} time(s) in the log{state}: " + "; ".join(parts[:5])
+            f"{node}: lost quorum {len(episodes)} time(s) in the log{logs.sampled(ctx, node, kinds)}{state}: "
+            + "; ".join(parts[:5])
             + (f"; … {len(parts) - 5} more" if len(parts) > 5 else ""),
             nodes=node,
             evidence=logs.refs(lines_ev),

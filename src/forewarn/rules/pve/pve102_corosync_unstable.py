@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.facts.corosync_episodes import (
+    KINDS as COROSYNC_KINDS,
     SETTLED_LINES,
     SETTLED_SECONDS,
     Namer,
@@ -125,8 +126,9 @@ def _recovered(evs: list[logs.NodeEvent]) -> str:
     return ", ".join(out)
 
 
-def node_summary(v: _View, name: Namer, *, listed: bool, days: bool) -> str:
-    """One node's paragraph; `listed`: the episodes are listed above (several nodes' logs)."""
+def node_summary(v: _View, name: Namer, *, listed: bool, days: bool, caveat: str = "") -> str:
+    """One node's paragraph; `listed`: the episodes are listed above (several nodes' logs);
+    `caveat`: what facts.logs.sampled says of the node's corosync lines."""
     st = v.st
     parts: list[str] = []
     eps = v.episodes
@@ -134,7 +136,7 @@ def node_summary(v: _View, name: Namer, *, listed: bool, days: bool) -> str:
         parts.append(f"the token was lost ({len(st.tokens)} `Token has not been received` warnings, "
                      f"longest {max(st.tokens)} ms)")
     if st.memberships:
-        parts.append(f"a new membership formed {_times(st.memberships)}")
+        parts.append(f"a new membership formed {_times(st.memberships)}{caveat}")
     head = f"{st.node}: " + (" and ".join(parts) if parts else
                              "knet link flaps only (no token lost, no membership change)")
     if listed:
@@ -215,7 +217,8 @@ def corosync_unstable(ctx: Context) -> Iterator[Hit]:
         if eps and len(eps) == len(ids):
             listed = True
             zone = f" (times in {tl.zone})" if tl.zone else ""
-            lines.append(f"{len(stories)} nodes' logs: the membership broke {_times(len(eps))} between "
+            lines.append(f"{len(stories)} nodes' logs: the membership broke {_times(len(eps))}"
+                         f"{logs.sampled(ctx, None, COROSYNC_KINDS)} between "
                          f"{eps[0].start:%H:%M:%S} and {eps[-1].end:%H:%M:%S}{zone}; the timeline's "
                          f"episode{'s' if len(eps) > 1 else ''} {english_list([str(ep.id) for ep in eps])}:")
             for ep in eps:
@@ -248,7 +251,8 @@ def corosync_unstable(ctx: Context) -> Iterator[Hit]:
                 lines.insert(0, "No single node is the common factor: the splits differ (a switch, the shared "
                              "network, or several faults).")
     for node in sorted(troubled):
-        lines.append(node_summary(views[node], name, listed=listed, days=days))
+        lines.append(node_summary(views[node], name, listed=listed, days=days,
+                                  caveat=logs.sampled(ctx, None, COROSYNC_KINDS)))  # lanes are named by the logs' hosts
     if suspect is None:
         st = next(iter(troubled.values())) if len(troubled) == 1 else None
         if st is not None and st.downs:
