@@ -106,6 +106,31 @@ def _journal_json(line: str) -> dict[str, Any] | None:
             "pid": obj.get("_PID") or obj.get("SYSLOG_PID"), "msg": str(msg or ""), "boot_id": obj.get("_BOOT_ID")}
 
 
+# The classic syslog stamp (`Mar 21 09:12:44 `, English month, no fraction): header() reads the
+# rest of such a line alone, whatever the stamp's time (syslog.py caches what a rest makes).
+_CLASSIC = re.compile(r"([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d) ")
+
+
+def classic_stamp(line: str) -> tuple[int, datetime | None] | None:
+    """(where the rest starts, the stamp's time) for a line that starts with a classic syslog
+    stamp of a known month; None otherwise. `header(line)` is then `header` of any other line
+    with the same rest, but for its time, which is this one.
+
+    >>> end, ts = classic_stamp("Mar 21 09:12:44 pve5 kernel: x")
+    >>> end, ts.month, ts.hour
+    (16, 3, 9)
+    >>> classic_stamp("Mar 21 09:12:44.123 pve5 kernel: x") is None, classic_stamp("Xyz 21 09:12:44 a b: c")
+    (True, None)
+    """
+    m = _CLASSIC.match(line)
+    if m is None:
+        return None
+    mon = _month(m.group(1))
+    if not mon:
+        return None
+    return m.end(), _clock(mon, m.group(2), m.group(3), None)
+
+
 def header(line: str) -> tuple[str, dict[str, Any]] | None:
     """Split a log line into (format, fields). None: no log prefix we know (plain text).
 
