@@ -119,3 +119,15 @@ def test_each_noise_pattern_holds_its_word(word: str, pattern: str) -> None:
         assert word in text.casefold()
 
     holds()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["0", "1", "no", " ", "error", "errors", "failure", "failures", "failed", "=", ":",
+                                 "x", "_", "-", "e", "s"]), max_size=14))
+def test_every_not_error_match_holds_one_of_its_parts(words: list[str]) -> None:
+    """looks_error searches _NOT_ERROR only in lines holding one of _NOT_ERROR_PARTS."""
+    from forewarn.parse.log import unexplained
+
+    low = "".join(words)
+    if unexplained._NOT_ERROR.search(low):
+        assert any(part in low for part in unexplained._NOT_ERROR_PARTS), low

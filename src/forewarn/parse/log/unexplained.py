@@ -30,6 +30,9 @@ _ERROR_WORD = re.compile(r"(?=[efcpdrtso])\b(?:errors?|fail(?:ed|ure)|fatal|crit
                          r"timed out|timeout|segfault|oops)\b")
 _KLOG_ERROR = re.compile(r"^[EFef]\d{4} \d\d:\d\d:\d\d")  # klog's E/F severity prefix
 _NOT_ERROR = re.compile(r"\b(?:0|no) (?:errors?|failures?)\b|\berrors?[=:] ?0\b|\bfailed[=:] ?0\b")
+# every match of _NOT_ERROR holds one of these (a search of a long line costs ~8 µs; these ~1 µs)
+_NOT_ERROR_PARTS = ("0 error", "0 failure", "no error", "no failure", "error=", "error:", "errors=", "errors:",
+                    "failed=", "failed:")
 
 # Lines healthy clusters print all day: never shown as unexplained errors. Each with a word every
 # line it matches holds (lower case), so most lines skip the search.
@@ -75,7 +78,8 @@ def looks_error(msg: str) -> bool:
     if not klog and not _ERROR_WORD.search(low):
         return False
     # "0 errors", "no failures", "errors=0" alone: `_NOT_ERROR` needs a 0 or a "no"
-    if ("0" in low or "o " in low) and _NOT_ERROR.search(low) and len(_ERROR_WORD.findall(low)) + klog <= 1:
+    if any(part in low for part in _NOT_ERROR_PARTS) and _NOT_ERROR.search(low) \
+            and len(_ERROR_WORD.findall(low)) + klog <= 1:
         return False
     folded = msg.casefold()  # what re.I treats alike (`ſ` is `s`)
     return not any(w in folded for w in _NOISE_WORDS) or NOISE.search(msg) is None
