@@ -71,6 +71,13 @@ def test_the_cap_applies_on_the_independent_corpus(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(events, "MAX_PER_KIND", 40)
     _rows, notes, dropped = _verdicts(out)
     assert dropped > 0 and any("counted but not kept" in n for n in notes)
+    # the timeline, which draws its lanes from the kept events, says so too
+    from datetime import datetime, timezone
+
+    from forewarn.facts.timeline import timeline_of
+
+    d = diagnose(load([str(out)]), command="explain", now=datetime(2027, 1, 2, tzinfo=timezone.utc))
+    assert any("counted but not kept" in n for n in timeline_of(d.context).notes)
 
 
 def test_a_count_in_a_message_stays_exact_past_the_cap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

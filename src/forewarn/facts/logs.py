@@ -146,6 +146,22 @@ def kind_counts(ctx: "Context", kind: str) -> dict[str, int]:
     return out
 
 
+def cap_notes(ctx: "Context") -> list[str]:
+    """One line per log whose events of some kind were sampled past MAX_PER_KIND (the report's
+    and the timeline's notes: nothing is left out without saying so)."""
+    from forewarn.parse.log.events import MAX_PER_KIND
+
+    out = []
+    for f in log_facts(ctx):
+        dropped = getattr(f.value, "dropped_events", 0)
+        if dropped:
+            flooded = ", ".join(k for k, n in f.value.kinds.most_common() if n > MAX_PER_KIND)
+            out.append(f"{f.node}: {f.artifact}: {dropped:,} of {sum(f.value.kinds.values()):,} events were "
+                       f"counted but not kept: of a kind seen more than {MAX_PER_KIND:,} times ({flooded}) the "
+                       f"first and last {MAX_PER_KIND // 2:,} are kept; every count is exact")
+    return out
+
+
 def sampled(ctx: "Context", node: str | None, kinds: tuple[str, ...]) -> str:
     """An empty string when every event of `kinds` in the node's logs (all nodes': None) was
     kept; else a clause for the rule's message saying that a count made from the kept events is

@@ -91,16 +91,9 @@ def collect(ctx: "Context", findings: list["Finding"], top: int = TOP) -> Unexpl
 def sample_notes(ctx: "Context") -> list[str]:
     """Say where a sample limit applied while reading logs (the counts stay exact)."""
     from forewarn.facts import logs
-    from forewarn.parse.log.events import MAX_PER_KIND
 
-    out = []
+    out = logs.cap_notes(ctx)
     for f in logs.log_facts(ctx):
-        dropped = getattr(f.value, "dropped_events", 0)
-        if dropped:
-            flooded = ", ".join(k for k, n in f.value.kinds.most_common() if n > MAX_PER_KIND)
-            out.append(f"{f.node}: {f.artifact}: {dropped:,} of {sum(f.value.kinds.values()):,} events were "
-                       f"counted but not kept: of a kind seen more than {MAX_PER_KIND:,} times ({flooded}) the "
-                       f"first and last {MAX_PER_KIND // 2:,} are kept; every count is exact")
         u = f.value.unexplained
         if u.other:
             out.append(f"{f.node}: {f.artifact}: {u.other} error-looking lines beyond the first "

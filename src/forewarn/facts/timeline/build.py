@@ -44,7 +44,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     # a node's zone: --tz NODE=ZONE, else its own (/etc/timezone in the bundle), else --tz ZONE
     zones = {n: z for n in lane_names if (z := evidence_zone(ctx, n)) is not None}
     zones.update({n: parse_zone(z) for n, z in node_tz.items()})
-    notes: list[str] = logs.backwards_notes(ctx)
+    notes: list[str] = logs.backwards_notes(ctx) + logs.cap_notes(ctx)
 
     # 1. zones: every timed event onto one clock
     any_exact = any(has_zone(e) for evs in raw.values() for e in evs)

@@ -3,7 +3,7 @@
 Every parser of a log (parse/log/syslog.py, the PVE task logs, container logs) gives `LogEvents`:
 typed events, with exact counts of every kind. A kind seen more than MAX_PER_KIND times in one
 log keeps its first and last halves (a flood of one state line never pushes another kind's
-events out), and the report says so (facts/unexplained.py sample_notes).
+events out), and the report and the timeline say so (facts/logs.py cap_notes).
 """
 
 from __future__ import annotations
