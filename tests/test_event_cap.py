@@ -40,6 +40,14 @@ def big_log(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return out
 
 
+def _bench_corpus(folder: Path, size: str) -> Path:
+    """A corpus of the independent generator (../shared/bench) of `size`, in `folder`."""
+    out = folder / "syslog"
+    subprocess.run([sys.executable, str(BENCH), "--size", size, "--out", str(out)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return out
+
+
 def _verdicts(path: Path) -> tuple[set[tuple[str, str, str, tuple[str, ...]]], list[str], int]:
     from datetime import datetime, timezone
 
@@ -65,9 +73,7 @@ def test_same_findings_with_and_without_the_cap(big_log: Path, monkeypatch: pyte
 def test_the_cap_applies_on_the_independent_corpus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     if not BENCH.exists():
         pytest.skip("../shared/bench not present")
-    out = tmp_path / "syslog"
-    subprocess.run([sys.executable, str(BENCH), "--size", "4M", "--out", str(out)], check=True,
-                   stdout=subprocess.DEVNULL)
+    out = _bench_corpus(tmp_path, "4M")
     monkeypatch.setattr(events, "MAX_PER_KIND", 40)
     _rows, notes, dropped = _verdicts(out)
     assert dropped > 0 and any("counted but not kept" in n for n in notes)
@@ -86,9 +92,7 @@ def test_a_count_in_a_message_stays_exact_past_the_cap(monkeypatch: pytest.Monke
         pytest.skip("../shared/bench not present")
     from datetime import datetime, timezone
 
-    out = tmp_path / "syslog"
-    subprocess.run([sys.executable, str(BENCH), "--size", "4M", "--out", str(out)], check=True,
-                   stdout=subprocess.DEVNULL)
+    out = _bench_corpus(tmp_path, "4M")
     monkeypatch.setattr(events, "MAX_PER_KIND", 40)
     d = diagnose(load([str(out)]), command="explain", now=datetime(2027, 1, 2, tzinfo=timezone.utc))
     exact = sum(f.value.kinds["bridge_port_state"] for f in d.context.facts("log.syslog"))
@@ -106,9 +110,7 @@ def test_counts_made_from_sampled_events_say_they_are_a_lower_bound(monkeypatch:
         pytest.skip("../shared/bench not present")
     from datetime import datetime, timezone
 
-    out = tmp_path / "syslog"
-    subprocess.run([sys.executable, str(BENCH), "--size", "12M", "--out", str(out)], check=True,
-                   stdout=subprocess.DEVNULL)
+    out = _bench_corpus(tmp_path, "12M")
 
     def messages() -> dict[str, str]:
         d = diagnose(load([str(out)]), command="explain", now=datetime(2027, 1, 2, tzinfo=timezone.utc))

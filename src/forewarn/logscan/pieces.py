@@ -133,19 +133,19 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
             at_line = lines
             start = end = -1
             ids: set[int] = set()
-            for pos, pid in found:
+            for pos, pid in found + [(hi + 1, UNKNOWN)]:  # the sentinel hands over the last line
                 if pos <= end:  # this line is already taken: note what else matched in it
                     ids.add(pid)
                     continue
                 if start >= 0:
                     on_hit(MatchedLine(at_line + 1, buf[start:end].decode("utf-8", "replace"), piece, start, last,
                                        None if UNKNOWN in ids else frozenset(ids)))
+                if pos > hi:
+                    break
                 start, end = line_bounds(buf, pos, has_cr, lo, hi)
                 at_line += count_breaks(buf, counted_to, start, has_cr)
                 counted_to = start
                 ids = {pid}
-            on_hit(MatchedLine(at_line + 1, buf[start:end].decode("utf-8", "replace"), piece, start, last,
-                               None if UNKNOWN in ids else frozenset(ids)))
         lines += count_breaks(buf, lo, hi, has_cr)
         if buf[hi - 1] not in (10, 13):
             lines += 1  # a last line without a break (only the final piece can end so)

@@ -77,19 +77,16 @@ def match(text: str) -> tuple[Signature, dict[str, str]] | None:
         candidates = sorted({i for k in (found.Match(low) or ()) for i in table[k][1]})
     else:
         candidates = sorted({i for lit, ix in table if lit in low for i in ix})
-    sigs = signatures()
-    for i in candidates:
-        m = sigs[i].regex.search(text)
-        if m:
-            return sigs[i], clean_attrs(m.groupdict())
-    return None
+    return match_among(text, tuple(candidates))
 
 
 def match_among(text: str, ids: tuple[int, ...]) -> tuple[Signature, dict[str, str]] | None:
-    """`match` when the matcher said which signatures (by position, in knowledge-base order)
-    matched somewhere in a raw line that holds `text` unchanged: every signature that matches
-    `text` is among them (its engine form, with no anchors and its edge assertions dropped,
-    matches every line that holds such a text), so only those are tried, first to last.
+    """The first of the signatures `ids` (positions, in knowledge-base order) that matches `text`.
+
+    `match` gives it the signatures one of whose literals `text` holds. The log reader gives it
+    the signatures the matcher found somewhere in a raw line that holds `text` unchanged: every
+    signature that matches `text` is among them (its engine form, with no anchors and its edge
+    assertions dropped, matches every line that holds such a text), so only those are tried.
 
     >>> i = [s.kind for s in signatures()].index("guest_locked")
     >>> match_among("VM 100 is locked (snapshot-delete)", (i,))[0].kind
