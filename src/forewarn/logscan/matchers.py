@@ -56,7 +56,7 @@ SLASH_COMMENT = (r"^[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//", r"\x0d[\x09\x0b\x0c\x1
 # a klog line whose E/F severity alone says it is an error (parse/log/unexplained.py, _KLOG_ERROR)
 KLOG_ERROR = (r"^[EFef][0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}", r"\x0d[EFef][0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 MARKS = SLASH_COMMENT + KLOG_ERROR  # those starting with `^` are multi-line
-_KLOG_LINES = re.compile(rb"(?m)(?:^|\r)[EFef][0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}")  # the same, for the pure-Python matcher
+_KLOG_LINES = re.compile(("(?m)(?:^|\r)" + KLOG_ERROR[0][1:]).encode())  # the same, for the pure-Python matcher
 ESCAPE_MARKS = (r"\x5c[\x5c\x22nrtu\x2f]", r"\x00")  # what `mark_hits` finds, as patterns
 _ESCAPE_NEXT = frozenset(b'\\"nrtu/')  # after a backslash: the escapes parse/log/unwrap.py undoes
 

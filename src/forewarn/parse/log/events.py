@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from sys import intern
 from typing import Any
 
@@ -101,7 +101,3 @@ def close_tails(out: LogEvents) -> None:
             out.events.extend(tail)
         out.tails = {}
         out.events.sort(key=lambda e: e.line_no)
-
-
-def shift(ts: datetime | None, seconds: float) -> datetime | None:
-    return ts + timedelta(seconds=seconds) if ts else None

@@ -29,9 +29,7 @@ from forewarn.parse.log.headers import PLACEHOLDER_YEAR, classic_stamp, header  
 from forewarn.parse.log.match import (  # noqa: F401  (clean_attrs re-exported)
     clean_attrs, could_name, match, match_among, signatures, wrapped,
 )
-from forewarn.parse.log.events import (  # noqa: F401  (the event model, re-exported)
-    MAX_EVENTS, MAX_PER_KIND, LogEvent, LogEvents, close_tails, keep, make_event, shift,
-)
+from forewarn.parse.log.events import LogEvent, LogEvents, close_tails, keep, make_event
 from forewarn.parse.log.unexplained import could_be_error, looks_error, template
 from forewarn.parse.log.unwrap import event_source, outer, pieces
 
