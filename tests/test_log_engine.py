@@ -191,7 +191,9 @@ def test_a_pattern_a_matcher_rejects_falls_back_to_its_literals():
 _WORDS = st.sampled_from([lit for s in signatures() for lit in s.literals] + [
     "Mar 21 09:12:44 pve5 ", "corosync[3813]: ", "[KNET  ] ", "link: host: ", "8", " link: 0 ", "is down",
     "'", "\u00e9", "\u00a0", " ", "\t", "\x0b", "(", ")", "]", "ms", "1234", "\ufffd", "x", "host: host: 3 ",
-    "VM 100 is locked (snapshot-delete)", "-", ".", "\"", "\u212a", "K", "\\", "\\\"", "\\n", "\x00"])
+    "VM 100 is locked (snapshot-delete)", "-", ".", "\"", "\u212a", "K", "\\", "\\\"", "\\n", "\x00",
+    # lines that differ in their digits alone (the reader caches what a digit shape makes)
+    "0", "7", "errors=", " failed", "authentication failure; rhost=::ffff:75.81.79.218 user=root@pam"])
 
 
 @settings(max_examples=examples(300), deadline=None)
@@ -209,6 +211,7 @@ def test_matchers_never_miss_a_line(words):
 
 
 _HEADS = st.sampled_from(["", "Mar 21 09:12:44 pve5 kernel: ", "Mar 21 09:12:44 pve5 corosync[3813]: ",
+                          "Mar  2 19:02:04 pve7 pvedaemon[2918]: ", "Mar 21 09:12:44 pve5 pvedaemon[1885]: ",
                           "I0722 20:27:25.279953       1 file.go:172] ", "E0722 20:27:25.279953       1 file.go:172] ",
                           "2021-02-15 17:57:57 ", "  ", "| ", "Error: "])
 

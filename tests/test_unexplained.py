@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuzzing import examples
+
 from forewarn.parse.log.syslog import parse_lines, parse_syslog
 from forewarn.parse.log.unexplained import MAX_TEMPLATES, looks_error
 from forewarn.pipeline import diagnose, load
@@ -131,3 +133,40 @@ def test_every_not_error_match_holds_one_of_its_parts(words: list[str]) -> None:
     low = "".join(words)
     if unexplained._NOT_ERROR.search(low):
         assert any(part in low for part in unexplained._NOT_ERROR_PARTS), low
+
+
+_REST_WORDS = st.sampled_from(["pve5 ", "pve7 ", "pvedaemon[1885]: ", "kernel: ", "corosync[3813]: ", "[KNET  ] ",
+                               "[12.5] ", "0", "1", "7", "9", "10.0.0.5", " ", ":", "=", "error", "errors", " failed",
+                               "failure", "no ", "errors=", "E0722 20:27:25.279953 ", "pmtud: ", "'x9'", "0x1f",
+                               "authentication failure; rhost=::ffff:75.81.79.218 user=root@pam", "\u0663", "abc"])
+
+
+@settings(max_examples=examples(1000), deadline=None)
+@given(st.lists(_REST_WORDS, max_size=10), st.permutations("123456789"))
+def test_what_a_syslog_rest_makes_depends_on_its_digit_shape_alone(words: list[str], digits: list[str]) -> None:
+    """The reader caches what the rest of a stamped line no signature names makes by its digit
+    shape (syslog._BY_SHAPE): two rests that differ only in which of 1-9 they hold must make the
+    same thing (unexplained with one template, or nothing)."""
+    from forewarn.parse.log import syslog
+
+    rest = "".join(words)
+    other = rest.translate(str.maketrans("123456789", "".join(digits)))
+    a = syslog._made_of("Mar 21 09:12:44 " + rest, (), False)
+    b = syslog._made_of("Mar  2 19:02:04 " + other, (), False)
+    assert (a[0], a[1], a[2] if a[0] == "unexplained" else None) == \
+        (b[0], b[1], b[2] if b[0] == "unexplained" else None), (rest, other)
+
+
+def test_a_zero_is_not_read_as_another_digit() -> None:
+    """`errors=0` is no error, `errors=7` is: the shape cache must keep them apart, in either order."""
+    from forewarn.model.evidence import EvidenceRecord
+
+    lines = ["Mar 21 09:12:44 pve5 sync[12]: run done, errors=7", "Mar 21 09:12:45 pve5 sync[12]: run done, errors=0",
+             "Mar 21 09:12:46 pve5 sync[12]: run done, errors=0", "Mar 21 09:12:47 pve5 sync[12]: run done, errors=3"]
+    for order in (lines, lines[::-1]):
+        order = ["Mar 21 09:12:40 pve5 systemd[1]: Started sync.service."] + order  # the sample: the format
+        data = ("\n".join(order) + "\n").encode()
+        engine = parse_syslog(EvidenceRecord("log.syslog", "n", "mem", data=data).lines(), sample=1).value
+        per_line = parse_lines(order).value
+        assert {k: t.count for k, t in engine.unexplained.templates.items()} == \
+            {k: t.count for k, t in per_line.unexplained.templates.items()} == {"run done, errors=<n>": 2}

@@ -96,6 +96,16 @@ def could_be_error(line: str) -> bool:
 _SHAPE = str.maketrans("23456789", "11111111")
 
 
+def shape(text: str) -> str:
+    """`text` with its digits 2-9 written 1: what the masks, `looks_error` and the log header
+    read alike (0 is kept: `0 errors`, `0x`).
+
+    >>> shape("rhost=::ffff:75.81.79.218 errors=0")
+    'rhost=::ffff:11.11.11.111 errors=0'
+    """
+    return text.translate(_SHAPE)
+
+
 def template(msg: str) -> str:
     """The message with what varies masked.
 
