@@ -86,7 +86,15 @@ class Worker:
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(target=_work, args=(child, fd, start, end, matcher, make, tail), daemon=True)
-        self.proc.start()
+        import gc
+
+        # The forked worker shares the parent's heap page by page; a garbage collection there
+        # would touch every object and copy it all (gc.freeze's documented use).
+        gc.freeze()
+        try:
+            self.proc.start()
+        finally:
+            gc.unfreeze()
         child.close()
         self.lines = 0
         self.acc: dict[str, int] = {}
