@@ -7,7 +7,9 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from forewarn.parse import PARSERS
+from forewarn.parse import all_parsers
+
+PARSERS = all_parsers()
 
 API_SPECS = sorted(s for s in PARSERS if ".api_" in s)
 KEYS = st.sampled_from(["type", "id", "node", "status", "state", "sid", "quorate", "storage", "plugintype",

@@ -170,7 +170,7 @@ def _probe_rule(declared: tuple[object, ...]) -> "Rule":
     from forewarn.parse.host.hostname import HOSTNAME
     from forewarn.parse.host.uname import UNAME
     from forewarn.rules import Hit, Rule
-    from forewarn.rules._engine import spec_of
+    from forewarn.model.keys import spec_of
 
     def probe(ctx: "Context") -> Iterator[Hit]:
         for node, f in ctx.by_node(HOSTNAME).items():
@@ -215,10 +215,9 @@ def _spec_literals(node: ast.AST, parsed: set[str]) -> list[str]:
 def test_rules_declare_and_read_typed_keys() -> None:
     """A rule names what it reads by its parser's Key (`ctx.by_node(SYSCTL)`), never by a spec name
     string, so a rule and its parser cannot drift apart unseen (mypy checks the value's type)."""
-    import forewarn.parse  # noqa: F401  (registers every parser)
-    from forewarn.parse._registry import PARSERS
+    from forewarn.parse._registry import all_parsers
 
-    parsed = set(PARSERS)
+    parsed = set(all_parsers())
     found: list[str] = []
     for path in sorted((SRC / "rules").rglob("*.py")):
         rel = path.relative_to(SRC).as_posix()

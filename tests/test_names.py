@@ -15,9 +15,10 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-import forewarn.parse  # noqa: F401  (registers every parser)
-from forewarn.parse._registry import PARSERS
+from forewarn.parse._registry import all_parsers
 from forewarn.rules import RULES
+
+PARSERS = all_parsers()
 
 # code -> the rule's file name today (rules/<family>/<file>)
 RULE_FILE_EXCEPTIONS: dict[str, str] = {}

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from fuzzing import examples
 
 from forewarn.model.problems import Parsed
-from forewarn.parse import PARSERS
+from forewarn.parse import all_parsers
+
+PARSERS = all_parsers()
 
 EVIDENCE = Path(__file__).parent / "evidence"
 PARSER_DIRS = Path(__file__).parent / "parsers"

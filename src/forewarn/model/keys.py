@@ -35,10 +35,7 @@ class Key(Generic[T]):
 
     def __post_init__(self) -> None:
         if self.alternatives:
-            if self.spec in self.alternatives:
-                raise ValueError(f"{self.spec} cannot be its own alternative")
-            known = _ALTERNATIVES.get(self.spec, ())
-            _ALTERNATIVES[self.spec] = tuple(dict.fromkeys(known + self.alternatives))
+            declare_alternatives(self.spec, self.alternatives)
 
     @property
     def specs(self) -> tuple[str, ...]:
@@ -47,6 +44,19 @@ class Key(Generic[T]):
 
     def __str__(self) -> str:
         return self.spec
+
+
+def declare_alternatives(spec: str, alternatives: tuple[str, ...]) -> None:
+    """Say that `alternatives` feed the key of `spec` (a Key does when it is made; forewarn/index.py
+    does for the keys of modules not imported yet)."""
+    if spec in alternatives:
+        raise ValueError(f"{spec} cannot be its own alternative")
+    known = _ALTERNATIVES.get(spec, ())
+    _ALTERNATIVES[spec] = tuple(dict.fromkeys(known + alternatives))
+
+
+def all_alternatives() -> dict[str, tuple[str, ...]]:
+    return dict(_ALTERNATIVES)
 
 
 class UndeclaredRead(Exception):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from forewarn.index import describe, import_all, index
 from forewarn.model.problems import Parsed
 
 
@@ -37,4 +39,20 @@ def parser(*specs: str, stream: bool = False) -> Callable[[Callable[..., Parsed[
 
 
 def get_parser(spec: str) -> Parser | None:
-    return PARSERS.get(spec)
+    """The parser of `spec`, its module imported when first needed (forewarn/index.py)."""
+    p = PARSERS.get(spec)
+    if p is None:
+        module = index()["parsers"].get(spec)
+        if module is not None:
+            importlib.import_module(module)
+            p = PARSERS.get(spec)
+    return p
+
+
+def all_parsers() -> dict[str, Parser]:
+    """Every parser (every parser module imported)."""
+    import_all("forewarn.parse")
+    return PARSERS
+
+
+describe("parsers", "forewarn.parse", lambda: {spec: p.func.__module__ for spec, p in sorted(PARSERS.items())})

@@ -1,20 +1,10 @@
 """The catalogue as code: one module per rule, its real cases in a YAML file beside it.
 
-Importing this package imports every rule module below it (no registry to edit).
+A rule registers itself with `@rule` when its module is imported; `RULES` knows every code from
+the start (forewarn/index.py) and imports a rule's module when the rule is first asked for, so
+adding a rule edits no registry.
 """
 
-import importlib
-import pkgutil
+from forewarn.rules._registry import RULES, Hit, Rule, StepTemplate, note, rule, step
 
-from forewarn.rules._engine import RULES, Hit, Rule, note, rule, step
-
-__all__ = ["RULES", "Hit", "Rule", "note", "rule", "step"]
-
-
-def _load_all() -> None:
-    for info in pkgutil.walk_packages(__path__, prefix=__name__ + "."):
-        if not info.name.rsplit(".", 1)[-1].startswith("_"):
-            importlib.import_module(info.name)
-
-
-_load_all()
+__all__ = ["RULES", "Hit", "Rule", "StepTemplate", "note", "rule", "step"]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.facts.zpools import BAD_POOL, DOWN, describe, no_pools, node_pools, redundancy_left
+from forewarn.facts.zpools import BAD_POOL, describe, no_pools, node_pools, redundancy_left
 from forewarn.model.findings import Severity, When
 from forewarn.parse.pve.zpool_status import ZPOOL_STATUS
 from forewarn.rules import Hit, note, rule, step
