@@ -146,7 +146,10 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
                 at_line += count_breaks(buf, counted_to, start, has_cr)
                 counted_to = start
                 ids = {pid}
-        lines += count_breaks(buf, lo, hi, has_cr)
+            # counted_to is a line start: no \r\n is split there, so the counts add up
+            lines = at_line + count_breaks(buf, counted_to, hi, has_cr)
+        else:
+            lines += count_breaks(buf, lo, hi, has_cr)
         if buf[hi - 1] not in (10, 13):
             lines += 1  # a last line without a break (only the final piece can end so)
         prev, last = last, piece

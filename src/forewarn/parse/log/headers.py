@@ -80,9 +80,9 @@ def _month(tok: str) -> int | None:
 @lru_cache(maxsize=4096)
 def _clock(mon: int, day: str, time: str, frac: str | None) -> datetime | None:
     """A syslog stamp's time (cached: a log writes many lines a second, and datetime is immutable)."""
-    h, mi, s = (int(x) for x in time.split(":"))
-    try:
-        return datetime(PLACEHOLDER_YEAR, mon, int(day), h, mi, s, int((frac or "0")[:6].ljust(6, "0")))
+    try:  # `time` is hh:mm:ss (every caller's pattern says \d\d:\d\d:\d\d)
+        return datetime(PLACEHOLDER_YEAR, mon, int(day), int(time[:2]), int(time[3:5]), int(time[6:8]),
+                        int(frac[:6].ljust(6, "0")) if frac else 0)
     except ValueError:
         return None
 
@@ -109,6 +109,8 @@ def _journal_json(line: str) -> dict[str, Any] | None:
 # The classic syslog stamp (`Mar 21 09:12:44 `, English month, no fraction): header() reads the
 # rest of such a line alone, whatever the stamp's time (syslog.py caches what a rest makes).
 _CLASSIC = re.compile(r"([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d) ")
+# `_month` of the names as syslog writes them (`Mar`), without its folding
+_CAPITALISED = {name.capitalize(): num for name, num in _MONTHS.items() if len(name) == 3 and name.isascii()}
 
 
 def classic_stamp(line: str) -> tuple[int, datetime | None] | None:
@@ -125,10 +127,11 @@ def classic_stamp(line: str) -> tuple[int, datetime | None] | None:
     m = _CLASSIC.match(line)
     if m is None:
         return None
-    mon = _month(m.group(1))
+    name, day, clock = m.groups()
+    mon = _CAPITALISED.get(name) or _month(name)
     if not mon:
         return None
-    return m.end(), _clock(mon, m.group(2), m.group(3), None)
+    return m.end(), _clock(mon, day, clock, None)
 
 
 def header(line: str) -> tuple[str, dict[str, Any]] | None:

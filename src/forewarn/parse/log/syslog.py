@@ -30,7 +30,7 @@ from forewarn.parse.log.match import (  # noqa: F401  (clean_attrs re-exported)
     clean_attrs, could_name, match, match_among, signatures, wrapped,
 )
 from forewarn.parse.log.events import LogEvent, LogEvents, close_tails, keep, make_event
-from forewarn.parse.log.unexplained import could_be_error, looks_error, shape, template
+from forewarn.parse.log.unexplained import could_be_error, looks_error, shape_key, template
 from forewarn.parse.log.unwrap import event_source, outer, pieces
 
 SAMPLE_LINES = 5000  # header-parse this many lines for format, program and host statistics
@@ -229,7 +229,8 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
     if stamp is not None:  # a syslog line: what its rest makes is cached, its time is its own
         end, ts = stamp
         # a line no signature names makes what its rest's digit shape makes (see _BY_SHAPE)
-        cache, key = (_BY_REST, line[end:]) if named else (_BY_SHAPE, shape(line[end:]))
+        cache: dict[Any, tuple[Any, ...]] = _BY_REST if named else _BY_SHAPE
+        key = line[end:] if named else shape_key(line[end:])
         made = cache.get(key)
         if made is None:
             made = _made_of(line, among, named)
@@ -257,12 +258,12 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
 # that matches its message.
 _BY_REST: dict[str, tuple[Any, ...]] = {}
 _BY_REST_MAX = 20_000
-# A rest no signature names -> what it makes, keyed by its digit shape (unexplained.shape): such a
+# A rest no signature names -> what it makes, keyed by its digit shape (unexplained.shape_key): such a
 # line is an unexplained error or nothing, and which, and its template, depend on its shape alone
 # (the header reads digits as \d, looks_error's words hold none and its "0 errors" keeps 0, the
 # masks treat 1-9 alike). The failed logins of a log (`authentication failure; rhost=<address>`)
 # differ in their digits only: one template for all, made once instead of ~30 µs a line.
-_BY_SHAPE: dict[str, tuple[Any, ...]] = {}
+_BY_SHAPE: dict[bytes, tuple[Any, ...]] = {}
 
 
 def _made_of(text: str, among: tuple[int, ...] | None, named: bool) -> tuple[Any, ...]:
