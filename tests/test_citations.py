@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from forewarn.cli.main import cli
 from forewarn.catalogue import CATALOGUE
 from forewarn.catalogue.docs import rule_doc_json, rule_doc_markdown
-from forewarn.why.citations import _FILE, citations
+from forewarn.catalogue.citations import _FILE, citations
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "tests" / "evidence" / "seeds"

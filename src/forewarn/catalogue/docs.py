@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from forewarn.catalogue import CATALOGUE
-from forewarn.why.citations import cite, citations
+from forewarn.catalogue.citations import cite, citations
 
 
 def catalogue_row(code: str) -> dict[str, Any] | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from forewarn import __version__
 from forewarn.model.findings import Finding, Severity, Status
-from forewarn.why.citations import citations
+from forewarn.catalogue.citations import citations
 
 INSTALL_HINT = ("the HTML report's chart needs Plotly, which comes with the `html` extra: "
                 "pip install 'forewarn[html]'  (or: pip install plotly)")

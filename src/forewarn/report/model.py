@@ -9,8 +9,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from forewarn import __version__
 from forewarn.model.findings import Finding, Severity, Status
 
@@ -39,16 +37,21 @@ SUPPRESSION_KEYS = {"code", "node", "reason", "expires"}
 SUPPRESS_MAX = 1 << 20  # a list of accepted findings, not a data set
 
 
-class _NoAliases(yaml.SafeLoader):
-    """Plain YAML without aliases: `*name` lets a few hundred bytes expand to gigabytes (the
-    "billion laughs"), and a list of accepted findings never needs one."""
+def _no_aliases_loader() -> Any:
+    """A YAML loader of plain YAML without aliases: `*name` lets a few hundred bytes expand to
+    gigabytes (the "billion laughs"), and a list of accepted findings never needs one. (yaml is
+    imported here: only a run given a suppression file reads YAML.)"""
+    import yaml
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted here",
-                                              event.start_mark)
-        return super().compose_node(parent, index)
+    class NoAliases(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted here",
+                                                  event.start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliases
 
 
 def load_suppressions(path: str | Path, known_codes: Iterable[str] = ()) -> list[Suppression]:
@@ -58,6 +61,8 @@ def load_suppressions(path: str | Path, known_codes: Iterable[str] = ()) -> list
           - {code: PVE106, node: pve1, reason: "one link by design", expires: 2027-06-30}
 
     `known_codes`: an entry naming any other code is an error, as `--only PVE999` is."""
+    import yaml
+
     from forewarn.model.bounded import open_regular
 
     try:
@@ -65,7 +70,7 @@ def load_suppressions(path: str | Path, known_codes: Iterable[str] = ()) -> list
             raw = fh.read(SUPPRESS_MAX + 1)
         if len(raw) > SUPPRESS_MAX:
             raise SuppressionError(f"{path}: larger than 1 MiB: not a suppression file")
-        data = yaml.load(raw.decode("utf-8"), Loader=_NoAliases)  # noqa: S506 - a SafeLoader
+        data = yaml.load(raw.decode("utf-8"), Loader=_no_aliases_loader())  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         raise SuppressionError(f"{path}: no such file") from None
     except OSError as exc:
@@ -203,7 +208,7 @@ class Report:
 
 def _finding_json(f: Finding) -> dict[str, Any]:
     """A finding as JSON, with its seed reference also as a citation a reader can open."""
-    from forewarn.why.citations import citations
+    from forewarn.catalogue.citations import citations
 
     return {**f.to_json(), "citations": [c.to_json() for c in citations(f.seed)]}
 

@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 from forewarn.catalogue import CATALOGUE as _META
-from forewarn.why.citations import cite
+from forewarn.catalogue.citations import cite
 from forewarn.why.search import WhyHit
 
 # ------------------------------------------------------------------------------ rendering

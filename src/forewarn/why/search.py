@@ -31,7 +31,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from forewarn.why.citations import citations
+from forewarn.catalogue.citations import citations
 from forewarn.why.index import Index, get_index
 from forewarn.why.text import (
     RE_CODE,

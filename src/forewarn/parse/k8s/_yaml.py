@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from forewarn.model.problems import ParseProblem
+
+if TYPE_CHECKING:  # yaml is imported when a document is read: a run with no Kubernetes file starts without it
+    import yaml
 
 # `[root@km ~]# cat x`, `$ kubectl ...`, `# kubectl -n kube-system edit cm kube-proxy` (a shell
 # prompt, not a YAML comment, when a command follows), ``` fences.
@@ -50,6 +51,8 @@ def clean(text: str) -> str:
 
 
 def _walk(node: yaml.Node, path: tuple[str, ...], out: dict[tuple[str, ...], int], offset: int) -> None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode):
@@ -65,6 +68,8 @@ def _walk(node: yaml.Node, path: tuple[str, ...], out: dict[tuple[str, ...], int
 
 def documents(text: str, offset: int = 0) -> tuple[list[Doc], list[ParseProblem]]:
     """Every YAML document of `text`; `offset` shifts line numbers (for embedded configs)."""
+    import yaml
+
     docs: list[Doc] = []
     problems: list[ParseProblem] = []
     try:
