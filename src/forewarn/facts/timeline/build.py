@@ -108,9 +108,11 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
                        key=lambda x: (x[1].ts or datetime.min, order[x[0]], x[1].ev.line_no))
     seq_of: dict[int, TEvent] = {}
     events: list[TEvent] = []
+    of_lane: dict[str, list[TEvent]] = {ln: [] for ln in lane_names}
     for ln, e, r in timed_evs + [(ln, e, r) for ln in untimed for e, r in zip(placed[ln], raw[ln])]:
         te = TEvent(len(events), ln, e.ts, r.ts, e.kind, CATEGORY.get(e.kind, "other"), e)
         events.append(te)
+        of_lane[ln].append(te)
         seq_of[id(e)] = te
     if untimed and timed_lanes:
         notes.append(f"{', '.join(untimed)}: the log has no times; its events keep their line order, after the "
@@ -124,7 +126,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     # 5. lanes
     lanes: list[Lane] = []
     for ln in lane_names:
-        evs = [t for t in events if t.node == ln]
+        evs = of_lane[ln]
         facts = {id(e.fact): e.fact for e in placed[ln]}
         starts: list[datetime] = []
         ends: list[datetime] = []

@@ -135,7 +135,8 @@ def _quorum_at(tl: Timeline, node: str, t: TEvent) -> str | None:
     starts = tl._cache[("_qs", node)]  # noqa: SLF001
     k = bisect_right(starts, t.seq) - 1
     val = track[k].value if k >= 0 else None
-    for iv in track[k + 1:]:
+    for j in range(k + 1, len(track)):  # not a slice: a busy node's track is long, and this is asked per ring
+        iv = track[j]
         s = iv.start_seq
         if s is None or (nxt_ring is not None and s > nxt_ring):
             break
