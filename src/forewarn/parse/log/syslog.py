@@ -225,7 +225,7 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
     if "\x00" in line:
         acc["nul_runs"] = acc.get("nul_runs", 0) + len(re.findall("\x00+", line))
         acc["nul_bytes"] = acc.get("nul_bytes", 0) + line.count("\x00")
-    stamp = None if wrapped(line) else classic_stamp(line)
+    stamp = classic_stamp(line)
     if stamp is not None:  # a syslog line: what its rest makes is cached, its time is its own
         end, ts = stamp
         # a line no signature names makes what its rest's digit shape makes (see _BY_SHAPE)
@@ -233,7 +233,9 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
         key = line[end:] if named else shape_key(line[end:])
         made = cache.get(key)
         if made is None:
-            made = _made_of(line, among, named)
+            # outer() of a line that starts with a stamp only drops the NULs of its rest (a rest
+            # holds a backslash or a NUL, or `wrapped` is false, whatever the stamp before it)
+            made = _made_of(outer(line)[0] if wrapped(line) else line, among, named)
             if made[1] != "text":  # a rest no header reads: its message is the whole line, stamp and all
                 if len(cache) >= _BY_REST_MAX:
                     cache.clear()
