@@ -49,22 +49,23 @@ def _sources() -> list[Path]:
     return sorted(out)
 
 
-# what each registry keeps in the index: name -> (its package, a function describing what is registered)
-_DESCRIBERS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {}
+PACKAGES = ("forewarn.parse", "forewarn.rules")  # where the modules that register themselves are
+# what each registry keeps in the index: name -> a function describing what is registered
+_DESCRIBERS: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
-def describe(name: str, package: str, describer: Callable[[], dict[str, Any]]) -> None:
-    """Called by a registry when it is imported: the index imports every module of `package`,
-    then keeps `describer()` under `name`. (The registries ask the index, never the other way.)"""
-    _DESCRIBERS[name] = (package, describer)
+def describe(name: str, describer: Callable[[], dict[str, Any]]) -> None:
+    """Called by a registry when it is imported: once every module of PACKAGES is imported, the
+    index keeps `describer()` under `name`. (The registries ask the index, never the other way.)"""
+    _DESCRIBERS[name] = describer
 
 
 def _build() -> dict[str, Any]:
     from forewarn.model.keys import all_alternatives
 
-    for package in ("forewarn.parse", "forewarn.rules"):  # each imports its registry, which calls describe()
+    for package in PACKAGES:  # each imports its registry, which calls describe()
         import_all(package)
-    built = {name: describer() for name, (_package, describer) in sorted(_DESCRIBERS.items())}
+    built = {name: describer() for name, describer in sorted(_DESCRIBERS.items())}
     built["alternatives"] = {spec: list(alts) for spec, alts in sorted(all_alternatives().items())}
     return built
 

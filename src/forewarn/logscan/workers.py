@@ -77,7 +77,7 @@ class Worker:
     of matches fills a pipe, not memory: the worker waits until they are read."""
 
     BATCH = 512
-    HOLD_BYTES = 32 << 20  # what the parent takes in while it scans its own half (then the pipe fills)
+    HOLD_BYTES = 16 << 20  # what the parent takes in while it scans its own half (then the pipe fills)
 
     def __init__(self, fd: int, start: int, end: int, matcher: Matcher,
                  make: Callable[[MatchedLine, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:

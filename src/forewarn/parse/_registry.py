@@ -55,4 +55,4 @@ def all_parsers() -> dict[str, Parser]:
     return PARSERS
 
 
-describe("parsers", "forewarn.parse", lambda: {spec: p.func.__module__ for spec, p in sorted(PARSERS.items())})
+describe("parsers", lambda: {spec: p.func.__module__ for spec, p in sorted(PARSERS.items())})

@@ -95,9 +95,12 @@ class RuleRegistry(MutableMapping[str, Rule]):
 
     def __init__(self) -> None:
         self._loaded: dict[str, Rule] = {}
+        self._where: dict[str, str] | None = None
 
     def _modules(self) -> dict[str, str]:
-        return {code: e["module"] for code, e in index()["rules"].items()}
+        if self._where is None:
+            self._where = {code: e["module"] for code, e in index()["rules"].items()}
+        return self._where
 
     def loaded(self) -> dict[str, Rule]:
         """The rules whose modules are imported (registered), without importing any."""
@@ -206,7 +209,6 @@ def render_fix(templates: Iterable[StepTemplate], params: dict[str, Any]) -> lis
     return steps
 
 
-
 def unloaded(_ctx: "Context") -> Iterable[Hit]:
     raise AssertionError("a rule's module must be imported before the rule runs")
 
@@ -233,4 +235,4 @@ def _describe() -> dict[str, Any]:
             for code, r in sorted(RULES.loaded().items())}
 
 
-describe("rules", "forewarn.rules", _describe)
+describe("rules", _describe)

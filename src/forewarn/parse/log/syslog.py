@@ -259,7 +259,7 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
 # rest alone when a header reads it (headers.classic_stamp), and `among` holds every signature
 # that matches its message.
 _BY_REST: dict[str, tuple[Any, ...]] = {}
-_BY_REST_MAX = 20_000
+_BY_REST_MAX = 5_000  # per cache, cleared when full: 20,000 cost ~30 MiB a process and were no faster
 # A rest no signature names -> what it makes, keyed by its digit shape (unexplained.shape_key): such a
 # line is an unexplained error or nothing, and which, and its template, depend on its shape alone
 # (the header reads digits as \d, looks_error's words hold none and its "0 errors" keeps 0, the
