@@ -18,12 +18,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import int_value
+from forewarn.parse._text import int_value, lazy_compile
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +105,14 @@ SUMMARIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, re.compile(p, re.
 ))
 
 # `health: HEALTH_WARN` (Luminous on), `health HEALTH_WARN` (before), `HEALTH_WARN a; b` (ceph health)
-_STATUS = re.compile(r"^(?:health:?\s*)?(?P<s>HEALTH_(?:OK|WARN|ERR))\b\s*(?P<rest>.*)$")
-_DETAIL = re.compile(r"^(?:\[(?P<sev>WRN|ERR|INF)\]\s+)?(?P<code>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+):?\s+(?P<summary>\S.*)$")
-_KEYED = re.compile(r"^\s*[a-z][\w ]*:(\s|$)")  # `services:`, `mon: 3 daemons`: not a wrapped summary
-_PGS_FIRST = re.compile(r"^\s*pgs:\s+(?P<rest>.*)$")
-_PG_STATE = re.compile(r"^\s*(?P<n>\d+)\s+(?P<state>[a-z_]+(?:\+[a-z_]+)*)\s*$")
-_MGR = re.compile(r"^\s*mgr:\s*(?P<v>.*)$")
+_STATUS = lazy_compile(r"^(?:health:?\s*)?(?P<s>HEALTH_(?:OK|WARN|ERR))\b\s*(?P<rest>.*)$")
+_DETAIL = lazy_compile(r"^(?:\[(?P<sev>WRN|ERR|INF)\]\s+)?(?P<code>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+):?\s+(?P<summary>\S.*)$")
+_KEYED = lazy_compile(r"^\s*[a-z][\w ]*:(\s|$)")  # `services:`, `mon: 3 daemons`: not a wrapped summary
+_PGS_FIRST = lazy_compile(r"^\s*pgs:\s+(?P<rest>.*)$")
+_PG_STATE = lazy_compile(r"^\s*(?P<n>\d+)\s+(?P<state>[a-z_]+(?:\+[a-z_]+)*)\s*$")
+_MGR = lazy_compile(r"^\s*mgr:\s*(?P<v>.*)$")
 # `mon: 3 daemons, quorum a,b,c` (Luminous on), `monmap e5: 5 mons at {...}` (before)
-_MONS = re.compile(r"^\s*(?:mon: (?P<n>\d+) daemons?\b|monmap e\d+: (?P<old>\d+) mons? at\b)")
+_MONS = lazy_compile(r"^\s*(?:mon: (?P<n>\d+) daemons?\b|monmap e\d+: (?P<old>\d+) mons? at\b)")
 _SEV = {"WRN": "HEALTH_WARN", "ERR": "HEALTH_ERR", "INF": "HEALTH_OK"}
 
 

@@ -11,12 +11,12 @@ them must be up for the PG to accept I/O. In JSON, `type` is 1 for replicated an
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +36,8 @@ class CephPools:
 
 POOLS = Key("ceph.osd_pool_ls_detail", CephPools)
 
-_POOL = re.compile(r"^pool (?P<id>\d+) '(?P<name>[^']*)' (?P<type>replicated|erasure)\b(?P<rest>.*)$")
-_FIELD = re.compile(r"\b(?P<k>size|min_size) (?P<v>\d+)\b")
+_POOL = lazy_compile(r"^pool (?P<id>\d+) '(?P<name>[^']*)' (?P<type>replicated|erasure)\b(?P<rest>.*)$")
+_FIELD = lazy_compile(r"\b(?P<k>size|min_size) (?P<v>\d+)\b")
 _TYPES = {1: "replicated", 3: "erasure"}
 
 

@@ -12,14 +12,14 @@ restarted after the packages were upgraded).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_VERSION = re.compile(r"ceph version (?P<v>\S+)(?: \([0-9a-f]+\))?(?: (?P<name>[a-z]+))?")
+_VERSION = lazy_compile(r"ceph version (?P<v>\S+)(?: \([0-9a-f]+\))?(?: (?P<name>[a-z]+))?")
 
 
 @dataclass(slots=True)

@@ -23,20 +23,19 @@ lost every source.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import to_int
+from forewarn.parse._text import lazy_compile, to_int
 
-_SOURCE = re.compile(
+_SOURCE = lazy_compile(
     r"^(?P<mode>[\^=#])(?P<state>[*+\-?x~ ])\s+(?P<name>\S+)\s+(?P<stratum>\d+)\s+(?P<poll>-?\d+)\s+"
     r"(?P<reach>[0-7]{1,3})\s+(?P<lastrx>\S+)\s+(?P<sample>.*?)\s*$")
-_HEADER = re.compile(r"^\s*MS Name/IP address\s+Stratum")
-_DAEMON_ERROR = re.compile(r"^(50\d .*|Cannot talk to daemon.*|chronyc: .*)$")
-_LEGEND = re.compile(r"^\s*(\.-|/ \.-|\| /|\|\||\|\s|\s*\|)")
+_HEADER = lazy_compile(r"^\s*MS Name/IP address\s+Stratum")
+_DAEMON_ERROR = lazy_compile(r"^(50\d .*|Cannot talk to daemon.*|chronyc: .*)$")
+_LEGEND = lazy_compile(r"^\s*(\.-|/ \.-|\| /|\|\||\|\s|\s*\|)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +121,8 @@ def parse_chrony_sources(text: str) -> Parsed[ChronySources]:
     return Parsed(out, problems)
 
 
-_SECONDS = re.compile(r"^(?P<value>[+-]?\d+(?:\.\d+)?) seconds(?: (?P<dir>fast|slow) of NTP time)?")
-_REF = re.compile(r"^(?P<id>\S+)\s*\((?P<name>[^)]*)\)")
+_SECONDS = lazy_compile(r"^(?P<value>[+-]?\d+(?:\.\d+)?) seconds(?: (?P<dir>fast|slow) of NTP time)?")
+_REF = lazy_compile(r"^(?P<id>\S+)\s*\((?P<name>[^)]*)\)")
 
 
 @dataclass(slots=True)

@@ -8,17 +8,17 @@ Space-separated `key` or `key=value` words (a value may be double-quoted); words
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_WORD = re.compile(r"^[A-Za-z0-9_][\w.\-/]*(=.*)?$")
-_KERNEL = re.compile(r"vmlinuz-(?P<ver>\S+)$")
-_PROMPT = re.compile(r"^(\S+@\S+[:~#$\s].*?)?[#$]\s*cat\s+/proc/cmdline\s*$")
+_WORD = lazy_compile(r"^[A-Za-z0-9_][\w.\-/]*(=.*)?$")
+_KERNEL = lazy_compile(r"vmlinuz-(?P<ver>\S+)$")
+_PROMPT = lazy_compile(r"^(\S+@\S+[:~#$\s].*?)?[#$]\s*cat\s+/proc/cmdline\s*$")
 _FALSE = ("0", "false", "no", "off")
 
 

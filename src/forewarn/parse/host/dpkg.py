@@ -15,17 +15,17 @@ configuration files left. Names may carry `:arch` (`libknet1:amd64`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_ROW = re.compile(r"^(?P<desired>[uihrp])(?P<status>[nicufhwtUFHWT])(?P<err>[ R])\s+(?P<name>\S+)\s+"
+_ROW = lazy_compile(r"^(?P<desired>[uihrp])(?P<status>[nicufhwtUFHWT])(?P<err>[ R])\s+(?P<name>\S+)\s+"
                   r"(?P<version>\S+)\s+(?P<arch>\S+)(?:\s+(?P<desc>.*?))?\s*$")
-_HEADER = re.compile(r"^(Desired=|\| Status=|\|/ Err\?=|\|\|/ Name|\+\+\+-)")
-_NOT_FOUND = re.compile(r"^dpkg-query: no packages found matching (?P<name>\S+)")
+_HEADER = lazy_compile(r"^(Desired=|\| Status=|\|/ Err\?=|\|\|/ Name|\+\+\+-)")
+_NOT_FOUND = lazy_compile(r"^dpkg-query: no packages found matching (?P<name>\S+)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,15 +7,15 @@ A paste may carry the prompt line (`$ hostname`) before it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_PROMPT = re.compile(r"^\s*(\S+@\S+.*?[#$]|\[[^\]]*\][#$]|\$|#)\s*(hostname|hostnamectl)\b")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$")
+_PROMPT = lazy_compile(r"^\s*(\S+@\S+.*?[#$]|\[[^\]]*\][#$]|\$|#)\s*(hostname|hostnamectl)\b")
+_NAME = lazy_compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +72,9 @@ class IpAddr:
                                            or (iface.kind is None and name.startswith("vmbr"))))
 
 
-_TEXT_HEADER = re.compile(r"^\s*(?P<index>\d+):\s+(?P<name>[^\s:@]+)(?:@\S+)?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
-_TEXT_ADDR = re.compile(r"^\s*(?P<family>inet6?)\s+(?P<address>[0-9A-Fa-f.:]+)(?:/(?P<plen>\d+))?\s")
-_TEXT_WORD = re.compile(r"\b(?P<key>master|state)\s+(?P<value>\S+)")
+_TEXT_HEADER = lazy_compile(r"^\s*(?P<index>\d+):\s+(?P<name>[^\s:@]+)(?:@\S+)?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
+_TEXT_ADDR = lazy_compile(r"^\s*(?P<family>inet6?)\s+(?P<address>[0-9A-Fa-f.:]+)(?:/(?P<plen>\d+))?\s")
+_TEXT_WORD = lazy_compile(r"\b(?P<key>master|state)\s+(?P<value>\S+)")
 
 
 def _parse_text(text: str) -> IpAddr | None:

@@ -25,9 +25,9 @@ from typing import Any
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import int_value
+from forewarn.parse._text import int_value, lazy_compile
 
-_OBJECT_START = re.compile(r'\{\s*"ifindex"\s*:')
+_OBJECT_START = lazy_compile(r'\{\s*"ifindex"\s*:')
 _DECODER = json.JSONDecoder()
 
 

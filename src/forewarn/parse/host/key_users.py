@@ -12,14 +12,14 @@ id map run as host uid 100000, so they share one quota.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_LINE = re.compile(r"^\s*(?P<uid>\d+):\s+(?P<usage>-?\d+)\s+(?P<nkeys>\d+)/(?P<ninst>\d+)\s+"
+_LINE = lazy_compile(r"^\s*(?P<uid>\d+):\s+(?P<usage>-?\d+)\s+(?P<nkeys>\d+)/(?P<ninst>\d+)\s+"
                    r"(?P<qkeys>\d+)/(?P<maxkeys>\d+)\s+(?P<qbytes>\d+)/(?P<maxbytes>\d+)\s*$")
 
 

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass, replace
 
-from forewarn.parse._text import to_int
+from forewarn.parse._text import lazy_compile, to_int
 
-_SPLIT_SHELL = re.compile(r"\|\||&&|;|\|")
-_MTU_WRITTEN = re.compile(r"\bmtu\s+(\S+)")
+_SPLIT_SHELL = lazy_compile(r"\|\||&&|;|\|")
+_MTU_WRITTEN = lazy_compile(r"\bmtu\s+(\S+)")
 # `ip link add` keywords (before `type`) that take an argument
 _LINK_ARGS = {"link", "name", "mtu", "address", "broadcast", "brd", "txqueuelen", "txqlen", "qlen",
               "numtxqueues", "numrxqueues", "index", "gso_max_size", "gso_max_segs", "gro_max_size",

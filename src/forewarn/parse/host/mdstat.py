@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import to_int
+from forewarn.parse._text import lazy_compile, to_int
 
-_ARRAY = re.compile(r"^(?P<name>md[\w/]+)\s*:\s*(?P<state>active|inactive)(?:\s+\((?P<ro>[\w-]+)\))?"
+_ARRAY = lazy_compile(r"^(?P<name>md[\w/]+)\s*:\s*(?P<state>active|inactive)(?:\s+\((?P<ro>[\w-]+)\))?"
                     r"(?:\s+(?P<rest>.*))?$")
-_MEMBER = re.compile(r"^(?P<dev>[^\s\[]+)\[(?P<slot>\d+)\](?P<flags>(?:\([A-Z]\))*)$")
-_STATUS = re.compile(r"\[(?P<n>\d+)/(?P<m>\d+)\]\s+\[(?P<map>[U_]+)\]")
-_SYNC = re.compile(r"\b(?P<action>recovery|resync|reshape|check|repair)\s*=\s*(?P<pct>\d+(?:\.\d+)?)%")
-_DELAYED = re.compile(r"\b(?P<action>resync|recovery|reshape|check)=(?P<what>DELAYED|PENDING)\b")
-_LEVELS = re.compile(r"^(raid\d+|linear|multipath|faulty|raid10)$")
+_MEMBER = lazy_compile(r"^(?P<dev>[^\s\[]+)\[(?P<slot>\d+)\](?P<flags>(?:\([A-Z]\))*)$")
+_STATUS = lazy_compile(r"\[(?P<n>\d+)/(?P<m>\d+)\]\s+\[(?P<map>[U_]+)\]")
+_SYNC = lazy_compile(r"\b(?P<action>recovery|resync|reshape|check|repair)\s*=\s*(?P<pct>\d+(?:\.\d+)?)%")
+_DELAYED = lazy_compile(r"\b(?P<action>resync|recovery|reshape|check)=(?P<what>DELAYED|PENDING)\b")
+_LEVELS = lazy_compile(r"^(raid\d+|linear|multipath|faulty|raid10)$")
 
 
 @dataclass(slots=True)
@@ -151,10 +151,10 @@ def parse_mdstat(text: str) -> Parsed[MdStat]:
 
 
 # -- mdadm --detail -----------------------------------------------------------------------------
-_DEV_HEADER = re.compile(r"^(?P<dev>/dev/\S+):$")
-_KV = re.compile(r"^\s*(?P<key>[A-Z][\w ]*?)\s+:\s?(?P<value>.*?)\s*$")
-_TABLE = re.compile(r"^\s*Number\s+Major\s+Minor\s+RaidDevice\s+State\s*$")
-_ROW = re.compile(r"^\s*(?P<number>\d+|-)\s+(?P<major>\d+)\s+(?P<minor>\d+)\s+(?P<raid>\d+|-)\s+"
+_DEV_HEADER = lazy_compile(r"^(?P<dev>/dev/\S+):$")
+_KV = lazy_compile(r"^\s*(?P<key>[A-Z][\w ]*?)\s+:\s?(?P<value>.*?)\s*$")
+_TABLE = lazy_compile(r"^\s*Number\s+Major\s+Minor\s+RaidDevice\s+State\s*$")
+_ROW = lazy_compile(r"^\s*(?P<number>\d+|-)\s+(?P<major>\d+)\s+(?P<minor>\d+)\s+(?P<raid>\d+|-)\s+"
                   r"(?P<state>.*?)(?:\s+(?P<dev>/dev/\S+))?\s*$")
 
 

@@ -8,18 +8,18 @@ backslashes in paths are written as octal escapes (`\\040`, `\\011`, `\\012`, `\
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 NETWORK_FSTYPES = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "glusterfs", "fuse.glusterfs", "ceph",
                    "fuse.ceph", "fuse.ceph-fuse", "9p", "fuse.sshfs")
 
-_OCTAL = re.compile(r"\\([0-7]{3})")
-_MOUNT_CMD = re.compile(r"^(?P<dev>\S+)\s+on\s+(?P<mp>/.*?)\s+type\s+(?P<type>\S+)(?:\s+\((?P<opts>.*)\))?\s*$")
+_OCTAL = lazy_compile(r"\\([0-7]{3})")
+_MOUNT_CMD = lazy_compile(r"^(?P<dev>\S+)\s+on\s+(?P<mp>/.*?)\s+type\s+(?P<type>\S+)(?:\s+\((?P<opts>.*)\))?\s*$")
 
 
 def unescape(field_: str) -> str:
@@ -135,9 +135,9 @@ class StatMounts:
         return {a.path for a in self.answered}
 
 
-_STAT_ERR = re.compile(r"^stat: (?:cannot (?:read file system information for|statfs) )?"
+_STAT_ERR = lazy_compile(r"^stat: (?:cannot (?:read file system information for|statfs) )?"
                        r"['‘\"]?(?P<path>/[^'’\"]*?)['’\"]?: (?P<msg>.*)$")
-_STAT_OK = re.compile(r"^(?P<type>[\w.\-/]+)\s+(?P<path>/.*)$")
+_STAT_OK = lazy_compile(r"^(?P<type>[\w.\-/]+)\s+(?P<path>/.*)$")
 
 
 STAT_MOUNTS = Key("host.stat_mounts", StatMounts)

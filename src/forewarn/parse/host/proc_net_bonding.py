@@ -16,15 +16,14 @@ aggregator's (indented), then each slave's from its `Slave Interface:` line on.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import to_int
+from forewarn.parse._text import lazy_compile, to_int
 
-_KV = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z][\w .()/-]*?):\s*(?P<value>.*?)\s*$")
+_KV = lazy_compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z][\w .()/-]*?):\s*(?P<value>.*?)\s*$")
 
 
 @dataclass(slots=True)

@@ -17,17 +17,17 @@ parse problem.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_STATUS = re.compile(r"^(?P<user>[a-z_][a-z0-9_.\-]*\$?) (?P<code>P|PS|NP|L|LK)(?: (?P<changed>\S+))?(?: .*)?$")
-_SHADOW = re.compile(r"^(?P<user>[a-z_][a-z0-9_.\-]*\$?):(?P<field>[^:]*):(?P<rest>[^\n]*)$")
+_STATUS = lazy_compile(r"^(?P<user>[a-z_][a-z0-9_.\-]*\$?) (?P<code>P|PS|NP|L|LK)(?: (?P<changed>\S+))?(?: .*)?$")
+_SHADOW = lazy_compile(r"^(?P<user>[a-z_][a-z0-9_.\-]*\$?):(?P<field>[^:]*):(?P<rest>[^\n]*)$")
 # Anything that looks like a crypt(3) hash or part of one.
-_HASHY = re.compile(r"\$[0-9a-z]{1,3}\$|\$[0-9a-z]{1,3}\$[^\s:]*|(?<![A-Za-z0-9./])[A-Za-z0-9./]{13,}(?![A-Za-z0-9./])")
+_HASHY = lazy_compile(r"\$[0-9a-z]{1,3}\$|\$[0-9a-z]{1,3}\$[^\s:]*|(?<![A-Za-z0-9./])[A-Za-z0-9./]{13,}(?![A-Za-z0-9./])")
 _STATES = {"P": "set", "PS": "set", "NP": "empty", "L": "locked", "LK": "locked"}
 
 

@@ -16,12 +16,12 @@ not give takes OpenSSH's default (`DEFAULTS`); Debian's own sshd_config sets `Us
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 # OpenSSH (servconf.c fill_default_server_options) defaults of the settings the rules read.
 DEFAULTS = {
@@ -40,8 +40,8 @@ _COMMON = {"port", "listenaddress", "hostkey", "permitrootlogin", "passwordauthe
            "x11forwarding", "printmotd", "acceptenv", "authorizedkeysfile", "include", "match",
            "allowusers", "allowgroups", "denyusers", "maxauthtries", "logingracetime", "syslogfacility",
            "loglevel", "ciphers", "macs", "kexalgorithms", "usedns", "clientaliveinterval"}
-_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(?P<value>.*?)\s*$")
-_ERROR = re.compile(r"^(sshd: .*|.*: (Permission denied|No such file or directory)|.*no hostkeys available.*|"
+_LINE = lazy_compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(?P<value>.*?)\s*$")
+_ERROR = lazy_compile(r"^(sshd: .*|.*: (Permission denied|No such file or directory)|.*no hostkeys available.*|"
                     r"Bad configuration option: .*|.*: terminating, \d+ bad configuration options)$")
 
 

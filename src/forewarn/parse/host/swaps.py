@@ -10,16 +10,16 @@ The kernel escapes spaces in a path as `\\040`; sizes are KiB in /proc/swaps and
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_HEADER = re.compile(r"^(?:Filename\s+Type\s+Size\s+Used\s+Priority|NAME\s+TYPE\s+SIZE\s+USED\s+PRIO)\s*$")
-_ROW = re.compile(r"^(?P<name>/\S+)\s+(?P<type>partition|file)\s+(?P<size>\S+)\s+(?P<used>\S+)\s+(?P<prio>-?\d+)\s*$")
-_ZVOL = re.compile(r"^/dev/(?:zd\d+|zvol/\S+)$")
+_HEADER = lazy_compile(r"^(?:Filename\s+Type\s+Size\s+Used\s+Priority|NAME\s+TYPE\s+SIZE\s+USED\s+PRIO)\s*$")
+_ROW = lazy_compile(r"^(?P<name>/\S+)\s+(?P<type>partition|file)\s+(?P<size>\S+)\s+(?P<used>\S+)\s+(?P<prio>-?\d+)\s*$")
+_ZVOL = lazy_compile(r"^/dev/(?:zd\d+|zvol/\S+)$")
 
 
 @dataclass(slots=True)

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_LINE = re.compile(r"^\s*(?P<ignore>-)?\s*(?P<key>[A-Za-z0-9_][\w.\-/*:@]*?)\s*=\s*(?P<value>.*?)\s*$")
-_SYSCTL_ERROR = re.compile(r"^sysctl: ")
+_LINE = lazy_compile(r"^\s*(?P<ignore>-)?\s*(?P<key>[A-Za-z0-9_][\w.\-/*:@]*?)\s*=\s*(?P<value>.*?)\s*$")
+_SYSCTL_ERROR = lazy_compile(r"^sysctl: ")
 _SWAP = str.maketrans("./", "/.")
 
 

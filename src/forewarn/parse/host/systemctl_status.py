@@ -10,18 +10,18 @@ The bullet is `●` (or `○` inactive and `×` failed from systemd 249 on, `*` 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_HEAD = re.compile(r"^\s*(?:[●○×*]\s*)?(?P<unit>[\w@.:\\-]+\.(?:service|socket|timer|target|mount|scope|slice))"
+_HEAD = lazy_compile(r"^\s*(?:[●○×*]\s*)?(?P<unit>[\w@.:\\-]+\.(?:service|socket|timer|target|mount|scope|slice))"
                    r"(?:\s+-\s+(?P<desc>.*))?$")
-_LOADED = re.compile(r"^\s+Loaded:\s+(?P<load>\S+)(?:\s+\((?P<detail>[^)]*)\)?)?")
-_ACTIVE = re.compile(r"^\s+Active:\s+(?P<state>[\w-]+)(?:\s+\((?P<sub>[^)]*)\))?")
-_MISSING = re.compile(r"Unit (?P<unit>\S+?) could not be found")
+_LOADED = lazy_compile(r"^\s+Loaded:\s+(?P<load>\S+)(?:\s+\((?P<detail>[^)]*)\)?)?")
+_ACTIVE = lazy_compile(r"^\s+Active:\s+(?P<state>[\w-]+)(?:\s+\((?P<sub>[^)]*)\))?")
+_MISSING = lazy_compile(r"Unit (?P<unit>\S+?) could not be found")
 
 
 @dataclass(slots=True)

@@ -18,18 +18,18 @@ lines (`● lightdm.service - ...` then `Tasks: 4915 (limit: 4915)`) are underst
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_KV = re.compile(r"^(?P<key>[A-Z][A-Za-z]+)=(?P<value>.*)$")
-_STATUS_HEAD = re.compile(r"^(?:[●○×*]\s+)?(?P<unit>[\w@.\-\\:]+\.(?:service|scope|slice|socket|mount))(?: - .*)?$")
-_STATUS_TASKS = re.compile(r"^Tasks:\s+(?P<current>\d+)(?:\s+\(limit:\s+(?P<max>\d+|infinity)\))?")
+_KV = lazy_compile(r"^(?P<key>[A-Z][A-Za-z]+)=(?P<value>.*)$")
+_STATUS_HEAD = lazy_compile(r"^(?:[●○×*]\s+)?(?P<unit>[\w@.\-\\:]+\.(?:service|scope|slice|socket|mount))(?: - .*)?$")
+_STATUS_TASKS = lazy_compile(r"^Tasks:\s+(?P<current>\d+)(?:\s+\(limit:\s+(?P<max>\d+|infinity)\))?")
 _UINT64_MAX = 18446744073709551615
-_ERROR = re.compile(r"^(System has not been booted with systemd.*|Failed to connect to bus.*|"
+_ERROR = lazy_compile(r"^(System has not been booted with systemd.*|Failed to connect to bus.*|"
                     r"Failed to get properties.*|Running in chroot, ignoring request.*)$")
 
 

@@ -14,14 +14,14 @@ synchronised, so the synchronised flag is what counts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_LINE = re.compile(r"^\s*(?P<label>[A-Za-z][\w. -]*?):\s+(?P<value>.*?)\s*$")
+_LINE = lazy_compile(r"^\s*(?P<label>[A-Za-z][\w. -]*?):\s+(?P<value>.*?)\s*$")
 _SYNC = ("System clock synchronized", "NTP synchronized")
 _SERVICE = ("NTP service", "Network time on", "NTP enabled", "systemd-timesyncd.service active")
 _YES = {"yes": True, "active": True, "no": False, "inactive": False}

@@ -7,17 +7,17 @@ A paste may carry the prompt (`$ uname -a`) before it; `uname -r` prints the rel
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_PROMPT = re.compile(r"^\s*(\S+@\S+.*?[#$]|\[[^\]]*\][#$]|\$|#)\s*uname\b")
-_A = re.compile(r"^\s*(?P<os>Linux|GNU/Linux)\s+(?P<host>\S+)\s+(?P<release>\d+\.\d+\S*)\s+(?P<rest>.*)$")
-_R = re.compile(r"^\s*(?P<release>\d+\.\d+(?:\.\d+)?[\w.+~-]*)\s*$")
-_VER = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
+_PROMPT = lazy_compile(r"^\s*(\S+@\S+.*?[#$]|\[[^\]]*\][#$]|\$|#)\s*uname\b")
+_A = lazy_compile(r"^\s*(?P<os>Linux|GNU/Linux)\s+(?P<host>\S+)\s+(?P<release>\d+\.\d+\S*)\s+(?P<rest>.*)$")
+_R = lazy_compile(r"^\s*(?P<release>\d+\.\d+(?:\.\d+)?[\w.+~-]*)\s*$")
+_VER = lazy_compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import to_int
+from forewarn.parse._text import lazy_compile, to_int
 
-_META = re.compile(r"^\s*meta-data=(?P<dev>\S+)\s")
-_SECTION = re.compile(r"^\s*(?P<sec>meta-data|data|naming|log|realtime|)\s*=")
-_KV = re.compile(r"(?P<key>[a-z][\w-]*)=(?P<value>[^\s,]+)")
-_NAMING = re.compile(r"^\s*naming\s*=\s*version\s+(?P<version>\d+)")
+_META = lazy_compile(r"^\s*meta-data=(?P<dev>\S+)\s")
+_SECTION = lazy_compile(r"^\s*(?P<sec>meta-data|data|naming|log|realtime|)\s*=")
+_KV = lazy_compile(r"(?P<key>[a-z][\w-]*)=(?P<value>[^\s,]+)")
+_NAMING = lazy_compile(r"^\s*naming\s*=\s*version\s+(?P<version>\d+)")
 
 
 @dataclass(slots=True)

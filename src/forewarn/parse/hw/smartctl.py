@@ -25,7 +25,7 @@ from typing import Any
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import int_value
+from forewarn.parse._text import int_value, lazy_compile
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +83,17 @@ _NVME_CLI = {"critical_warning": "critical_warning", "available_spare": "availab
 _NVME_CLI_JSON = {"critical_warning": "critical_warning", "avail_spare": "available_spare",
                   "spare_thresh": "available_spare_threshold", "percent_used": "percentage_used",
                   "media_errors": "media_errors", "num_err_log_entries": "num_err_log_entries"}
-_FIRST_INT = re.compile(r"\d+")
-_BANNER = re.compile(r"^smartctl \d+\.\d+ ")
-_HEALTH = re.compile(r"^SMART overall-health self-assessment test result:\s*(?P<v>\S+)")
-_SCSI_HEALTH = re.compile(r"^SMART Health Status:\s*(?P<v>.+?)\s*$")
+_FIRST_INT = lazy_compile(r"\d+")
+_BANNER = lazy_compile(r"^smartctl \d+\.\d+ ")
+_HEALTH = lazy_compile(r"^SMART overall-health self-assessment test result:\s*(?P<v>\S+)")
+_SCSI_HEALTH = lazy_compile(r"^SMART Health Status:\s*(?P<v>.+?)\s*$")
 # -a: ID NAME FLAG VALUE WORST THRESH TYPE UPDATED WHEN_FAILED RAW; -x (brief): ID NAME FLAGS VALUE WORST THRESH FAIL RAW
-_ATTR_LONG = re.compile(r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+0x[0-9a-fA-F]{4}\s+(?P<v>\d+)\s+(?P<w>\d+)\s+(?P<t>\d+)\s+"
+_ATTR_LONG = lazy_compile(r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+0x[0-9a-fA-F]{4}\s+(?P<v>\d+)\s+(?P<w>\d+)\s+(?P<t>\d+)\s+"
                         r"\S+\s+\S+\s+(?P<f>\S+)\s+(?P<raw>.*?)\s*$")
-_ATTR_BRIEF = re.compile(r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+[-POSRCK]{6}\s+(?P<v>\d+)\s+(?P<w>\d+)\s+(?P<t>\d+)\s+"
+_ATTR_BRIEF = lazy_compile(r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+[-POSRCK]{6}\s+(?P<v>\d+)\s+(?P<w>\d+)\s+(?P<t>\d+)\s+"
                          r"(?P<f>\S+)\s+(?P<raw>.*?)\s*$")
-_KV = re.compile(r"^(?P<k>[A-Za-z][A-Za-z0-9 ./_-]*?)\s*:\s*(?P<v>.*?)\s*$")
-_ERRORS = re.compile(r"(Unable to detect device type|No such device|Permission denied|Operation not permitted|"
+_KV = lazy_compile(r"^(?P<k>[A-Za-z][A-Za-z0-9 ./_-]*?)\s*:\s*(?P<v>.*?)\s*$")
+_ERRORS = lazy_compile(r"(Unable to detect device type|No such device|Permission denied|Operation not permitted|"
                      r"Smartctl open device: .* failed|Device is in (?:STANDBY|SLEEP|IDLE)\S* mode|"
                      r"SMART support is:\s+Unavailable|Read Device Identity failed)", re.I)
 

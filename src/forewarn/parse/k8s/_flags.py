@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 
-FLAG = re.compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?:=(?P<value>\"[^\"]*\"|'[^']*'|[^\s\"'\\]+))?")
+from forewarn.parse._text import lazy_compile
+
+FLAG = lazy_compile(r"(?<![\w-])--(?P<name>[a-z][a-z0-9-]*)(?:=(?P<value>\"[^\"]*\"|'[^']*'|[^\s\"'\\]+))?")
 
 
 def flags_in(line: str) -> list[tuple[str, str | None]]:

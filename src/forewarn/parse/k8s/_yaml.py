@@ -7,18 +7,18 @@ read before a syntax error are kept.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from forewarn.model.problems import ParseProblem
+from forewarn.parse._text import lazy_compile
 
 if TYPE_CHECKING:  # yaml is imported when a document is read: a run with no Kubernetes file starts without it
     import yaml
 
 # `[root@km ~]# cat x`, `$ kubectl ...`, `# kubectl -n kube-system edit cm kube-proxy` (a shell
 # prompt, not a YAML comment, when a command follows), ``` fences.
-_NOISE = re.compile(r"^\s*(```.*|\[[^\]]*\][#$].*|\S*[$#]\s+(cat|kubectl|calicoctl|k|sudo|vim|vi|less)\b.*|\$\s.*)$")
+_NOISE = lazy_compile(r"^\s*(```.*|\[[^\]]*\][#$].*|\S*[$#]\s+(cat|kubectl|calicoctl|k|sudo|vim|vi|less)\b.*|\$\s.*)$")
 
 
 @dataclass(slots=True)

@@ -10,16 +10,16 @@ Flags are read line by line wherever they stand (manifest list items, `ExecStart
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._flags import flags_in
+from forewarn.parse._text import lazy_compile
 
-_IMAGE = re.compile(r"^\s*-?\s*image:\s*['\"]?(?P<image>\S*kube-apiserver[^\s'\"]*)")
-_VERSION = re.compile(r":v?(?P<v>\d+\.\d+\.\d+\S*)$")
+_IMAGE = lazy_compile(r"^\s*-?\s*image:\s*['\"]?(?P<image>\S*kube-apiserver[^\s'\"]*)")
+_VERSION = lazy_compile(r":v?(?P<v>\d+\.\d+\.\d+\S*)$")
 
 
 @dataclass(slots=True)

@@ -18,13 +18,14 @@ from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._yaml import documents
+from forewarn.parse._text import lazy_compile
 
 _MODES = {"always": "Always", "crosssubnet": "CrossSubnet", "cross-subnet": "CrossSubnet",
           "never": "Never", "off": "Never", "false": "Never", "true": "Always", "disabled": "Never"}
-_ENV = re.compile(r"CALICO_IPV4POOL_(?P<what>IPIP|VXLAN|CIDR)\b\W*?(?:value:\s*|=\s*|\s+)['\"]?(?P<value>[\w./:-]+)")
-_ENV_NAME = re.compile(r"name:\s*['\"]?CALICO_IPV4POOL_(?P<what>IPIP|VXLAN|CIDR)['\"]?\s*$")
-_ENV_VALUE = re.compile(r"^\s*value:\s*['\"]?(?P<value>[\w./:-]+)")
-_HEADER = re.compile(r"^\s*(NAME\s+)?CIDR\s+")
+_ENV = lazy_compile(r"CALICO_IPV4POOL_(?P<what>IPIP|VXLAN|CIDR)\b\W*?(?:value:\s*|=\s*|\s+)['\"]?(?P<value>[\w./:-]+)")
+_ENV_NAME = lazy_compile(r"name:\s*['\"]?CALICO_IPV4POOL_(?P<what>IPIP|VXLAN|CIDR)['\"]?\s*$")
+_ENV_VALUE = lazy_compile(r"^\s*value:\s*['\"]?(?P<value>[\w./:-]+)")
+_HEADER = lazy_compile(r"^\s*(NAME\s+)?CIDR\s+")
 
 
 @dataclass(frozen=True, slots=True)

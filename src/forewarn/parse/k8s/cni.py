@@ -17,8 +17,9 @@ from typing import Any
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_TYPE = re.compile(r'"type"\s*:\s*"(?P<type>[^"]+)"')
+_TYPE = lazy_compile(r'"type"\s*:\s*"(?P<type>[^"]+)"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +97,10 @@ def parse_cni_conf(text: str) -> Parsed[CniConf]:
 
 
 # `ls -l` rows: mode, links, owner, group, size, a date in any locale (3 or more words), name
-_LS_LONG = re.compile(r"^(?P<mode>[-lbcdps][-rwxsStT]{9})[.+@]?\s+\d+\s+\S+\s+\S+\s+[\d,]+\s+(?P<rest>.+)$")
-_TIME = re.compile(r"\s(?:\d{1,2}:\d\d|\d{4})\s+(?P<name>\S.*)$")
-_TOTAL = re.compile(r"^\S+\s+\d+[KMG]?$")  # `total 70556`, `总用量 70556`, `insgesamt 12`
-_PROMPT = re.compile(r"^\S*[#$]\s")
+_LS_LONG = lazy_compile(r"^(?P<mode>[-lbcdps][-rwxsStT]{9})[.+@]?\s+\d+\s+\S+\s+\S+\s+[\d,]+\s+(?P<rest>.+)$")
+_TIME = lazy_compile(r"\s(?:\d{1,2}:\d\d|\d{4})\s+(?P<name>\S.*)$")
+_TOTAL = lazy_compile(r"^\S+\s+\d+[KMG]?$")  # `total 70556`, `总用量 70556`, `insgesamt 12`
+_PROMPT = lazy_compile(r"^\S*[#$]\s")
 
 
 @dataclass(frozen=True, slots=True)

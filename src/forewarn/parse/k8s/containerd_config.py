@@ -13,7 +13,6 @@ not load (a paste cut short), the few keys that matter are still read line by li
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +20,9 @@ from typing import Any
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import int_value
+from forewarn.parse._text import int_value, lazy_compile
 
-_KEY = re.compile(r"^\s*(?P<key>sandbox_image|snapshotter|SystemdCgroup|root|version)\s*=\s*(?P<value>.+?)\s*$")
+_KEY = lazy_compile(r"^\s*(?P<key>sandbox_image|snapshotter|SystemdCgroup|root|version)\s*=\s*(?P<value>.+?)\s*$")
 
 
 @dataclass(slots=True)

@@ -18,22 +18,22 @@ a Conditions or Events table without its node header is kept under the node `""`
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_SPLIT = re.compile(r"\s{2,}|\t+")
-_TOP = re.compile(r"^(?P<key>[A-Z][\w -]*?):(?:\s+(?P<value>.*?))?\s*$")
-_COND_HEAD = re.compile(r"^\s+Type\s+Status\s+(?:LastHeartbeatTime|LastProbeTime)\b")
-_EVENT_HEAD = re.compile(r"^\s+Type\s+Reason\s+Age\s+From\s+Message\s*$")
-_KV = re.compile(r"^\s+(?P<key>[\w./-]+):\s+(?P<value>\S+)\s*$")
+_SPLIT = lazy_compile(r"\s{2,}|\t+")
+_TOP = lazy_compile(r"^(?P<key>[A-Z][\w -]*?):(?:\s+(?P<value>.*?))?\s*$")
+_COND_HEAD = lazy_compile(r"^\s+Type\s+Status\s+(?:LastHeartbeatTime|LastProbeTime)\b")
+_EVENT_HEAD = lazy_compile(r"^\s+Type\s+Reason\s+Age\s+From\s+Message\s*$")
+_KV = lazy_compile(r"^\s+(?P<key>[\w./-]+):\s+(?P<value>\S+)\s*$")
 # a condition row pasted without its table header
-_COND_ROW = re.compile(r"^\s+(?:Ready|MemoryPressure|DiskPressure|PIDPressure|NetworkUnavailable|OutOfDisk)\s+"
+_COND_ROW = lazy_compile(r"^\s+(?:Ready|MemoryPressure|DiskPressure|PIDPressure|NetworkUnavailable|OutOfDisk)\s+"
                        r"(?:True|False|Unknown)\s")
-_TAINT = re.compile(r"^\s*(?P<taint>[\w./-]+(?:=[\w./-]*)?:(?:NoSchedule|PreferNoSchedule|NoExecute))\s*$")
+_TAINT = lazy_compile(r"^\s*(?P<taint>[\w./-]+(?:=[\w./-]*)?:(?:NoSchedule|PreferNoSchedule|NoExecute))\s*$")
 
 
 @dataclass(frozen=True, slots=True)

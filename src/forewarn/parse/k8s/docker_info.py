@@ -11,14 +11,14 @@ Old Docker prints the server facts at the left margin; newer Docker indents them
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_KV = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z][\w ./()-]*?):\s?(?P<value>.*)$")
+_KV = lazy_compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z][\w ./()-]*?):\s?(?P<value>.*)$")
 _WANTED = {
     "Server Version": "server_version", "Storage Driver": "storage_driver",
     "Backing Filesystem": "backing_filesystem", "Supports d_type": "supports_d_type",

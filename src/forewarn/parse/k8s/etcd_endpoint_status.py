@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 _UNITS = {"B": 1, "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15,
           "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
-_SIZE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[kKMGTP]i?B|B)$")
-_SIMPLE = re.compile(r"^(?P<ep>\S+), (?P<id>[0-9a-f]+), (?P<version>\d+\.\d+\.\d+\S*), (?P<size>\d+(?:\.\d+)? \w+), "
+_SIZE = lazy_compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[kKMGTP]i?B|B)$")
+_SIMPLE = lazy_compile(r"^(?P<ep>\S+), (?P<id>[0-9a-f]+), (?P<version>\d+\.\d+\.\d+\S*), (?P<size>\d+(?:\.\d+)? \w+), "
                      r"(?P<leader>true|false), (?P<rest>.*)$")
 
 

@@ -13,14 +13,14 @@ flannel CNI plugin reads it for every pod.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>FLANNEL_\w+|\w+)=(?P<value>.*?)\s*$")
+_LINE = lazy_compile(r"^\s*(?:export\s+)?(?P<key>FLANNEL_\w+|\w+)=(?P<value>.*?)\s*$")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 

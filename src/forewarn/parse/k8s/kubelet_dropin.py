@@ -20,10 +20,11 @@ from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.k8s._flags import flags_in
+from forewarn.parse._text import lazy_compile
 
-_PROMPT = re.compile(r"^\s*(\S+@\S+.*[#$]\s|\[[^\]]*\][#$]\s|\$\s|#\s*(cat|vi|vim)\s)")
-_SECTION = re.compile(r"^\s*\[(?P<name>[A-Za-z]+)\]\s*$")
-_ASSIGN = re.compile(r"^\s*(?P<key>[A-Za-z][\w]*)\s*=\s*(?P<value>.*)$")
+_PROMPT = lazy_compile(r"^\s*(\S+@\S+.*[#$]\s|\[[^\]]*\][#$]\s|\$\s|#\s*(cat|vi|vim)\s)")
+_SECTION = lazy_compile(r"^\s*\[(?P<name>[A-Za-z]+)\]\s*$")
+_ASSIGN = lazy_compile(r"^\s*(?P<key>[A-Za-z][\w]*)\s*=\s*(?P<value>.*)$")
 
 
 @dataclass(slots=True)

@@ -10,16 +10,16 @@ stat's complaints (`stat: cannot statx '/boot/initrd.img-*': No such file or dir
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_LINE = re.compile(r"^(?P<mtime>\d{1,12}) (?P<size>\d+) (?P<path>/\S.*?)\s*$")
-_STAT_ERR = re.compile(r"^\s*stat: ")
-_INITRD = re.compile(r"/boot/initrd\.img-(?P<kernel>\S+)$")
+_LINE = lazy_compile(r"^(?P<mtime>\d{1,12}) (?P<size>\d+) (?P<path>/\S.*?)\s*$")
+_STAT_ERR = lazy_compile(r"^\s*stat: ")
+_INITRD = lazy_compile(r"/boot/initrd\.img-(?P<kernel>\S+)$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 # where lvmconfig's section-less output puts a key (lvm.conf(5))
 KEY_SECTION = {
@@ -33,9 +34,9 @@ KEY_SECTION = {
     "udev_rules": "activation", "event_activation": "global", "use_lvmetad": "global",
     "use_lvmlockd": "global", "locking_type": "global", "system_id_source": "global",
 }
-_NOT_FOUND = re.compile(r"^\s*Configuration node (?P<path>\S+) not found\s*$")
-_TOOL_LINE = re.compile(r"^\s*(WARNING:|LVM configuration valid\.|Parse error|Failed to load config)")
-_WORD = re.compile(r"[A-Za-z0-9_.+\-/]+")
+_NOT_FOUND = lazy_compile(r"^\s*Configuration node (?P<path>\S+) not found\s*$")
+_TOOL_LINE = lazy_compile(r"^\s*(WARNING:|LVM configuration valid\.|Parse error|Failed to load config)")
+_WORD = lazy_compile(r"[A-Za-z0-9_.+\-/]+")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from forewarn.model.problems import ParseProblem
+from forewarn.parse._text import lazy_compile
 
 # text-table header -> report field ("Attr" depends on the report: lv_attr, vg_attr, pv_attr)
 HEADERS = {
@@ -25,10 +26,10 @@ HEADERS = {
 _SECOND_WORD = ("Tags", "UUID")  # "LV Tags", "VG UUID": two-word headers
 _KEY_HEADER = {"lv": "LV", "vg": "VG", "pv": "PV"}
 
-_NO_MEDIUM = re.compile(r"(?:(?P<dev>/dev/\S+?): open failed: No medium found"
+_NO_MEDIUM = lazy_compile(r"(?:(?P<dev>/dev/\S+?): open failed: No medium found"
                         r"|open (?P<dev2>/dev/\S+) failed: no medium found)", re.I)
-_DEVICE = re.compile(r"(/dev/\S+?)(?::|\s|$)")
-_MESSAGE_WORDS = re.compile(
+_DEVICE = lazy_compile(r"(/dev/\S+?)(?::|\s|$)")
+_MESSAGE_WORDS = lazy_compile(
     r"\b(not found|Cannot|Couldn't|[Ff]ailed|leaked on|successfully|now active|Ignoring|Skipping|"
     r"Reading|Found duplicate|No volume groups|No medium|in use|[Ii]nvalid)\b")
 

@@ -6,14 +6,14 @@ controllers' chrony, so a wrong controller address shows here too (seed 003 §3.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_DIRECTIVE = re.compile(r"^[a-z][a-z0-9_]*$")
+_DIRECTIVE = lazy_compile(r"^[a-z][a-z0-9_]*$")
 # chrony.conf(5) directives; anything else is reported, so prose is not taken for a config.
 KNOWN = frozenset("""
 acquisitionport allow authselectmode bindacqaddress bindacqdevice bindaddress bindcmdaddress

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_SECTION = re.compile(r"^\[(?P<name>[^\]]*)\]\s*(?:[#;].*)?$")
-_GUTTER = re.compile(r"^\s*\d+\s+\|\s?")  # `1 | ` line-number gutter of a code block pasted from a blog
-_ASSIGN = re.compile(r"^(?P<key>[A-Za-z0-9_.\-/]+)\s*(?P<sep>[=:])\s?(?P<value>.*)$")
+_SECTION = lazy_compile(r"^\[(?P<name>[^\]]*)\]\s*(?:[#;].*)?$")
+_GUTTER = lazy_compile(r"^\s*\d+\s+\|\s?")  # `1 | ` line-number gutter of a code block pasted from a blog
+_ASSIGN = lazy_compile(r"^(?P<key>[A-Za-z0-9_.\-/]+)\s*(?P<sep>[=:])\s?(?P<value>.*)$")
 
 
 def norm_key(key: str) -> str:

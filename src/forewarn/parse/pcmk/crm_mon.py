@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 # states a node can be shown in, as crm_mon words them
 ONLINE, OFFLINE, STANDBY, MAINTENANCE, PENDING = "online", "offline", "standby", "maintenance", "pending"
@@ -50,11 +51,11 @@ class CrmMon:
 
 CRM_MON = Key("pcmk.crm_mon", CrmMon)
 
-_BULLET = re.compile(r"^\s*(?:\*\s+)?")
+_BULLET = lazy_compile(r"^\s*(?:\*\s+)?")
 _NAME = r"[\w.:@-]+"
-_DC = re.compile(r"^Current DC:\s+(?P<dc>NONE|" + _NAME + r")(?:\s+\(.*?\))?(?:\s+-\s+partition (?P<q>with|WITHOUT) quorum)?")
-_NODE = re.compile(r"^Node\s+(?P<node>" + _NAME + r")(?:\s+\(\d+\))?:\s+(?P<state>.+?)\s*$")
-_LIST = re.compile(r"^(?P<kind>Online|OFFLINE|RemoteOnline|RemoteOFFLINE|GuestOnline):\s+\[\s*(?P<names>[^\]]*)\]")
+_DC = lazy_compile(r"^Current DC:\s+(?P<dc>NONE|" + _NAME + r")(?:\s+\(.*?\))?(?:\s+-\s+partition (?P<q>with|WITHOUT) quorum)?")
+_NODE = lazy_compile(r"^Node\s+(?P<node>" + _NAME + r")(?:\s+\(\d+\))?:\s+(?P<state>.+?)\s*$")
+_LIST = lazy_compile(r"^(?P<kind>Online|OFFLINE|RemoteOnline|RemoteOFFLINE|GuestOnline):\s+\[\s*(?P<names>[^\]]*)\]")
 _STATES = (
     (re.compile(r"^UNCLEAN \(offline\)", re.I), UNCLEAN_OFFLINE),
     (re.compile(r"^UNCLEAN \(online\)", re.I), UNCLEAN_ONLINE),
@@ -65,7 +66,7 @@ _STATES = (
     (re.compile(r"^OFFLINE", re.I), OFFLINE),
     (re.compile(r"^online", re.I), ONLINE),
 )
-_NEW_VIEW = re.compile(r"^(?:Cluster Summary:|Node List:|Stack:|Cluster name:)")
+_NEW_VIEW = lazy_compile(r"^(?:Cluster Summary:|Node List:|Stack:|Cluster name:)")
 
 
 def _state(text: str) -> str | None:

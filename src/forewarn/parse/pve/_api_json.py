@@ -9,13 +9,13 @@ body's `{"data": ...}` wrapper is unwrapped.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from forewarn.model.problems import ParseProblem
+from forewarn.parse._text import lazy_compile
 
 _DECODER = json.JSONDecoder()
-_DATA = re.compile(r'"data"\s*:\s*\[')
+_DATA = lazy_compile(r'"data"\s*:\s*\[')
 
 
 def _line_at(text: str, pos: int) -> int:

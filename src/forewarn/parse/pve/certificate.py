@@ -13,16 +13,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_BEGIN = re.compile(r"^-----BEGIN ([A-Z0-9 ]+)-----\s*$")
-_END = re.compile(r"^-----END ([A-Z0-9 ]+)-----\s*$")
+_BEGIN = lazy_compile(r"^-----BEGIN ([A-Z0-9 ]+)-----\s*$")
+_END = lazy_compile(r"^-----END ([A-Z0-9 ]+)-----\s*$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +78,16 @@ class CfgtoolStatus:
         return next((lk for lk in self.links if lk.link_id == link_id), None)
 
 
-_LOCAL = re.compile(r"^Local node ID (?P<id>\d+)(?:, transport (?P<transport>\S+))?$")
-_LINK = re.compile(r"^(?P<kind>LINK|RING) ID (?P<id>\d+)(?:\s+(?P<transport>\S+))?$")
-_ADDR = re.compile(r"^(?:addr|id)\s*=\s*(?P<addr>\S+)$")
-_RING_STATUS = re.compile(r"^status\s*=\s*(?P<status>.+)$")
-_PEER_31 = re.compile(r"^nodeid:\s*(?P<id>\d+):\s*(?P<status>.*?)$")
-_PEER_30 = re.compile(r"^node\s+(?P<id>\d+):\s*(?P<status>.*?)$")
-_N_NODE = re.compile(r"^nodeid:?\s+(?P<id>\d+)\s+(?P<state>reachable|unreachable)\b.*$")
-_N_LINK = re.compile(r"^LINK:\s*(?P<id>\d+)\s+(?P<transport>\S+)\s+\((?P<local>[^)]*?)->(?P<peer>[^)]*?)\)\s*"
+_LOCAL = lazy_compile(r"^Local node ID (?P<id>\d+)(?:, transport (?P<transport>\S+))?$")
+_LINK = lazy_compile(r"^(?P<kind>LINK|RING) ID (?P<id>\d+)(?:\s+(?P<transport>\S+))?$")
+_ADDR = lazy_compile(r"^(?:addr|id)\s*=\s*(?P<addr>\S+)$")
+_RING_STATUS = lazy_compile(r"^status\s*=\s*(?P<status>.+)$")
+_PEER_31 = lazy_compile(r"^nodeid:\s*(?P<id>\d+):\s*(?P<status>.*?)$")
+_PEER_30 = lazy_compile(r"^node\s+(?P<id>\d+):\s*(?P<status>.*?)$")
+_N_NODE = lazy_compile(r"^nodeid:?\s+(?P<id>\d+)\s+(?P<state>reachable|unreachable)\b.*$")
+_N_LINK = lazy_compile(r"^LINK:\s*(?P<id>\d+)\s+(?P<transport>\S+)\s+\((?P<local>[^)]*?)->(?P<peer>[^)]*?)\)\s*"
                      r"(?P<words>.*?)(?:\s*mtu:\s*(?P<mtu>\d+))?$")
-_ERROR = re.compile(r"^(Could not initialize corosync configuration API.*|Cannot initialize CFG service.*|"
+_ERROR = lazy_compile(r"^(Could not initialize corosync configuration API.*|Cannot initialize CFG service.*|"
                     r"Could not get the local node id.*)$")
 _BANNER = ("Printing link status.", "Printing ring status.", "status:")
 

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_LINE = re.compile(r"^(?P<key>[\w.-]+) \((?P<type>[a-z0-9]+)\) = ?(?P<value>.*)$")
-_ERROR = re.compile(r"^(Failed to initialize the cmap API.*|Can't initialize cmap.*|Could not connect .*)$", re.I)
-_NODE = re.compile(r"^nodelist\.node\.(\d+)\.([\w-]+)$")
-_MEMBER = re.compile(r"^runtime\.(?:totem\.pg\.mrp\.srp\.)?members\.(\d+)\.([\w-]+)$")
-_RING = re.compile(r"^ring(\d+)_addr$")
+_LINE = lazy_compile(r"^(?P<key>[\w.-]+) \((?P<type>[a-z0-9]+)\) = ?(?P<value>.*)$")
+_ERROR = lazy_compile(r"^(Failed to initialize the cmap API.*|Can't initialize cmap.*|Could not connect .*)$", re.I)
+_NODE = lazy_compile(r"^nodelist\.node\.(\d+)\.([\w-]+)$")
+_MEMBER = lazy_compile(r"^runtime\.(?:totem\.pg\.mrp\.srp\.)?members\.(\d+)\.([\w-]+)$")
+_RING = lazy_compile(r"^ring(\d+)_addr$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,17 +7,16 @@ quorum options (two_node, wait_for_all, expected_votes, qdevice) and the totem i
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import strip_comment, to_int
+from forewarn.parse._text import lazy_compile, strip_comment, to_int
 
-_OPEN = re.compile(r"^(?P<name>[A-Za-z_][\w\-.]*)\s*\{\s*$")
-_KV = re.compile(r"^(?P<key>[A-Za-z_][\w\-.]*)\s*:\s*(?P<value>.*?)\s*$")
-_RING = re.compile(r"^ring(?P<n>\d+)_addr$")
+_OPEN = lazy_compile(r"^(?P<name>[A-Za-z_][\w\-.]*)\s*\{\s*$")
+_KV = lazy_compile(r"^(?P<key>[A-Za-z_][\w\-.]*)\s*:\s*(?P<value>.*?)\s*$")
+_RING = lazy_compile(r"^ring(?P<n>\d+)_addr$")
 
 
 @dataclass(slots=True)

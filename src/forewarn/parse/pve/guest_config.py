@@ -8,17 +8,17 @@ Which guest and node a file belongs to comes from its path, in facts/guests.py.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-DISK_KEY = re.compile(r"^(ide|sata|scsi|virtio|efidisk|tpmstate|unused)\d+$")
-MP_KEY = re.compile(r"^(rootfs|mp\d+)$")
-_SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*$")
-_LINE = re.compile(r"^(?P<key>[A-Za-z][\w\-]*)\s*:\s*(?P<value>.*?)\s*$")
+DISK_KEY = lazy_compile(r"^(ide|sata|scsi|virtio|efidisk|tpmstate|unused)\d+$")
+MP_KEY = lazy_compile(r"^(rootfs|mp\d+)$")
+_SECTION = lazy_compile(r"^\[(?P<name>[^\]]+)\]\s*$")
+_LINE = lazy_compile(r"^(?P<key>[A-Za-z][\w\-]*)\s*:\s*(?P<value>.*?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)

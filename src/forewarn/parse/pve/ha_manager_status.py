@@ -20,20 +20,19 @@ not read here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import to_int
+from forewarn.parse._text import lazy_compile, to_int
 
-_LINE = re.compile(r"^(?P<type>quorum|master|lrm|service)\s+(?P<rest>.*?)\s*$")
-_NODE_PAREN = re.compile(r"^(?P<name>\S+)\s*\((?P<inner>.*)\)\s*$")
+_LINE = lazy_compile(r"^(?P<type>quorum|master|lrm|service)\s+(?P<rest>.*?)\s*$")
+_NODE_PAREN = lazy_compile(r"^(?P<name>\S+)\s*\((?P<inner>.*)\)\s*$")
 # `localtime()` in Perl: "Wed Dec 18 19:56:46 2024" (day padded with a space: "Sat Oct  3 ...")
-_TIME = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d \d{4}$")
-_SID = re.compile(r"^(?P<kind>vm|ct|[a-z]+):(?P<name>\S+)$")
-_PROMPT = re.compile(r"^(\S+@\S+[:~#$\s].*?)?[#$]\s*ha-manager\b|^#\s")
+_TIME = lazy_compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d \d{4}$")
+_SID = lazy_compile(r"^(?P<kind>vm|ct|[a-z]+):(?P<name>\S+)$")
+_PROMPT = lazy_compile(r"^(\S+@\S+[:~#$\s].*?)?[#$]\s*ha-manager\b|^#\s")
 
 
 @dataclass(frozen=True, slots=True)

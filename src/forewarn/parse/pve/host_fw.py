@@ -13,15 +13,15 @@ a missing file or a missing `enable` is therefore not "disabled".
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_SECTION = re.compile(r"^\[(?P<name>[A-Za-z]+)(?:\s+(?P<arg>[^\]]*))?\]\s*$")
-_OPTION = re.compile(r"^(?P<key>[a-z][\w\-]*)\s*:\s*(?P<value>.*?)\s*$")
+_SECTION = lazy_compile(r"^\[(?P<name>[A-Za-z]+)(?:\s+(?P<arg>[^\]]*))?\]\s*$")
+_OPTION = lazy_compile(r"^(?P<key>[a-z][\w\-]*)\s*:\s*(?P<value>.*?)\s*$")
 
 
 @dataclass(slots=True)

@@ -14,13 +14,13 @@ When corosync is not running it prints only `Cannot initialize CMAP service`: a 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
 from forewarn.parse.pve.quorum_status import _SERVICE_ERROR, Member, parse_member
+from forewarn.parse._text import lazy_compile
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class PvecmNodes:
         return next((m for m in self.members if m.local), None)
 
 
-_HEADER = re.compile(r"^Nodeid\s+Votes\s+(?:Qdevice\s+)?Name$")
+_HEADER = lazy_compile(r"^Nodeid\s+Votes\s+(?:Qdevice\s+)?Name$")
 
 
 PVECM_NODES = Key("pve.pvecm_nodes", PvecmNodes)

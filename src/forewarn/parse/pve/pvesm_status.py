@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 STATUSES = ("active", "inactive", "disabled", "unknown")
 
-_HEADER = re.compile(r"^\s*Name\s+Type\s+Status\s+Total\b")
-_ROW = re.compile(r"^\s*(?P<name>[A-Za-z][\w\-.]*)\s+(?P<type>[a-z][\w\-]*)\s+(?P<status>[a-z]+)\s+"
+_HEADER = lazy_compile(r"^\s*Name\s+Type\s+Status\s+Total\b")
+_ROW = lazy_compile(r"^\s*(?P<name>[A-Za-z][\w\-.]*)\s+(?P<type>[a-z][\w\-]*)\s+(?P<status>[a-z]+)\s+"
                   r"(?P<total>-?\d+)\s+(?P<used>-?\d+)\s+(?P<avail>-?\d+)\s+(?P<pct>-?[\d.]+)%?\s*$")
 # Messages pvesm (or a storage plugin) prints around the table.
 _MESSAGES: tuple[tuple[str, re.Pattern[str]], ...] = (

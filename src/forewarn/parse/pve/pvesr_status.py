@@ -12,18 +12,18 @@ listed, so a cluster needs the output of every node.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_HEADER = re.compile(r"^\s*JobID\s+Enabled\s+Target\s+LastSync\s+NextSync\s+Duration\s+FailCount\s+State\s*$")
-_ROW = re.compile(
+_HEADER = lazy_compile(r"^\s*JobID\s+Enabled\s+Target\s+LastSync\s+NextSync\s+Duration\s+FailCount\s+State\s*$")
+_ROW = lazy_compile(
     r"^\s*(?P<id>(?P<guest>\d+)-(?P<num>\d+))\s+(?P<enabled>Yes|No)\s+(?P<target>\S+)\s+"
     r"(?P<last>\S+)\s+(?P<next>\S+)\s+(?P<duration>\S+)\s+(?P<fail>\d+)\s+(?P<state>\S.*?)\s*$")
-_PROMPT = re.compile(r"^(\S+@\S+[:~#$\s].*?)?[#$]\s*pvesr\b")
+_PROMPT = lazy_compile(r"^(\S+@\S+[:~#$\s].*?)?[#$]\s*pvesr\b")
 
 
 @dataclass(frozen=True, slots=True)

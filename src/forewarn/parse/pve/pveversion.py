@@ -11,19 +11,19 @@ A package can be listed twice (`proxmox-kernel-helper` is, in real output); the 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
 # `package: version [(...)]` at column 0; a version starts with a digit (`1:2.3` epochs too)
-_LINE = re.compile(r"^(?P<pkg>[a-z0-9][a-z0-9+.\-]*):\s+(?P<rest>(?:\d\S*|not correctly installed|not installed)"
+_LINE = lazy_compile(r"^(?P<pkg>[a-z0-9][a-z0-9+.\-]*):\s+(?P<rest>(?:\d\S*|not correctly installed|not installed)"
                    r"(?:\s+\(.*\))?)\s*$")
-_SHORT = re.compile(r"^pve-manager/(?P<version>[^/\s]+)/(?P<repoid>[0-9a-f]+)(?:\s+\(running kernel: (?P<kernel>[^)]+)\))?")
-_RUNNING_KERNEL = re.compile(r"\(running kernel: (?P<kernel>[^)]+)\)")
-_RUNNING_VERSION = re.compile(r"\(running version: (?P<version>[^)]+)\)")
+_SHORT = lazy_compile(r"^pve-manager/(?P<version>[^/\s]+)/(?P<repoid>[0-9a-f]+)(?:\s+\(running kernel: (?P<kernel>[^)]+)\))?")
+_RUNNING_KERNEL = lazy_compile(r"\(running kernel: (?P<kernel>[^)]+)\)")
+_RUNNING_VERSION = lazy_compile(r"\(running version: (?P<version>[^)]+)\)")
 _NOT_INSTALLED = ("not correctly installed", "not installed")
 
 

@@ -17,14 +17,14 @@ status qdevice`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_KV = re.compile(r"^(?P<key>[A-Za-z][A-Za-z -]*?):\s*(?P<value>.*?)\s*$")
+_KV = lazy_compile(r"^(?P<key>[A-Za-z][A-Za-z -]*?):\s*(?P<value>.*?)\s*$")
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import to_int
+from forewarn.parse._text import lazy_compile, to_int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +56,13 @@ class QuorumStatus:
         return next((m for m in self.members if m.local), None)
 
 
-_SERVICE_ERROR = re.compile(r"^(Cannot initialize (CMAP|QUORUM|CFG|CPG|VOTEQUORUM) service|"
+_SERVICE_ERROR = lazy_compile(r"^(Cannot initialize (CMAP|QUORUM|CFG|CPG|VOTEQUORUM) service|"
                             r"(?:Error: )?Corosync config '.*' does not exist.*|"
                             r"Could not connect to .*corosync.*)", re.I)
-_MEMBER = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\d+)\s+(.*?)\s*$")
+_MEMBER = lazy_compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\d+)\s+(.*?)\s*$")
 # corosync-quorumtool's Qdevice column (with a QDevice configured): Alive/Not-Alive, Vote/No-Vote,
 # Master-Wait/No-Master-Wait, or NR (not registered); nothing on the QDevice's own row
-_QDEVICE_FLAGS = re.compile(r"^(?:NR|N?A,N?V,N?MW)$")
+_QDEVICE_FLAGS = lazy_compile(r"^(?:NR|N?A,N?V,N?MW)$")
 _KEYS = {
     "Expected votes": "expected_votes",
     "Highest expected": "highest_expected",

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_HEADER = re.compile(r"^(?P<type>[a-z][a-z0-9\-_]*):\s+(?P<id>\S+)\s*$")
+_HEADER = lazy_compile(r"^(?P<type>[a-z][a-z0-9\-_]*):\s+(?P<id>\S+)\s*$")
 
 
 @dataclass(slots=True)

@@ -17,15 +17,15 @@ only an error (`System has not been booted with systemd ...`, `Failed to connect
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_KV = re.compile(r"^(?P<key>[A-Z][A-Za-z]+)=(?P<value>.*)$")
-_ERROR = re.compile(r"^(System has not been booted with systemd.*|Failed to connect to bus.*|"
+_KV = lazy_compile(r"^(?P<key>[A-Z][A-Za-z]+)=(?P<value>.*)$")
+_ERROR = lazy_compile(r"^(System has not been booted with systemd.*|Failed to connect to bus.*|"
                     r"Failed to get properties.*|Running in chroot, ignoring request.*)$")
 
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
-from forewarn.parse._text import to_int
+from forewarn.parse._text import lazy_compile, to_int
 
-_REPLICATE = re.compile(r"^__replicate_(?P<job>\d+-\d+)_(?P<ts>\d+)__$")
-_SIZE = re.compile(r"^(?P<num>\d+(?:[.,]\d+)?)(?P<unit>[BKMGTPE]?)(?:i?B)?$", re.I)
+_REPLICATE = lazy_compile(r"^__replicate_(?P<job>\d+-\d+)_(?P<ts>\d+)__$")
+_SIZE = lazy_compile(r"^(?P<num>\d+(?:[.,]\d+)?)(?P<unit>[BKMGTPE]?)(?:i?B)?$", re.I)
 _UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
 
 

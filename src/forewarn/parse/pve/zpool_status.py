@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 from forewarn.model.keys import Key
 from forewarn.model.problems import Parsed, ParseProblem
 from forewarn.parse._registry import parser
+from forewarn.parse._text import lazy_compile
 
-_GROUP = re.compile(r"^(?P<kind>raidz[123]?|mirror|draid[123]?|replacing|spare|indirect)(?:[-:].*)?$")
+_GROUP = lazy_compile(r"^(?P<kind>raidz[123]?|mirror|draid[123]?|replacing|spare|indirect)(?:[-:].*)?$")
 _CLASSES = ("logs", "cache", "spares", "special", "dedup")
-_DEV_LINE = re.compile(r"^(?P<indent>\s*)(?P<name>\S+)(?:\s+(?P<state>[A-Z]+)(?:\s+(?P<rest>.*))?)?\s*$")
-_COUNT = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>[KMGTPE]?)$")
-_MSG_ID = re.compile(r"\b(ZFS-8000-[0-9A-Z]{2})\b")
-_HEALTHY_X = re.compile(r"^(?:all pools are healthy|pool '(?P<pool>[^']+)' is healthy)$")
-_FIELD = re.compile(r"^(pool|state|status|action|see|scan|remove|config|errors):\s*(.*)$")
+_DEV_LINE = lazy_compile(r"^(?P<indent>\s*)(?P<name>\S+)(?:\s+(?P<state>[A-Z]+)(?:\s+(?P<rest>.*))?)?\s*$")
+_COUNT = lazy_compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>[KMGTPE]?)$")
+_MSG_ID = lazy_compile(r"\b(ZFS-8000-[0-9A-Z]{2})\b")
+_HEALTHY_X = lazy_compile(r"^(?:all pools are healthy|pool '(?P<pool>[^']+)' is healthy)$")
+_FIELD = lazy_compile(r"^(pool|state|status|action|see|scan|remove|config|errors):\s*(.*)$")
 _UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
 
 
