@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from forewarn.specs._sniff import Sniffer
+
 SPECS: dict[str, "Spec"] = {}
 
 
@@ -150,20 +152,39 @@ def glob_matches(name: str, pattern: str) -> bool:
     return True
 
 
+_SNIFFER: tuple[int, list[tuple[Spec, int]], Sniffer] | None = None
+
+
+def _sniffer() -> tuple[list[tuple[Spec, int]], Sniffer]:
+    """Every spec with the index of its first sniff pattern, and the sniffer of them all (made
+    again if a spec was registered since)."""
+    global _SNIFFER
+    if _SNIFFER is None or _SNIFFER[0] != len(SPECS):
+        specs: list[tuple[Spec, int]] = []
+        patterns: list[re.Pattern[str]] = []
+        for s in SPECS.values():
+            specs.append((s, len(patterns)))
+            patterns.extend(s.sniff)
+        _SNIFFER = (len(SPECS), specs, Sniffer(patterns))
+    return _SNIFFER[1], _SNIFFER[2]
+
+
 def sniff_content(file_name: str, head: str) -> list[tuple[int, Spec, str]]:
     """Score every spec for a loose file: by its name and by patterns in its first bytes.
 
     Returns (score, spec, why) best first; an empty list means nobody recognises it.
     """
     base = file_name.rsplit("/", 1)[-1].lower()
+    specs, sniffer = _sniffer()
+    matched = sniffer.matching(head)
     scored: list[tuple[int, Spec, str]] = []
-    for s in SPECS.values():
+    for s, first in specs:
         score = 0
         why: list[str] = []
         if any(glob_matches(base, g) for g in s.names):
             score += 5
             why.append("file name")
-        hits = sum(1 for p in s.sniff if p.search(head))
+        hits = sum(1 for i in range(first, first + len(s.sniff)) if i in matched)
         if hits:
             score += s.sniff_weight + hits
             why.append("content")
