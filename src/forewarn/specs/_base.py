@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from forewarn.model.lazyre import lazy_compile
 from forewarn.specs._sniff import Sniffer
 
 SPECS: dict[str, "Spec"] = {}
@@ -82,7 +83,7 @@ def spec(
         source=source,
         description=description,
         names=names,
-        sniff=tuple(re.compile(p, re.M) for p in sniff),
+        sniff=tuple(lazy_compile(p, re.M) for p in sniff),  # most are searched by RE2 (_sniff.py)
         sniff_weight=sniff_weight,
         multi=multi,
         timeout=timeout,

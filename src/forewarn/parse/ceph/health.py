@@ -57,7 +57,7 @@ STATUS = Key("ceph.status", CephHealth)
 HEALTH_DETAIL = Key("ceph.health_detail", CephHealth)
 
 # (code, wording) of the summaries ceph writes, most specific first
-SUMMARIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, re.compile(p, re.I)) for c, p in (
+SUMMARIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((c, lazy_compile(p, re.I)) for c, p in (
     ("OSD_NEARFULL", r"\d+ nearfull osd\(s\)"),
     ("OSD_BACKFILLFULL", r"\d+ backfillfull osd\(s\)"),
     ("OSD_FULL", r"\d+ full osd\(s\)"),

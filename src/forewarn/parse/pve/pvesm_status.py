@@ -27,15 +27,15 @@ _ROW = lazy_compile(r"^\s*(?P<name>[A-Za-z][\w\-.]*)\s+(?P<type>[a-z][\w\-]*)\s+
                   r"(?P<total>-?\d+)\s+(?P<used>-?\d+)\s+(?P<avail>-?\d+)\s+(?P<pct>-?[\d.]+)%?\s*$")
 # Messages pvesm (or a storage plugin) prints around the table.
 _MESSAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("not_online", re.compile(r"storage '(?P<storage>[^']+)' is not online")),
-    ("mount_error", re.compile(r"^\s*(?:\S+:\s+)?mount error: (?P<msg>.*?)\s*$")),
-    ("activate_error", re.compile(r"could not activate storage '(?P<storage>[^']+)',?\s*(?P<msg>.*?)\s*$")),
-    ("timeout", re.compile(r"\bgot timeout\b")),
-    ("command_failed", re.compile(r"command '.*' failed: (?P<msg>.*?)\s*$")),
-    ("zfs_error", re.compile(r"zfs error: (?P<msg>.*?)\s*$")),
-    ("skip_section", re.compile(r"file (?P<file>\S+) line \d+ \(skip section '(?P<storage>[^']+)'\): (?P<msg>.*?)\s*$")),
-    ("plugin_warning", re.compile(r"^Plugin \"[^\"]+\" is implementing an older storage API")),
-    ("error", re.compile(r"^\s*(?:\S+:\s+)?(?:error|unable to|failed)\b.*", re.I)),
+    ("not_online", lazy_compile(r"storage '(?P<storage>[^']+)' is not online")),
+    ("mount_error", lazy_compile(r"^\s*(?:\S+:\s+)?mount error: (?P<msg>.*?)\s*$")),
+    ("activate_error", lazy_compile(r"could not activate storage '(?P<storage>[^']+)',?\s*(?P<msg>.*?)\s*$")),
+    ("timeout", lazy_compile(r"\bgot timeout\b")),
+    ("command_failed", lazy_compile(r"command '.*' failed: (?P<msg>.*?)\s*$")),
+    ("zfs_error", lazy_compile(r"zfs error: (?P<msg>.*?)\s*$")),
+    ("skip_section", lazy_compile(r"file (?P<file>\S+) line \d+ \(skip section '(?P<storage>[^']+)'\): (?P<msg>.*?)\s*$")),
+    ("plugin_warning", lazy_compile(r"^Plugin \"[^\"]+\" is implementing an older storage API")),
+    ("error", lazy_compile(r"^\s*(?:\S+:\s+)?(?:error|unable to|failed)\b.*", re.I)),
 )
 
 
