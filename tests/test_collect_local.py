@@ -21,6 +21,9 @@ from forewarn.collect.sources.base import CommandResult, SourceError
 from forewarn.collect.sources.local import LocalSource
 from forewarn.specs._base import Spec
 
+# a command's pipes closed after its event loop raise inside asyncio (sources/local._release)
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+
 
 def tspec(name: str, source: str, kind: str = "command", **kw: object) -> Spec:
     return Spec(name=name, kind=kind, source=source, description="test only",

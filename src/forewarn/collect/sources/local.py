@@ -150,6 +150,7 @@ class LocalSource:
                     fut.cancel()
             if proc.returncode is not None:
                 self._groups.discard(pgid)
+            _release(proc)
         rc = proc.returncode
         if timed_out:
             rc = None
@@ -182,6 +183,15 @@ async def _exited(proc: asyncio.subprocess.Process) -> None:
     while proc.returncode is None:
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.05)
+
+
+def _release(proc: asyncio.subprocess.Process) -> None:
+    """Close the command's pipes now, in the event loop that opened them. Left to the garbage
+    collector they were closed after the loop was, and asyncio's __del__ then raised "Event loop
+    is closed". (asyncio.subprocess.Process offers no close(); its transport's is public.)"""
+    transport = getattr(proc, "_transport", None)
+    if transport is not None:
+        transport.close()
 
 
 def _killpg(pgid: int, sig: int) -> None:
