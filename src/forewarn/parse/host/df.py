@@ -21,10 +21,10 @@ from forewarn.parse._registry import parser
 from forewarn.parse._text import lazy_compile
 
 _HEADER = lazy_compile(r"^Filesystem\s+(?:Type\s+)?(?P<unit>Size|1K-blocks|1024-blocks|512-blocks|\d+[KMG]?-blocks)\s+"
-                     r"Used\s+Avail(?:able)?\s+(?:Use%|Capacity)\s+Mounted on\s*$")
+                       r"Used\s+Avail(?:able)?\s+(?:Use%|Capacity)\s+Mounted on\s*$")
 _NUM = r"(?:\d+(?:[.,]\d+)?[KMGTPE]?|-)"
 _ROW = lazy_compile(rf"^(?P<fs>\S+)?\s+(?:(?P<type>[a-z][\w.]*)\s+)?(?P<size>{_NUM})\s+(?P<used>{_NUM})\s+"
-                  rf"(?P<avail>{_NUM})\s+(?P<pct>\d+%|-)\s+(?P<mount>/.*|-)$")
+                    rf"(?P<avail>{_NUM})\s+(?P<pct>\d+%|-)\s+(?P<mount>/.*|-)$")
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
 
 

@@ -23,7 +23,7 @@ from forewarn.parse._registry import parser
 from forewarn.parse._text import lazy_compile
 
 _ROW = lazy_compile(r"^(?P<desired>[uihrp])(?P<status>[nicufhwtUFHWT])(?P<err>[ R])\s+(?P<name>\S+)\s+"
-                  r"(?P<version>\S+)\s+(?P<arch>\S+)(?:\s+(?P<desc>.*?))?\s*$")
+                    r"(?P<version>\S+)\s+(?P<arch>\S+)(?:\s+(?P<desc>.*?))?\s*$")
 _HEADER = lazy_compile(r"^(Desired=|\| Status=|\|/ Err\?=|\|\|/ Name|\+\+\+-)")
 _NOT_FOUND = lazy_compile(r"^dpkg-query: no packages found matching (?P<name>\S+)")
 

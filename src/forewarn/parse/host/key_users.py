@@ -20,7 +20,7 @@ from forewarn.parse._registry import parser
 from forewarn.parse._text import lazy_compile
 
 _LINE = lazy_compile(r"^\s*(?P<uid>\d+):\s+(?P<usage>-?\d+)\s+(?P<nkeys>\d+)/(?P<ninst>\d+)\s+"
-                   r"(?P<qkeys>\d+)/(?P<maxkeys>\d+)\s+(?P<qbytes>\d+)/(?P<maxbytes>\d+)\s*$")
+                     r"(?P<qkeys>\d+)/(?P<maxkeys>\d+)\s+(?P<qbytes>\d+)/(?P<maxbytes>\d+)\s*$")
 
 
 @dataclass(frozen=True, slots=True)

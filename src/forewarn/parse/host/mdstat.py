@@ -26,7 +26,7 @@ from forewarn.parse._registry import parser
 from forewarn.parse._text import lazy_compile, to_int
 
 _ARRAY = lazy_compile(r"^(?P<name>md[\w/]+)\s*:\s*(?P<state>active|inactive)(?:\s+\((?P<ro>[\w-]+)\))?"
-                    r"(?:\s+(?P<rest>.*))?$")
+                      r"(?:\s+(?P<rest>.*))?$")
 _MEMBER = lazy_compile(r"^(?P<dev>[^\s\[]+)\[(?P<slot>\d+)\](?P<flags>(?:\([A-Z]\))*)$")
 _STATUS = lazy_compile(r"\[(?P<n>\d+)/(?P<m>\d+)\]\s+\[(?P<map>[U_]+)\]")
 _SYNC = lazy_compile(r"\b(?P<action>recovery|resync|reshape|check|repair)\s*=\s*(?P<pct>\d+(?:\.\d+)?)%")
@@ -155,7 +155,7 @@ _DEV_HEADER = lazy_compile(r"^(?P<dev>/dev/\S+):$")
 _KV = lazy_compile(r"^\s*(?P<key>[A-Z][\w ]*?)\s+:\s?(?P<value>.*?)\s*$")
 _TABLE = lazy_compile(r"^\s*Number\s+Major\s+Minor\s+RaidDevice\s+State\s*$")
 _ROW = lazy_compile(r"^\s*(?P<number>\d+|-)\s+(?P<major>\d+)\s+(?P<minor>\d+)\s+(?P<raid>\d+|-)\s+"
-                  r"(?P<state>.*?)(?:\s+(?P<dev>/dev/\S+))?\s*$")
+                    r"(?P<state>.*?)(?:\s+(?P<dev>/dev/\S+))?\s*$")
 
 
 @dataclass(slots=True)

@@ -136,7 +136,7 @@ class StatMounts:
 
 
 _STAT_ERR = lazy_compile(r"^stat: (?:cannot (?:read file system information for|statfs) )?"
-                       r"['‘\"]?(?P<path>/[^'’\"]*?)['’\"]?: (?P<msg>.*)$")
+                         r"['‘\"]?(?P<path>/[^'’\"]*?)['’\"]?: (?P<msg>.*)$")
 _STAT_OK = lazy_compile(r"^(?P<type>[\w.\-/]+)\s+(?P<path>/.*)$")
 
 

@@ -42,7 +42,7 @@ _COMMON = {"port", "listenaddress", "hostkey", "permitrootlogin", "passwordauthe
            "loglevel", "ciphers", "macs", "kexalgorithms", "usedns", "clientaliveinterval"}
 _LINE = lazy_compile(r"^\s*(?P<key>[A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(?P<value>.*?)\s*$")
 _ERROR = lazy_compile(r"^(sshd: .*|.*: (Permission denied|No such file or directory)|.*no hostkeys available.*|"
-                    r"Bad configuration option: .*|.*: terminating, \d+ bad configuration options)$")
+                      r"Bad configuration option: .*|.*: terminating, \d+ bad configuration options)$")
 
 
 @dataclass(slots=True)

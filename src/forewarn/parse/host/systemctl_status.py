@@ -18,7 +18,7 @@ from forewarn.parse._registry import parser
 from forewarn.parse._text import lazy_compile
 
 _HEAD = lazy_compile(r"^\s*(?:[●○×*]\s*)?(?P<unit>[\w@.:\\-]+\.(?:service|socket|timer|target|mount|scope|slice))"
-                   r"(?:\s+-\s+(?P<desc>.*))?$")
+                     r"(?:\s+-\s+(?P<desc>.*))?$")
 _LOADED = lazy_compile(r"^\s+Loaded:\s+(?P<load>\S+)(?:\s+\((?P<detail>[^)]*)\)?)?")
 _ACTIVE = lazy_compile(r"^\s+Active:\s+(?P<state>[\w-]+)(?:\s+\((?P<sub>[^)]*)\))?")
 _MISSING = lazy_compile(r"Unit (?P<unit>\S+?) could not be found")

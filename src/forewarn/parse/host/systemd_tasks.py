@@ -30,7 +30,7 @@ _STATUS_HEAD = lazy_compile(r"^(?:[●○×*]\s+)?(?P<unit>[\w@.\-\\:]+\.(?:serv
 _STATUS_TASKS = lazy_compile(r"^Tasks:\s+(?P<current>\d+)(?:\s+\(limit:\s+(?P<max>\d+|infinity)\))?")
 _UINT64_MAX = 18446744073709551615
 _ERROR = lazy_compile(r"^(System has not been booted with systemd.*|Failed to connect to bus.*|"
-                    r"Failed to get properties.*|Running in chroot, ignoring request.*)$")
+                      r"Failed to get properties.*|Running in chroot, ignoring request.*)$")
 
 
 def _count(value: str) -> int | None:

@@ -89,13 +89,13 @@ _HEALTH = lazy_compile(r"^SMART overall-health self-assessment test result:\s*(?
 _SCSI_HEALTH = lazy_compile(r"^SMART Health Status:\s*(?P<v>.+?)\s*$")
 # -a: ID NAME FLAG VALUE WORST THRESH TYPE UPDATED WHEN_FAILED RAW; -x (brief): ID NAME FLAGS VALUE WORST THRESH FAIL RAW
 _ATTR_LONG = lazy_compile(r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+0x[0-9a-fA-F]{4}\s+(?P<v>\d+)\s+(?P<w>\d+)\s+(?P<t>\d+)\s+"
-                        r"\S+\s+\S+\s+(?P<f>\S+)\s+(?P<raw>.*?)\s*$")
+                          r"\S+\s+\S+\s+(?P<f>\S+)\s+(?P<raw>.*?)\s*$")
 _ATTR_BRIEF = lazy_compile(r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+[-POSRCK]{6}\s+(?P<v>\d+)\s+(?P<w>\d+)\s+(?P<t>\d+)\s+"
-                         r"(?P<f>\S+)\s+(?P<raw>.*?)\s*$")
+                           r"(?P<f>\S+)\s+(?P<raw>.*?)\s*$")
 _KV = lazy_compile(r"^(?P<k>[A-Za-z][A-Za-z0-9 ./_-]*?)\s*:\s*(?P<v>.*?)\s*$")
 _ERRORS = lazy_compile(r"(Unable to detect device type|No such device|Permission denied|Operation not permitted|"
-                     r"Smartctl open device: .* failed|Device is in (?:STANDBY|SLEEP|IDLE)\S* mode|"
-                     r"SMART support is:\s+Unavailable|Read Device Identity failed)", re.I)
+                       r"Smartctl open device: .* failed|Device is in (?:STANDBY|SLEEP|IDLE)\S* mode|"
+                       r"SMART support is:\s+Unavailable|Read Device Identity failed)", re.I)
 
 
 def _first_int(text: str) -> int | None:

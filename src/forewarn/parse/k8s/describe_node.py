@@ -32,7 +32,7 @@ _EVENT_HEAD = lazy_compile(r"^\s+Type\s+Reason\s+Age\s+From\s+Message\s*$")
 _KV = lazy_compile(r"^\s+(?P<key>[\w./-]+):\s+(?P<value>\S+)\s*$")
 # a condition row pasted without its table header
 _COND_ROW = lazy_compile(r"^\s+(?:Ready|MemoryPressure|DiskPressure|PIDPressure|NetworkUnavailable|OutOfDisk)\s+"
-                       r"(?:True|False|Unknown)\s")
+                         r"(?:True|False|Unknown)\s")
 _TAINT = lazy_compile(r"^\s*(?P<taint>[\w./-]+(?:=[\w./-]*)?:(?:NoSchedule|PreferNoSchedule|NoExecute))\s*$")
 
 

@@ -24,7 +24,7 @@ _UNITS = {"B": 1, "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**
           "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
 _SIZE = lazy_compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[kKMGTP]i?B|B)$")
 _SIMPLE = lazy_compile(r"^(?P<ep>\S+), (?P<id>[0-9a-f]+), (?P<version>\d+\.\d+\.\d+\S*), (?P<size>\d+(?:\.\d+)? \w+), "
-                     r"(?P<leader>true|false), (?P<rest>.*)$")
+                       r"(?P<leader>true|false), (?P<rest>.*)$")
 
 
 def size_bytes(text: str) -> int | None:

@@ -27,7 +27,7 @@ _SECOND_WORD = ("Tags", "UUID")  # "LV Tags", "VG UUID": two-word headers
 _KEY_HEADER = {"lv": "LV", "vg": "VG", "pv": "PV"}
 
 _NO_MEDIUM = lazy_compile(r"(?:(?P<dev>/dev/\S+?): open failed: No medium found"
-                        r"|open (?P<dev2>/dev/\S+) failed: no medium found)", re.I)
+                          r"|open (?P<dev2>/dev/\S+) failed: no medium found)", re.I)
 _DEVICE = lazy_compile(r"(/dev/\S+?)(?::|\s|$)")
 _MESSAGE_WORDS = lazy_compile(
     r"\b(not found|Cannot|Couldn't|[Ff]ailed|leaked on|successfully|now active|Ignoring|Skipping|"

@@ -88,7 +88,7 @@ _N_NODE = lazy_compile(r"^nodeid:?\s+(?P<id>\d+)\s+(?P<state>reachable|unreachab
 _N_LINK = lazy_compile(r"^LINK:\s*(?P<id>\d+)\s+(?P<transport>\S+)\s+\((?P<local>[^)]*?)->(?P<peer>[^)]*?)\)\s*"
                      r"(?P<words>.*?)(?:\s*mtu:\s*(?P<mtu>\d+))?$")
 _ERROR = lazy_compile(r"^(Could not initialize corosync configuration API.*|Cannot initialize CFG service.*|"
-                    r"Could not get the local node id.*)$")
+                      r"Could not get the local node id.*)$")
 _BANNER = ("Printing link status.", "Printing ring status.", "status:")
 
 

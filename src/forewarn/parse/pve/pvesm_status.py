@@ -24,7 +24,7 @@ STATUSES = ("active", "inactive", "disabled", "unknown")
 
 _HEADER = lazy_compile(r"^\s*Name\s+Type\s+Status\s+Total\b")
 _ROW = lazy_compile(r"^\s*(?P<name>[A-Za-z][\w\-.]*)\s+(?P<type>[a-z][\w\-]*)\s+(?P<status>[a-z]+)\s+"
-                  r"(?P<total>-?\d+)\s+(?P<used>-?\d+)\s+(?P<avail>-?\d+)\s+(?P<pct>-?[\d.]+)%?\s*$")
+                    r"(?P<total>-?\d+)\s+(?P<used>-?\d+)\s+(?P<avail>-?\d+)\s+(?P<pct>-?[\d.]+)%?\s*$")
 # Messages pvesm (or a storage plugin) prints around the table.
 _MESSAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("not_online", lazy_compile(r"storage '(?P<storage>[^']+)' is not online")),

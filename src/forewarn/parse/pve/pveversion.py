@@ -20,7 +20,7 @@ from forewarn.parse._text import lazy_compile
 
 # `package: version [(...)]` at column 0; a version starts with a digit (`1:2.3` epochs too)
 _LINE = lazy_compile(r"^(?P<pkg>[a-z0-9][a-z0-9+.\-]*):\s+(?P<rest>(?:\d\S*|not correctly installed|not installed)"
-                   r"(?:\s+\(.*\))?)\s*$")
+                     r"(?:\s+\(.*\))?)\s*$")
 _SHORT = lazy_compile(r"^pve-manager/(?P<version>[^/\s]+)/(?P<repoid>[0-9a-f]+)(?:\s+\(running kernel: (?P<kernel>[^)]+)\))?")
 _RUNNING_KERNEL = lazy_compile(r"\(running kernel: (?P<kernel>[^)]+)\)")
 _RUNNING_VERSION = lazy_compile(r"\(running version: (?P<version>[^)]+)\)")

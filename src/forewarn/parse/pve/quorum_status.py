@@ -57,8 +57,8 @@ class QuorumStatus:
 
 
 _SERVICE_ERROR = lazy_compile(r"^(Cannot initialize (CMAP|QUORUM|CFG|CPG|VOTEQUORUM) service|"
-                            r"(?:Error: )?Corosync config '.*' does not exist.*|"
-                            r"Could not connect to .*corosync.*)", re.I)
+                              r"(?:Error: )?Corosync config '.*' does not exist.*|"
+                              r"Could not connect to .*corosync.*)", re.I)
 _MEMBER = lazy_compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\d+)\s+(.*?)\s*$")
 # corosync-quorumtool's Qdevice column (with a QDevice configured): Alive/Not-Alive, Vote/No-Vote,
 # Master-Wait/No-Master-Wait, or NR (not registered); nothing on the QDevice's own row

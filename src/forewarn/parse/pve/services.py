@@ -26,7 +26,7 @@ from forewarn.parse._text import lazy_compile
 
 _KV = lazy_compile(r"^(?P<key>[A-Z][A-Za-z]+)=(?P<value>.*)$")
 _ERROR = lazy_compile(r"^(System has not been booted with systemd.*|Failed to connect to bus.*|"
-                    r"Failed to get properties.*|Running in chroot, ignoring request.*)$")
+                      r"Failed to get properties.*|Running in chroot, ignoring request.*)$")
 
 
 @dataclass(frozen=True, slots=True)
