@@ -158,26 +158,15 @@ def rule(
     def wrap(func: Callable[["Context"], Iterable[Hit]]) -> Callable[["Context"], Iterable[Hit]]:
         if code in RULES.loaded():
             raise ValueError(f"rule code {code} registered twice")
-        family = _CODE.match(code).group(1)  # type: ignore[union-attr]
-        plat = platform or FAMILIES.get(family, "linux")
-        module_file = sys.modules[func.__module__].__file__ or ""
-        meta = meta_beside(module_file, code)
-        RULES[code] = Rule(
-            code=code,
-            name=meta.name,
-            title=meta.title,
-            severity=meta.severity,
-            family=family,
-            platform=plat,
+        RULES[code] = _with_meta(
+            code, sys.modules[func.__module__].__file__ or "",
+            platform=platform or FAMILIES.get(family_of(code), "linux"),
             inputs=tuple(spec_of(k) for k in inputs),
             requires=tuple(spec_of(k) for k in requires),
             reads=tuple(spec_of(k) for k in reads),
-            seed=meta.seed,
             fix=tuple(s if isinstance(s, StepTemplate) else step(s) for s in fix),
             when=when,
             func=func,
-            doc={"What it does": meta.what, "Why it matters": meta.why, "How to fix": meta.how},
-            module_file=module_file,
             aliases=tuple(aliases),
             timeouts_are_evidence=timeouts_are_evidence,
         )
@@ -217,13 +206,18 @@ def as_indexed(code: str) -> Rule:
     """The rule of `code` as the index describes it (forewarn/index.py), its module not imported:
     enough to tell not applicable and could not check; the engine imports it if it runs."""
     e = index()["rules"][code]
-    meta = meta_beside(e["file"], code)
+    return _with_meta(code, e["file"], platform=e["platform"], inputs=tuple(e["inputs"]),
+                      requires=tuple(e["requires"]), reads=tuple(e["reads"]), fix=(), when=When(e["when"]),
+                      func=unloaded, aliases=tuple(e["aliases"]), timeouts_are_evidence=e["timeouts_are_evidence"])
+
+
+def _with_meta(code: str, module_file: str, **code_knows: Any) -> Rule:
+    """A Rule: what its YAML beside `module_file` says (catalogue.meta_beside) and what its code
+    declares (`code_knows`: @rule's arguments, or the index's copy of them)."""
+    meta = meta_beside(module_file, code)
     return Rule(code=code, name=meta.name, title=meta.title, severity=meta.severity, family=family_of(code),
-                platform=e["platform"], inputs=tuple(e["inputs"]), requires=tuple(e["requires"]),
-                reads=tuple(e["reads"]), seed=meta.seed, fix=(), when=When(e["when"]), func=unloaded,
-                doc={"What it does": meta.what, "Why it matters": meta.why, "How to fix": meta.how},
-                module_file=e["file"], aliases=tuple(e["aliases"]),
-                timeouts_are_evidence=e["timeouts_are_evidence"])
+                seed=meta.seed, doc={"What it does": meta.what, "Why it matters": meta.why, "How to fix": meta.how},
+                module_file=module_file, **code_knows)
 
 
 def _describe() -> dict[str, Any]:
