@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fuzzing import examples
@@ -173,6 +173,51 @@ def test_every_matcher_offers_the_same_escape_and_nul_lines(chars):
             engine.mark_hits(block, 0, len(block), pos)
         got[name] = {engine.line_bounds(block, p, has_cr) for p in pos}
     assert len({frozenset(v) for v in got.values()}) == 1, got
+
+
+_ESCAPED_PARTS = st.sampled_from(["] lin", "k", "\u212a", "\u0130", "i", ": host: ", "can't l", "ve migrate", "nfs: server ",
+                                  "\\", "\\\"", "\\u", "\\n", "\x00", " ", "x", "\ufffd", "\u00e9", "\r"])
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.lists(st.lists(_ESCAPED_PARTS, max_size=10), min_size=1, max_size=6))
+@example([["] lin", "\u212a", ": host: ", "\\\""]])  # the Kelvin sign lower-cases to k: "link: host: "
+@example([["\\\"", "nfs: s", "\\", "erver "], ["x"], ["\\u", "y"], ["] link: host: "]])
+def test_escaped_lines_are_read_as_could_name_says(lines):
+    """A line offered for its escapes or NULs alone is read when parse/log/match.could_name says
+    a signature could name what the reader unwraps of it: one RE2 pass over all such lines of a
+    piece (matchers.EscapedLines) says the same of each."""
+    from forewarn.logscan.matchers import EscapedLines
+    from forewarn.parse.log.match import could_name
+
+    texts = ["".join(parts).replace("\r", " ") for parts in lines]
+    buf = "\n".join(texts).encode()
+    spans, at = [], 0
+    for text in texts:
+        n = len(text.encode())
+        spans.append((at, at + n))
+        at += n + 1
+    got = EscapedLines(sl._pattern_set().naming).could_name(buf, spans)
+    want = [could_name(t) for t in texts]
+    assert all(g or not w for g, w in zip(got, want))  # never a line the reader would name
+    if not any(ch in t for t in texts for ch in "\u0130\u212a"):  # which lower-case to ASCII letters
+        assert got == want
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.lists(_ESCAPED_PARTS, max_size=40))
+def test_hyperscan_reports_an_escaped_line_once(parts):
+    """However many escapes a line holds, Hyperscan reports its escape pattern once a line
+    (each runs to the line's end): the engine's Python loop sees one position a line."""
+    if "hyperscan" not in MATCHERS:
+        pytest.skip("no Hyperscan here")
+    block = "".join(parts).encode() + b"\n"
+    m = engine.matcher_for(sl._pattern_set(), "hyperscan")
+    hits = [(p, i) for p, i in m.matches(block) if i in m.escape_ids]
+    assert len(hits) == len(set(hits))
+    has_cr = b"\r" in block
+    lines = [engine.line_bounds(block, p, has_cr) for p, _i in hits]
+    assert len(lines) == len(set(zip(lines, [i for _p, i in hits])))
 
 
 def test_a_pattern_a_matcher_rejects_falls_back_to_its_literals():

@@ -4,17 +4,8 @@ Every signature (forewarn/signatures) is in the dialect that Python's `re`, RE2 
 all read the same way, so each matcher compiles the signature's own regex (its engine form:
 the edges that can match nothing dropped, see signatures/_dialect.py); nothing is translated.
 A matcher reports positions inside the lines where some signature matches; the engine adds
-the lines the parsers must see whatever the signatures say (`line_start_hits`, `mark_hits`):
-
-- comment lines (`#`, `//` after white space): the parsers count them;
-- lines that start with `{` (JSON journal and container logs): the message is JSON-escaped;
-- lines with a backslash escape (`\\"`, `\\n`, `\\\\`, `\\t`, `\\u`): the reader unescapes them, and
-  a signature may match only the unescaped text;
-- lines with a NUL byte: the reader drops NUL runs (what a crash leaves), and a signature may
-  match only once they are gone.
-
-Hyperscan finds the last two with its other patterns at no cost; for RE2 and the pure-Python
-matcher (whose sets get slower with every pattern) `mark_hits` finds them with memchr.
+the lines the parsers must see whatever the signatures say (logscan/marks.py), which Hyperscan
+finds with its other patterns at no cost.
 
 Matchers, fastest first; each finds the same lines (tests/test_log_engine.py):
 
@@ -40,27 +31,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from forewarn.logscan.marks import (  # noqa: F401  (ESCAPED, MARK, mark_hits: re-exported with the matchers)
+    ESCAPE_MARKS, ESCAPED, KLOG_LINES, MARK, MARKS, EscapedLines, line_bounds, line_start_hits, mark_hits,
+)
 from forewarn.model.cachedir import cache_dir, private_file, write_private
 
 SLICE_BYTES = 64 << 10  # RE2 sets are run over slices this big
 UNKNOWN = -1  # the pattern index of a match whose pattern the matcher cannot name (Matcher.matches)
-MARK = -2  # the pattern index of a line offered by `line_start_hits` or `mark_hits`
-
-# Bytes that may start a line before a comment's `#` or a JSON line's `{`: white space as Python
-# sees it (\s, which includes \x1c-\x1f) and any non-ASCII byte (Unicode spaces), a superset.
-_LEAD = bytes([9, 11, 12, 28, 29, 30, 31, 32]) + bytes(range(128, 256))
-LINE_START_MARKS = (b"#", b"{")  # found with memchr; `//` (a slow needle for bytes.find) by the matchers
-# `//` at a line start after white space (multi-line mode), and after a lone \r, which ends a
-# line too but is no line start to `^`
-SLASH_COMMENT = (r"^[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//", r"\x0d[\x09\x0b\x0c\x1c-\x20\x80-\xff]*//")
-# a klog line whose E/F severity alone says it is an error (parse/log/unexplained.py, _KLOG_ERROR)
-KLOG_ERROR = (r"^[EFef][0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}", r"\x0d[EFef][0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}")
-MARKS = SLASH_COMMENT + KLOG_ERROR  # those starting with `^` are multi-line
-_KLOG_LINES = re.compile(("(?m)(?:^|\r)" + KLOG_ERROR[0][1:]).encode())  # the same, for the pure-Python matcher
-ESCAPE_MARKS = (r"\x5c[\x5c\x22nrtu\x2f]", r"\x00")  # what `mark_hits` finds, as patterns
-_ESCAPE_NEXT = frozenset(b'\\"nrtu/')  # after a backslash: the escapes parse/log/unwrap.py undoes
-
-
 def _escape(lit: str) -> str:
     return "".join(c if c.isalnum() or c == " " else f"\\x{ord(c):02x}" for c in lit)
 
@@ -73,6 +50,9 @@ class PatternSet:
     re2: tuple[str, ...]  # the same for RE2 (whose \s lacks the vertical tab)
     literals: tuple[tuple[bytes, ...], ...]  # each pattern's lower-cased literals
     plain: tuple[str, ...]  # each pattern's literals as a pattern, if a matcher rejects it
+    # the literals of the patterns that name events: a line offered for its escapes or NULs alone
+    # is read only when, without its backslashes and NULs, it holds one (empty: always read)
+    naming: tuple[bytes, ...] = ()
 
     @property
     def key(self) -> str:
@@ -82,80 +62,16 @@ class PatternSet:
         return h.hexdigest()[:24]
 
 
-def build_patterns(signatures: Iterable[Any]) -> PatternSet:
-    """One byte pattern per signature of the knowledge base (forewarn.signatures.Signature)."""
+def build_patterns(signatures: Iterable[Any], others: Iterable[Any] = ()) -> PatternSet:
+    """One byte pattern per signature of the knowledge base (forewarn.signatures.Signature),
+    then one per pattern of `others` (patterns that name no event: the error words)."""
     sigs = list(signatures)
+    naming = tuple(dict.fromkeys(lit.encode("ascii") for s in sigs for lit in s.literals))
+    sigs += list(others)
     lits = tuple(tuple(lit.encode("ascii") for lit in s.literals) for s in sigs)
     plain = tuple("(?i)(?:" + "|".join(_escape(lit) for lit in s.literals) + ")" for s in sigs)
-    return PatternSet(tuple(s.engine_pattern for s in sigs), tuple(s.re2_pattern for s in sigs), lits, plain)
-
-
-def line_bounds(buf: bytes, pos: int, has_cr: bool, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
-    """(start, end) of the line of buf[lo:hi] holding byte `pos`, line break excluded."""
-    hi = len(buf) if hi is None else hi
-    start = buf.rfind(b"\n", lo, pos) + 1 or lo
-    end = buf.find(b"\n", pos, hi)
-    if end < 0:
-        end = hi
-    if has_cr:
-        start = max(start, buf.rfind(b"\r", start, pos) + 1)
-        r = buf.find(b"\r", pos, end)
-        if r >= 0:
-            end = r
-    return start, end
-
-
-def line_start_hits(buf: bytes, lo: int, hi: int, out: list[int],
-                    marks: tuple[bytes, ...] = LINE_START_MARKS) -> None:
-    """Positions in buf[lo:hi] of `#` and `{` (and whatever else is in `marks`) that only white
-    space precedes on their line: comment lines (which the parsers count) and JSON lines
-    (whose message is JSON-escaped in the raw line, so only the parser's own check on the
-    decoded line is sure). `//` comments are found by the matchers (see SLASH_COMMENT)."""
-    find = buf.find
-    has_cr = find(b"\r", lo, hi) >= 0
-    for mark in marks:
-        i = find(mark, lo, hi)
-        while i >= 0:
-            start = buf.rfind(b"\n", lo, i) + 1 or lo
-            if has_cr:
-                start = max(start, buf.rfind(b"\r", start, i) + 1)
-            if not buf[start:i].translate(None, _LEAD):
-                out.append(i)
-            nl = find(b"\n", i, hi)  # a later mark on this line is not at its start
-            if has_cr:
-                r = find(b"\r", i, nl if nl >= 0 else hi)
-                nl = r if r >= 0 else nl
-            if nl < 0:
-                break
-            i = find(mark, nl, hi)
-
-
-def _line_end(buf: bytes, i: int, hi: int) -> int:
-    """The position of the line break after `i` (\\n or a lone \\r), or -1."""
-    n, r = buf.find(b"\n", i, hi), buf.find(b"\r", i, hi)
-    return n if r < 0 else r if n < 0 else min(n, r)
-
-
-def mark_hits(buf: bytes, lo: int, hi: int, out: list[int]) -> None:
-    """Positions in buf[lo:hi] of backslash escapes and NUL bytes: their lines are read whatever
-    the signatures say (see the module's docstring). Both are rare: memchr finds them, one
-    position per line."""
-    find = buf.find
-    i = find(b"\\", lo, hi)
-    while 0 <= i < hi - 1:
-        if buf[i + 1] in _ESCAPE_NEXT:
-            out.append(i)
-            i = _line_end(buf, i, hi)
-            if i < 0:
-                break
-        i = find(b"\\", i + 1, hi)
-    i = find(b"\x00", lo, hi)
-    while i >= 0:
-        out.append(i)
-        i = _line_end(buf, i, hi)
-        if i < 0:
-            break
-        i = find(b"\x00", i, hi)
+    return PatternSet(tuple(s.engine_pattern for s in sigs), tuple(s.re2_pattern for s in sigs), lits, plain,
+                      naming)
 
 
 class Matcher:
@@ -163,6 +79,8 @@ class Matcher:
 
     name = "?"
     marks_inside = False  # the matcher reports `mark_hits`' lines itself
+    escape_ids: frozenset[int] = frozenset({ESCAPED})  # the ids of the lines `mark_hits` would offer
+    escaped: EscapedLines | None = None  # set by `make` when the pattern set has naming literals
 
     def positions(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:  # pragma: no cover
         """Positions in buf[lo:hi] (whole lines), as offsets into `buf`."""
@@ -182,6 +100,8 @@ class HyperscanMatcher(Matcher):
         import hyperscan
 
         self._hs = hyperscan
+        first = len(ps.patterns) + len(MARKS)
+        self.escape_ids = frozenset(range(first, first + len(ESCAPE_MARKS)))
         self.db = self._cached_db(ps)
         self.scratch = hyperscan.Scratch(self.db)  # set before any scan, loaded or compiled
         self.db.scratch = self.scratch
@@ -216,7 +136,8 @@ class HyperscanMatcher(Matcher):
     def _compile(self, ps: PatternSet) -> Any:
         hs = self._hs
         extra = list(MARKS) + list(ESCAPE_MARKS)
-        flags = [0] * len(ps.patterns) + [hs.HS_FLAG_MULTILINE if p.startswith("^") else 0 for p in extra]
+        flags = [0] * len(ps.patterns) + [hs.HS_FLAG_MULTILINE if p.startswith("^") or p.endswith("$)") else 0
+                                          for p in extra]
 
         def build(pats: list[str]) -> Any:
             pats = pats + extra
@@ -331,23 +252,29 @@ class PythonMatcher(Matcher):
                     out.append(i)
                 i = find(lit, end + 1)  # one position per line is enough
         line_start_hits(block, 0, len(block), out, (b"//",))
-        out.extend(m.end() - 1 for m in _KLOG_LINES.finditer(block))
+        out.extend(m.end() - 1 for m in KLOG_LINES.finditer(block))
         return out
 
 
 def make(ps: PatternSet, prefer: str | None) -> Matcher:
     order = [prefer] if prefer else ["hyperscan", "re2", "python"]
     errors = []
+    kinds: dict[str, type[Matcher]] = {"hyperscan": HyperscanMatcher, "re2": Re2Matcher, "python": PythonMatcher}
     for name in order:
+        if name not in kinds:
+            errors.append(f"{name}: no such matcher (hyperscan, re2, python)")
+            continue
         try:
-            if name == "hyperscan":
-                return HyperscanMatcher(ps)
-            if name == "re2":
-                return Re2Matcher(ps)
-            if name == "python":
-                return PythonMatcher(ps)
+            matcher = kinds[name](ps)
         except Exception as exc:  # noqa: BLE001 - a missing or failing library: try the next one
             errors.append(f"{name}: {exc}")
+            continue
+        if ps.naming:
+            try:
+                matcher.escaped = EscapedLines(ps.naming)
+            except Exception:  # noqa: BLE001 - no RE2: every escaped line is read, as before
+                matcher.escaped = None
+        return matcher
     raise RuntimeError("no log matcher could be built: " + "; ".join(errors))
 
 
@@ -374,4 +301,4 @@ def knowledge_base_patterns() -> PatternSet:
         engine_pattern: str = ENGINE_PATTERN
         re2_pattern: str = ENGINE_PATTERN
 
-    return build_patterns([*signatures(), _ErrorWords()])
+    return build_patterns(signatures(), [_ErrorWords()])

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from forewarn.logscan.matchers import MARK, UNKNOWN, Matcher, line_bounds, line_start_hits, mark_hits
+from forewarn.logscan.marks import ESCAPED, MARK, line_bounds, line_start_hits, mark_hits
+from forewarn.logscan.matchers import UNKNOWN, Matcher
 
 BLOCK_BYTES = 1 << 20  # one read; a block is cut after its last line break
 MAX_LINE_BYTES = 8 << 20  # a "line" longer than this is matched in pieces (no bounded-memory way around it)
@@ -39,8 +40,8 @@ class MatchedLine:
     piece: Piece = field(repr=False)
     start: int = 0  # where the line starts in the piece's buffer
     prev: Piece | None = field(default=None, repr=False)
-    # the patterns that matched in the line (their indexes in the pattern set; MARK: a line the
-    # engine offers whatever the patterns say); None: the matcher could not say which
+    # the patterns that matched in the line (their indexes in the pattern set; MARK, ESCAPED: a
+    # line the engine offers whatever the patterns say); None: the matcher could not say which
     ids: frozenset[int] | None = None
 
     def lines_before(self, limit: int = 1 << 30) -> Iterator[str]:
@@ -115,6 +116,7 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
     lines = line_base
     prev: Piece | None = None
     last: Piece | None = None
+    escape_ids = matcher.escape_ids
     for piece in pieces:
         buf, lo, hi = piece
         if hi <= lo:
@@ -122,10 +124,12 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
         found = matcher.matches(buf, lo, hi)
         marked: list[int] = []
         line_start_hits(buf, lo, hi, marked)
-        if not matcher.marks_inside:
-            mark_hits(buf, lo, hi, marked)
         if marked:
             found.extend((p, MARK) for p in marked)
+        if not matcher.marks_inside:
+            escaped: list[int] = []
+            mark_hits(buf, lo, hi, escaped)
+            found.extend((p, ESCAPED) for p in escaped)
         has_cr = buf.find(b"\r", lo, hi) >= 0
         if found:
             found.sort()
@@ -133,13 +137,13 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
             at_line = lines
             start = end = -1
             ids: set[int] = set()
+            offered: list[tuple[int, int, int, set[int]]] = []  # (line number, start, end, pattern ids)
             for pos, pid in found + [(hi + 1, UNKNOWN)]:  # the sentinel hands over the last line
                 if pos <= end:  # this line is already taken: note what else matched in it
                     ids.add(pid)
                     continue
                 if start >= 0:
-                    on_hit(MatchedLine(at_line + 1, buf[start:end].decode("utf-8", "replace"), piece, start, last,
-                                       None if UNKNOWN in ids else frozenset(ids)))
+                    offered.append((at_line + 1, start, end, ids))
                 if pos > hi:
                     break
                 start, end = line_bounds(buf, pos, has_cr, lo, hi)
@@ -148,12 +152,29 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
                 ids = {pid}
             # counted_to is a line start: no \r\n is split there, so the counts add up
             lines = at_line + count_breaks(buf, counted_to, hi, has_cr)
+            for no, start, end, ids in _readable(buf, offered, matcher, escape_ids):
+                on_hit(MatchedLine(no, buf[start:end].decode("utf-8", "replace"), piece, start, last,
+                                   None if UNKNOWN in ids else frozenset(ids)))
         else:
             lines += count_breaks(buf, lo, hi, has_cr)
         if buf[hi - 1] not in (10, 13):
             lines += 1  # a last line without a break (only the final piece can end so)
         prev, last = last, piece
     return RangeScan(lines - line_base, last, prev)
+
+
+def _readable(buf: bytes, offered: list[tuple[int, int, int, set[int]]], matcher: Matcher,
+              escape_ids: frozenset[int]) -> list[tuple[int, int, int, set[int]]]:
+    """`offered` less the lines offered for their escapes or NULs alone in which no signature
+    could match once they are unwrapped (matchers.EscapedLines)."""
+    if matcher.escaped is None:
+        return offered
+    alone = [i for i, (_no, _s, _e, ids) in enumerate(offered) if ids <= escape_ids]
+    if not alone:
+        return offered
+    keep = matcher.escaped.could_name(buf, [(offered[i][1], offered[i][2]) for i in alone])
+    drop = {i for i, k in zip(alone, keep) if not k}
+    return [line for i, line in enumerate(offered) if i not in drop] if drop else offered
 
 
 def last_lines(scan: RangeScan, limit: int = 1 << 30) -> Iterator[str]:

@@ -29,7 +29,7 @@ from forewarn.parse.log.headers import PLACEHOLDER_YEAR, classic_stamp, header  
 from forewarn.parse.log.match import (  # noqa: F401  (clean_attrs re-exported)
     clean_attrs, could_name, match, match_among, signatures, wrapped,
 )
-from forewarn.parse.log.events import LogEvent, LogEvents, close_tails, keep, make_event
+from forewarn.parse.log.events import LogEvent, LogEvents, close_tails, keep, keep_line
 from forewarn.parse.log.unexplained import could_be_error, looks_error, shape_key, template
 from forewarn.parse.log.unwrap import event_source, outer, pieces
 
@@ -105,7 +105,7 @@ class _Reader:
         self._count(fmt, f)
         found = _found(f["msg"]) if interesting else []
         for kind, attrs in found:
-            keep(out, make_event(no, kind, attrs, f, raw))
+            keep_line(out, no, kind, attrs, f, raw)
         if not found and erring and looks_error(f["msg"]):
             out.unexplained.add(no, f["msg"], f.get("ts"), raw, bool(f.get("year")))
 
@@ -149,7 +149,7 @@ class _Reader:
         _tag, no, fmt, f, found, raw = rec
         self._count(fmt, f)
         for kind, attrs in found:
-            keep(self.out, make_event(no + offset, kind, attrs, f, raw))
+            keep_line(self.out, no + offset, kind, attrs, f, raw)
 
     def result(self) -> Parsed[LogEvents]:
         out, formats, problems = self.out, self.formats, self.problems
