@@ -170,3 +170,13 @@ def test_a_zero_is_not_read_as_another_digit() -> None:
         per_line = parse_lines(order).value
         assert {k: t.count for k, t in engine.unexplained.templates.items()} == \
             {k: t.count for k, t in per_line.unexplained.templates.items()} == {"run done, errors=<n>": 2}
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=60))
+def test_shape_writes_digits_two_to_nine_as_one_and_nothing_else(text: str) -> None:
+    """`shape` goes through UTF-8 bytes for speed: it must equal the plain character mapping on any
+    text, lone surrogates and non-ASCII digits included."""
+    from forewarn.parse.log.unexplained import shape
+
+    assert shape(text) == text.translate(str.maketrans("23456789", "11111111"))

@@ -93,9 +93,6 @@ def could_be_error(line: str) -> bool:
 
 # Every mask treats the digits alike except 0 (`0x`): lines that differ only in which digits they
 # hold (addresses, ports, pids, sizes) have one shape and one template, masked once.
-_SHAPE = str.maketrans("23456789", "11111111")
-
-
 def shape(text: str) -> str:
     """`text` with its digits 2-9 written 1: what the masks, `looks_error` and the log header
     read alike (0 is kept: `0 errors`, `0x`).
@@ -103,7 +100,9 @@ def shape(text: str) -> str:
     >>> shape("rhost=::ffff:75.81.79.218 errors=0")
     'rhost=::ffff:11.11.11.111 errors=0'
     """
-    return text.translate(_SHAPE)
+    # through UTF-8: bytes.translate is a table, str.translate a dict lookup a character (5x
+    # slower); a digit byte is always the digit itself in UTF-8, so the two agree on every text
+    return shape_key(text).decode("utf-8", "surrogatepass")
 
 
 _SHAPE_BYTES = bytes.maketrans(b"23456789", b"11111111")
@@ -131,7 +130,7 @@ def template(msg: str) -> str:
     t = msg.strip()
     for rx, repl in _MASKS[:_FIRST]:
         t = rx.sub(repl, t)
-    return _masked(t.translate(_SHAPE))
+    return _masked(shape(t))
 
 
 # The first masks (quoted values, UUIDs) run on every line: what they mask varies in letters as
