@@ -61,11 +61,18 @@ def _evidence(raw: str) -> str:
 
 
 def make_event(no: int, kind: str, attrs: dict[str, str], f: dict[str, Any], raw: str) -> LogEvent:
+    """An event of a line's fields `f`; `attrs` as given (shared_attrs: one dict for every event
+    of one message, which nobody changes)."""
     pid = f.get("pid")
     host, prog = f.get("host"), f.get("prog")
     return LogEvent(no, kind, f.get("ts"), bool(f.get("year")), _shared(host), _shared(prog),
                     int(pid) if isinstance(pid, (int, str)) and str(pid).isdigit() else None,
-                    _evidence(raw), {intern(k): _shared(v) for k, v in attrs.items()})
+                    _evidence(raw), attrs)
+
+
+def shared_attrs(attrs: dict[str, str]) -> dict[str, str]:
+    """Attributes with their names and short values interned (see _shared)."""
+    return {intern(k): _shared(v) for k, v in attrs.items()}
 
 
 def _shared(v: Any) -> Any:

@@ -29,7 +29,7 @@ from forewarn.parse.log.headers import PLACEHOLDER_YEAR, classic_stamp, header  
 from forewarn.parse.log.match import (  # noqa: F401  (clean_attrs re-exported)
     clean_attrs, could_name, match, match_among, signatures, wrapped,
 )
-from forewarn.parse.log.events import LogEvent, LogEvents, close_tails, keep, keep_line
+from forewarn.parse.log.events import LogEvent, LogEvents, close_tails, keep, keep_line, shared_attrs
 from forewarn.parse.log.unexplained import could_be_error, looks_error, shape_key, template
 from forewarn.parse.log.unwrap import event_source, outer, pieces
 
@@ -48,13 +48,25 @@ def _fields(text: str) -> tuple[str, dict[str, Any]]:
 
 def _found(msg: str, among: tuple[int, ...] | None = None) -> list[tuple[str, dict[str, str]]]:
     """The events a message names: each piece unwrap.py makes of it, matched against the
-    knowledge base (`among`: only these signatures can match, see match_among)."""
-    out = []
-    for piece in pieces(msg):
-        hit = match(piece) if among is None else match_among(piece, among)
-        if hit is not None:
-            out.append((hit[0].kind, hit[1]))
+    knowledge base (`among`: only these signatures can match, see match_among). Cached: the
+    same message comes from many processes (`pvescheduler[1170239]: INFO: Backup job finished
+    successfully`), whose lines differ in their pid and so miss the rest cache (_BY_REST).
+    The lists and their attributes are shared by the events they make: nobody changes them."""
+    key = (msg, among)
+    out = _BY_MESSAGE.get(key)
+    if out is None:
+        out = []
+        for piece in pieces(msg):
+            hit = match(piece) if among is None else match_among(piece, among)
+            if hit is not None:
+                out.append((hit[0].kind, shared_attrs(hit[1])))
+        if len(_BY_MESSAGE) >= _BY_REST_MAX:
+            _BY_MESSAGE.clear()
+        _BY_MESSAGE[key] = out
     return out
+
+
+_BY_MESSAGE: dict[tuple[str, tuple[int, ...] | None], list[tuple[str, dict[str, str]]]] = {}
 
 
 class _Reader:
