@@ -158,6 +158,37 @@ def test_two_processes_give_the_same_result(tmp_path, monkeypatch, matcher, hold
     assert (new.lines, new.comments, new.kinds, new.last_ts) == (old.lines, old.comments, old.kinds, old.last_ts)
 
 
+@pytest.mark.parametrize("noise_lines", [1500, 7600, 30000], ids=["sample-takes-all", "sample-past-middle", "halves"])
+def test_the_worker_starts_before_the_sample_and_is_stopped_when_not_needed(tmp_path, monkeypatch, noise_lines):
+    """The second half's process starts before the parent reads its per-line sample (the first
+    SAMPLE_LINES lines): when the sample takes the whole log, or runs past the middle, the
+    worker is stopped and the parent reads on alone; the result is the per-line code's."""
+    from forewarn.logscan import workers
+
+    started: list[workers.Worker] = []
+    real_init = workers.Worker.__init__
+
+    def init(self, *a, **k):
+        real_init(self, *a, **k)
+        started.append(self)
+
+    monkeypatch.setattr(workers.Worker, "__init__", init)
+    monkeypatch.setattr(engine, "SPLIT_BYTES", 1)
+    monkeypatch.setenv("FOREWARN_JOBS", "2")
+    real = b"\n".join(_real_lines()[:200]) + b"\n"
+    half = b"Mar 21 09:12:44 pve5 pvestatd[1234]: status update time (5.123 seconds)\n" * (noise_lines // 2)
+    big = tmp_path / "syslog"
+    big.write_bytes(half + real + half + real)
+    rec = record(b"", big)
+    new = sl.parse_syslog(rec.lines()).value
+    old = reference(rec, sample=10**9).value
+    assert new.events == old.events
+    assert (new.lines, new.comments, new.kinds, new.last_ts) == (old.lines, old.comments, old.kinds, old.last_ts)
+    assert len(started) == 1
+    assert not started[0].proc.is_alive()
+    assert (started[0].lines > 0) == (noise_lines == 30000)  # its half was used, or it was stopped
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["a", " ", "\\", "\"", "n", "u", "x", "\x00", "\n", "\r", "\r\n"]), max_size=30))
 def test_every_matcher_offers_the_same_escape_and_nul_lines(chars):

@@ -73,6 +73,14 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
             apply(rec, 0, None)
 
     with src.open_bytes() as fh, _ReadAhead(fh) as read:
+        fd = plain_file(fh)
+        size = os.fstat(fd).st_size if fd is not None else 0
+        worker = mid = None
+        if fd is not None and size >= SPLIT_BYTES and cores() >= 2:
+            # two halves split at a line end, the second one in a forked process, which starts
+            # at once: it does not wait for the parent's per-line sample of the first lines
+            mid = line_start_after(fd, size // 2, size)
+            worker = Worker(fd, mid, size, matcher, make, tail)
         pieces = iter_pieces(read)
         consumed = 0  # bytes of the pieces read so far
         no = 0
@@ -84,16 +92,16 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
                 break
             consumed += hi - lo
         else:
+            if worker is not None:
+                worker.cancel()
             return LogScan(no, acc, None, True)
         start = consumed + off - lo  # where the engine takes over, in bytes
-        fd = plain_file(fh)
-        size = os.fstat(fd).st_size if fd is not None else 0
-        if fd is None or size - start < SPLIT_BYTES or cores() < 2:
+        if worker is None or mid is None or start > mid:  # one process (or the sample ran past the middle)
+            if worker is not None:
+                worker.cancel()
             scan = scan_pieces(_chain(rest, pieces), matcher, line_base=no, on_hit=take)
             return LogScan(no + scan.lines, acc, tail(last_lines(scan)))
-        # two halves split at a line end; the second one in a forked process
-        mid = line_start_after(fd, start + (size - start) // 2, size)
-        worker = Worker(fd, mid, size, matcher, make, tail)
+        assert fd is not None
         scan = scan_pieces(_taking_in(pread_pieces(fd, start, mid), worker), matcher, line_base=no, on_hit=take)
         total = no + scan.lines
         first_tail = tail(last_lines(scan))

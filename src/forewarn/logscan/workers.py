@@ -128,6 +128,12 @@ class Worker:
             except EOFError:
                 raise WorkerFailed("the scanning process died") from None
 
+    def cancel(self) -> None:
+        """Stop the worker unheard: the parent read its half too (a sample that ran past it)."""
+        self.conn.close()
+        self.proc.kill()
+        self.proc.join(timeout=30)
+
     def records(self) -> Iterator[Any]:
         try:
             for msg in self._messages():
