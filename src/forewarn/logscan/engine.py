@@ -48,13 +48,13 @@ from forewarn.logscan.workers import (  # noqa: F401  (the engine's public names
 @dataclass
 class LogScan:
     lines: int  # lines in the whole log
-    acc: dict[str, int]  # what `make` counted (e.g. comment lines)
+    acc: dict[str, Any]  # what `make` counted (e.g. comment lines: ints, summed over both processes)
     tail: Any = None  # what `tail` found at the end of the log (None: nothing, or all sampled)
     sampled_all: bool = False  # the sample took the whole log: the per-line code saw every line
 
 
 def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
-             sample_line: Callable[[int, str, bool], None], make: Callable[[MatchedLine, dict[str, int]], Any],
+             sample_line: Callable[[int, str, bool], None], make: Callable[[MatchedLine, dict[str, Any]], Any],
              apply: Callable[[Any, int, Any], None], tail: Callable[[Iterable[str]], Any]) -> LogScan:
     """Drive a log parser over `src` (anything with `open_bytes()`).
 
@@ -64,8 +64,10 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
     to `apply(record, line_offset, fallback)`. For a plain file bigger than SPLIT_BYTES, `make`
     runs in a forked process for the second half, so its records must pickle; there
     `line_offset` is the number of lines before that half and `fallback` what `tail` found at
-    the end of the first half (for a record that looked back past its half's start)."""
-    acc: dict[str, int] = {}
+    the end of the first half (for a record that looked back past its half's start).
+    `acc` is make's per-pass state, one per process: its int values are counts, summed over
+    both processes at the end (comment lines); make keeps what else it needs there too."""
+    acc: dict[str, Any] = {}
 
     def take(hit: MatchedLine) -> None:
         rec = make(hit, acc)
@@ -120,8 +122,9 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
             scan2 = scan_pieces(pread_pieces(fd, mid, size), matcher, on_hit=take_rest)
             end_tail = tail(last_lines(scan2))
             return LogScan(total + scan2.lines, acc, end_tail if end_tail is not None else first_tail)
-        for k, v in worker.acc.items():
-            acc[k] = acc.get(k, 0) + v
+        for k, v in worker.acc.items():  # the counts (make's other per-pass state stays in its process)
+            if isinstance(v, int):
+                acc[k] = acc.get(k, 0) + v
         return LogScan(total + worker.lines, acc, worker.tail if worker.tail is not None else first_tail)
 
 

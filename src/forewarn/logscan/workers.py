@@ -80,7 +80,7 @@ class Worker:
     HOLD_BYTES = 16 << 20  # what the parent takes in while it scans its own half (then the pipe fills)
 
     def __init__(self, fd: int, start: int, end: int, matcher: Matcher,
-                 make: Callable[[MatchedLine, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
+                 make: Callable[[MatchedLine, dict[str, Any]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
@@ -163,7 +163,7 @@ def _widen(fd: int) -> None:
 
 
 def _work(conn: Any, fd: int, start: int, end: int, matcher: Matcher,
-          make: Callable[[MatchedLine, dict[str, int]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
+          make: Callable[[MatchedLine, dict[str, Any]], Any], tail: Callable[[Iterable[str]], Any]) -> None:
     import resource
     import traceback
 
@@ -171,7 +171,7 @@ def _work(conn: Any, fd: int, start: int, end: int, matcher: Matcher,
         reset = getattr(matcher, "reset_after_fork", None)
         if reset is not None:
             reset()
-        acc: dict[str, int] = {}
+        acc: dict[str, Any] = {}
         batch: list[Any] = []
 
         def on_hit(hit: MatchedLine) -> None:
@@ -186,7 +186,8 @@ def _work(conn: Any, fd: int, start: int, end: int, matcher: Matcher,
         if batch:
             conn.send(("recs", batch))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        conn.send(("done", scan.lines, acc, tail(last_lines(scan)), peak))
+        counts = {k: v for k, v in acc.items() if isinstance(v, int)}  # make's other state stays here
+        conn.send(("done", scan.lines, counts, tail(last_lines(scan)), peak))
     except BaseException:  # noqa: BLE001 - reported to the parent, which scans this half itself
         conn.send(("error", traceback.format_exc(limit=8)))
     finally:

@@ -169,7 +169,7 @@ class _Reader:
         return Parsed(self.out, [])
 
 
-def _candidate(hit: Any, _acc: dict[str, int]) -> tuple[Any, ...] | None:
+def _candidate(hit: Any, _acc: dict[str, Any]) -> tuple[Any, ...] | None:
     """A line the engine offers past the sample: an event record, or None (picklable)."""
     raw = hit.text
     if not raw.strip() or not could_name(raw):

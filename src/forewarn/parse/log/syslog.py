@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 from forewarn.model.evidence import LineStream
@@ -205,7 +206,7 @@ def _ts_before(lines: Iterable[str]) -> datetime | None:
     return None
 
 
-def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] | None:
+def _candidate(hit: engine.MatchedLine, acc: dict[str, Any]) -> tuple[Any, ...] | None:
     """What the per-line code makes of a line the engine offers (past the sample): an event
     record, or None. Picklable, so a second process can make them too.
 
@@ -252,7 +253,7 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
                 if len(cache) >= _BY_REST_MAX:
                     cache.clear()
                 cache[key] = made
-        return _record(made, hit, ts, made[1] != "text")
+        return _record(made, hit, ts, made[1] != "text", acc)
     text = outer(line)[0]
     if not text:
         return None
@@ -262,7 +263,7 @@ def _candidate(hit: engine.MatchedLine, acc: dict[str, int]) -> tuple[Any, ...] 
             if found:
                 return ("mark", hit.line_no, found, text, _ts_before(hit.lines_before()))
         return None
-    return _record(_made_of(text, among, named), hit, None, False)
+    return _record(_made_of(text, among, named), hit, None, False, acc)
 
 
 # A syslog line's rest (after its stamp: host, program, pid, message) -> what it makes. State
@@ -283,23 +284,42 @@ _BY_SHAPE: dict[bytes, tuple[Any, ...]] = {}
 def _made_of(text: str, among: tuple[int, ...] | None, named: bool) -> tuple[Any, ...]:
     """("event", format, fields, found) | ("unexplained", format, template, fields) | ("none", format)."""
     fmt, f = _fields(text)
-    found = _found(f["msg"], among) if named else []
+    msg = f.pop("msg")  # read here; a record goes without it (the second process's records are pickled)
+    found = _found(msg, among) if named else []
     if found:
         return ("event", fmt, f, found)
-    if looks_error(f["msg"]):
+    if looks_error(msg):
         # masked here: in the worker process for the second half of a big log
-        return ("unexplained", fmt, template(f["msg"]), f)
+        return ("unexplained", fmt, intern(template(msg)), f)
     return ("none", fmt)
 
 
-def _record(made: tuple[Any, ...], hit: engine.MatchedLine, ts: datetime | None, stamped: bool) -> tuple[Any, ...] | None:
+def _record(made: tuple[Any, ...], hit: engine.MatchedLine, ts: datetime | None, stamped: bool,
+            acc: dict[str, Any]) -> tuple[Any, ...] | None:
     if made[0] == "event":
         _tag, fmt, f, found = made
         return ("event", hit.line_no, fmt, {**f, "ts": ts} if stamped else f, found, hit.text)
     if made[0] == "unexplained":
         _tag, _fmt, key, f = made
-        return ("unexplained", hit.line_no, key, ts if stamped else f.get("ts"), hit.text, bool(f.get("year")))
+        return ("unexplained", hit.line_no, key, ts if stamped else f.get("ts"), _example(key, hit.text, acc),
+                bool(f.get("year")))
     return None
+
+
+_EXAMPLES_KEPT = 20_000  # templates whose example this pass gave already (past that, every line gives it)
+
+
+def _example(key: str, raw: str, acc: dict[str, Any]) -> str | None:
+    """The line as an example of its template, or None when this pass gave one already: a
+    template keeps its first line only (Unexplained.add_template), and the records of a big
+    log's second half are pickled through a pipe of bounded size (an error line a template
+    repeats was 2/3 of a record's bytes; with it the worker waited on a full pipe)."""
+    given: set[str] = acc.setdefault("_examples", set())
+    if key in given:
+        return None
+    if len(given) < _EXAMPLES_KEPT:
+        given.add(key)
+    return raw
 
 
 def _tail_ts(last_lines: Iterable[str]) -> datetime | None:

@@ -171,15 +171,18 @@ class Unexplained:
     def add(self, no: int, msg: str, ts: datetime | None, raw: str, year_known: bool = False) -> None:
         self.add_template(no, template(msg), ts, raw, year_known)
 
-    def add_template(self, no: int, key: str, ts: datetime | None, raw: str, year_known: bool = False) -> None:
-        """`add` with the message's template made already (by a scanning worker process)."""
+    def add_template(self, no: int, key: str, ts: datetime | None, raw: str | None, year_known: bool = False) -> None:
+        """`add` with the message's template made already (by a scanning worker process). `raw`
+        is None for a line whose template an earlier line of the same pass gave: that one made
+        the template, or found no room for it (and there is none now)."""
         t = self.templates.get(key)
         if t is not None:
             t.count += 1
             t.last_line = no
             t.last_ts = ts or t.last_ts
         elif len(self.templates) < MAX_TEMPLATES:
-            self.templates[key] = Template(key, 1, no, no, ts, ts, raw.replace("\x00", "").strip()[:400], year_known)
+            self.templates[key] = Template(key, 1, no, no, ts, ts, (raw or "").replace("\x00", "").strip()[:400],
+                                           year_known)
         else:
             self.other += 1
 
