@@ -8,7 +8,7 @@ events out), and the report and the timeline say so (facts/logs.py cap_notes).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from sys import intern
@@ -103,8 +103,6 @@ def keep_made(out: LogEvents, kind: str, ev: LogEvent | tuple[Any, ...]) -> None
     if n <= MAX_PER_KIND // 2:
         out.events.append(ev if type(ev) is LogEvent else make_event(*ev))
         return
-    from collections import deque
-
     tail = out.tails.get(kind)
     if tail is None:
         tail = out.tails[kind] = deque(maxlen=MAX_PER_KIND - MAX_PER_KIND // 2)

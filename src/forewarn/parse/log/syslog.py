@@ -130,11 +130,12 @@ class _Reader:
         out = self.out
         if fmt != "text":
             self.formats[fmt] += 1
-        if f.get("prog"):
-            out.programs[f["prog"]] += 1
-        if f.get("host"):
-            out.hosts[f["host"]] += 1
-        ts = f.get("ts")
+        get = f.get
+        if prog := get("prog"):
+            out.programs[prog] += 1
+        if host := get("host"):
+            out.hosts[host] += 1
+        ts = get("ts")
         if ts is not None:
             out.timestamped = True
             out.first_ts = out.first_ts or ts
