@@ -145,14 +145,14 @@ _REST_WORDS = st.sampled_from(["pve5 ", "pve7 ", "pvedaemon[1885]: ", "kernel: "
 @given(st.lists(_REST_WORDS, max_size=10), st.permutations("123456789"))
 def test_what_a_syslog_rest_makes_depends_on_its_digit_shape_alone(words: list[str], digits: list[str]) -> None:
     """The reader caches what the rest of a stamped line no signature names makes by its digit
-    shape (syslog._BY_SHAPE): two rests that differ only in which of 1-9 they hold must make the
+    shape (records._BY_SHAPE): two rests that differ only in which of 1-9 they hold must make the
     same thing (unexplained with one template, or nothing)."""
-    from forewarn.parse.log import syslog
+    from forewarn.parse.log import records
 
     rest = "".join(words)
     other = rest.translate(str.maketrans("123456789", "".join(digits)))
-    a = syslog._made_of("Mar 21 09:12:44 " + rest, (), False)
-    b = syslog._made_of("Mar  2 19:02:04 " + other, (), False)
+    a = records._made_of("Mar 21 09:12:44 " + rest, (), False)
+    b = records._made_of("Mar  2 19:02:04 " + other, (), False)
     assert (a[0], a[1], a[2] if a[0] == "unexplained" else None) == \
         (b[0], b[1], b[2] if b[0] == "unexplained" else None), (rest, other)
 

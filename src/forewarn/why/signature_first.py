@@ -28,14 +28,14 @@ def signature_hits(text: str) -> list[tuple[str, str]]:
     text = text[:MAX_TEXT]
     if not carried or not _may_carry(text):
         return []
-    from forewarn.parse.log.syslog import _fields, _found
+    from forewarn.parse.log.records import events_of, fields
     from forewarn.parse.log.unwrap import outer
     out: dict[str, str] = {}
     for raw in text.splitlines()[:MAX_LINES]:
         line = outer(raw.rstrip())[0]
         if not line.strip():
             continue
-        for kind, _attrs in _found(_fields(line)[1]["msg"]):
+        for kind, _attrs in events_of(fields(line)[1]["msg"]):
             spec = carried.get(kind)
             if spec is not None and spec.code not in out:
                 out[spec.code] = " ".join(raw.split())[:200]

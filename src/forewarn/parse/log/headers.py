@@ -107,7 +107,7 @@ def _journal_json(line: str) -> dict[str, Any] | None:
 
 
 # The classic syslog stamp (`Mar 21 09:12:44 `, English month, no fraction): header() reads the
-# rest of such a line alone, whatever the stamp's time (syslog.py caches what a rest makes).
+# rest of such a line alone, whatever the stamp's time (parse/log/records.py caches what a rest makes).
 _CLASSIC = re.compile(r"([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d) ")
 # `_month` of the names as syslog writes them (`Mar`), without its folding
 _CAPITALISED = {name.capitalize(): num for name, num in _MONTHS.items() if len(name) == 3 and name.isascii()}
