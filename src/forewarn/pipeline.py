@@ -161,6 +161,7 @@ def diagnose(bundle: "Bundle", *, now: datetime | None = None, only: Iterable[st
     codes = check_only(only)
     with _bulk_gc() as keep:
         context_, ref = ctx or context(bundle, now)
+        _read_logs(context_)
         keep()
         findings = run_all(context_, codes or None) + list(bundle.findings)
         findings += reading_findings(bundle.records)  # after the rules: they read what was capped
@@ -176,6 +177,16 @@ def diagnose(bundle: "Bundle", *, now: datetime | None = None, only: Iterable[st
             report.unexplained = collect(context_, report.failed(include_suppressed=True))
             report.notes = sample_notes(context_)
     return Diagnosis(report, context_, ref)
+
+
+def _read_logs(ctx: "Context") -> None:
+    """Read the logs now, not when a rule first asks (the report's platforms read them in any
+    run), so that what they make is frozen before the rules (_bulk_gc); "now" given by the user
+    left them unread until then."""
+    from forewarn.facts.logs import LOG_SPECS
+
+    for spec in LOG_SPECS:
+        ctx.facts(spec)
 
 
 @contextmanager
@@ -221,6 +232,7 @@ def timeline(bundle: "Bundle", *, now: datetime | None = None, tz: str | None = 
                          "corosync.log, dmesg)")
     with _bulk_gc() as keep:
         ctx, ref = context(bundle, now)
+        _read_logs(ctx)
         keep()
         return TimelineRun(build_timeline(ctx, tz=tz, node_tz=node_tz or {}), ctx, ref)
 
