@@ -87,21 +87,23 @@ def candidate(hit: engine.MatchedLine, acc: dict[str, Any]) -> tuple[Any, ...] |
     or JSON (whose unwrapped text the raw line does not show), only the signatures among them
     are tried: every piece of the message is a part of the raw line as it is."""
     line = hit.text.rstrip()
-    if not line.strip():
+    if not line:
         return None
-    if COMMENT.match(line):
+    first = line[0]  # COMMENT needs white space, `/` or `#` first (\s is str.isspace)
+    if (first in "#/" or first.isspace()) and COMMENT.match(line):
         acc["comments"] = acc.get("comments", 0) + 1
         return None
     among: tuple[int, ...] | None = None
-    if hit.ids is not None:
+    ids = hit.ids
+    if ids is not None:
         nsig = len(signatures())
         # the error words' pattern (index nsig) finds every line `could_be_error` does but one
         # whose klog E/F prefix alone says it is an error
-        erring = nsig in hit.ids or line[:1] in "EFef" and could_be_error(line)
+        erring = nsig in ids or first in "EFef" and could_be_error(line)
         if wrapped(line):
             named = could_name(line)
         else:
-            among = tuple(sorted(i for i in hit.ids if 0 <= i < nsig))
+            among = tuple(sorted([i for i in ids if 0 <= i < nsig]))
             named = bool(among)
     else:
         named = could_name(line)  # else no signature can name it: only an error it may be
