@@ -54,6 +54,15 @@ def _templates(v):
              for k, t in v.unexplained.templates.items()}, v.unexplained.other)
 
 
+def assert_engine_reads_as_per_line(rec: EvidenceRecord) -> None:
+    """The engine's result (sample, matcher, processes as configured) is the per-line code's."""
+    new = sl.parse_syslog(rec.lines()).value
+    old = reference(rec, sample=10**9).value
+    assert new.events == old.events
+    assert (new.lines, new.comments, new.kinds, new.last_ts) == (old.lines, old.comments, old.kinds, old.last_ts)
+    assert _templates(new) == _templates(old)
+
+
 def reference(rec: EvidenceRecord, sample: int = sl.SAMPLE_LINES):
     """The per-line parser over the lines Python's text reader gives."""
     return sl.parse_lines(iter(rec.lines()), sample=sample)
@@ -157,12 +166,7 @@ def test_two_processes_give_the_same_result(tmp_path, monkeypatch, matcher, hold
     noise = b"Mar 21 09:12:44 pve5 pvestatd[1234]: status update time (5.123 seconds)\n" * 997
     big = tmp_path / "syslog"
     big.write_bytes(noise + real + b"\r\n" + real + b"\n" + noise[:-1])  # no break at the very end
-    rec = record(b"", big)
-    new = sl.parse_syslog(rec.lines()).value
-    old = reference(rec, sample=10**9).value
-    assert new.events == old.events
-    assert (new.lines, new.comments, new.kinds, new.last_ts) == (old.lines, old.comments, old.kinds, old.last_ts)
-    assert _templates(new) == _templates(old)
+    assert_engine_reads_as_per_line(record(b"", big))
 
 
 @pytest.mark.parametrize("noise_lines", [1500, 7600, 30000], ids=["sample-takes-all", "sample-past-middle", "halves"])
@@ -186,12 +190,7 @@ def test_the_worker_starts_before_the_sample_and_is_stopped_when_not_needed(tmp_
     half = b"Mar 21 09:12:44 pve5 pvestatd[1234]: status update time (5.123 seconds)\n" * (noise_lines // 2)
     big = tmp_path / "syslog"
     big.write_bytes(half + real + half + real)
-    rec = record(b"", big)
-    new = sl.parse_syslog(rec.lines()).value
-    old = reference(rec, sample=10**9).value
-    assert new.events == old.events
-    assert (new.lines, new.comments, new.kinds, new.last_ts) == (old.lines, old.comments, old.kinds, old.last_ts)
-    assert _templates(new) == _templates(old)
+    assert_engine_reads_as_per_line(record(b"", big))
     assert len(started) == 1
     assert not started[0].proc.is_alive()
     assert (started[0].lines > 0) == (noise_lines == 30000)  # its half was used, or it was stopped
