@@ -159,10 +159,9 @@ def diagnose(bundle: "Bundle", *, now: datetime | None = None, only: Iterable[st
     from forewarn.rules._engine import run_all
 
     codes = check_only(only)
-    with _bulk_gc() as keep:
+    with _bulk_gc() as settle:
         context_, ref = ctx or context(bundle, now)
-        _read_logs(context_)
-        keep()
+        settle(context_)
         findings = run_all(context_, codes or None) + list(bundle.findings)
         findings += reading_findings(bundle.records)  # after the rules: they read what was capped
         inputs = list(bundle.notes)
@@ -179,28 +178,27 @@ def diagnose(bundle: "Bundle", *, now: datetime | None = None, only: Iterable[st
     return Diagnosis(report, context_, ref)
 
 
-def _read_logs(ctx: "Context") -> None:
-    """Read the logs now, not when a rule first asks (the report's platforms read them in any
-    run), so that what they make is frozen before the rules (_bulk_gc); "now" given by the user
-    left them unread until then."""
-    from forewarn.facts.logs import LOG_SPECS
-
-    for spec in LOG_SPECS:
-        ctx.facts(spec)
-
-
 @contextmanager
-def _bulk_gc() -> Iterator[Callable[[], None]]:
+def _bulk_gc() -> Iterator[Callable[["Context"], None]]:
     """Fewer garbage-collector passes while a run reads its logs and runs its rules: a big log
     leaves a million long-lived objects (its events) and makes many more that die young without
     cycles, so the default thresholds (a pass every 700 allocations, a full one as the heap
-    grows) cost a run of a 200 MB log 15 %. `keep()` (gc.freeze) leaves what was made so far out
-    of every later pass: each full collection of the rules and the timeline walked the events
-    again (a fifth of the timeline's time). Both are undone when the block ends."""
+    grows) cost a run of a 200 MB log 15 %. `settle(ctx)` reads the logs (the report's platforms
+    read them in any run; "now" given by the user left them unread until the first rule) and
+    leaves what was made so far out of every later pass (gc.freeze): each full collection of
+    the rules and the timeline walked the events again, a fifth of the timeline's time. Both are
+    undone when the block ends."""
+    from forewarn.facts.logs import LOG_SPECS
+
+    def settle(ctx: "Context") -> None:
+        for spec in LOG_SPECS:
+            ctx.facts(spec)
+        gc.freeze()
+
     old = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
-        yield gc.freeze
+        yield settle
     finally:
         gc.unfreeze()
         gc.set_threshold(*old)
@@ -230,10 +228,9 @@ def timeline(bundle: "Bundle", *, now: datetime | None = None, tz: str | None = 
     if not any(r.kind == "log" for r in bundle.records):
         raise InputError("no log among the inputs: the timeline is made from logs (syslog, journal, "
                          "corosync.log, dmesg)")
-    with _bulk_gc() as keep:
+    with _bulk_gc() as settle:
         ctx, ref = context(bundle, now)
-        _read_logs(ctx)
-        keep()
+        settle(ctx)
         return TimelineRun(build_timeline(ctx, tz=tz, node_tz=node_tz or {}), ctx, ref)
 
 

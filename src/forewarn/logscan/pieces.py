@@ -166,7 +166,7 @@ def scan_pieces(pieces: Iterable[Piece], matcher: Matcher, *, line_base: int = 0
 def _readable(buf: bytes, offered: list[tuple[int, int, int, set[int]]], matcher: Matcher,
               escape_ids: frozenset[int]) -> list[tuple[int, int, int, set[int]]]:
     """`offered` less the lines offered for their escapes or NULs alone in which no signature
-    could match once they are unwrapped (matchers.EscapedLines)."""
+    could match once they are unwrapped (marks.EscapedLines)."""
     if matcher.escaped is None:
         return offered
     alone = [i for i, (_no, _s, _e, ids) in enumerate(offered) if ids <= escape_ids]
