@@ -225,7 +225,7 @@ def test_escaped_lines_are_read_as_could_name_says(lines):
     """A line offered for its escapes or NULs alone is read when parse/log/match.could_name says
     a signature could name what the reader unwraps of it: one RE2 pass over all such lines of a
     piece (matchers.EscapedLines) says the same of each."""
-    from forewarn.logscan.matchers import EscapedLines
+    from forewarn.logscan.marks import EscapedLines
     from forewarn.parse.log.match import could_name
 
     texts = ["".join(parts).replace("\r", " ") for parts in lines]

@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from forewarn.logscan.marks import line_bounds, line_start_hits, mark_hits  # noqa: F401  (the engine's public names)
 from forewarn.logscan.matchers import (  # noqa: F401  (the engine's public names)
-    Matcher, PatternSet, build_patterns, knowledge_base_patterns, line_bounds, line_start_hits, make,
-    mark_hits, matcher_for,
+    Matcher, PatternSet, build_patterns, knowledge_base_patterns, make, matcher_for,
 )
 from forewarn.logscan.pieces import (  # noqa: F401  (the engine's public names)
     BLOCK_BYTES, MAX_LINE_BYTES, SPLIT_BYTES, MatchedLine, Piece, RangeScan, count_breaks, iter_pieces, last_lines,
@@ -77,7 +77,8 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
     with src.open_bytes() as fh, _ReadAhead(fh) as read:
         fd = plain_file(fh)
         size = os.fstat(fd).st_size if fd is not None else 0
-        worker = mid = None
+        worker: Worker | None = None
+        mid = size  # where the worker's half starts (none: the end)
         if fd is not None and size >= SPLIT_BYTES and cores() >= 2:
             # two halves split at a line end, the second one in a forked process, which starts
             # at once: it does not wait for the parent's per-line sample of the first lines
@@ -98,7 +99,7 @@ def scan_log(src: Any, matcher: Matcher, *, sampling: Callable[[], bool],
                 worker.cancel()
             return LogScan(no, acc, None, True)
         start = consumed + off - lo  # where the engine takes over, in bytes
-        if worker is None or mid is None or start > mid:  # one process (or the sample ran past the middle)
+        if worker is None or start > mid:  # one process (or the sample ran past the middle)
             if worker is not None:
                 worker.cancel()
             scan = scan_pieces(_chain(rest, pieces), matcher, line_base=no, on_hit=take)

@@ -31,9 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from forewarn.logscan.marks import (  # noqa: F401  (ESCAPED, MARK, mark_hits: re-exported with the matchers)
-    ESCAPE_MARKS, ESCAPED, KLOG_LINES, MARK, MARKS, EscapedLines, line_bounds, line_start_hits, mark_hits,
-)
+from forewarn.logscan.marks import ESCAPE_MARKS, ESCAPED, KLOG_LINES, MARKS, EscapedLines, line_bounds, line_start_hits
 from forewarn.model.cachedir import cache_dir, private_file, write_private
 
 SLICE_BYTES = 64 << 10  # RE2 sets are run over slices this big

@@ -57,7 +57,6 @@ def events_of(msg: str, among: tuple[int, ...] | None = None) -> list[tuple[str,
 _BY_MESSAGE: dict[tuple[str, tuple[int, ...] | None], list[tuple[str, dict[str, str]]]] = {}
 
 
-
 def line_ts(raw: str) -> datetime | None:
     """The time stamp the parser would take from this line, if any."""
     line = raw.rstrip()
