@@ -27,7 +27,9 @@ def blocks() -> list[tuple[str, list[str]]]:
 
 _MASKS = [(re.compile(r"\b\d\d:\d\d:\d\d\b"), "HH:MM:SS"),  # clock times
           (re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2}\b"), "MON DD"),
-          (re.compile(r"\b\d+(?:\.\d+)? s\b"), "N s")]  # durations
+          (re.compile(r"\b\d+(?:\.\d+)? s\b"), "N s"),  # durations
+          # what a live node gives depends on what the machine has installed (smartctl, ethtool, ...)
+          (re.compile(r"\b\d+ artifact\(s\) collected live\b"), "N artifact(s) collected live")]
 
 
 def masked(line: str) -> str:

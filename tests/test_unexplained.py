@@ -109,6 +109,22 @@ def test_a_template_does_not_depend_on_which_digits_a_line_holds(msg: str) -> No
 
 
 
+_ID_PARTS = st.sampled_from(["9b4503bc-e892-464d-47b8-85fa78d8cdd6", "9B4503BC-E892-464D-47B8-85FA78D8CDD6",
+                             "pod", "e892-", "-464d-47b8-", "85fa78d8cdd6", "0", "a", "-", "_", "é", " ", "/", "\"",
+                             "1234", "abcd1234", "x-1234-5678-9abc-"])
+
+
+@settings(max_examples=examples(3000), deadline=None)
+@given(st.lists(_ID_PARTS, max_size=12))
+def test_ids_are_masked_where_the_uuid_mask_would_mask_them(parts: list[str]) -> None:
+    """mask_ids tries the UUID mask only at a UUID's first hyphen: it must give what the mask's
+    own `sub` gives, on UUIDs that touch, overlap, sit in words or follow a non-ASCII letter."""
+    from forewarn.parse.log import unexplained
+
+    text = "".join(parts)
+    assert unexplained.mask_ids(text) == unexplained._UUID.sub("<id>", text), text
+
+
 @pytest.mark.parametrize("word,pattern", __import__("forewarn.parse.log.unexplained", fromlist=["x"]).NOISE_PATTERNS)
 def test_each_noise_pattern_holds_its_word(word: str, pattern: str) -> None:
     """looks_error searches NOISE only in lines that hold one of its words: every text a noise
@@ -133,6 +149,15 @@ def test_every_not_error_match_holds_one_of_its_parts(words: list[str]) -> None:
     low = "".join(words)
     if unexplained._NOT_ERROR.search(low):
         assert any(part in low for part in unexplained._NOT_ERROR_PARTS), low
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(st.from_regex(__import__("forewarn.parse.log.unexplained", fromlist=["x"])._NOT_ERROR))
+def test_every_text_not_error_matches_holds_one_of_its_parts(text: str) -> None:
+    """The same, over texts drawn from _NOT_ERROR itself (each of its branches, each optional part)."""
+    from forewarn.parse.log import unexplained
+
+    assert any(part in text for part in unexplained._NOT_ERROR_PARTS), text
 
 
 _REST_WORDS = st.sampled_from(["pve5 ", "pve7 ", "pvedaemon[1885]: ", "kernel: ", "corosync[3813]: ", "[KNET  ] ",
