@@ -232,3 +232,35 @@ def test_a_bundle_reads_a_syslog_with_nul_runs(tmp_path):
     doc = json.loads(r.output)
     assert not any(f["code"] == "FW903" for f in doc["findings"]), doc["findings"]
     assert any(f["code"] == "FW905" and "NUL" in f["message"] for f in doc["findings"])
+
+
+_STAMP_PARTS = ["Mar", "Feb", "Xyz", "mar", "MAR", "6月", " ", "  ", "1", "21", "2", "09:12:44", "29", "30",
+                "9:12:44", "09:12:44.123", "pve5", "kernel:", "x", "\u0663"]
+
+
+def test_a_classic_stamp_is_what_its_first_sixteen_characters_make() -> None:
+    """classic_stamp keeps what the first 16 characters of a line make (the stamp of every line
+    of a second): it must give what the stamp's own regex gives on any line, cache or not,
+    whichever line of a prefix comes first."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from forewarn.parse.log import headers
+
+    def uncached(line: str) -> object:
+        headers._STAMPS.clear()
+        return headers.classic_stamp(line)
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.lists(st.sampled_from(_STAMP_PARTS), max_size=8).map(" ".join), min_size=1, max_size=4))
+    def same(lines: list[str]) -> None:
+        want = [uncached(ln) for ln in lines]
+        headers._STAMPS.clear()
+        assert [headers.classic_stamp(ln) for ln in lines] == want
+
+    same()
+    assert headers.classic_stamp("Feb 30 09:12:44 pve5 kernel: x") == (16, None)  # no such day, still a stamp
+    # a stamp longer than 16 characters depends on what follows them
+    headers._STAMPS.clear()
+    assert headers.classic_stamp("Mar    21 09:12:44 x") == (19, headers.classic_stamp("Mar 21 09:12:44 x")[1])
+    assert headers.classic_stamp("Mar    21 09:12:44.5 x") is None

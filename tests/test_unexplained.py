@@ -39,6 +39,25 @@ def test_real_log_unexplained_line_is_reported_not_a_finding() -> None:
     assert md.index("## Unexplained errors") > md.index("**") and "Denied connection" in md
 
 
+@pytest.mark.parametrize("listing,word", [
+    ("host/plain-debian12/sysctl-a.txt", "kernel.panic"),  # `sysctl -a` of a real Debian 12 host
+    ("host-debian12/dpkg-l-error-words.txt", "liberror-perl"),  # real `dpkg -l` rows
+])
+def test_settings_and_listings_are_no_unexplained_errors(listing: str, word: str) -> None:
+    """A setting or a package row with an error word in its name (`kernel.panic = 0`, `ii
+    liberror-perl ... error/exception handling`) is data its own parser reads, not a message;
+    a text nobody recognised (the real output of systemd's password agent) keeps its errors."""
+    path = ROOT / "tests/evidence" / listing
+    line = next(ln for ln in path.read_text().splitlines() if word in ln)
+    assert looks_error(line)  # read as a log line, it would be an unexplained error
+    agent = ROOT / "tests/evidence/host/systemd-vm/ask-password-agent.txt"
+    u = diagnose(load([str(path), str(agent)]), command="explain").report.unexplained
+    assert u is not None
+    assert not [g for g in u.groups if word in g.example], [g.example for g in u.groups]
+    # (its first line, the inotify limit, is a finding's evidence: explained)
+    assert [g.template for g in u.groups] == ["Password agent failed with: <n>"]
+
+
 def test_engine_and_per_line_code_find_the_same_templates() -> None:
     from forewarn.model.evidence import EvidenceRecord
 

@@ -288,7 +288,7 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
                 continue  # unreadable evidence is reported where it is parsed
             if parsed.value is None:
                 continue
-            if parsed.value.unexplained.lines:
+            if parsed.value.unexplained.lines and not _is_data(rec.spec):
                 unexplained.append((rec, parsed.value.unexplained))
             if rec.spec in _LOG_ORDER:
                 continue  # a log nobody could read as one: only its unexplained errors count
@@ -297,6 +297,14 @@ def text_events(ctx: "Context", kinds: tuple[str, ...]) -> list[NodeEvent]:
                 evs.append(NodeEvent(rec.node, fix_year(e.ts, e.year_known, ctx.now), e, fact))
         cache["all"] = evs
     return [e for e in cache["all"] if e.kind in kinds]
+
+
+def _is_data(spec: str) -> bool:
+    """Whether an artifact's lines are settings or listing rows (Spec.data), not messages."""
+    from forewarn.specs._base import SPECS
+
+    known = SPECS.get(spec)
+    return known is not None and known.data
 
 
 def group_by_node(evs: list[NodeEvent]) -> dict[str, list[NodeEvent]]:

@@ -34,6 +34,10 @@ class Spec:
     live: bool = True  # False: never collected live (evidence derived by other means)
     merge_stderr: bool = True  # keep stderr in the output, as sos does; False for JSON output
     recorded_as: str = ""  # record artifacts under this spec name (journal excerpts -> log.syslog)
+    # its lines are settings, table rows or listings, not a program's messages: a word such as
+    # `panic` or `error` in them (`kernel.panic = 0`, `ii liberror-perl`) is no unexplained error.
+    # Every file but a log; a command that lists (`dpkg -l`, `sysctl -a`, `lvs`) says so.
+    data: bool = False
 
     @property
     def tail(self) -> str:
@@ -74,6 +78,7 @@ def spec(
     live: bool = True,
     merge_stderr: bool = True,
     recorded_as: str = "",
+    data: bool | None = None,
 ) -> Spec:
     if name in SPECS:
         raise ValueError(f"spec {name} declared twice")
@@ -96,6 +101,7 @@ def spec(
         live=live,
         merge_stderr=merge_stderr,
         recorded_as=recorded_as,
+        data=kind == "file" if data is None else data,
     )
     SPECS[name] = s
     return s

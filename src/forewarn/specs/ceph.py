@@ -23,9 +23,9 @@ spec("ceph.osd_pool_ls_detail", "command", "ceph --connect-timeout 10 osd pool l
      "pools with their replication (size, min_size) and type",
      names=("ceph-osd-pool-ls-detail*", "ceph_osd_pool_ls_detail*", "pool-ls-detail*"),
      sniff=(r"^pool \d+ '[^']*' (replicated|erasure) ", r'"pool_name"\s*:.*\n(.*\n){0,12}?\s*"min_size"'),
-     sniff_weight=10, merge_stderr=False, timeout=20)
+     sniff_weight=10, merge_stderr=False, timeout=20, data=True)
 spec("ceph.versions", "command", "ceph --connect-timeout 10 versions -f json",
      "the Ceph release each running daemon type reports (`ceph versions`)",
      names=("ceph-versions*", "ceph_versions*"),
      sniff=(r'"overall"\s*:\s*\{\s*"ceph version ',),
-     sniff_weight=10, merge_stderr=False, timeout=20)
+     sniff_weight=10, merge_stderr=False, timeout=20, data=True)

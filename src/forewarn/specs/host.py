@@ -2,7 +2,7 @@
 
 from forewarn.specs._base import spec
 
-spec("host.hostname", "command", "hostname", "host name", names=("hostname*",))
+spec("host.hostname", "command", "hostname", "host name", names=("hostname*",), data=True)
 spec("host.mounts", "file", "/proc/mounts", "mounted file systems", names=("mounts*", "proc-mounts*"),
      sniff=(r"^\S+ / \S+ \S+ \d \d$", r"^proc /proc proc "), sniff_weight=8)
 spec("host.key_users", "file", "/proc/key-users", "kernel key quota per uid",
@@ -11,21 +11,21 @@ spec("host.key_users", "file", "/proc/key-users", "kernel key quota per uid",
 spec("host.cmdline", "file", "/proc/cmdline", "kernel command line", names=("cmdline*",),
      sniff=(r"^BOOT_IMAGE=\S+",), sniff_weight=6)
 spec("host.sysctl", "command", "sysctl -a", "kernel parameters", names=("sysctl*",),
-     sniff=(r"^kernel\.\S+ = ", r"^net\.ipv4\.\S+ = "))
+     sniff=(r"^kernel\.\S+ = ", r"^net\.ipv4\.\S+ = "), data=True)
 spec("host.dpkg", "command", "dpkg -l", "installed packages", names=("dpkg*", "packages*"),
-     sniff=(r"^Desired=Unknown/Install/Remove/Purge/Hold", r"^ii  \S+\s+\S+"))
+     sniff=(r"^Desired=Unknown/Install/Remove/Purge/Hold", r"^ii  \S+\s+\S+"), data=True)
 spec("host.uname", "command", "uname -a", "kernel version", names=("uname*",),
-     sniff=(r"^Linux \S+ \d+\.\d+",), sniff_weight=6)
+     sniff=(r"^Linux \S+ \d+\.\d+",), sniff_weight=6, data=True)
 _NETFS = "nfs,nfs4,cifs,smb3,smbfs,glusterfs,fuse.glusterfs,ceph,fuse.ceph,fuse.ceph-fuse,9p,fuse.sshfs"
 spec("host.stat_mounts", "command", "stat -f -c '%T %n' <each network mount point>",
      "whether each network mount answers (a timeout here means a stale mount)",
      names=("stat-mounts*",),
      # one stat for all, in mount order: the first mount missing from a timed-out output hangs
      collect=f"stat -f -c '%T %n' -- $(findmnt -rn -t {_NETFS} -o TARGET)",
-     applies_if=f'[ -n "$(findmnt -rn -t {_NETFS} -o TARGET)" ]  # no network file system is mounted')
+     applies_if=f'[ -n "$(findmnt -rn -t {_NETFS} -o TARGET)" ]  # no network file system is mounted', data=True)
 spec("host.ip_addr", "command", "ip -j addr", "network interfaces and their addresses (JSON)",
      names=("ip-j-addr*", "ip_addr*", "ip-addr*.json"),
-     sniff=(r'^\[\{"ifindex":\d+,"ifname":',), sniff_weight=8)
+     sniff=(r'^\[\{"ifindex":\d+,"ifname":',), sniff_weight=8, data=True)
 spec("host.hosts", "file", "/etc/hosts", "static host names (/etc/hosts)",
      names=("hosts", "hosts.*", "etc-hosts*", "etc_hosts*"),
      sniff=(r"^127\.0\.0\.1\s+localhost", r"^::1\s+\S*localhost", r"^# (?:BEGIN|END) ANSIBLE GENERATED HOSTS"),
@@ -41,7 +41,7 @@ spec("host.ip_link", "command", "ip -j -d link", "network devices with kind, MTU
      sniff=(r'\A\s*\[\s*\{\s*"ifindex"\s*:\s*\d+\s*,(?![\s\S]*"addr_info")',
             r'\A(?![\s\S]*"addr_info")[\s\S]*?"link_type"\s*:',
             r'\A(?![\s\S]*"addr_info")[\s\S]*?"min_mtu"\s*:'),
-     sniff_weight=8)
+     sniff_weight=8, data=True)
 spec("host.sysctl_conf", "file",
      "/etc/sysctl.conf|/etc/sysctl.d/*.conf|/run/sysctl.d/*.conf|/usr/lib/sysctl.d/*.conf|/lib/sysctl.d/*.conf",
      "kernel parameters set at boot (sysctl.conf, sysctl.d)", multi=True,
@@ -68,21 +68,21 @@ spec("host.sshd_config", "command", "sshd -T",
      names=("sshd-T*", "sshd_T*", "sshd-t*", "sshd_config*", "sshd-config*"),
      sniff=(r"^permitemptypasswords (yes|no)$", r"^passwordauthentication (yes|no)$",
             r"^(?i:PermitRootLogin)\s+(yes|no|prohibit-password|without-password|forced-commands-only)\s*$"),
-     sniff_weight=8)
+     sniff_weight=8, data=True)
 spec("host.root_password_state", "command", "passwd -S root",
      "whether root's password is empty, locked or set (only that fact: never a hash)",
      names=("passwd-S*", "passwd-s*", "root-password*", "root_password*"),
-     sniff=(r"^root (P|PS|NP|L|LK) ",), sniff_weight=8)
+     sniff=(r"^root (P|PS|NP|L|LK) ",), sniff_weight=8, data=True)
 spec("host.systemd_tasks", "command",
      "systemctl show -p Id,TasksMax,TasksCurrent <every loaded service and slice>",
      "systemd task (process/thread) limits and use per unit",
      names=("systemctl-show-tasks*", "tasks-*", "*tasksmax*", "systemd-tasks*"),
      sniff=(r"^TasksMax=(\d+|infinity)$", r"^TasksCurrent=(\d+|\[not set\])$", r"^DefaultTasksMax="),
-     sniff_weight=9)
+     sniff_weight=9, data=True)
 
 # The node's time zone, so the timeline can place traditional syslog times (which carry none).
 spec("host.timezone", "file", "/etc/timezone", "the node's time zone name (Debian)",
      names=("timezone*",))
 spec("host.timedatectl", "command", "timedatectl show -p Timezone",
      "the node's time zone as systemd knows it", names=("timedatectl*",),
-     applies_if="[ -d /run/systemd/system ]  # systemd is not running here")
+     applies_if="[ -d /run/systemd/system ]  # systemd is not running here", data=True)

@@ -12,7 +12,7 @@ spec("host.timedatectl_status", "command", "timedatectl status",
      sniff=(r"^\s*(?:System clock|NTP) synchronized: (?:yes|no)$",
             r"^\s*(?:NTP service|Network time on|NTP enabled): ", r"^\s*RTC in local TZ: "),
      sniff_weight=10,
-     applies_if="[ -d /run/systemd/system ]  # systemd is not running here")
+     applies_if="[ -d /run/systemd/system ]  # systemd is not running here", data=True)
 spec("host.systemctl_status", "command", f"systemctl status --no-pager {_TIME_UNITS}",
      "`systemctl status` of units: state and enablement (collected for the time-sync daemons)",
      names=("systemctl-status*", "systemctl_status*"),

@@ -19,7 +19,7 @@ spec("hw.smartctl", "command", "smartctl -n standby -x -j <each disk>",
               '  [ -b "$d" ] || continue\n'
               '  smartctl -n standby -x -j "$d"\n'
               'done'),
-     applies_if="command -v smartctl  # smartctl (smartmontools) is not installed")
+     applies_if="command -v smartctl  # smartctl (smartmontools) is not installed", data=True)
 spec("hw.nvme_smart_log", "command", "nvme smart-log -o json <each controller>",
      "the NVMe SMART / health log of every controller (`nvme smart-log`, text or `-o json`)",
      names=("nvme-smart-log*", "nvme_smart_log*", "smart-log*"),
@@ -29,4 +29,4 @@ spec("hw.nvme_smart_log", "command", "nvme smart-log -o json <each controller>",
               '  [ -c "$d" ] || continue\n'
               '  nvme smart-log -o json "$d"\n'
               'done'),
-     applies_if="command -v nvme  # nvme-cli is not installed")
+     applies_if="command -v nvme  # nvme-cli is not installed", data=True)

@@ -33,7 +33,7 @@ spec("k8s.apiserver_manifest", "file", "/etc/kubernetes/manifests/kube-apiserver
 spec("k8s.kubeadm_config", "command", "kubectl -n kube-system get configmap kubeadm-config -o yaml",
      "kubeadm ClusterConfiguration (service and pod subnets, Kubernetes version)",
      names=("kubeadm-config*", "kubeadm_config*"),
-     sniff=(r"^\s*kind:\s*ClusterConfiguration\s*$",), sniff_weight=6)
+     sniff=(r"^\s*kind:\s*ClusterConfiguration\s*$",), sniff_weight=6, data=True)
 spec("k8s.containerd_config", "file", "/etc/containerd/config.toml",
      "containerd configuration (sandbox_image, snapshotter, SystemdCgroup)",
      names=("config.toml*", "containerd*.toml*"),
@@ -47,11 +47,11 @@ spec("k8s.calico_ippool", "command", "calicoctl get ippool -o yaml",
      "or the calico-node CALICO_IPV4POOL_IPIP setting",
      names=("ippool*", "calico*ippool*", "calico-node*"),
      sniff=(r"^\s*kind:\s*(IPPool|IPPoolList|ipPool)\s*$", r"CALICO_IPV4POOL_IPIP",
-            r"^\s*CIDR\s+NAT\s+IPIP", r"^\s*NAME\s+CIDR\s+.*IPIPMODE"))
+            r"^\s*CIDR\s+NAT\s+IPIP", r"^\s*NAME\s+CIDR\s+.*IPIPMODE"), data=True)
 spec("k8s.nodes", "command", "kubectl get nodes -o wide",
      "cluster nodes with their kubelet versions",
      names=("nodes*", "get-nodes*", "kubectl-get-nodes*"),
-     sniff=(r"^\s*NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION",), sniff_weight=8)
+     sniff=(r"^\s*NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION",), sniff_weight=8, data=True)
 spec("k8s.container_log", "log", "/var/log/containers/*.log|/var/log/pods/*/*/*.log",
      "container logs and runtime error text: `docker logs`, `kubectl logs`, `crictl logs`, "
      "/var/log/containers, or output pasted from docker, kubectl or ctr",
@@ -76,4 +76,4 @@ spec("host.xfs_info", "command", "xfs_info <mount point of /var/lib/docker or /v
               "  seen=$t\n  xfs_info \"$t\"\ndone"),
      applies_if=("command -v xfs_info && [ -n \"$(for d in {root}/var/lib/docker {root}/var/lib/containerd; "
                  "do [ -d \"$d\" ] && findmnt -rn -o FSTYPE -T \"$d\"; done | grep -x xfs)\" ]"
-                 "  # no container runtime directory on XFS"))
+                 "  # no container runtime directory on XFS"), data=True)

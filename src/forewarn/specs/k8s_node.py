@@ -17,7 +17,7 @@ spec("k8s.cni_bin", "command", "ls -l /opt/cni/bin",
      "CNI plugin executables present on the node",
      names=("ls-opt-cni-bin*", "opt-cni-bin*", "cni-bin*", "cni_bin*"),
      sniff=(r"^-rwx\S*\s+\d+\s+\S+\s+\S+\s+\d+\s.*\s(?:portmap|loopback|host-local|calico-ipam|bridge|flannel)$",),
-     sniff_weight=6)
+     sniff_weight=6, data=True)
 # etcdctl needs the etcd client certificates of a kubeadm control-plane node; elsewhere it is skipped
 _ETCD_PKI = "/etc/kubernetes/pki/etcd"
 spec("k8s.etcd_endpoint_status", "command", "etcdctl endpoint status -w table",
@@ -28,7 +28,7 @@ spec("k8s.etcd_endpoint_status", "command", "etcdctl endpoint status -w table",
      collect=(f"etcdctl --endpoints=https://127.0.0.1:2379 --cacert={_ETCD_PKI}/ca.crt "
               f"--cert={_ETCD_PKI}/healthcheck-client.crt --key={_ETCD_PKI}/healthcheck-client.key "
               "--command-timeout=10s endpoint status -w table"),
-     applies_if=f"command -v etcdctl && [ -r {_ETCD_PKI}/healthcheck-client.crt ]  # not a kubeadm etcd member")
+     applies_if=f"command -v etcdctl && [ -r {_ETCD_PKI}/healthcheck-client.crt ]  # not a kubeadm etcd member", data=True)
 spec("k8s.describe_node", "command", "kubectl describe node",
      "node conditions (Ready, DiskPressure, MemoryPressure, PIDPressure), taints, allocatable and events",
      names=("*describe-node*", "*describe_node*", "*describe-nodes*", "*describe_nodes*"),

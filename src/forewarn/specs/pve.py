@@ -19,10 +19,10 @@ spec("pve.corosync_cmapctl", "command",
      "corosync's cmap: nodelist as loaded and the running membership",
      names=("corosync-cmapctl*", "corosync_cmapctl*", "cmapctl*"),
      sniff=(r"^nodelist\.node\.\d+\.\w+ \(\w+\) = ", r"^runtime\.members\.\d+\.\w+ \(\w+\) = ",
-            r"^totem\.\w+ \(\w+\) = "), timeout=15)
+            r"^totem\.\w+ \(\w+\) = "), timeout=15, data=True)
 spec("pve.pvecm_nodes", "command", "pvecm nodes", "cluster membership (pvecm nodes)",
      names=("pvecm_nodes*", "pvecm-nodes*"), sniff=(r"^Membership information\s*$",),
-     sniff_weight=6, timeout=15)
+     sniff_weight=6, timeout=15, data=True)
 spec("pve.corosync_conf", "file", "/etc/pve/corosync.conf",
      "cluster-wide corosync.conf (pmxcfs copy)",
      names=("corosync.conf*", "corosync_conf*", "pve-corosync.conf*"),
@@ -66,21 +66,21 @@ spec("pve.pvesr_status", "command", "pvesr status", "replication job state",
 spec("pve.pvesm_status", "command", "pvesm status", "storage state", names=("pvesm*",),
      sniff=(r"^Name\s+Type\s+Status\s+Total",), timeout=30)
 spec("pve.pveversion", "command", "pveversion -v", "Proxmox package versions",
-     names=("pveversion*",), sniff=(r"^proxmox-ve: \S+", r"^pve-manager: \S+"))
+     names=("pveversion*",), sniff=(r"^proxmox-ve: \S+", r"^pve-manager: \S+"), data=True)
 spec("pve.services", "command",
      "systemctl show -p Id,ActiveState,SubState,UnitFileState,LoadState corosync.service "
      "pve-cluster.service pvestatd.service pveproxy.service pvedaemon.service "
      "pvescheduler.service spiceproxy.service pve-ha-lrm.service pve-ha-crm.service "
      "pve-firewall.service watchdog-mux.service",
      "state of the Proxmox services", names=("services*", "systemctl-show*"),
-     sniff=(r"^Id=\S+\.service$",), sniff_weight=6)
+     sniff=(r"^Id=\S+\.service$",), sniff_weight=6, data=True)
 spec("pve.zfs_snapshots", "command",
      "zfs list -H -p -t snapshot -o name,guid,creation",
-     "ZFS snapshots (for replication)", names=("zfs-snapshots*", "zfs_list*"))
+     "ZFS snapshots (for replication)", names=("zfs-snapshots*", "zfs_list*"), data=True)
 spec("pve.zfs_volumes", "command",
      "zfs get -H -p -t volume -o name,property,value volblocksize,used,logicalused,refreservation",
      "zvol sizes and block sizes", names=("zfs-get*", "zfs_get*"),
-     sniff=(r"^\S+\tvolblocksize\t\d+",))
+     sniff=(r"^\S+\tvolblocksize\t\d+",), data=True)
 spec("pve.zpool_status", "command", "zpool status -P", "ZFS pools and their layout",
      names=("zpool-status*", "zpool_status*"), sniff=(r"^\s*pool: \S+", r"^\s*config:\s*$"))
 spec("pve.task_log", "log", "/var/log/pve/tasks/*/UPID:*",

@@ -124,6 +124,9 @@ def classic_stamp(line: str) -> tuple[int, datetime | None] | None:
     >>> classic_stamp("Mar 21 09:12:44.123 pve5 kernel: x") is None, classic_stamp("Xyz 21 09:12:44 a b: c")
     (True, None)
     """
+    got = _STAMPS.get(line[:16])
+    if got is not None:
+        return got
     m = _CLASSIC.match(line)
     if m is None:
         return None
@@ -131,7 +134,17 @@ def classic_stamp(line: str) -> tuple[int, datetime | None] | None:
     mon = _CAPITALISED.get(name) or _month(name)
     if not mon:
         return None
-    return m.end(), _clock(mon, day, clock, None)
+    got = m.end(), _clock(mon, day, clock, None)
+    if got[0] <= 16:  # `Mar 21 09:12:44 `: a line that starts so has this stamp, whatever follows
+        if len(_STAMPS) >= 20_000:
+            _STAMPS.clear()
+        _STAMPS[line[:16]] = got
+    return got
+
+
+# The first 16 characters of a line -> its classic stamp, for the lines a second (the regex and the
+# clock's lookup cost 1.5 µs a line, the slice and this lookup 0.2)
+_STAMPS: dict[str, tuple[int, datetime | None]] = {}
 
 
 def header(line: str) -> tuple[str, dict[str, Any]] | None:
