@@ -42,6 +42,8 @@ def test_real_log_unexplained_line_is_reported_not_a_finding() -> None:
 @pytest.mark.parametrize("listing,word", [
     ("host/plain-debian12/sysctl-a.txt", "kernel.panic"),  # `sysctl -a` of a real Debian 12 host
     ("host-debian12/dpkg-l-error-words.txt", "liberror-perl"),  # real `dpkg -l` rows
+    # a healthy pool's status as its owner posted it (the ZFS rules read its fields)
+    ("zfs/mcgarrah-zpool-status-v-rpool-after-recovery.txt", "No known data errors"),
 ])
 def test_settings_and_listings_are_no_unexplained_errors(listing: str, word: str) -> None:
     """A setting or a package row with an error word in its name (`kernel.panic = 0`, `ii

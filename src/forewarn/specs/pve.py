@@ -82,7 +82,8 @@ spec("pve.zfs_volumes", "command",
      "zvol sizes and block sizes", names=("zfs-get*", "zfs_get*"),
      sniff=(r"^\S+\tvolblocksize\t\d+",), data=True)
 spec("pve.zpool_status", "command", "zpool status -P", "ZFS pools and their layout",
-     names=("zpool-status*", "zpool_status*"), sniff=(r"^\s*pool: \S+", r"^\s*config:\s*$"))
+     names=("zpool-status*", "zpool_status*"), sniff=(r"^\s*pool: \S+", r"^\s*config:\s*$"),
+     data=True)  # its fields (`errors: No known data errors`) are the ZFS rules' to read
 spec("pve.task_log", "log", "/var/log/pve/tasks/*/UPID:*",
      "PVE task logs, or error text copied from a task, the GUI or a terminal (plain lines, no syslog header)",
      names=("task-log*", "task_log*", "UPID:*"),
