@@ -60,6 +60,21 @@ def test_settings_and_listings_are_no_unexplained_errors(listing: str, word: str
     assert [g.template for g in u.groups] == ["Password agent failed with: <n>"]
 
 
+def test_a_table_header_is_no_error_but_its_rows_may_be() -> None:
+    """The column titles of `kubectl get cs` and `cilium status` (real pastes, SOURCE in the dev
+    set's case.yaml) hold `ERROR` and `Last error`: names of columns. The rows under them that
+    report a refused connection stay unexplained errors."""
+    pastes = ROOT / "tests/evidence/pastes"
+    cs = next(pastes.glob("069-*")) / "kubectl-get-cs.txt"
+    cilium = next(pastes.glob("034-*")) / "cilium-status.txt"
+    headers = [ln for p in (cs, cilium) for ln in p.read_text().splitlines() if ln.split()[:1] in (["NAME"], ["Name"])]
+    assert len(headers) == 2 and all("error" in h.lower() for h in headers)
+    assert not any(looks_error(h) for h in headers)
+    u = diagnose(load([str(cs), str(cilium)]), command="explain").report.unexplained
+    assert u is not None
+    assert [g.template.split()[0] for g in u.groups] == ["controller-manager", "scheduler"]
+
+
 def test_engine_and_per_line_code_find_the_same_templates() -> None:
     from forewarn.model.evidence import EvidenceRecord
 

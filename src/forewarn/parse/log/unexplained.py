@@ -77,6 +77,8 @@ def looks_error(msg: str) -> bool:
     (False, False)
     >>> looks_error('corosync[3813]:   [KNET  ] pmtud: PMTUD link change for host: 3 link: 0 from 469 to 1397 failed')
     False
+    >>> looks_error("NAME                 STATUS      MESSAGE        ERROR"), looks_error("Status:  FAILED  ERROR  12")
+    (False, True)
     """
     low = msg.lower()
     klog = _KLOG_ERROR.match(msg) is not None
@@ -86,8 +88,16 @@ def looks_error(msg: str) -> bool:
     if any(part in low for part in _NOT_ERROR_PARTS) and _NOT_ERROR.search(low) \
             and len(_ERROR_WORD.findall(low)) + klog <= 1:
         return False
+    if "  " in msg and _TABLE_HEADER.fullmatch(msg.strip()):
+        return False
     folded = msg.casefold()  # what re.I treats alike (`ſ` is `s`)
     return not any(w in folded for w in _NOISE_WORDS) or NOISE.search(msg) is None
+
+
+# The header row of a command's table (`kubectl get cs`: `NAME  STATUS  MESSAGE  ERROR`; `cilium
+# status`: `Name  Last success  Last error  Count  Message`): three or more column titles of letters
+# (a capital first, at most three words), two or more spaces apart. It names columns, it reports nothing.
+_TABLE_HEADER = re.compile(r"[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}(?: {2,}[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}){2,}")
 
 
 def could_be_error(line: str) -> bool:
