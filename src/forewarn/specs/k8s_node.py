@@ -28,7 +28,8 @@ spec("k8s.etcd_endpoint_status", "command", "etcdctl endpoint status -w table",
      collect=(f"etcdctl --endpoints=https://127.0.0.1:2379 --cacert={_ETCD_PKI}/ca.crt "
               f"--cert={_ETCD_PKI}/healthcheck-client.crt --key={_ETCD_PKI}/healthcheck-client.key "
               "--command-timeout=10s endpoint status -w table"),
-     applies_if=f"command -v etcdctl && [ -r {_ETCD_PKI}/healthcheck-client.crt ]  # not a kubeadm etcd member", data=True)
+     applies_if=f"command -v etcdctl && [ -r {_ETCD_PKI}/healthcheck-client.crt ]  # not a kubeadm etcd member",
+     data=True)
 spec("k8s.describe_node", "command", "kubectl describe node",
      "node conditions (Ready, DiskPressure, MemoryPressure, PIDPressure), taints, allocatable and events",
      names=("*describe-node*", "*describe_node*", "*describe-nodes*", "*describe_nodes*"),

@@ -11,7 +11,8 @@ spec("host.mdadm_detail", "command", "mdadm --detail /dev/md[0-9]*",
      sniff=(r"^\s*Raid Level : ", r"^\s*Number\s+Major\s+Minor\s+RaidDevice\s+State"), data=True)
 # -l: local filesystems only, so a dead NFS mount cannot hang df (PRODUCT.md: hang-proof)
 spec("host.df", "command", "df -P -k -l", "filesystem usage (local filesystems)", names=("df*",),
-     sniff=(r"^Filesystem\s+(?:1024|1K)-blocks\s+Used\s+Avail", r"^Filesystem\s+Size\s+Used\s+Avail\s+Use% Mounted on"), data=True)
+     sniff=(r"^Filesystem\s+(?:1024|1K)-blocks\s+Used\s+Avail", r"^Filesystem\s+Size\s+Used\s+Avail\s+Use% Mounted on"),
+     data=True)
 spec("host.swaps", "file", "/proc/swaps", "active swap areas", names=("swaps*", "proc-swaps*"),
      sniff=(r"^\s*Filename\s+Type\s+Size\s+Used\s+Priority", r"^NAME\s+TYPE\s+SIZE\s+USED\s+PRIO\s*$"))
 spec("zfs.zpool_list", "command", "zpool list -o name,size,allocated,free,fragmentation,capacity,health",
