@@ -158,7 +158,7 @@ def test_ids_are_masked_where_the_uuid_mask_would_mask_them(parts: list[str]) ->
     from forewarn.parse.log import unexplained
 
     text = "".join(parts)
-    assert unexplained.mask_ids(text) == unexplained._UUID.sub("<id>", text), text
+    assert unexplained.mask_ids(text) == unexplained._UUID.sub(unexplained._ID, text), text
 
 
 @pytest.mark.parametrize("word,pattern", __import__("forewarn.parse.log.unexplained", fromlist=["x"]).NOISE_PATTERNS)

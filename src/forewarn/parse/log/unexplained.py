@@ -62,7 +62,7 @@ _MASKS = (
     (re.compile(r"\d+"), "<n>"),
 )
 _SPACES = re.compile(r"\s+")
-_UUID = _MASKS[1][0]
+(_QUOTED, _Q), (_UUID, _ID) = _MASKS[:2]  # the first masks (_FIRST), which template() applies itself
 # A UUID's first hyphen, where the rest of its hyphens follow: a literal first, so the scan skips
 # to each hyphen in C (the UUID mask itself tries every position of a line: ~7 µs on a kubelet line)
 _UUID_HYPHEN = re.compile(r"-(?=[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-)", re.I)
@@ -142,12 +142,12 @@ def template(msg: str) -> str:
     >>> template("Failed to start 'vm:101': unit pve-guest-101.scope (id 7f3a9c2e) error 0x1f")
     'Failed to start <q>: unit pve-guest-<n>.scope (id <hex>) error <hex>'
     """
-    t = _MASKS[0][0].sub("<q>", msg.strip())
+    t = _QUOTED.sub(_Q, msg.strip())
     return _masked(shape(mask_ids(t)))
 
 
 def mask_ids(t: str) -> str:
-    """`_UUID.sub("<id>", t)`, tried only where a UUID's first hyphen is: each match of the mask
+    """`_UUID.sub(_ID, t)`, tried only where a UUID's first hyphen is: each match of the mask
     starts 8 characters before one. Two matches never overlap (one starting inside another would
     need a word boundary or a hyphen where the other has hex digits), so these are `sub`'s.
 
@@ -161,7 +161,7 @@ def mask_ids(t: str) -> str:
         m = _UUID.match(t, start) if start >= 0 else None
         if m is not None:
             out.append(t[done:start])
-            out.append("<id>")
+            out.append(_ID)
             done = m.end()
     if not out:
         return t
