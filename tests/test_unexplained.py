@@ -60,6 +60,45 @@ def test_settings_and_listings_are_no_unexplained_errors(listing: str, word: str
     assert [g.template for g in u.groups] == ["Password agent failed with: <n>"]
 
 
+# Real lines that say something failed without error/failed/fatal/...: each was dropped in silence
+# before these words were error words (no signature named it, and it did not look like an error)
+_SAID_OTHERWISE = [
+    # a lab VM's own kernel (tests/evidence/lvm/vm/SOURCE.md)
+    ("lvm/vm/node2/node2-syslog.log", "vda: unable to read partition table"),
+    # `vgchange -ay` on the lab's pve-sd-2 (tests/evidence/lvm/vm/SOURCE.md)
+    ("lvm/vm/pve-sd-2/sd-2-vgchange.txt", "Cannot process volume group pve"),
+    # pvestatd in a public blog post (tests/evidence/storage/SOURCE.md)
+    ("storage/blog-bigstor-pvesm-and-pvestatd.txt", "storage 'BIGSTOR' is not online"),
+]
+_PUBLIC = [
+    # https://github.com/systemd/systemd/issues/13574
+    "Feb 24 14:28:21 huawei systemd[1]: iot.service: main process exited, code=dumped, status=11/SEGV",
+    # https://github.com/cilium/tetragon/issues/328
+    "[  103.087243] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:",
+]
+
+
+@pytest.mark.parametrize("where,part", _SAID_OTHERWISE)
+def test_failures_said_without_error_words_look_like_errors(where: str, part: str) -> None:
+    line = next(ln for ln in (ROOT / "tests/evidence" / where).read_text().splitlines() if part in ln)
+    assert looks_error(line), line
+
+
+@pytest.mark.parametrize("line", _PUBLIC)
+def test_public_failure_lines_without_error_words_look_like_errors(line: str) -> None:
+    assert looks_error(line)
+
+
+@pytest.mark.parametrize("where,part", [
+    # real lines of this repository's evidence that hold those words inside other words
+    ("corosync-lab-3/70-healthy-corosync.conf", "debug: off"),  # `bug:` inside `debug:`
+    ("net/public/pveversion-v-pxvirt-issue75.txt", "not correctly installed"),  # `stall` inside `installed`
+])
+def test_the_new_words_count_only_as_words(where: str, part: str) -> None:
+    line = next(ln for ln in (ROOT / "tests/evidence" / where).read_text().splitlines() if part in ln)
+    assert not looks_error(line), line
+
+
 def test_a_table_header_is_no_error_but_its_rows_may_be() -> None:
     """The column titles of `kubectl get cs` and `cilium status` (real pastes, SOURCE in the dev
     set's case.yaml) hold `ERROR` and `Last error`: names of columns. The rows under them that

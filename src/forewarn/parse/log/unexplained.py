@@ -21,13 +21,21 @@ from functools import lru_cache
 
 MAX_TEMPLATES = 300  # per file; the report shows the most frequent (report/unexplained.py)
 ERROR_WORDS = ("error", "fail", "fatal", "crit", "panic", "denied", "refused", "timed out", "timeout",
-               "segfault", "oops")
+               "segfault", "oops",
+               # how programs say it without those words: PVE's Perl dies with `unable to ...`, the
+               # kernel with `BUG:` and `stalls`, storage with `not responding`, `uncorrectable`
+               "unable", "cannot", "can't", "could not", "couldn't", "not responding", "has not responded",
+               "uncorrectable", "corrupt", "bug:", "stall", "oom-kill", "out of memory", "no space left",
+               "abort", "reject", "dumped", "no quorum", "not online", "not ready")
 # the matcher's extra pattern (dialect of signatures/_dialect.py: RE2, Hyperscan and re alike)
 ENGINE_PATTERN = "(?i)(?:" + "|".join(ERROR_WORDS) + ")"
 # over the lower-cased message (an IGNORECASE alternation costs Python's re 3-4 times as much);
 # the lookahead lets the scanner skip positions no word can start at
-_ERROR_WORD = re.compile(r"(?=[efcpdrtso])\b(?:errors?|fail(?:ed|ure)|fatal|crit(?:ical)?|panic|denied|refused|"
-                         r"timed out|timeout|segfault|oops)\b")
+_ERROR_WORD = re.compile(r"(?=[efcpdrtsounhab])\b(?:(?:errors?|fail(?:s|ed|ures?|ing)?|fatal|crit(?:ical)?|panic|"
+                         r"denied|refused|timed out|timeout|segfault|oops|unable|cannot|can't|could not|couldn't|"
+                         r"not responding|has not responded|uncorrectable|corrupt(?:ed|ion)?|stall(?:s|ed)?|"
+                         r"oom-kill|out of memory|no space left|abort(?:s|ed|ing)?|reject(?:s|ed|ing)?|dumped|"
+                         r"no quorum|not online|not ready)\b|bug:)")
 _KLOG_ERROR = re.compile(r"^[EFef]\d{4} \d\d:\d\d:\d\d")  # klog's E/F severity prefix
 _NOT_ERROR = re.compile(r"\b(?:0|no) (?:errors?|failures?)\b|\berrors?[=:] ?0\b|\bfailed[=:] ?0\b")
 # every match of _NOT_ERROR holds one of these (a search of a long line costs ~8 µs; these ~1 µs), each
