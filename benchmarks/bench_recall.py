@@ -3,6 +3,7 @@ finding cites, an unexplained error, or nothing at all.
 
     .venv/bin/python benchmarks/bench_recall.py                    # a fresh 20 MB corpus, dense in problems
     .venv/bin/python benchmarks/bench_recall.py --log CORPUS -v    # a corpus made before; list the misses
+    .venv/bin/python benchmarks/bench_recall.py --tree ../before   # another checkout's forewarn (before/after)
 
 The corpus of ../shared/bench (`gen_corpus.py`) injects problem lines of 125 kinds, one kind per
 pattern of its `patterns.txt`, written apart from forewarn's knowledge base. Its lines are
@@ -68,14 +69,14 @@ def cited_lines(report: dict, artifact: str) -> set[int]:
     return cited
 
 
-def classify(lines: list[tuple[int, str]], work: Path) -> dict[int, tuple[str, str]]:
+def classify(lines: list[tuple[int, str]], work: Path, src: Path) -> dict[int, tuple[str, str]]:
     """pattern index -> (best class, a line of it that got that class)."""
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(src))
     from forewarn.parse.log.syslog import parse_lines
 
     path = work / "problems.log"
     path.write_text("".join(line + "\n" for _i, line in lines), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(src)}
     run = subprocess.run([sys.executable, "-m", "forewarn.cli.main", "explain", str(path), "--format", "json"],
                          env=env, capture_output=True, text=True)
     if run.returncode not in (0, 1):
@@ -99,6 +100,7 @@ def main() -> None:
     ap.add_argument("--log", type=Path, help="a corpus made by gen_corpus.py (default: make one)")
     ap.add_argument("--size", default="20M", help="size of the corpus to make (default 20M)")
     ap.add_argument("--rate", type=float, default=0.005, help="problem lines per line (default 0.005)")
+    ap.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose src/ is run (default: this one)")
     ap.add_argument("-v", action="store_true", help="list a line of every pattern without a finding")
     a = ap.parse_args()
     patterns = [re.compile(p) for p in (BENCH / "patterns.txt").read_text().splitlines() if p.strip()]
@@ -106,7 +108,7 @@ def main() -> None:
         work = Path(tmp)
         log = a.log or corpus(work, a.size, a.rate)
         lines = problem_lines(log, patterns)
-        best = classify(lines, work)
+        best = classify(lines, work, a.tree.resolve() / "src")
     counts = Counter(cls for cls, _line in best.values())
     print(f"{log.name if a.log else 'corpus ' + a.size}: {len(lines)} problem lines of {len(best)} of the "
           f"{len(patterns)} patterns")
