@@ -342,6 +342,18 @@ def test_yaml_keys_other_than_hosts_vars_children_are_skipped_as_ansible_does(tm
         assert load(path, ansible=ANSIBLE).hosts == ["pve2"]
 
 
+def test_a_yaml_child_that_is_no_mapping_is_skipped_not_a_traceback(tmp_path: Path) -> None:
+    """The docs' YAML example with one character typed before a `hosts:` key (what the fuzz test
+    found): `0    hosts: test5` is then a child group whose body is a string, which Ansible skips
+    with a warning; it was listed as a child anyway and the cycle check raised KeyError."""
+    text = (EVIDENCE / "yaml-plugin-example.yml").read_text()
+    at = text.index("                    hosts:\n                        test5")
+    path = tmp_path / "hosts.yml"
+    path.write_text(text[:at] + "                0" + text[at + 16:])
+    inv = _static(path)
+    assert "0    hosts" not in inv.groups and inv.members("group_x") == []
+
+
 def test_a_yaml_alias_bomb_stops(tmp_path: Path) -> None:
     """Nine levels of ten aliases would be 10^9 host entries to walk: stopped at the cap."""
     lines = ["a0: &a0 {hosts: {pve1: null}}"]

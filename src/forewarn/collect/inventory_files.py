@@ -284,7 +284,8 @@ def _yaml_group(tree: Tree, name: str, body: Any, where: str, depth: int, steps:
         elif key == "children":
             for child, child_body in value.items():
                 _yaml_group(tree, str(child), child_body, where, depth + 1, steps)
-                if str(child) not in group.children:
+                # a child that is no mapping was skipped (as Ansible skips it): no group, no child
+                if str(child) in tree.groups and str(child) not in group.children:
                     group.children.append(str(child))
         elif key == "hosts":
             for pattern, hvars in value.items():
