@@ -24,6 +24,9 @@ FIX = (
 )
 
 
+LOST = ("non_primary", "pmxcfs_lost_quorum", "pve_no_quorum")
+
+
 @rule(code="PVE101", inputs=QUORUM_SPECS + logs.LOG_SPECS, fix=FIX)
 def quorum_lost(ctx: Context) -> Iterator[Hit]:
     seen_now: set[str] = set()
@@ -54,7 +57,9 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
                          "quorum": st.quorum, "activity_blocked": st.activity_blocked},
             )
 
-    kinds = ("non_primary", "pmxcfs_lost_quorum", "primary", "pmxcfs_quorum")
+    # pve_no_quorum: a PVE daemon or tool's `cluster not ready - no quorum?` (PVE::Cluster): the node was not
+    # quorate when it ran; it opens an episode when corosync's or pmxcfs' own loss line is not in the log
+    kinds = ("non_primary", "pmxcfs_lost_quorum", "pve_no_quorum", "primary", "pmxcfs_quorum")
     for node in ctx.nodes:
         evs = logs.events(ctx, node, kinds)
         if not evs:
@@ -62,7 +67,7 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
         episodes: list[tuple[logs.NodeEvent, logs.NodeEvent | None]] = []
         lost_at: logs.NodeEvent | None = None
         for e in evs:
-            if e.kind in ("non_primary", "pmxcfs_lost_quorum"):
+            if e.kind in LOST:
                 if lost_at is None:
                     lost_at = e
             elif lost_at is not None:
@@ -74,6 +79,15 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             continue
         parts = []
         for lost, back in episodes:
+            if lost.kind == "pve_no_quorum":
+                said = [e for e in evs if e.kind == "pve_no_quorum" and e.ts is not None and lost.ts is not None
+                        and e.ts >= lost.ts and (back is None or back.ts is None or e.ts <= back.ts)]
+                progs = sorted({e.ev.prog for e in said if e.ev.prog} | ({lost.ev.prog} if lost.ev.prog else set()))
+                who = f" by {', '.join(progs)}" if progs else ""
+                parts.append(f"reported not quorate at {logs.time_label(lost)}{who} "
+                             f"(`cluster not ready - no quorum?`, {max(len(said), 1)} line(s))"
+                             + ("" if back is None else f", quorum back at {logs.time_label(back)}"))
+                continue
             if back is None:
                 parts.append(f"lost at {logs.time_label(lost)}, not regained by the end of the log")
             elif lost.ts and back.ts:
@@ -81,6 +95,8 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             else:
                 parts.append(f"lost at {logs.time_label(lost)}, regained at {logs.time_label(back)}")
         recovered = episodes[-1][1] is not None
+        # a tool's report alone (no corosync or pmxcfs line) shows the node without quorum, not for how long
+        tools_only = all(lost.kind == "pve_no_quorum" for lost, _ in episodes)
         if node in seen_now and recovered:
             state = " (quorate now)"
         else:
@@ -95,6 +111,6 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             params={"quorum_if_alone": 1},
             fix=list(FIX[:5]),
             when=When.PAST,
-            severity=Severity.HIGH if recovered else Severity.CRITICAL,
+            severity=Severity.HIGH if recovered or tools_only else Severity.CRITICAL,
             details={"episodes": len(episodes), "recovered": recovered},
         )
