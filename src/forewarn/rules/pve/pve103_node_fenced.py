@@ -117,6 +117,23 @@ def crm_message(fenced: str, evs: list[logs.NodeEvent]) -> tuple[str, bool]:
     return msg + ".", done is not None
 
 
+def crm_lost(ctx: Context) -> dict[str, list[tuple[logs.NodeEvent, logs.NodeEvent | None]]]:
+    """The node's name -> the spans the CRM saw it `online` => `unknown` (and back `unknown` => `online`)."""
+    out: dict[str, list[tuple[logs.NodeEvent, logs.NodeEvent | None]]] = {}
+    open_: dict[str, logs.NodeEvent] = {}
+    for e in logs.events(ctx, None, ("ha_node_state",)):
+        n, a, b = e.attrs.get("node", ""), e.attrs.get("from"), e.attrs.get("to")
+        if not n:
+            continue
+        if a == "online" and b == "unknown":
+            open_.setdefault(n, e)
+        elif a == "unknown" and b == "online" and n in open_:
+            out.setdefault(n, []).append((open_.pop(n), e))
+    for n, e in open_.items():
+        out.setdefault(n, []).append((e, None))
+    return out
+
+
 @rule(code="PVE103", reads=(HA_RESOURCES_CFG,), inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def node_fenced(ctx: Context) -> Iterator[Hit]:
     ha_configured = bool(ctx.facts(HA_RESOURCES_CFG))
@@ -156,7 +173,8 @@ def node_fenced(ctx: Context) -> Iterator[Hit]:
                 fix=[FIX[3], FIX[4], FIX[5]],
                 details={"near_miss": True},
             )
-    for fenced, evs in sorted(crm_fences(ctx).items()):
+    fenced_by_crm = crm_fences(ctx)
+    for fenced, evs in sorted(fenced_by_crm.items()):
         if fenced in reported:
             continue  # its own log already tells the fence
         msg, done = crm_message(fenced, evs)
@@ -165,3 +183,19 @@ def node_fenced(ctx: Context) -> Iterator[Hit]:
                   params={"node": fenced},
                   details={"crm_side": True, "completed": done,
                            "recovered": [e.attrs.get("sid") for e in evs if e.kind == "ha_recover_service"]})
+    for lost, spans in sorted(crm_lost(ctx).items()):
+        if lost in reported or lost in fenced_by_crm:
+            continue
+        where = ", ".join(sorted({a.node for a, _ in spans}))
+        told = []
+        for a, b in spans[:5]:
+            told.append(f"unknown at {_t(a)}" + (f", back online at {_t(b)}" + _gap(a, b) if b is not None
+                                                   else ", not back by the end of the log"))
+        yield Hit(
+            f"{lost}: not fenced, but the HA manager lost it {len(spans)} time(s) (seen in the log of {where}): "
+            + "; ".join(told) + ". The CRM marks a node `unknown` when it leaves the quorate membership or its "
+            "LRM stops reporting; it fences it only if it ran HA services. A planned reboot or shutdown shows "
+            "the same; otherwise find why it dropped out.",
+            nodes=lost, evidence=logs.refs([e for sp in spans for e in sp if e is not None][:20]),
+            severity=Severity.LOW, when=When.PAST, fix=[FIX[2], FIX[3], FIX[5]], params={"node": lost},
+            details={"crm_side": True, "lost": len(spans), "back": sum(1 for _, b in spans if b is not None)})
