@@ -25,6 +25,24 @@ FIX = (
 
 
 LOST = ("non_primary", "pmxcfs_lost_quorum", "pve_no_quorum")
+# A tool's `no quorum?` alone is no episode when quorum follows within BRIEF (a node booting: pvesr or
+# pvescheduler run before corosync has joined), nor when it comes within STALE of quorum coming back (a
+# task that began while the node was without quorum reports it late).
+BRIEF, STALE = 180, 60
+
+
+def _secs(a: logs.NodeEvent, b: logs.NodeEvent) -> float | None:
+    return (b.ts - a.ts).total_seconds() if a.ts is not None and b.ts is not None else None
+
+
+def _brief(lost: logs.NodeEvent, back: logs.NodeEvent) -> bool:
+    d = _secs(lost, back)
+    return d is not None and 0 <= d <= BRIEF
+
+
+def _stale(back: logs.NodeEvent | None, e: logs.NodeEvent) -> bool:
+    d = _secs(back, e) if back is not None else None
+    return d is not None and 0 <= d <= STALE
 
 
 @rule(code="PVE101", inputs=QUORUM_SPECS + logs.LOG_SPECS, fix=FIX)
@@ -66,13 +84,18 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             continue
         episodes: list[tuple[logs.NodeEvent, logs.NodeEvent | None]] = []
         lost_at: logs.NodeEvent | None = None
+        back_at: logs.NodeEvent | None = None
         for e in evs:
             if e.kind in LOST:
-                if lost_at is None:
+                if lost_at is None and not (e.kind == "pve_no_quorum" and _stale(back_at, e)):
                     lost_at = e
             elif lost_at is not None:
-                episodes.append((lost_at, e))
+                if not (lost_at.kind == "pve_no_quorum" and _brief(lost_at, e)):
+                    episodes.append((lost_at, e))
                 lost_at = None
+                back_at = e
+            else:
+                back_at = e
         if lost_at is not None:
             episodes.append((lost_at, None))
         if not episodes:
