@@ -24,7 +24,10 @@ FIX = (
 )
 
 
-LOST = ("non_primary", "pmxcfs_lost_quorum", "pve_no_quorum")
+# pve_no_quorum, pve_etc_readonly: what a PVE tool or daemon says without quorum (`cluster not ready - no
+# quorum?`; a write to /etc/pve refused with `Permission denied`, pmxcfs' answer while not quorate)
+TOOLS = ("pve_no_quorum", "pve_etc_readonly")
+LOST = ("non_primary", "pmxcfs_lost_quorum", *TOOLS)
 # A tool's `no quorum?` alone is no episode when quorum follows within BRIEF (a node booting: pvesr or
 # pvescheduler run before corosync has joined), nor when it comes within STALE of quorum coming back (a
 # task that began while the node was without quorum reports it late).
@@ -75,9 +78,9 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
                          "quorum": st.quorum, "activity_blocked": st.activity_blocked},
             )
 
-    # pve_no_quorum: a PVE daemon or tool's `cluster not ready - no quorum?` (PVE::Cluster): the node was not
-    # quorate when it ran; it opens an episode when corosync's or pmxcfs' own loss line is not in the log
-    kinds = ("non_primary", "pmxcfs_lost_quorum", "pve_no_quorum", "primary", "pmxcfs_quorum")
+    # TOOLS: a PVE daemon or tool found the node without quorum when it ran; such a line opens an episode
+    # when corosync's or pmxcfs' own loss line is not in the log
+    kinds = (*LOST, "primary", "pmxcfs_quorum")
     for node in ctx.nodes:
         evs = logs.events(ctx, node, kinds)
         if not evs:
@@ -87,10 +90,10 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
         back_at: logs.NodeEvent | None = None
         for e in evs:
             if e.kind in LOST:
-                if lost_at is None and not (e.kind == "pve_no_quorum" and _stale(back_at, e)):
+                if lost_at is None and not (e.kind in TOOLS and _stale(back_at, e)):
                     lost_at = e
             elif lost_at is not None:
-                if not (lost_at.kind == "pve_no_quorum" and _brief(lost_at, e)):
+                if not (lost_at.kind in TOOLS and _brief(lost_at, e)):
                     episodes.append((lost_at, e))
                 lost_at = None
                 back_at = e
@@ -102,13 +105,16 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             continue
         parts = []
         for lost, back in episodes:
-            if lost.kind == "pve_no_quorum":
-                said = [e for e in evs if e.kind == "pve_no_quorum" and e.ts is not None and lost.ts is not None
+            if lost.kind in TOOLS:
+                said = [e for e in evs if e.kind in TOOLS and e.ts is not None and lost.ts is not None
                         and e.ts >= lost.ts and (back is None or back.ts is None or e.ts <= back.ts)]
                 progs = sorted({e.ev.prog for e in said if e.ev.prog} | ({lost.ev.prog} if lost.ev.prog else set()))
                 who = f" by {', '.join(progs)}" if progs else ""
-                parts.append(f"reported not quorate at {logs.time_label(lost)}{who} "
-                             f"(`cluster not ready - no quorum?`, {max(len(said), 1)} line(s))"
+                lines = [e for e in said if e.kind == lost.kind] or [lost]
+                what = ("`cluster not ready - no quorum?`" if lost.kind == "pve_no_quorum" else
+                        f"writes to /etc/pve refused with `Permission denied` ({lost.attrs.get('file', '')}), "
+                        f"pmxcfs' answer while the node is not quorate")
+                parts.append(f"reported not quorate at {logs.time_label(lost)}{who} ({what}, {len(lines)} line(s))"
                              + ("" if back is None else f", quorum back at {logs.time_label(back)}"))
                 continue
             if back is None:
@@ -119,7 +125,7 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
                 parts.append(f"lost at {logs.time_label(lost)}, regained at {logs.time_label(back)}")
         recovered = episodes[-1][1] is not None
         # a tool's report alone (no corosync or pmxcfs line) shows the node without quorum, not for how long
-        tools_only = all(lost.kind == "pve_no_quorum" for lost, _ in episodes)
+        tools_only = all(lost.kind in TOOLS for lost, _ in episodes)
         if node in seen_now and recovered:
             state = " (quorate now)"
         else:
