@@ -13,7 +13,7 @@ from forewarn.model.findings import Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
 
-KINDS = ("vzdump_guest_failed", "vzdump_job_errors", "vzdump_job_ok", "vzdump_failed_at")
+KINDS = ("vzdump_guest_failed", "vzdump_job_errors", "vzdump_job_ok", "vzdump_failed_at", "vzdump_task_end_error")
 # a collected task log's file name is its UPID: node, pid, pstart, start time (hex epoch), type
 _UPID = re.compile(r"UPID:[^:/]+:[0-9A-Fa-f]+:[0-9A-Fa-f]+:(?P<start>[0-9A-Fa-f]{8}):(?P<type>[^:/]+):")
 STALE = timedelta(days=2)  # vzdump jobs are daily by default; two missed days is a pattern
@@ -35,6 +35,7 @@ class Run:
     collected: bool = False  # read from /var/log/pve/tasks (the node's history), not a paste
     failed: dict[str, str] = field(default_factory=dict)  # vmid -> reason
     errors: bool = False
+    status: str = ""  # the task's end status, from a daemon's `end task <UPID> <status>` line
     ok: bool = False
     events: list[logs.NodeEvent] = field(default_factory=list)
 
@@ -46,10 +47,13 @@ class Run:
 def _runs(ctx: Context) -> list[Run]:
     runs: dict[tuple[str, str], Run] = {}
     for e in logs.events(ctx, None, KINDS):
-        key = (e.node, e.fact.artifact)
+        upid = e.attrs.get("upid", "") if e.kind == "vzdump_task_end_error" else ""
+        key = (e.node, e.fact.artifact + upid)  # a daemon's log holds many tasks' ends: one run each
         r = runs.get(key)
         if r is None:
             r = runs[key] = Run(e.node, e.fact.artifact)
+            if upid:
+                r.start = datetime.fromtimestamp(int(e.attrs.get("start", "0"), 16))
             m = _UPID.search(e.fact.artifact)
             if m and m.group("type") == "vzdump":
                 r.collected = True
@@ -59,6 +63,9 @@ def _runs(ctx: Context) -> list[Run]:
             r.failed[e.attrs.get("vmid", "?")] = e.attrs.get("reason", "").strip()
         elif e.kind == "vzdump_job_errors":
             r.errors = True
+        elif e.kind == "vzdump_task_end_error":
+            r.errors = True
+            r.status = e.attrs.get("status", "").strip()
         elif e.kind == "vzdump_job_ok":
             r.ok = True
         elif e.kind == "vzdump_failed_at" and r.start is None:
@@ -100,7 +107,8 @@ def backup_failed(ctx: Context) -> Iterator[Hit]:
             continue
         guests = ", ".join(f"VM/CT {v} ({why or 'no reason logged'})" for v, why in sorted(last.failed.items()))
         when = f" at {last.start:%Y-%m-%d %H:%M}" if last.start else ""
-        what = f"backup of {guests} failed" if last.failed else "the job finished with errors"
+        what = (f"backup of {guests} failed" if last.failed else
+                f"the task ended with `{last.status}`" if last.status else "the job finished with errors")
         sev, tail = Severity.MEDIUM, ("medium: one failed run; the guests may still have an older backup "
                                       "(more task history tells how long they have gone without one)")
         if stale:

@@ -24,6 +24,30 @@ FIX = (
 )
 
 
+# pve_no_quorum, pve_etc_readonly: what a PVE tool or daemon says without quorum (`cluster not ready - no
+# quorum?`; a write to /etc/pve refused with `Permission denied`, pmxcfs' answer while not quorate)
+TOOLS = ("pve_no_quorum", "pve_etc_readonly")
+LOST = ("non_primary", "pmxcfs_lost_quorum", *TOOLS)
+# A tool's `no quorum?` alone is no episode when quorum follows within BRIEF (a node booting: pvesr or
+# pvescheduler run before corosync has joined), nor when it comes within STALE of quorum coming back (a
+# task that began while the node was without quorum reports it late).
+BRIEF, STALE = 180, 60
+
+
+def _secs(a: logs.NodeEvent, b: logs.NodeEvent) -> float | None:
+    return (b.ts - a.ts).total_seconds() if a.ts is not None and b.ts is not None else None
+
+
+def _brief(lost: logs.NodeEvent, back: logs.NodeEvent) -> bool:
+    d = _secs(lost, back)
+    return d is not None and 0 <= d <= BRIEF
+
+
+def _stale(back: logs.NodeEvent | None, e: logs.NodeEvent) -> bool:
+    d = _secs(back, e) if back is not None else None
+    return d is not None and 0 <= d <= STALE
+
+
 @rule(code="PVE101", inputs=QUORUM_SPECS + logs.LOG_SPECS, fix=FIX)
 def quorum_lost(ctx: Context) -> Iterator[Hit]:
     seen_now: set[str] = set()
@@ -54,26 +78,45 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
                          "quorum": st.quorum, "activity_blocked": st.activity_blocked},
             )
 
-    kinds = ("non_primary", "pmxcfs_lost_quorum", "primary", "pmxcfs_quorum")
+    # TOOLS: a PVE daemon or tool found the node without quorum when it ran; such a line opens an episode
+    # when corosync's or pmxcfs' own loss line is not in the log
+    kinds = (*LOST, "primary", "pmxcfs_quorum")
     for node in ctx.nodes:
         evs = logs.events(ctx, node, kinds)
         if not evs:
             continue
         episodes: list[tuple[logs.NodeEvent, logs.NodeEvent | None]] = []
         lost_at: logs.NodeEvent | None = None
+        back_at: logs.NodeEvent | None = None
         for e in evs:
-            if e.kind in ("non_primary", "pmxcfs_lost_quorum"):
-                if lost_at is None:
+            if e.kind in LOST:
+                if lost_at is None and not (e.kind in TOOLS and _stale(back_at, e)):
                     lost_at = e
             elif lost_at is not None:
-                episodes.append((lost_at, e))
+                if not (lost_at.kind in TOOLS and _brief(lost_at, e)):
+                    episodes.append((lost_at, e))
                 lost_at = None
+                back_at = e
+            else:
+                back_at = e
         if lost_at is not None:
             episodes.append((lost_at, None))
         if not episodes:
             continue
         parts = []
         for lost, back in episodes:
+            if lost.kind in TOOLS:
+                said = [e for e in evs if e.kind in TOOLS and e.ts is not None and lost.ts is not None
+                        and e.ts >= lost.ts and (back is None or back.ts is None or e.ts <= back.ts)]
+                progs = sorted({e.ev.prog for e in said if e.ev.prog} | ({lost.ev.prog} if lost.ev.prog else set()))
+                who = f" by {', '.join(progs)}" if progs else ""
+                lines = [e for e in said if e.kind == lost.kind] or [lost]
+                what = ("`cluster not ready - no quorum?`" if lost.kind == "pve_no_quorum" else
+                        f"writes to /etc/pve refused with `Permission denied` ({lost.attrs.get('file', '')}), "
+                        f"pmxcfs' answer while the node is not quorate")
+                parts.append(f"reported not quorate at {logs.time_label(lost)}{who} ({what}, {len(lines)} line(s))"
+                             + ("" if back is None else f", quorum back at {logs.time_label(back)}"))
+                continue
             if back is None:
                 parts.append(f"lost at {logs.time_label(lost)}, not regained by the end of the log")
             elif lost.ts and back.ts:
@@ -81,6 +124,8 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             else:
                 parts.append(f"lost at {logs.time_label(lost)}, regained at {logs.time_label(back)}")
         recovered = episodes[-1][1] is not None
+        # a tool's report alone (no corosync or pmxcfs line) shows the node without quorum, not for how long
+        tools_only = all(lost.kind in TOOLS for lost, _ in episodes)
         if node in seen_now and recovered:
             state = " (quorate now)"
         else:
@@ -95,6 +140,6 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             params={"quorum_if_alone": 1},
             fix=list(FIX[:5]),
             when=When.PAST,
-            severity=Severity.HIGH if recovered else Severity.CRITICAL,
+            severity=Severity.HIGH if recovered or tools_only else Severity.CRITICAL,
             details={"episodes": len(episodes), "recovered": recovered},
         )

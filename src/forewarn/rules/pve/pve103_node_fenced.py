@@ -84,12 +84,65 @@ def fence_message(f: Fence) -> str:
     return head
 
 
+# The CRM's side of a fence, in the log of the node that ran the HA manager (pve-ha-manager
+# NodeStatus.pm fence_node, Manager.pm recover_fenced_service): it started fencing a node, got that
+# node's agent lock (the fence is done) and moved the node's HA services elsewhere.
+CRM_KINDS = ("ha_fence", "ha_recover_service")
+_DONE = ("acknowledged", "successfully fenced")
+
+
+def crm_fences(ctx: Context) -> dict[str, list[logs.NodeEvent]]:
+    """The fenced node's name -> the CRM lines about it, from every node's log."""
+    out: dict[str, list[logs.NodeEvent]] = {}
+    for e in logs.events(ctx, None, CRM_KINDS):
+        fenced = e.attrs.get("node")
+        if fenced:
+            out.setdefault(fenced, []).append(e)
+    return out
+
+
+def crm_message(fenced: str, evs: list[logs.NodeEvent]) -> tuple[str, bool]:
+    start = evs[0]
+    done = next((e for e in evs if e.kind == "ha_recover_service" or any(w in e.ev.text for w in _DONE)), None)
+    moved = [e for e in evs if e.kind == "ha_recover_service"]
+    where = ", ".join(sorted({e.node for e in evs}))
+    msg = f"{fenced}: the HA manager fenced it (seen in the log of {where}): `{_msg(start)}` at {_t(start)}"
+    if done is not None and done is not start:
+        msg += f"; fence done at {_t(done)}" + _gap(start, done)
+    if moved:
+        services = "; ".join(f"{e.attrs.get('sid', '?')} to {e.attrs.get('target') or fenced}" for e in moved[:8])
+        msg += f"; services recovered: {services}" + (f" … {len(moved) - 8} more" if len(moved) > 8 else "")
+    if done is None:
+        msg += "; the log does not show the fence completing (no agent lock acknowledged, no service recovered)"
+    return msg + ".", done is not None
+
+
+def crm_lost(ctx: Context) -> dict[str, list[tuple[logs.NodeEvent, logs.NodeEvent | None]]]:
+    """The node's name -> the spans the CRM saw it `online` => `unknown` (and back `unknown` => `online`)."""
+    out: dict[str, list[tuple[logs.NodeEvent, logs.NodeEvent | None]]] = {}
+    open_: dict[str, logs.NodeEvent] = {}
+    for e in logs.events(ctx, None, ("ha_node_state",)):
+        n, a, b = e.attrs.get("node", ""), e.attrs.get("from"), e.attrs.get("to")
+        if not n:
+            continue
+        if a == "online" and b == "unknown":
+            open_.setdefault(n, e)
+        elif a == "unknown" and b == "online" and n in open_:
+            out.setdefault(n, []).append((open_.pop(n), e))
+    for n, e in open_.items():
+        out.setdefault(n, []).append((e, None))
+    return out
+
+
 @rule(code="PVE103", reads=(HA_RESOURCES_CFG,), inputs=logs.LOG_SPECS, fix=FIX, when=When.PAST)
 def node_fenced(ctx: Context) -> Iterator[Hit]:
     ha_configured = bool(ctx.facts(HA_RESOURCES_CFG))
+    reported: set[str] = set()
     for node, evs in by_log_host(ctx, KINDS).items():  # several hosts' logs given as one node: split
         found = analyse(node, evs)
         fences, misses = found.fences, found.misses
+        if fences:
+            reported.add(node)
         for f in fences:
             ha_seen = f.certain or any(_lock_lost(e) for e in f.trigger) or ha_configured or any(
                 e.ev.prog in ("pve-ha-lrm", "pve-ha-crm", "watchdog-mux") for e in evs)
@@ -120,3 +173,29 @@ def node_fenced(ctx: Context) -> Iterator[Hit]:
                 fix=[FIX[3], FIX[4], FIX[5]],
                 details={"near_miss": True},
             )
+    fenced_by_crm = crm_fences(ctx)
+    for fenced, evs in sorted(fenced_by_crm.items()):
+        if fenced in reported:
+            continue  # its own log already tells the fence
+        msg, done = crm_message(fenced, evs)
+        yield Hit(msg, nodes=fenced, evidence=logs.refs(evs[:20]),
+                  severity=Severity.CRITICAL if done else Severity.HIGH, when=When.PAST,
+                  params={"node": fenced},
+                  details={"crm_side": True, "completed": done,
+                           "recovered": [e.attrs.get("sid") for e in evs if e.kind == "ha_recover_service"]})
+    for lost, spans in sorted(crm_lost(ctx).items()):
+        if lost in reported or lost in fenced_by_crm:
+            continue
+        where = ", ".join(sorted({a.node for a, _ in spans}))
+        told = []
+        for a, b in spans[:5]:
+            told.append(f"unknown at {_t(a)}" + (f", back online at {_t(b)}" + _gap(a, b) if b is not None
+                                                   else ", not back by the end of the log"))
+        yield Hit(
+            f"{lost}: not fenced, but the HA manager lost it {len(spans)} time(s) (seen in the log of {where}): "
+            + "; ".join(told) + ". The CRM marks a node `unknown` when it leaves the quorate membership or its "
+            "LRM stops reporting; it fences it only if it ran HA services. A planned reboot or shutdown shows "
+            "the same; otherwise find why it dropped out.",
+            nodes=lost, evidence=logs.refs([e for sp in spans for e in sp if e is not None][:20]),
+            severity=Severity.LOW, when=When.PAST, fix=[FIX[2], FIX[3], FIX[5]], params={"node": lost},
+            details={"crm_side": True, "lost": len(spans), "back": sum(1 for _, b in spans if b is not None)})

@@ -15,6 +15,8 @@ from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import NotApplicable
 
 KINDS = ("qdevice_not_voting",)
+# corosync-qdevice's own `Can't connect to qnetd host` (NSS error after it): no vote while it lasts
+CONNECT = ("qdevice_connect_failed",)
 FIX = (
     step("corosync-qdevice-tool -sv"),
     step("systemctl status corosync-qdevice"),
@@ -86,5 +88,16 @@ def qdevice_not_voting(ctx: Context) -> Iterator[Hit]:
             yield Hit(f"{node}: the membership shows the QDevice vote as not cast (NV) "
                       f"({len(evs)} line(s)): one more node loss costs quorum",
                       nodes=node, evidence=logs.refs(evs), severity=Severity.HIGH)
+        fails = logs.events(ctx, node, CONNECT)
+        if fails:
+            seen_any = True
+            errs = sorted({e.attrs.get("err", "").strip() for e in fails} - {""})
+            why = f" ({'; '.join(errs[:3])})" if errs else ""
+            yield Hit(f"{node}: corosync-qdevice could not connect to the QNetd host {len(fails)} time(s){why}, "
+                      f"first at {logs.time_label(fails[0])}, last at {logs.time_label(fails[-1])}: while it is "
+                      f"not connected the QDevice casts no vote for this node (medium: the log shows the failures, "
+                      f"not whether it reconnected; `corosync-qdevice-tool -sv` tells)",
+                      nodes=node, evidence=logs.refs(fails), severity=Severity.MEDIUM, when=When.PAST,
+                      details={"connect_failures": len(fails), "errors": errs})
     if not seen_any:
         raise NotApplicable("no QDevice in the quorum status")
