@@ -15,6 +15,8 @@ from forewarn.parse.host.mounts import MOUNTS, STAT_MOUNTS
 from forewarn.parse.pve.pvesm_status import PVESM_STATUS
 from forewarn.parse.pve.section_config import STORAGE_CFG, Section
 
+LOCAL_TYPES = ("zfspool", "lvm", "lvmthin")  # a missing pool or VG: PVE132 storage-not-on-node
+
 FIX = (
     note("Check the storage server {server} first: is it up, does it export {what} to this node, "
          "is the network between them fine?"),
@@ -185,6 +187,30 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
                       params=p, severity=sev, when=When.PAST,
                       fix=[FIX[0], FIX[1]] if recovered else list(FIX),
                       details={"server": server, "recovered": recovered, "count": len(bad)})
+
+    # 4. pvestatd: storage 'X' is not online (local storages of storage.cfg are PVE132's)
+    for node in ctx.nodes:
+        by_sid: dict[str, list[logs.NodeEvent]] = {}
+        for e in logs.events(ctx, node, ("pve_storage_not_online",)):
+            by_sid.setdefault(e.attrs.get("storage", "?"), []).append(e)
+        for sid, group in by_sid.items():
+            sec = sections.get(sid)
+            stype = sec.type if sec else None
+            if (node, sid) in seen or stype in LOCAL_TYPES:
+                continue
+            found_any = True
+            content, sev = describe(sid, stype)
+            if len(group) == 1 and (sev is None or sev > Severity.MEDIUM):
+                sev = Severity.MEDIUM  # one line: pvestatd saw it once, it may have been a blip
+            p = params(sid, stype, node)
+            typ = f" ({stype})" if stype else ""
+            span = (f"at {logs.time_label(group[0])}" if len(group) == 1 else
+                    f"{len(group)} times, {logs.time_label(group[0])} to {logs.time_label(group[-1])}")
+            yield Hit(f"{node}: pvestatd found storage '{sid}'{typ}{content} not online ({span}): guests, backups "
+                      "and ISO images on it are unreachable from this node while it is",
+                      nodes=node, evidence=logs.refs(group), params=p, severity=sev, when=When.PAST,
+                      fix=_hit_fix(stype) if stype in MOUNTED_TYPES or stype == "pbs" else [FIX[0], FIX[1]],
+                      details={"storage": sid, "type": stype, "count": len(group)})
 
     if not found_any and not network_cfg:
         raise NotApplicable("no network storage (nfs, cifs, glusterfs, cephfs, pbs) is configured or mounted")
