@@ -16,6 +16,7 @@ from forewarn.parse.pve.pvesm_status import PVESM_STATUS
 from forewarn.parse.pve.section_config import STORAGE_CFG, Section
 
 LOCAL_TYPES = ("zfspool", "lvm", "lvmthin")  # a missing pool or VG: PVE132 storage-not-on-node
+INSTALLER_LOCAL = ("local", "local-lvm", "local-zfs")  # the installer's storage ids (pve-docs pvesm.adoc)
 
 FIX = (
     note("Check the storage server {server} first: is it up, does it export {what} to this node, "
@@ -204,6 +205,9 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
                 sev = Severity.MEDIUM  # one line: pvestatd saw it once, it may have been a blip
             p = params(sid, stype, node)
             typ = f" ({stype})" if stype else ""
+            if sec is None and sid in INSTALLER_LOCAL:
+                typ = (" (no storage.cfg given; the installer's id of a local storage: its disk, volume group or "
+                       "pool is missing or hidden on this node, PVE132 tells which with storage.cfg)")
             span = (f"at {logs.time_label(group[0])}" if len(group) == 1 else
                     f"{len(group)} times, {logs.time_label(group[0])} to {logs.time_label(group[-1])}")
             yield Hit(f"{node}: pvestatd found storage '{sid}'{typ}{content} not online ({span}): guests, backups "
