@@ -39,7 +39,12 @@ def platform_present(ctx: "Context", platform: str) -> bool:
             return True
         from forewarn.facts.logs import log_programs
 
-        return any(p in ("zed", "zpool", "zfs") for p in log_programs(ctx))
+        if any(p in ("zed", "zpool", "zfs") for p in log_programs(ctx)):
+            return True
+        # the ZFS module's own kernel lines (a suspended pool, a failed zio) name the platform too
+        from forewarn.facts.logs import events
+
+        return any(e.kind.startswith("zfs_") for e in events(ctx))
     if platform == "ceph":
         from forewarn.facts.logs import events, log_programs
 

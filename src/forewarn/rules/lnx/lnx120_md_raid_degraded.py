@@ -12,7 +12,9 @@ from forewarn.parse.host.mdstat import MDADM_DETAIL, MDSTAT, MdArray, MdDetail
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 
-KINDS = ("md_degraded",)  # `State : ... degraded` or `[2/1] [_U]` in pasted text (signatures/linux.yaml)
+# `State : ... degraded` or `[2/1] [_U]` in pasted text (signatures/linux.yaml); mdadm --monitor's Fail
+# events and the kernel's `md/raidN:mdX: Disk failure on sdY` (signatures/hardware.yaml)
+KINDS = ("md_degraded", "md_member_failed")
 FIX = (
     step("mdadm --detail /dev/{md}"),
     step("cat /proc/mdstat"),
@@ -38,6 +40,12 @@ class _Seen:
 
 def _short(dev: str) -> str:
     return dev.removeprefix("/dev/").removeprefix("md/") if dev.startswith("/dev/md/") else dev.removeprefix("/dev/")
+
+
+def _md_name(dev: str) -> str:
+    """`/dev/md/3`, `/dev/md3` and `md3` alike: `md3` (mdadm names /dev/md/N for array mdN)."""
+    name = _short(dev)
+    return f"md{name}" if name.isdigit() else name
 
 
 def _from_mdstat(a: MdArray, seen: _Seen) -> None:
@@ -102,6 +110,18 @@ def md_raid_degraded(ctx: Context) -> Iterator[Hit]:
                       details={"array": name, "failed": s.failed, "removed": s.removed, "rebuilding": s.rebuilding})
     for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
         if node not in judged:
+            failed = [e for e in evs if e.kind == "md_member_failed"]
+            if failed:
+                pairs = sorted({(_md_name(e.attrs.get("md", "?")), _short(e.attrs.get("member") or "?"))
+                                for e in failed})
+                lost = ", ".join(f"{m} lost {d}" if d != "?" else m for m, d in pairs)
+                yield Hit(f"{node}: md RAID member(s) failed and were kicked out of their array: {lost} "
+                          f"({len(failed)} line(s), last at {logs.time_label(failed[-1])}): the array runs "
+                          "degraded until the member is replaced or re-added and rebuilt",
+                          nodes=node, evidence=logs.refs(evs), severity=Severity.HIGH, when=When.PAST,
+                          params={"md": pairs[0][0], "member": f"/dev/{pairs[0][1]}" if pairs[0][1] != "?"
+                                  else "<failed-member>"})
+                continue
             yield Hit(f"{node}: an md RAID array is reported degraded (`{evs[-1].ev.text.strip()[:80]}`)",
                       nodes=node, evidence=logs.refs(evs), severity=Severity.HIGH, when=When.PAST,
                       params={"md": "<mdN>", "member": "<failed-member>"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.model.findings import Severity, When
 from forewarn.parse.lvm.report import LVS
@@ -11,6 +12,9 @@ from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 
 HIGH, CRITICAL = 80.0, 95.0  # CATALOGUE-NEXT LVM107: >= 80 % high, >= 95 % critical
+# dmeventd's `Thin pool <vg-pool> metadata is now N% full`; dm-thin's failed metadata allocation
+# (signatures/lvm.yaml)
+KINDS = ("lvm_thin_pool_percent", "lvm_thin_metadata_full")
 FIX = (
     step("lvs -a -o lv_name,vg_name,lv_attr,lv_size,data_percent,metadata_percent {vg}"),
     step("vgs {vg}"),
@@ -24,7 +28,7 @@ FIX = (
 )
 
 
-@rule(code="LVM107", inputs=(LVS,), fix=FIX)
+@rule(code="LVM107", inputs=(LVS, *logs.LOG_SPECS), fix=FIX)
 def thin_pool_metadata_full(ctx: Context) -> Iterator[Hit]:
     unknown: list[str] = []
     judged = False
@@ -51,6 +55,41 @@ def thin_pool_metadata_full(ctx: Context) -> Iterator[Hit]:
                       params={"vg": lv.vg, "pool": lv.full_name},
                       details={"pool": lv.full_name, "metadata_percent": pct, "data_percent": lv.data_percent,
                                "metadata_read_only": read_only})
+    with_lvs = set(ctx.by_node(LVS))
+    events = [e for e in logs.events(ctx, None, KINDS)
+              if e.kind != "lvm_thin_pool_percent" or e.attrs.get("what") == "metadata"]
+    for node, evs in logs.group_by_node(events).items():
+        if node in with_lvs:
+            continue  # `lvs` of the node says more than past log lines
+        judged = True
+        yield _from_log(node, evs)
+    if not judged and not unknown and not with_lvs:
+        raise CouldNotCheck("needs `lvs` with metadata_percent; only logs were given and they hold no thin-pool "
+                            "metadata warning")
     if unknown and not judged:
         raise CouldNotCheck("lvs did not report metadata_percent for " + ", ".join(unknown[:4])
                             + " (collect `lvs -o +data_percent,metadata_percent`)")
+
+
+def _from_log(node: str, evs: list[logs.NodeEvent]) -> Hit:
+    """What the log lines say, without `lvs`: a failed metadata allocation is the worst."""
+    full = [e for e in evs if e.kind == "lvm_thin_metadata_full"]
+    pct = [e for e in evs if e.kind == "lvm_thin_pool_percent"]
+    parts: list[str] = []
+    sev = Severity.HIGH
+    if full:
+        sev = Severity.CRITICAL
+        parts.append(f"dm-thin could not allocate a metadata block ({len(full)} line(s), last at "
+                     f"{logs.time_label(full[-1])}: `{full[-1].ev.text.strip()[-90:]}`): the pool's metadata is full, "
+                     "the pool aborts its transaction and goes read-only, and its metadata may need a repair")
+    if pct:
+        peak = max(float(e.attrs.get("pct", "0") or 0) for e in pct)
+        last = pct[-1]
+        if peak >= CRITICAL:
+            sev = Severity.CRITICAL
+        parts.append(f"dmeventd warned {len(pct)} time(s) that thin pool {last.attrs.get('pool', '?')} metadata was "
+                     f"filling up, last {float(last.attrs.get('pct', '0') or 0):.2f} % at {logs.time_label(last)}"
+                     + ("" if full else ": when it is full, every thin volume of the pool stops and the metadata can "
+                        "be corrupted"))
+    return Hit(f"{node}: " + "; ".join(parts), nodes=node, evidence=logs.refs(evs), when=When.PAST, severity=sev,
+               params={"vg": "<vg>", "pool": "<vg>/<thin-pool>"})

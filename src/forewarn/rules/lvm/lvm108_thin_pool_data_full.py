@@ -13,7 +13,9 @@ from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 
 DOCKER = "k8s.docker_info"  # devicemapper storage driver: its thin pool's space
-KINDS = ("thin_pool_out_of_data",)  # docker info's `Data Space Available: 0B` in pasted text
+# docker info's `Data Space Available: 0B` in pasted text; dm-thin's switch to out-of-data-space mode;
+# dmeventd's `Thin pool <vg-pool> data is now N% full` (signatures/lvm.yaml)
+KINDS = ("thin_pool_out_of_data", "lvm_thin_out_of_data_space", "lvm_thin_pool_percent")
 HIGH, CRITICAL = 90.0, 98.0  # CATALOGUE-NEXT LVM108: >= 90 % high, >= 98 % or out of data space critical
 _ZERO = re.compile(r"^0(?:\.0+)?\s*[kKMGTP]?i?B$")
 FIX = (
@@ -68,14 +70,42 @@ def thin_pool_data_full(ctx: Context) -> Iterator[Hit]:
                       f"{d.data_space_available}` of {d.data_space_total or '?'}): new layers and container writes "
                       "fail", nodes=node, evidence=[df.ref(lines)], severity=Severity.CRITICAL, when=When.NOW,
                       params={"vg": "<vg>", "pool": "<vg>/<thin-pool>"})
-    for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
+    events = [e for e in logs.events(ctx, None, KINDS)
+              if e.kind != "lvm_thin_pool_percent" or e.attrs.get("what") == "data"]
+    for node, evs in logs.group_by_node(events).items():
         if node not in judged:
             judged.add(node)
-            yield Hit(f"{node}: a thin pool reports no data space left (`{evs[-1].ev.text.strip()[:80]}`)",
-                      nodes=node, evidence=logs.refs(evs), severity=Severity.CRITICAL, when=When.PAST,
-                      params={"vg": "<vg>", "pool": "<vg>/<thin-pool>"})
+            yield _from_log(node, evs)
     if not judged and not unknown and not ctx.by_node(LVS):
         raise CouldNotCheck("needs `lvs` with data_percent (or devicemapper's `docker info`); only logs were given")
     if unknown and not judged:
         raise CouldNotCheck("lvs did not report data_percent for " + ", ".join(unknown[:4])
                             + " (collect `lvs -o +data_percent,metadata_percent`)")
+
+
+def _from_log(node: str, evs: list[logs.NodeEvent]) -> Hit:
+    """What the log lines say, without `lvs`: the worst line decides."""
+    out = [e for e in evs if e.kind != "lvm_thin_pool_percent"]
+    pct = [e for e in evs if e.kind == "lvm_thin_pool_percent"]
+    parts: list[str] = []
+    sev = Severity.MEDIUM
+    pool = "<vg>/<thin-pool>"
+    if out:
+        sev = Severity.CRITICAL
+        e = out[-1]
+        what = ("dm-thin switched the pool to out-of-data-space mode" if e.kind == "lvm_thin_out_of_data_space"
+                else "a thin pool reports no data space left")
+        parts.append(f"{what} ({len(out)} time(s), last at {logs.time_label(e)}: `{e.ev.text.strip()[:90]}`): "
+                     "writes that need new blocks queue, then fail; guests pause or get I/O errors")
+    if pct:
+        last = pct[-1]
+        value = float(last.attrs.get("pct", "0") or 0)
+        peak = max(float(e.attrs.get("pct", "0") or 0) for e in pct)
+        pool = last.attrs.get("pool", pool)
+        if not out:
+            sev = (Severity.CRITICAL if peak >= CRITICAL else Severity.HIGH if peak >= HIGH else Severity.MEDIUM)
+        parts.append(f"dmeventd warned {len(pct)} time(s) that thin pool {pool} data was filling up, last "
+                     f"{value:.2f} % at {logs.time_label(last)}" + (f" (peak {peak:.2f} %)" if peak > value else "")
+                     + ("" if out else ": once full, writes fail or queue and guests pause"))
+    return Hit(f"{node}: " + "; ".join(parts), nodes=node, evidence=logs.refs(evs), severity=sev, when=When.PAST,
+               params={"vg": "<vg>", "pool": "<vg>/<thin-pool>"})

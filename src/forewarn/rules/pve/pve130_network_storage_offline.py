@@ -15,6 +15,9 @@ from forewarn.parse.host.mounts import MOUNTS, STAT_MOUNTS
 from forewarn.parse.pve.pvesm_status import PVESM_STATUS
 from forewarn.parse.pve.section_config import STORAGE_CFG, Section
 
+LOCAL_TYPES = ("zfspool", "lvm", "lvmthin")  # a missing pool or VG: PVE132 storage-not-on-node
+INSTALLER_LOCAL = ("local", "local-lvm", "local-zfs")  # the installer's storage ids (pve-docs pvesm.adoc)
+
 FIX = (
     note("Check the storage server {server} first: is it up, does it export {what} to this node, "
          "is the network between them fine?"),
@@ -185,6 +188,84 @@ def network_storage_offline(ctx: Context) -> Iterator[Hit]:
                       params=p, severity=sev, when=When.PAST,
                       fix=[FIX[0], FIX[1]] if recovered else list(FIX),
                       details={"server": server, "recovered": recovered, "count": len(bad)})
+
+    # 4. pvestatd: storage 'X' is not online (local storages of storage.cfg are PVE132's)
+    for node in ctx.nodes:
+        by_sid: dict[str, list[logs.NodeEvent]] = {}
+        for e in logs.events(ctx, node, ("pve_storage_not_online",)):
+            by_sid.setdefault(e.attrs.get("storage", "?"), []).append(e)
+        for sid, group in by_sid.items():
+            sec = sections.get(sid)
+            stype = sec.type if sec else None
+            if (node, sid) in seen or stype in LOCAL_TYPES:
+                continue
+            found_any = True
+            content, sev = describe(sid, stype)
+            if len(group) == 1 and (sev is None or sev > Severity.MEDIUM):
+                sev = Severity.MEDIUM  # one line: pvestatd saw it once, it may have been a blip
+            p = params(sid, stype, node)
+            typ = f" ({stype})" if stype else ""
+            if sec is None and sid in INSTALLER_LOCAL:
+                typ = (" (no storage.cfg given; the installer's id of a local storage: its disk, volume group or "
+                       "pool is missing or hidden on this node, PVE132 tells which with storage.cfg)")
+            span = (f"at {logs.time_label(group[0])}" if len(group) == 1 else
+                    f"{len(group)} times, {logs.time_label(group[0])} to {logs.time_label(group[-1])}")
+            yield Hit(f"{node}: pvestatd found storage '{sid}'{typ}{content} not online ({span}): guests, backups "
+                      "and ISO images on it are unreachable from this node while it is",
+                      nodes=node, evidence=logs.refs(group), params=p, severity=sev, when=When.PAST,
+                      fix=_hit_fix(stype) if stype in MOUNTED_TYPES or stype == "pbs" else [FIX[0], FIX[1]],
+                      details={"storage": sid, "type": stype, "count": len(group)})
+
+    # 5. kernel: CIFS server not responding; multipathd: a map with no path left
+    for node in ctx.nodes:
+        cifs = logs.events(ctx, node, ("cifs_not_responding",))
+        for server in sorted({e.attrs.get("server", "?") for e in cifs}):
+            group = [e for e in cifs if e.attrs.get("server", "?") == server]
+            found_any = True
+            matching = [s for s in by_server.get(server, []) if s.type == "cifs"]
+            first = matching[0] if matching else None
+            sid = first.id if first else "<storage>"
+            content, sev = describe(sid, "cifs") if first else ("", None)
+            if len(group) == 1 and (sev is None or sev > Severity.MEDIUM):
+                sev = Severity.MEDIUM  # one reconnect: I/O stalled, then the client reconnected
+            p = params(sid, "cifs", node)
+            p["server"] = server
+            storages = f" — storage '{sid}'{content}" if first else ""
+            yield Hit(f"{node}: kernel: CIFS server {server} did not respond for "
+                      f"{group[-1].attrs.get('seconds', '?')} s and the client reconnected, {len(group)} time(s), "
+                      f"first at {logs.time_label(group[0])}: I/O on the share stalled meanwhile{storages}",
+                      nodes=node, evidence=logs.refs(group), params=p, severity=sev, when=When.PAST,
+                      fix=[FIX[0], FIX[1]], details={"server": server, "count": len(group)})
+        iscsi = logs.events(ctx, node, ("iscsi_connection_error",))
+        if iscsi:
+            found_any = True
+            reasons = sorted({e.attrs.get("reason", "?") for e in iscsi})
+            p = params("<storage>", "iscsi", node)
+            yield Hit(f"{node}: iscsid: the kernel dropped iSCSI connection(s) "
+                      f"{', '.join(sorted({e.attrs.get('conn', '?') for e in iscsi})[:4])} ({', '.join(reasons)}), "
+                      f"{len(iscsi)} time(s), last at {logs.time_label(iscsi[-1])}: I/O to the LUN waited for the "
+                      "login again and fails after replacement_timeout",
+                      nodes=node, evidence=logs.refs(iscsi), params=p, when=When.PAST,
+                      severity=Severity.MEDIUM if len(iscsi) < 3 else Severity.HIGH,
+                      fix=[note("Check the path to the iSCSI target: its portal answers (`iscsiadm -m session -P 1`), "
+                                "the network and MTU between them, the target's load; NOP-Out timeouts on a busy link "
+                                "may need a longer node.conn[0].timeo.noop_out_timeout."),
+                           step("iscsiadm -m session -P 1")],
+                      details={"reasons": reasons, "count": len(iscsi)})
+        paths = logs.events(ctx, node, ("multipath_no_paths_left",))
+        if paths:
+            found_any = True
+            maps = sorted({e.attrs.get("map", "?") for e in paths})
+            p = params("<storage>", None, node)
+            p["what"] = maps[0]
+            yield Hit(f"{node}: multipathd: {', '.join(maps[:4])} lost every path to its LUN ({len(paths)} time(s), "
+                      f"last at {logs.time_label(paths[-1])}): I/O to it queued or failed; guests on LVM or iSCSI "
+                      "storage over it hang or get I/O errors",
+                      nodes=node, evidence=logs.refs(paths), params=p, severity=Severity.HIGH, when=When.PAST,
+                      fix=[note("Check the SAN paths of {what}: `multipath -ll`, the FC or iSCSI sessions "
+                                "(`iscsiadm -m session -P 1`), switch ports and the array's controllers."),
+                           step("multipath -ll")],
+                      details={"maps": maps, "count": len(paths)})
 
     if not found_any and not network_cfg:
         raise NotApplicable("no network storage (nfs, cifs, glusterfs, cephfs, pbs) is configured or mounted")

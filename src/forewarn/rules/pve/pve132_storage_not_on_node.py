@@ -37,6 +37,8 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
     pools = ctx.by_node(ZPOOL_STATUS)
     vgs = {n: (f, set(f.value.names)) for n, f in ctx.by_node(VGS).items()}
     no_pool_events = {n: logs.events(ctx, n, ("zfs_no_pool",)) for n in ctx.nodes}
+    no_vg_events = {n: logs.events(ctx, n, ("lvm_vg_not_found",)) for n in ctx.nodes}
+    offline_events = {n: logs.events(ctx, n, ("pve_storage_not_online",)) for n in ctx.nodes}
     checked = False
     for s in local:
         restricted = s.list("nodes")
@@ -63,12 +65,15 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
                 else:
                     lack.append((n, vf, []))
         log_lack: dict[str, list[logs.NodeEvent]] = {}
-        if s.type == "zfspool":
-            for n, evs in no_pool_events.items():
-                mine = [e for e in evs if e.attrs.get("pool") == resource]
-                if mine:
-                    checked = True
-                    log_lack[n] = mine
+        for n in ctx.nodes:
+            if s.type == "zfspool":
+                mine = [e for e in no_pool_events[n] if e.attrs.get("pool") == resource]
+            else:
+                mine = [e for e in no_vg_events[n] if e.attrs.get("vg") == resource]
+            mine += [e for e in offline_events[n] if e.attrs.get("storage") == s.id]
+            if mine:
+                checked = True
+                log_lack[n] = mine
         lacking_nodes = sorted({n for n, _, _ in lack} | set(log_lack))
         for n in lacking_nodes:
             if restricted and n not in restricted:
@@ -85,8 +90,14 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
                 parts.append(f"{'`zpool status`' if s.type == 'zfspool' else '`vgs`'} shows no {kind} {resource}")
             if n in log_lack:
                 ev.extend(logs.refs(log_lack[n]))
-                parts.append(f"its log says `cannot open '{resource}': no such pool` "
-                             f"{len(log_lack[n])} time(s) (last at {logs.time_label(log_lack[n][-1])})")
+                said = {"zfs_no_pool": f"`cannot open '{resource}': no such pool`",
+                        "lvm_vg_not_found": f"`Volume group \"{resource}\" not found`",
+                        "pve_storage_not_online": f"`storage '{s.id}' is not online`"}
+                kinds = sorted({e.kind for e in log_lack[n]})
+                parts.append(f"its log says {' and '.join(said[k] for k in kinds)} "
+                             f"{len(log_lack[n])} time(s) (last at {logs.time_label(log_lack[n][-1])})"
+                             + ("" if fact_entry else f" (if {n} should have it, its disk or path is gone or an "
+                                                      "lvm.conf filter hides it: check that before restricting the storage)"))
             scope = (f"lists {n} in `nodes`" if restricted else "has no `nodes` line, so every node must have it")
             yield Hit(f"{n}: storage '{s.id}' ({s.type}, {kind} {resource}) {scope}, but "
                       + " and ".join(parts),

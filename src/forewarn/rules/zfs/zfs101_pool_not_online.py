@@ -12,7 +12,9 @@ from forewarn.parse.pve.zpool_status import ZPOOL_STATUS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 
-KINDS = ("zfs_pool_degraded",)  # the `status:` line in pasted text (signatures/zfs.yaml)
+# the `status:` line in pasted text; zed's statechange of a vdev leaving ONLINE; the kernel's
+# "Pool '<p>' ... has been suspended" (signatures/zfs.yaml)
+KINDS = ("zfs_pool_degraded", "zfs_vdev_state_bad", "zfs_pool_suspended")
 FIX = (
     step("zpool status -v {pool}"),
     note("Find out why the device is gone before replacing it: `smartctl -a /dev/<disk>`, the kernel log "
@@ -64,10 +66,34 @@ def pool_not_online(ctx: Context) -> Iterator[Hit]:
     for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
         if node in seen:
             continue  # the node's zpool status says more than a pasted status line
-        e = evs[-1]
-        yield Hit(f"{node}: zpool status says one or more devices {e.attrs.get('what', 'failed')} "
-                  f"({len(evs)} time(s), last at {logs.time_label(e)}): the pool runs degraded or not at all",
-                  nodes=node, evidence=logs.refs(evs), severity=Severity.HIGH, when=When.PAST,
-                  params={"pool": "<pool>", "device": "<failed-device>"})
+        yield _from_log(node, evs)
     if not seen and not logs.events(ctx, None, KINDS):
         raise CouldNotCheck("needs `zpool status` (only logs were given, and they say nothing about pools)")
+
+
+def _from_log(node: str, evs: list[logs.NodeEvent]) -> Hit:
+    """What the log lines say, without `zpool status`: the worst kind decides."""
+    suspended = [e for e in evs if e.kind == "zfs_pool_suspended"]
+    states = [e for e in evs if e.kind == "zfs_vdev_state_bad"]
+    status = [e for e in evs if e.kind == "zfs_pool_degraded"]
+    parts: list[str] = []
+    pool = "<pool>"
+    if suspended:
+        pool = suspended[-1].attrs.get("pool", pool)
+        pools = sorted({e.attrs.get("pool", "?") for e in suspended})
+        parts.append(f"the kernel suspended pool {', '.join(pools)} after an uncorrectable I/O failure "
+                     f"({len(suspended)} time(s), last at {logs.time_label(suspended[-1])}): I/O to it hangs "
+                     "until the devices are back and `zpool clear` runs")
+    if states:
+        seen_states = sorted({e.attrs.get("state", "?") for e in states})
+        pool = states[-1].attrs.get("pool", pool) if pool == "<pool>" else pool
+        parts.append(f"zed reported a vdev going {'/'.join(seen_states)} ({len(states)} time(s), last at "
+                     f"{logs.time_label(states[-1])})")
+    if status:
+        e = status[-1]
+        parts.append(f"zpool status says one or more devices {e.attrs.get('what', 'failed')} ({len(status)} "
+                     f"time(s), last at {logs.time_label(e)})")
+    tail = "" if suspended else ": the pool runs degraded or not at all"
+    return Hit(f"{node}: " + "; ".join(parts) + tail, nodes=node, evidence=logs.refs(evs),
+               severity=Severity.CRITICAL if suspended else Severity.HIGH, when=When.PAST,
+               params={"pool": pool, "device": "<failed-device>"})

@@ -12,7 +12,9 @@ from forewarn.parse.pve.zpool_status import ZPOOL_STATUS
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck, NotApplicable
 
-KINDS = ("zfs_device_errors",)  # the `status:` line in pasted text (signatures/zfs.yaml)
+# the `status:` line in pasted text; zed's io/checksum/data/probe_failure reports; the kernel's
+# `zio pool=... error=5` (signatures/zfs.yaml)
+KINDS = ("zfs_device_errors", "zfs_zevent_error", "zfs_zio_error")
 ERROR_IDS = ("ZFS-8000-9P", "ZFS-8000-8A")  # openzfs: device errors repaired / data corrupted
 FIX = (
     step("zpool status -v {pool}"),
@@ -55,10 +57,43 @@ def device_errors(ctx: Context) -> Iterator[Hit]:
     for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
         if node in seen:
             continue
-        e = evs[-1]
-        yield Hit(f"{node}: zpool status says one or more devices has experienced "
-                  f"{e.attrs.get('what', 'errors')} ({len(evs)} time(s), last at {logs.time_label(e)})",
-                  nodes=node, evidence=logs.refs(evs), severity=Severity.MEDIUM, when=When.PAST,
-                  params={"pool": "<pool>", "device": "<device>"})
+        yield _from_log(node, evs)
     if not seen and not logs.events(ctx, None, KINDS):
         raise CouldNotCheck("needs `zpool status` (only logs were given, and they say nothing about pools)")
+
+
+def _from_log(node: str, evs: list[logs.NodeEvent]) -> Hit:
+    """What the log lines say, without `zpool status`."""
+    parts: list[str] = []
+    status = [e for e in evs if e.kind == "zfs_device_errors"]
+    zevents = [e for e in evs if e.kind == "zfs_zevent_error"]
+    zios = [e for e in evs if e.kind == "zfs_zio_error"]
+    pool, device = "<pool>", "<device>"
+    if status:
+        e = status[-1]
+        parts.append(f"zpool status says one or more devices has experienced {e.attrs.get('what', 'errors')} "
+                     f"({len(status)} time(s), last at {logs.time_label(e)})")
+    if zevents:
+        counts: dict[str, int] = {}
+        for e in zevents:
+            counts[e.attrs.get("zclass", "?")] = counts.get(e.attrs.get("zclass", "?"), 0) + 1
+        what = ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
+        pools = sorted({e.attrs["pool"] for e in zevents if e.attrs.get("pool")})
+        pool = pools[0] if pools else pool
+        parts.append(f"zed reported {what} error event(s)" + (f" on pool {', '.join(pools)}" if pools else "")
+                     + f" (last at {logs.time_label(zevents[-1])})")
+    if zios:
+        vdevs = sorted({e.attrs.get("vdev", "?") for e in zios})
+        pool = zios[-1].attrs.get("pool", pool)
+        device = vdevs[0].rsplit("/", 1)[-1]
+        parts.append(f"the kernel failed {len(zios)} I/O(s) of pool {zios[-1].attrs.get('pool', '?')} on "
+                     f"{', '.join(vdevs[:4])} (error {zios[-1].attrs.get('error', '?')}, last at "
+                     f"{logs.time_label(zios[-1])})")
+    data = any(e.attrs.get("zclass") == "data" for e in zevents)
+    tail = (": ZFS found data it could not repair from redundancy (a `data` event): files are damaged, "
+            "`zpool status -v` lists them" if data else
+            ": ZFS repairs what redundancy covers; the device may be failing")
+    return Hit(f"{node}: " + "; ".join(parts) + tail, nodes=node,
+               evidence=logs.refs(evs),
+               severity=Severity.HIGH if data else Severity.MEDIUM, when=When.PAST,
+               params={"pool": pool, "device": device})
