@@ -86,18 +86,25 @@ def log_checks(ctx: "Context", kinds: tuple[str, ...], code: str, summary: str) 
 
 
 CLUSTER_LOG = ("ceph_health_check_log",)
+# the checks whose own rule reads the cluster log (found(..., cluster_log=True)); CEPH101 reports the others
+CLUSTER_LOG_RULES = {
+    "MON_DOWN": "CEPH102",
+    "OSD_DOWN": "CEPH107", "OSD_HOST_DOWN": "CEPH107", "OSD_ROOT_DOWN": "CEPH107", "OSD_DATACENTER_DOWN": "CEPH107",
+    "OSD_ROOM_DOWN": "CEPH107", "OSD_RACK_DOWN": "CEPH107", "OSD_CHASSIS_DOWN": "CEPH107",
+    "SLOW_OPS": "CEPH110", "REQUEST_SLOW": "CEPH110", "REQUEST_STUCK": "CEPH110",
+}
 
 
-def cluster_log_checks(ctx: "Context", codes: tuple[str, ...]) -> list[Seen] | None:
-    """The checks of `codes` the monitors' cluster log leaves raised: per code, its `Health check
-    failed/update` lines unless the last line of that code is `Health check cleared`. None when the
-    logs hold no health-check line at all (they then say nothing about the cluster's health)."""
+def cluster_log_checks(ctx: "Context", codes: tuple[str, ...] | None) -> list[Seen] | None:
+    """The checks of `codes` (None: every code) the monitors' cluster log leaves raised: per code, its
+    `Health check failed/update` lines unless the last line of that code is `Health check cleared`. None
+    when the logs hold no health-check line at all (they then say nothing about the cluster's health)."""
     evs = logs.events(ctx, None, CLUSTER_LOG)
     if not evs:
         return None
     by_code: dict[str, list[logs.NodeEvent]] = {}
     for e in evs:
-        if e.attrs.get("code") in codes:
+        if e.attrs.get("code") and (codes is None or e.attrs.get("code") in codes):
             by_code.setdefault(e.attrs["code"], []).append(e)
     out: list[Seen] = []
     for code, es in by_code.items():
