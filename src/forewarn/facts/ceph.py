@@ -85,6 +85,38 @@ def log_checks(ctx: "Context", kinds: tuple[str, ...], code: str, summary: str) 
                  logs.refs(evs), from_logs=True)]
 
 
+CLUSTER_LOG = ("ceph_health_check_log",)
+# the checks whose own rule reads the cluster log (found(..., cluster_log=True)); CEPH101 reports the others
+CLUSTER_LOG_RULES = {
+    "MON_DOWN": "CEPH102",
+    "OSD_DOWN": "CEPH107", "OSD_HOST_DOWN": "CEPH107", "OSD_ROOT_DOWN": "CEPH107", "OSD_DATACENTER_DOWN": "CEPH107",
+    "OSD_ROOM_DOWN": "CEPH107", "OSD_RACK_DOWN": "CEPH107", "OSD_CHASSIS_DOWN": "CEPH107",
+    "SLOW_OPS": "CEPH110", "REQUEST_SLOW": "CEPH110", "REQUEST_STUCK": "CEPH110",
+}
+
+
+def cluster_log_checks(ctx: "Context", codes: tuple[str, ...] | None) -> list[Seen] | None:
+    """The checks of `codes` (None: every code) the monitors' cluster log leaves raised: per code, its
+    `Health check failed/update` lines unless the last line of that code is `Health check cleared`. None
+    when the logs hold no health-check line at all (they then say nothing about the cluster's health)."""
+    evs = logs.events(ctx, None, CLUSTER_LOG)
+    if not evs:
+        return None
+    by_code: dict[str, list[logs.NodeEvent]] = {}
+    for e in evs:
+        if e.attrs.get("code") and (codes is None or e.attrs.get("code") in codes):
+            by_code.setdefault(e.attrs["code"], []).append(e)
+    out: list[Seen] = []
+    for code, es in by_code.items():
+        if es[-1].attrs.get("change") == "cleared":
+            continue
+        raised = [e for e in es if e.attrs.get("change") != "cleared"]
+        last = raised[-1]
+        out.append(Seen(code, "", last.attrs.get("summary", ""), (), list(dict.fromkeys(e.node for e in raised)),
+                        logs.refs(raised), from_logs=True))
+    return out
+
+
 def have_health(ctx: "Context") -> bool:
     return bool(health_facts(ctx))
 
@@ -101,15 +133,20 @@ NO_HEALTH = "no `ceph -s` / `ceph health detail` output"
 
 
 def found(ctx: "Context", codes: tuple[str, ...], kinds: tuple[str, ...] = (), log_code: str = "",
-          log_summary: str = "", missing: str = NO_HEALTH) -> list[Seen]:
+          log_summary: str = "", missing: str = NO_HEALTH, cluster_log: bool = False) -> list[Seen]:
     """The unmuted checks of `codes` the health output shows; without health output, the log
-    lines of `kinds` standing for them; CouldNotCheck(`missing`) when neither is there."""
+    lines of `kinds` standing for them, or (`cluster_log`, for rules that read logs) the checks the
+    monitors' cluster log leaves raised; CouldNotCheck(`missing`) when none of these is there."""
     if have_health(ctx):
         return [s for s in checks(ctx, codes) if not s.muted]
     if kinds:
         evs = log_checks(ctx, kinds, log_code, log_summary)
         if evs:
             return evs
+    if cluster_log:
+        raised = cluster_log_checks(ctx, codes)
+        if raised is not None:
+            return raised
     raise CouldNotCheck(missing)
 
 

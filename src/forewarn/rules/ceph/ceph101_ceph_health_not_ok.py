@@ -1,4 +1,5 @@
-"""CEPH101 ceph-health-not-ok: health checks that no specific CEPH rule reports."""
+"""CEPH101 ceph-health-not-ok: health checks that no specific CEPH rule reports; without `ceph -s`, the
+checks the monitors' cluster log leaves raised that no rule reading that log reports."""
 
 from __future__ import annotations
 
@@ -37,13 +38,23 @@ CLAIMED = {
 }
 
 
-@rule(code="CEPH101", inputs=ceph.HEALTH_KEYS,
+@rule(code="CEPH101", inputs=ceph.READS,
       fix=(step("ceph health detail", on=None),
            note("Each check's code is documented at https://docs.ceph.com/en/latest/rados/operations/health-checks/ "
                 "with its cause and fix; `ceph health mute <CODE>` only while the cause is being fixed.")))
 def ceph_health_not_ok(ctx: Context) -> Iterator[Hit]:
     if not ceph.have_health(ctx):
-        raise CouldNotCheck(ceph.NO_HEALTH)
+        raised = ceph.cluster_log_checks(ctx, None)
+        if raised is None:
+            raise CouldNotCheck(ceph.NO_HEALTH)
+        for s in raised:
+            if s.code in ceph.CLUSTER_LOG_RULES:
+                continue
+            also = f" ({CLAIMED[s.code]} reports it from `ceph -s`)" if s.code in CLAIMED else ""
+            yield Hit(f"the cluster log leaves raised {s.code}: `{s.summary}`{also}: the check was still raised at the "
+                      "log's last line about it; `ceph health detail` shows whether it still is", nodes=s.nodes,
+                      evidence=s.evidence, severity=Severity.MEDIUM, when=When.PAST, details={"code": s.code})
+        return
     err = any(st == "HEALTH_ERR" for st, _ in ceph.statuses(ctx))
     others = [s for s in ceph.checks(ctx) if s.code not in CLAIMED and not s.muted]
     for s in others:

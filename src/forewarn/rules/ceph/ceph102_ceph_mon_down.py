@@ -26,14 +26,14 @@ def spare(summary: str) -> int | None:
     return (total - down) - (total // 2 + 1)
 
 
-@rule(code="CEPH102", inputs=ceph.HEALTH_KEYS,
+@rule(code="CEPH102", inputs=ceph.READS,
       fix=(step("ceph quorum_status -f json-pretty", on=None),
            step("systemctl status ceph-mon@<id>"),
            note("On the monitor's host check why it left: `journalctl -u ceph-mon@<id>`, its disk (the store under "
                 "/var/lib/ceph/mon, CEPH121), the network to the other monitors and the clock (CEPH103); then start "
                 "it again (`systemctl start ceph-mon@<id>`) or replace it (`pveceph mon destroy` / `create`).")))
 def ceph_mon_down(ctx: Context) -> Iterator[Hit]:
-    seen = ceph.found(ctx, ("MON_DOWN",))
+    seen = ceph.found(ctx, ("MON_DOWN",), cluster_log=True)
     for s in seen:
         left = spare(s.summary)
         if left is not None and left <= 0:
@@ -42,5 +42,6 @@ def ceph_mon_down(ctx: Context) -> Iterator[Hit]:
         else:
             why, sev = ("the cluster still has quorum, but with fewer monitors it tolerates fewer further losses"
                         + (f" ({left} more)" if left is not None else "")), Severity.HIGH
-        yield Hit(f"ceph health {s.code}: `{s.summary}`{ceph.detail_lines(s)}: {why}", nodes=s.nodes,
-                  evidence=s.evidence, severity=sev, when=When.NOW)
+        src = "the cluster log leaves raised" if s.from_logs else "ceph health"
+        yield Hit(f"{src} {s.code}: `{s.summary}`{ceph.detail_lines(s)}: {why}", nodes=s.nodes,
+                  evidence=s.evidence, severity=sev, when=When.PAST if s.from_logs else When.NOW)

@@ -1,10 +1,12 @@
 """K8S124 node-disk-pressure: a node reports DiskPressure (nodefs/imagefs below the eviction
-threshold), or kubelet's image garbage collection fails to free space."""
+threshold), or kubelet's image garbage collection fails to free space; or kubelet's own log says it
+met a disk eviction threshold (`Eviction manager: attempting to reclaim ephemeral-storage`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from forewarn.facts import logs
 from forewarn.facts.context import Context
 from forewarn.facts.node_pressure import pressures
 from forewarn.model.findings import When
@@ -24,11 +26,29 @@ FIX = (
 )
 
 
-@rule(code="K8S124", inputs=(DESCRIBE_NODE,), fix=FIX)
+KINDS = ("kubelet_eviction_disk",)
+
+
+@rule(code="K8S124", inputs=(DESCRIBE_NODE, *logs.LOG_SPECS), fix=FIX)
 def node_disk_pressure(ctx: Context) -> Iterator[Hit]:
     found, seen = pressures(ctx, "DiskPressure", "node.kubernetes.io/disk-pressure", REASONS,
                             ("ephemeral-storage", "nodefs", "imagefs"))
+    logged = logs.group_by_node(logs.events(ctx, None, KINDS))
+    described = {p.node for p in found}
+    for node, evs in logged.items():
+        if node in described:
+            continue
+        what = ", ".join(dict.fromkeys(e.attrs.get("resource", "?") for e in evs))
+        yield Hit(f"{node}: kubelet met its disk eviction threshold ({len(evs)} time(s), last at "
+                  f"{logs.time_label(evs[-1])}: `Eviction manager: attempting to reclaim {what}`): it deleted unused "
+                  "images and containers and evicted pods, and tainted the node disk-pressure:NoSchedule until space "
+                  "was back above the threshold", nodes=node, evidence=logs.refs(evs), when=When.PAST,
+                  params={"name": node})
     if not seen and not found:
+        if not ctx.facts(DESCRIBE_NODE):
+            if logged:
+                return
+            raise CouldNotCheck("needs k8s.describe_node")  # logs without an eviction line say nothing
         raise CouldNotCheck("the node description shows no DiskPressure condition or disk events")
     for p in found:
         parts = []

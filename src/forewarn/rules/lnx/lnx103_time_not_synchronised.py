@@ -1,15 +1,17 @@
-"""LNX103 time-not-synchronised: chrony has no reachable source, or node clocks disagree."""
+"""LNX103 time-not-synchronised: chrony has no reachable source, or node clocks disagree; or chronyd's
+own log says it found the clock wrong by seconds and is slewing it back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.model.findings import EvidenceRef, Severity
+from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.parse.host.chrony import CHRONY_SOURCES as SOURCES, CHRONY_TRACKING as TRACKING
 from forewarn.parse.host.chrony import ChronySources, ChronyTracking
 from forewarn.rules import Hit, note, rule, step
-from forewarn.rules._engine import StepTemplate
+from forewarn.rules._engine import CouldNotCheck, StepTemplate
 
 SKEW = 0.5  # seconds: clocks further apart than this (Ceph warns at 0.05 s; TLS and logs suffer at seconds)
 
@@ -52,12 +54,44 @@ def _offset(v: float) -> str:
     return f"{abs(v):.3f} s {'fast' if v > 0 else 'slow'}"
 
 
+KINDS = ("chrony_clock_wrong",)
+
+
+def _logged_offsets(ctx: Context) -> Iterator[Hit]:
+    """chronyd's `System clock wrong by X seconds, adjustment started` (logged above logchange, 1 s by
+    default): the clock was that far off and chrony slews it back (by default at most 83 ms per second,
+    so seconds take minutes and larger offsets hours). Low when the node's
+    `chronyc tracking` shows it synchronised and close now, medium otherwise."""
+    tracking = ctx.by_node(TRACKING)
+    for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
+        worst = max(evs, key=lambda e: abs(float(e.attrs.get("offset", "0") or 0)))
+        off = float(worst.attrs.get("offset", "0") or 0)
+        tf = tracking.get(node)
+        now_ok = (tf is not None and tf.value.synchronised and tf.value.system_time is not None
+                  and abs(tf.value.system_time) < SKEW)
+        n = f"{len(evs)} times, " if len(evs) > 1 else ""
+        yield Hit(f"{node}: chronyd found the system clock wrong by {abs(off):.3f} s ({n}the largest at "
+                  f"{logs.time_label(worst)}) and slewed it back: until it converged this node's clock disagreed "
+                  "with NTP time and with the other nodes (Ceph warns at 0.05 s; logs, TLS and tokens suffer at "
+                  "seconds)" + ("; `chronyc tracking` shows it synchronised now" if now_ok else ""),
+                  nodes=node, evidence=logs.refs(evs), when=When.PAST,
+                  severity=Severity.LOW if now_ok else Severity.MEDIUM,
+                  fix=[step("chronyc tracking"), step("chronyc -n sources"),
+                       note("Find why it drifted that far: a clock stepped by hand or by another tool (a second "
+                            "NTP client, a hypervisor's time sync), a failing RTC, or sources that disagree; "
+                            "`chronyc makestep` steps it at once instead of slewing (services see time jump).")],
+                  details={"offset": off})
+
+
 @rule(
     code="LNX103",
-    inputs=(SOURCES, TRACKING),
+    inputs=(SOURCES, TRACKING, *logs.LOG_SPECS),
     fix=(step("chronyc -n sources"), step("chronyc tracking")),
 )
 def time_not_synchronised(ctx: Context) -> Iterator[Hit]:
+    if not ctx.facts(SOURCES) and not ctx.facts(TRACKING) and not logs.events(ctx, None, KINDS):
+        raise CouldNotCheck("needs host.chrony_sources or host.chrony_tracking")  # logs alone say nothing
+    yield from _logged_offsets(ctx)
     sources = ctx.by_node(SOURCES)
     tracking = ctx.by_node(TRACKING)
     offsets: dict[str, tuple[float, EvidenceRef]] = {}

@@ -1,5 +1,6 @@
 """NET113 bond-degraded: a bond slave is down, an 802.3ad (LACP) member sits outside the active
-aggregator, or the bond negotiated no aggregator at all (/proc/net/bonding/<bond>)."""
+aggregator, or the bond negotiated no aggregator at all (/proc/net/bonding/<bond>); without that file,
+the kernel log's `link status definitely down` lines of the bonding driver."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from forewarn.facts import logs
 from forewarn.facts.context import Context
-from forewarn.model.findings import Severity
+from forewarn.model.findings import Severity, When
 from forewarn.parse.host.proc_net_bonding import BONDING
 from forewarn.rules import Hit, note, rule, step
+from forewarn.rules._engine import CouldNotCheck
 
 FIX = (
     step("cat /proc/net/bonding/{bond}"),
@@ -27,8 +30,41 @@ def _bond_name(artifact: str) -> str:
     return m.group(0) if m else (base or "the bond")
 
 
-@rule(code="NET113", inputs=(BONDING,), fix=FIX)
+KINDS = ("bond_slave_down", "bond_slave_up")
+
+
+def _from_logs(ctx: Context, skip: set[str]) -> Iterator[Hit]:
+    """Slaves the bonding driver disabled (kernel log), per node without /proc/net/bonding: still down
+    at the log's end (medium), or down and back (low, a flap)."""
+    for node, evs in logs.group_by_node(logs.events(ctx, None, KINDS)).items():
+        if node in skip:
+            continue
+        last: dict[tuple[str, str], str] = {}
+        downs: dict[tuple[str, str], list[logs.NodeEvent]] = {}
+        for e in evs:
+            key = (e.attrs.get("bond", "bond"), e.attrs.get("slave", "?"))
+            last[key] = e.kind
+            if e.kind == "bond_slave_down":
+                downs.setdefault(key, []).append(e)
+        for (bond, slave), d in downs.items():
+            n = f"{len(d)} time(s)" if len(d) > 1 else "once"
+            if last[(bond, slave)] == "bond_slave_down":
+                yield Hit(f"{node}: the bonding driver disabled slave {slave} of {bond} (`link status definitely "
+                          f"down`, {n}, last at {logs.time_label(d[-1])}) and the log shows no return: {bond} runs "
+                          "without it, with no redundancy if it has two slaves", nodes=node, evidence=logs.refs(d),
+                          severity=Severity.MEDIUM, when=When.PAST, params={"bond": bond})
+            else:
+                yield Hit(f"{node}: slave {slave} of {bond} went down {n} (`link status definitely down`) and came "
+                          f"back (`link status definitely up`): the link flaps; {bond} ran without it meanwhile",
+                          nodes=node, evidence=logs.refs(d), severity=Severity.LOW, when=When.PAST,
+                          params={"bond": bond})
+
+
+@rule(code="NET113", inputs=(BONDING, *logs.LOG_SPECS), fix=FIX)
 def bond_degraded(ctx: Context) -> Iterator[Hit]:
+    if not ctx.facts(BONDING) and not logs.events(ctx, None, KINDS):
+        raise CouldNotCheck("needs host.proc_net_bonding")  # logs without a bonding line say nothing
+    yield from _from_logs(ctx, {f.node for f in ctx.facts(BONDING)})
     for f in ctx.facts(BONDING):
         b, bond = f.value, _bond_name(f.artifact)
         where = f"{f.node}: {bond}"
