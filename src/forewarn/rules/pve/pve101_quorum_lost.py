@@ -25,8 +25,9 @@ FIX = (
 
 
 # pve_no_quorum, pve_etc_readonly: what a PVE tool or daemon says without quorum (`cluster not ready - no
-# quorum?`; a write to /etc/pve refused with `Permission denied`, pmxcfs' answer while not quorate)
-TOOLS = ("pve_no_quorum", "pve_etc_readonly")
+# quorum?`; a write to /etc/pve refused with `Permission denied`, pmxcfs' answer while not quorate);
+# pmxcfs_write_not_quorate: pmxcfs refusing a write that came over the cluster while the node is not quorate
+TOOLS = ("pve_no_quorum", "pve_etc_readonly", "pmxcfs_write_not_quorate")
 LOST = ("non_primary", "pmxcfs_lost_quorum", *TOOLS)
 # A tool's `no quorum?` alone is no episode when quorum follows within BRIEF (a node booting: pvesr or
 # pvescheduler run before corosync has joined), nor when it comes within STALE of quorum coming back (a
@@ -112,6 +113,8 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
                 who = f" by {', '.join(progs)}" if progs else ""
                 lines = [e for e in said if e.kind == lost.kind] or [lost]
                 what = ("`cluster not ready - no quorum?`" if lost.kind == "pve_no_quorum" else
+                        "pmxcfs' `received write while not quorate - trigger resync`"
+                        if lost.kind == "pmxcfs_write_not_quorate" else
                         f"writes to /etc/pve refused with `Permission denied` ({lost.attrs.get('file', '')}), "
                         f"pmxcfs' answer while the node is not quorate")
                 parts.append(f"reported not quorate at {logs.time_label(lost)}{who} ({what}, {len(lines)} line(s))"
