@@ -25,8 +25,9 @@ FIX = (
 
 
 # pve_no_quorum, pve_etc_readonly: what a PVE tool or daemon says without quorum (`cluster not ready - no
-# quorum?`; a write to /etc/pve refused with `Permission denied`, pmxcfs' answer while not quorate)
-TOOLS = ("pve_no_quorum", "pve_etc_readonly")
+# quorum?`; a write to /etc/pve refused with `Permission denied`, pmxcfs' answer while not quorate);
+# pmxcfs_write_not_quorate: pmxcfs refusing a write that came over the cluster while the node is not quorate
+TOOLS = ("pve_no_quorum", "pve_etc_readonly", "pmxcfs_write_not_quorate")
 LOST = ("non_primary", "pmxcfs_lost_quorum", *TOOLS)
 # A tool's `no quorum?` alone is no episode when quorum follows within BRIEF (a node booting: pvesr or
 # pvescheduler run before corosync has joined), nor when it comes within STALE of quorum coming back (a
@@ -87,11 +88,18 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             continue
         episodes: list[tuple[logs.NodeEvent, logs.NodeEvent | None]] = []
         lost_at: logs.NodeEvent | None = None
+        # pmxcfs refusing cluster writes while an episode that corosync or pmxcfs opened lasts: cited with that
+        # episode (its first 3), pmxcfs' own word that the node was not quorate
+        inside: dict[int, list[logs.NodeEvent]] = {}
         back_at: logs.NodeEvent | None = None
         for e in evs:
             if e.kind in LOST:
                 if lost_at is None and not (e.kind in TOOLS and _stale(back_at, e)):
                     lost_at = e
+                elif lost_at is not None and lost_at.kind not in TOOLS and e.kind == "pmxcfs_write_not_quorate":
+                    seen = inside.setdefault(id(lost_at), [])
+                    if len(seen) < 3:
+                        seen.append(e)
             elif lost_at is not None:
                 if not (lost_at.kind in TOOLS and _brief(lost_at, e)):
                     episodes.append((lost_at, e))
@@ -112,6 +120,8 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
                 who = f" by {', '.join(progs)}" if progs else ""
                 lines = [e for e in said if e.kind == lost.kind] or [lost]
                 what = ("`cluster not ready - no quorum?`" if lost.kind == "pve_no_quorum" else
+                        "pmxcfs' `received write while not quorate - trigger resync`"
+                        if lost.kind == "pmxcfs_write_not_quorate" else
                         f"writes to /etc/pve refused with `Permission denied` ({lost.attrs.get('file', '')}), "
                         f"pmxcfs' answer while the node is not quorate")
                 parts.append(f"reported not quorate at {logs.time_label(lost)}{who} ({what}, {len(lines)} line(s))"
@@ -130,7 +140,8 @@ def quorum_lost(ctx: Context) -> Iterator[Hit]:
             state = " (quorate now)"
         else:
             state = ""
-        lines_ev = [e for ep in episodes for e in ep if e is not None]
+        lines_ev = [e for lost, back in episodes
+                    for e in (lost, *inside.get(id(lost), []), back) if e is not None]
         yield Hit(
             f"{node}: lost quorum {len(episodes)} time(s) in the log{logs.sampled(ctx, node, kinds)}{state}: "
             + "; ".join(parts[:5])

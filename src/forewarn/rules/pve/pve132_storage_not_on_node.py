@@ -37,7 +37,9 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
     pools = ctx.by_node(ZPOOL_STATUS)
     vgs = {n: (f, set(f.value.names)) for n, f in ctx.by_node(VGS).items()}
     no_pool_events = {n: logs.events(ctx, n, ("zfs_no_pool",)) for n in ctx.nodes}
-    no_vg_events = {n: logs.events(ctx, n, ("lvm_vg_not_found",)) for n in ctx.nodes}
+    # lvm2's `Volume group "X" not found`, and the `Cannot process volume group X` that follows it (pvestatd,
+    # vgs, vgchange: the VG could not be read on this node)
+    no_vg_events = {n: logs.events(ctx, n, ("lvm_vg_not_found", "lvm_cannot_process_vg")) for n in ctx.nodes}
     offline_events = {n: logs.events(ctx, n, ("pve_storage_not_online",)) for n in ctx.nodes}
     checked = False
     for s in local:
@@ -92,6 +94,7 @@ def storage_not_on_node(ctx: Context) -> Iterator[Hit]:
                 ev.extend(logs.refs(log_lack[n]))
                 said = {"zfs_no_pool": f"`cannot open '{resource}': no such pool`",
                         "lvm_vg_not_found": f"`Volume group \"{resource}\" not found`",
+                        "lvm_cannot_process_vg": f"`Cannot process volume group {resource}`",
                         "pve_storage_not_online": f"`storage '{s.id}' is not online`"}
                 kinds = sorted({e.kind for e in log_lack[n]})
                 parts.append(f"its log says {' and '.join(said[k] for k in kinds)} "
