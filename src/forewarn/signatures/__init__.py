@@ -26,8 +26,10 @@ from forewarn.signatures._dialect import DialectError, engine_form, literals, pa
 
 HERE = Path(__file__).resolve().parent
 # Specific before generic: a line is named by the first signature that matches it.
-ORDER = ("corosync", "pmxcfs", "pve-ha", "boot", "pve-guests", "pve-storage", "pve-host", "lvm", "zfs", "ceph",
-         "k8s", "linux", "openstack", "hardware")
+# a family's own lines before the generic ones that would also read them (backup's `zstd: ... No space
+# left on device` is a full backup target before linux's failed write)
+ORDER = ("corosync", "pmxcfs", "pve-ha", "boot", "pve-guests", "pve-storage", "pve-host", "backup", "lvm", "zfs",
+         "ceph", "k8s", "linux", "openstack", "hardware")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,4}\d{3}$")  # PVE101, K8S123, CEPH104
 _FIELD = re.compile(r"\{(\w+)\}")
