@@ -299,3 +299,22 @@ def test_shape_writes_digits_two_to_nine_as_one_and_nothing_else(text: str) -> N
     from forewarn.parse.log.unexplained import shape
 
     assert shape(text) == text.translate(str.maketrans("23456789", "11111111"))
+
+
+
+def _error_words_alone() -> str:
+    """_ERROR_WORD without its lookahead and word boundaries: the words themselves."""
+    from forewarn.parse.log.unexplained import _ERROR_WORD
+
+    return re.sub(r"\(\?=\[[^]]*\]\)|\\b", "", _ERROR_WORD.pattern)
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(st.from_regex(_error_words_alone(), fullmatch=True))
+def test_every_error_word_holds_one_of_the_engines_literals(word: str) -> None:
+    """The engine offers past the sample only lines holding one of ERROR_WORDS (its pattern and
+    `could_be_error`); a word `looks_error` accepts without one would be missed in a big log."""
+    from forewarn.parse.log.unexplained import ERROR_WORDS, _ERROR_WORD, could_be_error
+
+    assert _ERROR_WORD.fullmatch(word), word  # the words are the regex's own
+    assert could_be_error(word) and any(w in word for w in ERROR_WORDS), word
