@@ -318,3 +318,17 @@ def test_every_error_word_holds_one_of_the_engines_literals(word: str) -> None:
 
     assert _ERROR_WORD.fullmatch(word), word  # the words are the regex's own
     assert could_be_error(word) and any(w in word for w in ERROR_WORDS), word
+
+
+KUBEADM = Path(__file__).resolve().parent / "evidence" / "pastes" / "027-kubeadm-preflight-cri-v1-ipforward-brnetfilter"
+
+
+def test_kubeadm_hints_are_not_errors_but_its_errors_are() -> None:
+    """`kubeadm init` stopped by its preflight (containerd/containerd#8032, kept in the repository):
+    the two hint lines after the error (`To see the stack trace ...`, `... non-fatal with
+    --ignore-preflight-errors`) say how to read more; the fatal lines stay unexplained errors."""
+    text = (KUBEADM / "kubeadm-init.txt").read_text()
+    assert "To see the stack trace of this error execute with --v=5 or higher" in text
+    templates = [t.text for t in parse_lines(text.splitlines()).value.unexplained.templates.values()]
+    assert not [t for t in templates if "stack trace" in t or "non-fatal" in t], templates
+    assert any(t.startswith("error execution phase preflight") for t in templates), templates

@@ -53,6 +53,10 @@ NOISE_PATTERNS = (
     ("system container stats", r"Failed to get system container stats for"),
     # a bridge port goes blocking -> forwarding at every guest start (linux net/bridge/br_stp.c)
     (" state", r"entered (?:blocking|disabled|forwarding|learning) state"),
+    # kubeadm's hints after an error it already printed (cmd/kubeadm/app/cmd/util: `To see the stack
+    # trace...`; preflight: `...non-fatal with --ignore-preflight-errors`): how to read more, not a fault
+    ("stack trace of this error", r"To see the stack trace of this error execute with --v=\d+ or higher"),
+    ("non-fatal", r"If you know what you are doing, you can make a check non-fatal with"),
 )
 _NOISE_WORDS = tuple(word for word, _p in NOISE_PATTERNS)
 NOISE = re.compile("|".join(f"(?:{p})" for _w, p in NOISE_PATTERNS), re.I)  # one search a line
