@@ -171,14 +171,17 @@ def test_html_and_text_show_the_section_after_the_findings() -> None:
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.text(alphabet="0123456789abcdefxABCF.:/-'\"` _=[]()g\u0663", max_size=80))
+@given(st.text(alphabet="0123456789abcdefxABCF.:/-'\"` _=[]()g\u0663\\IEW]", max_size=80)
+       | st.builds(lambda a, b: a + b, st.sampled_from(["E0321 00:23:45.006331    7194 kubelet.go:1480] ", '"x 1" k=', ""]),
+                   st.text(alphabet='0123456789abcdef "\\=k', max_size=30)))
 def test_a_template_does_not_depend_on_which_digits_a_line_holds(msg: str) -> None:
     """template() masks each digit shape once (digits 1-9 read alike): that is exact only while
     no mask tells those digits apart; this checks it against the masks applied to the line itself."""
     from forewarn.parse.log import unexplained
 
-    direct = msg.strip()
-    for rx, repl in unexplained._MASKS:
+    head, kept, rest = unexplained.klog_parts(msg.strip())
+    direct = head + kept + unexplained._QUOTED.sub(unexplained._Q, rest)
+    for rx, repl in unexplained._MASKS[1:]:
         direct = rx.sub(repl, direct)
     assert unexplained.template(msg) == unexplained._SPACES.sub(" ", direct)[:300]
 
@@ -332,3 +335,15 @@ def test_kubeadm_hints_are_not_errors_but_its_errors_are() -> None:
     templates = [t.text for t in parse_lines(text.splitlines()).value.unexplained.templates.values()]
     assert not [t for t in templates if "stack trace" in t or "non-fatal" in t], templates
     assert any(t.startswith("error execution phase preflight") for t in templates), templates
+
+
+def test_a_kubelet_structured_error_keeps_its_message_in_its_template() -> None:
+    """kubelet's structured lines quote their message (`E0617 ... eviction_manager.go:616]
+    "Eviction manager: cannot evict a critical pod" pod="..."`, the k3s journal kept in the
+    repository, tests/evidence/k8s-node/kubelet-log): the template keeps the level, the source file
+    and the message, and masks the time, the pid and the values. Masked with the values, the message
+    was lost: every structured error of one source file made one template."""
+    text = (Path(__file__).resolve().parent / "evidence" / "k8s-node" / "kubelet-log" /
+            "k3s-homelab-eviction-ephemeral-storage.txt").read_text()
+    templates = [t.text for t in parse_lines(text.splitlines()).value.unexplained.templates.values()]
+    assert templates == ['E eviction_manager.go] "Eviction manager: cannot evict a critical pod" pod=<q>'], templates

@@ -62,7 +62,8 @@ _NOISE_WORDS = tuple(word for word, _p in NOISE_PATTERNS)
 NOISE = re.compile("|".join(f"(?:{p})" for _w, p in NOISE_PATTERNS), re.I)  # one search a line
 
 _MASKS = (
-    (re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`"), "<q>"),
+    # a double-quoted value may hold escaped quotes (klog's err="failed to \"StartContainer\" ...")
+    (re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`"), "<q>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
     (re.compile(r"\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b", re.I), "<mac>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?:/\d+)?\b"), "<ip>"),
@@ -163,9 +164,38 @@ def template(msg: str) -> str:
     'nfs: server <ip> not responding, timed out after <n> ms on <path>'
     >>> template("Failed to start 'vm:101': unit pve-guest-101.scope (id 7f3a9c2e) error 0x1f")
     'Failed to start <q>: unit pve-guest-<n>.scope (id <hex>) error <hex>'
+    >>> template('E0321 00:23:45.006331    7194 kubelet.go:1480] "Failed to start ContainerManager" err="no swap"')
+    'E kubelet.go] "Failed to start ContainerManager" err=<q>'
     """
-    t = _QUOTED.sub(_Q, msg.strip())
-    return _masked(shape(mask_ids(t)))
+    head, kept, rest = klog_parts(msg.strip())
+    return _masked(shape(mask_ids(head + kept + _QUOTED.sub(_Q, rest))))
+
+
+# klog's prefix inside a message (a syslog line of kubelet): `E0321 00:23:45.006331    7194 file.go:1480] `
+_KLOG_HEAD = re.compile(r"(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ (?P<src>[\w.\-]+):\d+\] ")
+# klog's structured form: the message is the first quoted string, then key=value pairs
+_KLOG_MESSAGE = re.compile(r'"(?:[^"\\]|\\.)*"(?=$| [\w.\-]+=)')
+
+
+def klog_parts(t: str) -> tuple[str, str, str]:
+    """(klog prefix as `LEVEL file.go] `, the message of a structured line, the rest): the
+    prefix's time, pid and line number say nothing of the error, and the quoted message of
+    `"Error syncing pod, skipping" err="..."` is the error itself, not a value to mask (masked,
+    every structured line of one source file made one template).
+
+    >>> klog_parts('I0321 00:36:37.791118    7194 prober.go:107] "Probe failed" probeType="Startup"')
+    ('I prober.go] ', '"Probe failed"', ' probeType="Startup"')
+    >>> klog_parts('"Failed to start ContainerManager" err="x"'), klog_parts("plain 'x'")
+    (('', '"Failed to start ContainerManager"', ' err="x"'), ('', '', "plain 'x'"))
+    """
+    head = ""
+    m = _KLOG_HEAD.match(t)
+    if m is not None:
+        head, t = f"{m.group('level')} {m.group('src')}] ", t[m.end():]
+    q = _KLOG_MESSAGE.match(t) if t[:1] == '"' else None
+    if q is None:
+        return head, "", t
+    return head, q.group(), t[q.end():]
 
 
 def mask_ids(t: str) -> str:
