@@ -51,6 +51,9 @@ NOISE_PATTERNS = (
     # kubelet on systemd hosts: cadvisor cannot split stats of some system slices
     # (kubernetes/kubernetes#56850): harmless, printed every few seconds
     ("system container stats", r"Failed to get system container stats for"),
+    # cadvisor could not read part of a container's stats and says it goes on (kubernetes/kubernetes#80807,
+    # "one each minute", the same class as #56850)
+    ("continuing to push stats", r"Failed to update stats for container .*, continuing to push stats"),
     # a bridge port goes blocking -> forwarding at every guest start (linux net/bridge/br_stp.c)
     (" state", r"entered (?:blocking|disabled|forwarding|learning) state"),
     # kubeadm's hints after an error it already printed (cmd/kubeadm/app/cmd/util: `To see the stack
