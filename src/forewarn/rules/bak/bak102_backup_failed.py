@@ -32,7 +32,8 @@ def backup_failed(ctx: Context) -> Iterator[Hit]:
     for node in sorted({r.node for r in runs}):
         mine = [r for r in runs if r.node == node]
         # newest first; runs without a time keep their reading order after the dated ones
-        last = max(mine, key=lambda r: (r.newness is not None, r.newness or datetime.min, mine.index(r)))
+        order = {id(r): i for i, r in enumerate(mine)}  # (not mine.index: a log of months of nightly jobs)
+        last = max(mine, key=lambda r: (r.newness is not None, r.newness or datetime.min, order[id(r)]))
         good = [r for r in mine if r.good and r.start is not None]
         newest_good = max((r.start for r in good if r.start), default=None)
         history = all(r.collected for r in mine)
