@@ -13,7 +13,7 @@ _PVE_PROGRAMS = ("corosync", "pmxcfs", "pve-ha-lrm", "pve-ha-crm", "pvedaemon", 
 
 # Programs whose log lines show that a platform runs on the node, when no spec of it was read.
 _LOG_PROGRAMS = {
-    "osk": ("nova-", "neutron-", "libvirtd", "kolla"),
+    "osk": ("nova-", "neutron-", "nova_", "neutron_", "libvirtd", "kolla"),  # nova_compute[...]: a Kolla or EDPM container
     "pcmk": ("pacemaker", "crmd", "stonith-ng", "pengine"),
     "k8s": ("kubelet", "kube-apiserver", "kube-proxy", "containerd", "istio", "coredns", "calico", "k3s"),
 }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from forewarn.facts import logs
 from forewarn.facts.context import Context, Fact
-from forewarn.model.findings import Severity, When
+from forewarn.model.findings import EvidenceRef, Severity, When
 from forewarn.rules import Hit, note, rule, step
 from forewarn.rules._engine import CouldNotCheck
 from forewarn.parse.osk.nova_compute_log import NOVA_COMPUTE_LOG
@@ -35,7 +36,14 @@ def _cpu_settings(conf: OsloConf) -> tuple[str, tuple[str, ...], list[int]]:
     return mode, tuple(names), lines
 
 
-@rule(code="OSK101", reads=(CHRONY_CONF, NEUTRON_CONF, PLACEMENT_CONF, SERVICE_CONF), inputs=(NOVA_COMPUTE_LOG, NOVA_CONF), fix=FIX)
+# the same refusal in a log read as a system log or pasted text (a journal with nova_compute lines): the
+# knowledge base's signature names it
+CPU_KIND = "nova_cpu_incompatible"
+DEFAULT_REASON = "CPU doesn't have compatibility"
+
+
+@rule(code="OSK101", reads=(CHRONY_CONF, NEUTRON_CONF, PLACEMENT_CONF, SERVICE_CONF),
+      inputs=(NOVA_COMPUTE_LOG, NOVA_CONF, *logs.LOG_SPECS), fix=FIX)
 def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
     settings: dict[str, tuple[Fact[OsloConf], str, tuple[str, ...], list[int]]] = {}
     for node in ctx.nodes:
@@ -55,24 +63,39 @@ def live_migration_cpu_incompatible(ctx: Context) -> Iterator[Hit]:
     else:
         compare = ""
     mixed = mixed_address_summary(ctx)
+    conf_refs = [sf.ref(lines) for sf, _m, _md, lines in settings.values() if lines][:4]
+
+    def refused(node: str, count: int, when: str, reason: str, evidence: list[EvidenceRef]) -> Hit:
+        parts = [f"{node}: live migration refused {count} time(s){when}: Unacceptable CPU info: "
+                 f"{reason.rstrip('. ')}"]
+        if compare:
+            parts.append(compare)
+        parts.append(f"here too, {mixed}" if mixed else seed_note())
+        return Hit("; ".join(parts), nodes=node, evidence=evidence + conf_refs, when=When.PAST,
+                   details={"events": count, "cpu_settings": {n: [m, list(md)] for n, (_f, m, md, _l)
+                                                              in settings.items()}})
+
     seen_event = False
+    from_nova_log: set[str] = set()  # nodes whose nova-compute log showed it: their journal repeats it
     for lf in ctx.facts(NOVA_COMPUTE_LOG):
         evs = lf.value.of("cpu_incompatible")
         if not evs:
             continue
         seen_event = True
+        from_nova_log.add(lf.node)
         first = evs[0]
         when = f" at {first.ts:%Y-%m-%d %H:%M:%S}" if first.ts else f" (line {first.line})"
-        reason = (first.detail or "CPU doesn't have compatibility").rstrip(". ")
-        parts = [f"{lf.node}: live migration refused {len(evs)} time(s){when}: Unacceptable CPU info: {reason}"]
-        if compare:
-            parts.append(compare)
-        parts.append(f"here too, {mixed}" if mixed else seed_note())
-        evidence = [log_ref(lf, evs)]
-        evidence += [sf.ref(lines) for sf, _m, _md, lines in settings.values() if lines][:4]
-        yield Hit("; ".join(parts), nodes=lf.node, evidence=evidence, when=When.PAST,
-                  details={"events": len(evs), "cpu_settings": {n: [m, list(md)] for n, (_f, m, md, _l)
-                                                                  in settings.items()}})
+        yield refused(lf.node, len(evs), when, first.detail or DEFAULT_REASON, [log_ref(lf, evs)])
+    by_node: dict[str, list[logs.NodeEvent]] = {}
+    for ev in logs.events(ctx, None, (CPU_KIND,)):  # a journal or pasted text, not the nova-compute log
+        by_node.setdefault(ev.node, []).append(ev)
+    for node, nevs in by_node.items():
+        if node in from_nova_log:
+            continue
+        seen_event = True
+        first_ev = nevs[0]
+        when = f" at {first_ev.ts:%Y-%m-%d %H:%M:%S}" if first_ev.ts else f" (line {first_ev.ev.line_no})"
+        yield refused(node, len(nevs), when, first_ev.attrs.get("reason") or DEFAULT_REASON, logs.refs(nevs))
     if not seen_event and len(settings) >= 2 and len(distinct) > 1:
         yield Hit(f"{compare}: live migration between them will be refused with InvalidCPUInfo",
                   nodes=sorted(settings), severity=Severity.MEDIUM, when=When.NOW,
