@@ -107,7 +107,8 @@ def test_docker_json_file_lines():
 def test_kubectl_describe_events_table():
     path = PASTES / "053-k8s-imagepull-docker-hub-rate-limit-429/kubectl-describe-pod-events.txt"
     r = parse_text(lines_of(path)).value
-    assert [(e.line_no, e.kind, e.prog) for e in r.events] == [(7, "image_pull_rate_limit", "kubelet")]
+    assert [(e.line_no, e.kind, e.prog) for e in r.events] == [(7, "image_pull_rate_limit", "kubelet"),
+                                                               (8, "k8s_image_pull_failed_event", "kubelet")]
     assert r.programs["default-scheduler"] == 1  # the From column: the platform shows
 
 

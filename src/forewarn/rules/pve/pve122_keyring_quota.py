@@ -95,8 +95,9 @@ def keyring_quota(ctx: Context) -> Iterator[Hit]:
         else:
             fix = _fix(DEFAULT_MAXKEYS * 25, DEFAULT_MAXBYTES * 25)
         yield Hit(
-            f"{node}: `join session keyring: create session key: disk quota exceeded` ({len(group)} line(s), "
-            f"first at {logs.time_label(group[0])}): a container's uid ran out of kernel keys{seen}",
+            f"{node}: a container could not join a session keyring: `disk quota exceeded` ({len(group)} line(s), "
+            f"first at {logs.time_label(group[0])}): the uid its processes run as ran out of kernel keys "
+            f"(kernel.keys.maxkeys/maxbytes), so new containers fail to start{seen}",
             nodes=node, evidence=logs.refs(group), when=When.PAST, fix=fix,
             details={"count": len(group)},
         )
