@@ -34,7 +34,9 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT.parent / "shared" / "bench"
+# ../shared beside the checkout; a checkout elsewhere (a git worktree) finds it where bench_vs_grep.py does
+BENCH = next((p / "bench" for p in (ROOT.parent / "shared", Path("/work/shared")) if (p / "bench").is_dir()),
+             ROOT.parent / "shared" / "bench")
 ORDER = ("finding", "named", "unexplained", "silent")
 
 
