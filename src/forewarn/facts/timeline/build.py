@@ -54,6 +54,11 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     unknown_zone: set[str] = set()
     for lane in lane_names:
         zone = zones.get(lane) or (parse_zone(tz) if tz else None)
+        if zone is None and display is None:  # no zone anywhere: every time stays as logged
+            placed[lane] = list(raw[lane])
+            if any(e.ts is not None for e in raw[lane]):
+                unknown_zone.add(lane)
+            continue
         out = []
         for e in raw[lane]:
             exact = has_zone(e)
@@ -84,20 +89,21 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     offsets = {s.node: s.offset for s in skews if s.applied and s.offset is not None}
     corrected = bool(offsets)
     for lane, off in offsets.items():
-        placed[lane] = [e.at(e.ts - timedelta(seconds=off)) if e.ts is not None else e
-                        for e in placed[lane]]
+        back = timedelta(seconds=off)
+        placed[lane] = [e.at(e.ts - back) if e.ts is not None else e for e in placed[lane]]
         if off and abs(off - round(off / 900) * 900) < SKEW_MIN_SECONDS and abs(off) >= 900:
             notes.append(f"{lane}'s clock is off by {dur(abs(off))}, a whole number of quarter hours: "
                          f"probably a time zone, not a clock fault (give --tz {lane}=ZONE)")
 
     # 3. the shared analyses, on corrected times
     full = conf_size(ctx)
-    stories = {lane: ce.analyse(lane, [e for e in placed[lane] if e.kind in ce.KINDS], full)
+    story_kinds, fence_kinds = frozenset(ce.KINDS), frozenset(fencing.KINDS)
+    stories = {lane: ce.analyse(lane, [e for e in placed[lane] if e.ev.kind in story_kinds], full)
                for lane in lane_names}
     full = full or max((st.full_size for st in stories.values()), default=0)
     names, local = ce.id_names(ctx, stories, by_name=True)
     namer = ce.Namer(names)
-    fence_res = {lane: fencing.analyse(lane, [e for e in placed[lane] if e.kind in fencing.KINDS])
+    fence_res = {lane: fencing.analyse(lane, [e for e in placed[lane] if e.ev.kind in fence_kinds])
                  for lane in lane_names}
 
     # 4. one ordered list
@@ -110,7 +116,8 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     events: list[TEvent] = []
     of_lane: dict[str, list[TEvent]] = {ln: [] for ln in lane_names}
     for ln, e, r in timed_evs + [(ln, e, r) for ln in untimed for e, r in zip(placed[ln], raw[ln])]:
-        te = TEvent(len(events), ln, e.ts, r.ts, e.kind, CATEGORY.get(e.kind, "other"), e)
+        kind = e.ev.kind
+        te = TEvent(len(events), ln, e.ts, r.ts, kind, CATEGORY.get(kind, "other"), e)
         events.append(te)
         of_lane[ln].append(te)
         seq_of[id(e)] = te
@@ -193,7 +200,7 @@ def build_timeline(ctx: Context, *, tz: str | None = None, node_tz: dict[str, st
     # 7. states
     intervals: list[Interval] = []
     for row in lanes:
-        intervals.extend(node_states(row, [t for t in events if t.node == row.name], full,
+        intervals.extend(node_states(row, of_lane[row.name], full,
                                      [c for c in crashes if c.node == row.name],
                                      [fm for fm in fences if fm.node == row.name]))
 

@@ -117,8 +117,9 @@ def _new_episode(core: list[TEvent], after: list[TEvent], start: datetime | None
     lanes = sorted({t.node for t in core + after}, key=nat)
     lines: dict[str, tuple[int, int]] = {}
     for t in core + after:
-        lo, hi = lines.get(t.node, (t.line, t.line))
-        lines[t.node] = (min(lo, t.line), max(hi, t.line))
+        n = t.ne.ev.line_no
+        lo, hi = lines.get(t.node, (n, n))
+        lines[t.node] = (min(lo, n), max(hi, n))
     lines = {n: lines[n] for n in sorted(lines, key=nat)}
     return Episode(0, "other", "", start, end, lanes, core, after, timed, lines, open=still, corosync=corosync)
 
