@@ -221,6 +221,8 @@ def _looks_error_plain(msg: str) -> bool:
     """looks_error as its rule says it, without the shortcuts: the reference it is tested against."""
     from forewarn.parse.log import unexplained as u
 
+    if u._KLOG_INFO.match(msg):
+        return False
     low = msg.lower()
     klog = u._KLOG_ERROR.match(msg) is not None
     if not klog and not u._ERROR_WORD.search(low):
@@ -235,7 +237,8 @@ def _looks_error_plain(msg: str) -> bool:
 @settings(max_examples=examples(4000), deadline=None)
 @given(st.lists(st.sampled_from(["0", "1", "no", "No", " ", "error", "errors", "Error", "failure", "failures",
                                  "failed", "=", ":", "x", "_", "-", "e", "s", "unable", "timed out", "not ready",
-                                 "pmtud: ", "bug:", "E0722 20:27:25.279953 "]), max_size=14))
+                                 "pmtud: ", "bug:", "E0722 20:27:25.279953 ", "I0722 20:27:25.279953 "]),
+                max_size=14))
 def test_looks_error_is_its_plain_rule(words: list[str]) -> None:
     """`0 errors`, `no failures`, `errors=0` make no error line alone: looks_error searches for
     them only around the line's one error word; the answer is the plain rule's."""
@@ -359,3 +362,21 @@ def test_cadvisor_stats_it_pushes_anyway_are_noise() -> None:
     assert not looks_error(noise)
     assert looks_error('E0617 16:18:42.213132 3814777 eviction_manager.go:616] "Eviction manager: cannot evict '
                        'a critical pod" pod="flux-system/kustomize-controller-6b7bfd984d-r8m6z"')
+
+
+def test_klog_info_lines_are_no_errors_whatever_words_they_hold() -> None:
+    """klog's own severity decides: kubelet's readiness results at I (verbatim from
+    https://github.com/kubernetes/kubernetes/issues/138889) are not errors, in a journal or read as
+    bare klog lines; the apiserver's I-level TLS handshake errors of seed 004, which the seed says
+    to ignore, neither; an E line stays an error."""
+    info = ('I0509 08:18:50.485093  941881 kubelet.go:2668] "SyncLoop (probe)" probe="readiness" '
+            'status="not ready" pod="manager/northftpmaster-0"')
+    error = ('E0617 16:18:42.213132 3814777 eviction_manager.go:616] "Eviction manager: cannot evict a critical '
+             'pod" pod="flux-system/kustomize-controller-6b7bfd984d-r8m6z"')
+    seed = (Path(__file__).resolve().parent / "evidence" / "seeds" / "004_3ae197d3b21d8357.txt").read_text()
+    tls = next(ln for ln in seed.splitlines() if ln.startswith("I0722 ") and "TLS handshake error" in ln)
+    assert not looks_error(info) and not looks_error(tls) and looks_error(error)
+    for lines in ([info, error], [f"May 09 08:18:50 node3 kubelet[941881]: {info}",
+                                  f"Jun 17 16:18:42 homelab-1 k3s[3814777]: {error}"]):
+        templates = [t.text for t in parse_lines(lines).value.unexplained.templates.values()]
+        assert len(templates) == 1 and "cannot evict a critical pod" in templates[0], templates

@@ -191,7 +191,7 @@ def header(line: str) -> tuple[str, dict[str, Any]] | None:
         ts = _clock(int(m.group("mon")), m.group("day"), m.group("time"), m.group("frac")) \
             if 1 <= int(m.group("mon")) <= 12 else None
         return "klog", {"ts": ts, "year": False, "host": None, "prog": None, "pid": m.group("pid"),
-                        "msg": m.group("msg")}
+                        "msg": m.group("msg"), "level": m.group("level")}
     m = _STAMP.match(line)
     if m:
         ts, tz = iso_time(m.group("ts"))

@@ -162,7 +162,7 @@ def _made_of(text: str, among: tuple[int, ...] | None, named: bool) -> tuple[Any
     found = events_of(msg, among) if named else []
     if found:
         return ("event", fmt, f, found)
-    if looks_error(msg):
+    if looks_error(msg, f.get("level")):
         # masked here: in the worker process for the second half of a big log
         return ("unexplained", fmt, intern(template(msg)), f)
     return ("none", fmt)

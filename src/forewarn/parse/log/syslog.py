@@ -85,7 +85,7 @@ class _Reader:
         found = events_of(f["msg"]) if interesting else []
         for kind, attrs in found:
             keep_line(out, no, kind, attrs, f, raw)
-        if not found and erring and looks_error(f["msg"]):
+        if not found and erring and looks_error(f["msg"], f.get("level")):
             out.unexplained.add(no, f["msg"], f.get("ts"), raw, bool(f.get("year")))
 
     def nuls(self, line: str) -> None:

@@ -37,6 +37,10 @@ _ERROR_WORD = re.compile(r"(?=[efcpdrtsounhab])\b(?:(?:errors?|fail(?:s|ed|ures?
                          r"oom-kill|out of memory|no space left|abort(?:s|ed|ing)?|reject(?:s|ed|ing)?|dumped|"
                          r"no quorum|not online|not ready)\b|bug:)")
 _KLOG_ERROR = re.compile(r"^[EFef]\d{4} \d\d:\d\d:\d\d")  # klog's E/F severity prefix
+# klog's I (info) prefix: the program's own word that the line is no error, whatever words it holds
+# (kubelet's probe results, `"SyncLoop (probe)" ... status="not ready"`; the apiserver's `http: TLS
+# handshake error` from health checks, which seed 004 says to ignore)
+_KLOG_INFO = re.compile(r"^[Ii]\d{4} \d\d:\d\d:\d\d")
 _NOT_ERROR = re.compile(r"\b(?:0|no) (?:errors?|failures?)\b|\berrors?[=:] ?0\b|\bfailed[=:] ?0\b")
 # Every match of _NOT_ERROR holds one match of _ERROR_WORD and reaches at most 3 characters before
 # it (`no `) and 3 after it (`: 0`): it is searched only there, and only in a line with one error word
@@ -83,8 +87,10 @@ _SPACES = re.compile(r"\s+")
 _UUID_HYPHEN = re.compile(r"-(?=[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-)", re.I)
 
 
-def looks_error(msg: str) -> bool:
-    """Whether a message reads as an error (and is no known noise).
+def looks_error(msg: str, level: str | None = None) -> bool:
+    """Whether a message reads as an error (and is no known noise). `level`: the klog severity
+    letter a log header took off the line (I W E F); a message that still starts with klog's prefix
+    (kubelet in a journal) says its own.
 
     >>> looks_error("kernel: EXT4-fs error (device sda1): ext4_find_entry:1455: comm nginx: reading directory lblock 0")
     True
@@ -94,9 +100,15 @@ def looks_error(msg: str) -> bool:
     False
     >>> looks_error("NAME                 STATUS      MESSAGE        ERROR"), looks_error("Status:  FAILED  ERROR  12")
     (False, True)
+    >>> looks_error('I0509 08:18:50.485093  941881 kubelet.go:2668] "SyncLoop (probe)" status="not ready"')
+    False
+    >>> looks_error('"Probe failed" probeType="Readiness"', level="I"), looks_error("all done", level="E")
+    (False, True)
     """
+    if level in ("I", "i") or _KLOG_INFO.match(msg) is not None:
+        return False
     low = msg.lower()
-    klog = _KLOG_ERROR.match(msg) is not None
+    klog = level in ("E", "F", "e", "f") or _KLOG_ERROR.match(msg) is not None
     words = _ERROR_WORD.finditer(low)
     first = next(words, None)
     if first is None:
