@@ -204,8 +204,14 @@ def test_killed_corosync_is_reported_and_the_rest_diagnosed(cluster: corosync_la
         assert report["nodes"] == list(NODES)
         down = [f for f in failing(report) if f["nodes"] == ["node2"]]
         assert any("Cannot initialize CMAP service" in f["message"] for f in down), show(report)
-        # node1 and node3 were read and are quorate: no quorum finding about them
-        assert not [f for f in hits(report, "PVE101") if set(f["nodes"]) & {"node1", "node3"}], show(report)
+        # node1 and node3 were read and are quorate: a quorum finding about them only for a loss their
+        # own log shows (while the ring drops node2 it can pass through a membership of one node, and
+        # corosync then logs the non-primary component: a CI run saw node1 non-quorate for 5 s)
+        for f in hits(report, "PVE101"):
+            if set(f["nodes"]) & {"node1", "node3"}:
+                cited = [line for ev in f["evidence"] for line in ev.get("excerpt", [])]
+                assert "(quorate now)" in f["message"], show(report)
+                assert any("non-primary component" in line and f["nodes"][0] in line for line in cited), show(report)
         assert not hits(report, "FW908")
 
 
