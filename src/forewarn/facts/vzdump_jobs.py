@@ -52,11 +52,11 @@ class Run:
 _OUTCOMES = frozenset(KINDS) - {"vzdump_job_start"}  # what says how a job went
 
 
-def _one_job(e: logs.NodeEvent) -> bool:
-    """Whether the event's file is a task log of the node's history (named by its UPID): one job.
+def _task_log(e: logs.NodeEvent) -> re.Match[str] | None:
+    """The UPID of the event's file when it is a vzdump task log of the node's history: one job.
     Any other text is read job by job, so a pasted task log, which holds one, stays one."""
     m = _UPID.search(e.fact.artifact)
-    return bool(m and m.group("type") == "vzdump")
+    return m if m and m.group("type") == "vzdump" else None
 
 
 def _joins_closed(r: Run, e: logs.NodeEvent) -> bool:
@@ -80,12 +80,13 @@ def runs(ctx: Context, extra: tuple[str, ...] = ()) -> list[Run]:
     current: dict[tuple[str, str], Run] = {}  # the job being read in each log of many jobs
     for e in logs.events(ctx, None, KINDS + extra):
         art = (e.node, e.fact.artifact)
+        task = _task_log(e)
         r: Run | None = None
         if e.kind in extra:
-            r = keyed.get(art) if _one_job(e) else current.get(art)
-            if r is None or r.closed and not _one_job(e):
+            r = keyed.get(art) if task else current.get(art)
+            if r is None or r.closed and not task:
                 r = Run(e.node, e.fact.artifact)
-                (keyed if _one_job(e) else current)[art] = r
+                (keyed if task else current)[art] = r
                 runs.append(r)
             r.events.append(e)
             continue
@@ -103,14 +104,11 @@ def runs(ctx: Context, extra: tuple[str, ...] = ()) -> list[Run]:
                     runs.append(r)
             if r is not job and job is not None:
                 job.closed = True  # the task ended: the log's next lines are another job's
-        elif _one_job(e):
+        elif task:
             r = keyed.get(art)
             if r is None:
-                r = keyed[art] = Run(e.node, e.fact.artifact)
-                m = _UPID.search(e.fact.artifact)
-                if m and m.group("type") == "vzdump":
-                    r.collected = True
-                    r.start = datetime.fromtimestamp(int(m.group("start"), 16))
+                r = keyed[art] = Run(e.node, e.fact.artifact, collected=True,
+                                     start=datetime.fromtimestamp(int(task.group("start"), 16)))
                 runs.append(r)
         else:
             r = current.get(art)
